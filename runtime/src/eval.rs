@@ -1,0 +1,819 @@
+//! Direct evaluation of the typed policy model: atoms, expressions, scopes, and the reasons that
+//! explain a verdict.
+//!
+//! This is the *interpreter*: it walks [`crate::ir`] as written, with no index and no
+//! precomputation, so that it can serve as the oracle the decision table is tested against. It
+//! is also where the meaning of each atom lives (SPEC 2.4, 3.2, 4.5); the table reuses
+//! [`Evaluator::atom`] for the fact-derived atoms and only re-implements the always-known
+//! registry and repository comparisons over interned strings.
+//!
+//! # Three-valued logic
+//! Expressions follow Kleene's strong logic ([`Tri`]): `And` stops at the first false, `Or` at
+//! the first true, and nothing assumes the excluded middle. Each atom decides its own
+//! unknowns:
+//!
+//! - a string comparison on an attribute that may have several values (the facts' `tags` of a
+//!   digest-only reference) holds when it holds for one of them — `!=` included, so `tag !=
+//!   "latest"` means "some tag is not `latest`", which is not `not (tag == "latest")`;
+//! - a label missing from labels that are known compares unequal to everything: `!=` holds,
+//!   `==`, `in` and `matches` do not;
+//! - registries are host names and compare ignoring ASCII case (SPEC 4.5).
+//!
+//! # Reasons
+//! [`Evaluator::explain_policy`] explains a policy's untrusted or unknown verdict "down to the
+//! atom that failed or was unknown, with what would have made it hold" (SPEC 4.3). The walk
+//! carries the value the node should have had (`want`; a `not` flips it) and descends only into
+//! the children that share the node's wrong value: those are exactly the ones that made it
+//! wrong. For an untrusted policy every rule is explained; for an unknown one only the unknown
+//! rules, since the false ones did not stop the verdict from being known (SPEC 4.3's example
+//! shows the unknown tag, not the failed registry rule). Reasons are deduplicated, keeping the
+//! first occurrence, and depend only on the policy and the image, so the table and the
+//! interpreter print the same ones.
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+
+use crate::glob::Glob;
+use crate::image::{ImageView, TagKnowledge};
+use crate::input::{Asset, AssetType};
+use crate::ir::{
+    AssetAtom, AssetAttr, AssetKind, CmpOp, EqOp, Expr, ImageAtom, ImageBoolAttr, ImageStrAttr,
+    KeyDef, KeyId, Policy, RefAttr, VulnSeverity,
+};
+use crate::reference::Reference;
+use crate::refpattern::{ReferencePattern, Tags};
+use crate::signature::{KeyError, PublicKey, VerificationCache};
+use crate::tri::Tri;
+
+/// The policy set's public keys, parsed once, with their names for reasons.
+#[derive(Clone, Debug, Default)]
+pub struct KeyRing {
+    keys: Vec<PublicKey>,
+    names: Vec<String>,
+}
+
+impl KeyRing {
+    /// Parses every key definition, in order (index = [`KeyId`]).
+    ///
+    /// # Errors
+    /// The name of the first key that is not a P-256 SubjectPublicKeyInfo, and why.
+    pub fn from_defs(defs: &[KeyDef]) -> Result<KeyRing, (String, KeyError)> {
+        let mut ring = KeyRing::default();
+        for def in defs {
+            let key = PublicKey::from_spki_der(&def.spki_der).map_err(|e| (def.name.clone(), e))?;
+            ring.keys.push(key);
+            ring.names.push(def.name.clone());
+        }
+        Ok(ring)
+    }
+
+    /// A ring of already parsed keys with their names.
+    pub fn from_keys(keys: Vec<(String, PublicKey)>) -> KeyRing {
+        let (names, keys) = keys.into_iter().unzip();
+        KeyRing { keys, names }
+    }
+
+    /// The key with this id.
+    pub fn get(&self, id: KeyId) -> Option<&PublicKey> {
+        self.keys.get(usize::try_from(id).ok()?)
+    }
+
+    /// How many keys the ring holds.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether the ring holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// How reasons name the key: `` `release` ``, or `key #3` for an id with no key.
+    fn describe(&self, id: KeyId) -> String {
+        match usize::try_from(id).ok().and_then(|i| self.names.get(i)) {
+            Some(name) => format!("`{name}`"),
+            None => format!("key #{id}"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scopes (asset side): plain booleans.
+
+/// Whether a scope expression holds for `asset` (assets are always known, SPEC 2.4).
+pub fn scope_holds(expr: &Expr<AssetAtom>, asset: &Asset) -> bool {
+    match expr {
+        Expr::Const(b) => *b,
+        Expr::Atom(atom) => asset_atom_holds(atom, asset),
+        Expr::Not(inner) => !scope_holds(inner, asset),
+        Expr::And(es) => es.iter().all(|e| scope_holds(e, asset)),
+        Expr::Or(es) => es.iter().any(|e| scope_holds(e, asset)),
+    }
+}
+
+/// Whether a policy's scope holds for `asset`; no scope covers every asset.
+pub fn policy_applies(policy: &Policy, asset: &Asset) -> bool {
+    policy.scope.as_ref().is_none_or(|s| scope_holds(s, asset))
+}
+
+/// One scope comparison. A label missing from the asset compares unequal to everything.
+pub fn asset_atom_holds(atom: &AssetAtom, asset: &Asset) -> bool {
+    match atom {
+        AssetAtom::Type { op, value } => {
+            let is = matches!(
+                (asset.asset_type, value),
+                (AssetType::Workload, AssetKind::Workload) | (AssetType::Vm, AssetKind::Vm)
+            );
+            match op {
+                EqOp::Eq => is,
+                EqOp::Ne => !is,
+            }
+        }
+        AssetAtom::Str { attr, op, value } => match (asset_attr(asset, attr), op) {
+            (Some(v), EqOp::Eq) => v == value,
+            (Some(v), EqOp::Ne) => v != value,
+            (None, EqOp::Eq) => false,
+            (None, EqOp::Ne) => true,
+        },
+        AssetAtom::In { attr, values } => {
+            asset_attr(asset, attr).is_some_and(|v| values.iter().any(|x| x == v))
+        }
+        AssetAtom::Matches { attr, globs } => {
+            asset_attr(asset, attr).is_some_and(|v| globs.iter().any(|g| g.matches(v)))
+        }
+    }
+}
+
+/// An asset attribute's value; `None` for a missing label.
+fn asset_attr<'a>(asset: &'a Asset, attr: &AssetAttr) -> Option<&'a str> {
+    match attr {
+        AssetAttr::Cloud => Some(&asset.cloud),
+        AssetAttr::Cluster => Some(&asset.cluster),
+        AssetAttr::Namespace => Some(&asset.namespace),
+        AssetAttr::Kind => Some(&asset.kind),
+        AssetAttr::Name => Some(&asset.name),
+        AssetAttr::Label(k) => asset.labels.get(k).map(String::as_str),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Image side: tri-state.
+
+/// What a string attribute is, for one image.
+#[derive(Clone, Copy, Debug)]
+enum StrValue<'a> {
+    /// One known value.
+    One(&'a str),
+    /// Several known values (tags): a comparison holds if it holds for one.
+    Many(&'a [String]),
+    /// A label known to be absent: unequal to everything.
+    Missing,
+    /// Not known.
+    Unknown,
+}
+
+impl StrValue<'_> {
+    /// Whether `pred` holds for some value; `Missing` holds nothing.
+    fn any(self, pred: impl Fn(&str) -> bool) -> Tri {
+        match self {
+            StrValue::One(v) => Tri::from(pred(v)),
+            StrValue::Many(vs) => Tri::from(vs.iter().any(|v| pred(v))),
+            StrValue::Missing => Tri::False,
+            StrValue::Unknown => Tri::Unknown,
+        }
+    }
+}
+
+/// Compares two registries, which are host names (SPEC 4.5: case-insensitive).
+fn same_host(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
+/// `attr == value` (string equality; registries ignore case).
+fn str_eq(attr: &ImageStrAttr, actual: &str, value: &str) -> bool {
+    match attr {
+        ImageStrAttr::Registry => same_host(actual, value),
+        _ => actual == value,
+    }
+}
+
+/// `attr matches glob` (registries ignore case).
+fn str_matches(attr: &ImageStrAttr, glob: &Glob, actual: &str) -> bool {
+    match attr {
+        ImageStrAttr::Registry => glob.matches_ignore_ascii_case(actual),
+        _ => glob.matches(actual),
+    }
+}
+
+/// Evaluates image atoms and expressions for one image, and explains their failures.
+///
+/// It owns nothing: the image view, the key ring and the signature cache are borrowed, so one
+/// evaluator per image costs nothing to build.
+pub struct Evaluator<'a, 'c> {
+    image: ImageView<'a>,
+    keys: &'a KeyRing,
+    cache: &'c mut VerificationCache,
+}
+
+impl<'a, 'c> Evaluator<'a, 'c> {
+    /// An evaluator for `image`.
+    pub fn new(image: ImageView<'a>, keys: &'a KeyRing, cache: &'c mut VerificationCache) -> Self {
+        Evaluator { image, keys, cache }
+    }
+
+    /// The image being evaluated.
+    pub fn image(&self) -> &ImageView<'a> {
+        &self.image
+    }
+
+    /// A string attribute's value.
+    fn str_value(&self, attr: &ImageStrAttr) -> StrValue<'a> {
+        let image = &self.image;
+        match attr {
+            ImageStrAttr::Registry => StrValue::One(image.registry()),
+            ImageStrAttr::Repository => StrValue::One(image.repository()),
+            ImageStrAttr::Tag => match image.tags() {
+                TagKnowledge::One(t) => StrValue::One(t),
+                TagKnowledge::Many(ts) => StrValue::Many(ts),
+                TagKnowledge::Unknown => StrValue::Unknown,
+            },
+            ImageStrAttr::Digest => image.digest().map_or(StrValue::Unknown, StrValue::One),
+            ImageStrAttr::Scanner => image.scanner().map_or(StrValue::Unknown, StrValue::One),
+            ImageStrAttr::Label(k) => label_value(image.labels(), k),
+        }
+    }
+
+    /// One atom, tri-state.
+    pub fn atom(&mut self, atom: &ImageAtom) -> Tri {
+        let image = self.image;
+        match atom {
+            ImageAtom::Str { attr, op, value } => {
+                let v = self.str_value(attr);
+                match op {
+                    EqOp::Eq => v.any(|s| str_eq(attr, s, value)),
+                    // "Missing compares unequal to everything": `!=` holds.
+                    EqOp::Ne => match v {
+                        StrValue::Missing => Tri::True,
+                        _ => v.any(|s| !str_eq(attr, s, value)),
+                    },
+                }
+            }
+            ImageAtom::In { attr, values } => self
+                .str_value(attr)
+                .any(|s| values.iter().any(|x| str_eq(attr, s, x))),
+            ImageAtom::Matches { attr, globs } => self
+                .str_value(attr)
+                .any(|s| globs.iter().any(|g| str_matches(attr, g, s))),
+            ImageAtom::BaseEq { op, value } => match image.base() {
+                None => Tri::Unknown,
+                Some(base) => {
+                    let eq = displays_as(base, value);
+                    Tri::from(match op {
+                        EqOp::Eq => eq,
+                        EqOp::Ne => !eq,
+                    })
+                }
+            },
+            ImageAtom::BaseIn { values } => match image.base() {
+                None => Tri::Unknown,
+                Some(base) => Tri::from(values.iter().any(|v| displays_as(base, v))),
+            },
+            ImageAtom::RefMatches { attr, patterns } => match attr {
+                RefAttr::Image => Tri::any(patterns.iter().map(|p| {
+                    p.matches(
+                        image.registry(),
+                        image.repository(),
+                        image.tags().as_tags(),
+                        image.digest(),
+                    )
+                })),
+                RefAttr::Base => match image.base() {
+                    None => Tri::Unknown,
+                    Some(base) => Tri::any(patterns.iter().map(|p| base_matches(p, base))),
+                },
+            },
+            ImageAtom::Bool(ImageBoolAttr::Pinned) => Tri::from(image.pinned()),
+            ImageAtom::Bool(ImageBoolAttr::Scanned) => image.scanned().map_or(Tri::Unknown, Tri::from),
+            ImageAtom::Vulns {
+                severity,
+                op,
+                value,
+            } => image
+                .vulns(*severity)
+                .map_or(Tri::Unknown, |n| Tri::from(op.holds(n, *value))),
+            ImageAtom::ScanAge { op, seconds } => image
+                .scan_age()
+                .map_or(Tri::Unknown, |age| Tri::from(op.holds(age, *seconds))),
+            ImageAtom::SignedBy { key } => match self.keys.get(*key) {
+                None => Tri::Unknown,
+                Some(k) => self
+                    .cache
+                    .signed_by_cached(k, image.signatures(), image.digest()),
+            },
+        }
+    }
+
+    /// An expression, tri-state (Kleene; `And` stops at the first false, `Or` at the first true).
+    pub fn expr(&mut self, expr: &Expr<ImageAtom>) -> Tri {
+        match expr {
+            Expr::Const(b) => Tri::from(*b),
+            Expr::Atom(atom) => self.atom(atom),
+            Expr::Not(inner) => self.expr(inner).not(),
+            Expr::And(es) => {
+                let mut acc = Tri::True;
+                for e in es {
+                    acc = acc.and(self.expr(e));
+                    if acc == Tri::False {
+                        break;
+                    }
+                }
+                acc
+            }
+            Expr::Or(es) => {
+                let mut acc = Tri::False;
+                for e in es {
+                    acc = acc.or(self.expr(e));
+                    if acc == Tri::True {
+                        break;
+                    }
+                }
+                acc
+            }
+        }
+    }
+
+    /// A policy's verdict v(p, i): the tri-state `or` of its rules; untrusted with no rule.
+    pub fn policy(&mut self, policy: &Policy) -> Tri {
+        let mut acc = Tri::False;
+        for rule in &policy.rules {
+            acc = acc.or(self.expr(rule));
+            if acc == Tri::True {
+                break;
+            }
+        }
+        acc
+    }
+
+    /// Why `policy`'s verdict is `verdict` rather than trusted; `[]` when it is trusted.
+    pub fn explain_policy(&mut self, policy: &Policy, verdict: Tri) -> Vec<String> {
+        let mut out = Vec::new();
+        if verdict == Tri::True {
+            return out;
+        }
+        if policy.rules.is_empty() {
+            out.push("the policy has no trust rule".to_owned());
+            return out;
+        }
+        for rule in &policy.rules {
+            if self.expr(rule) == verdict {
+                self.explain(rule, true, &mut out);
+            }
+        }
+        dedup_keep_first(&mut out);
+        out
+    }
+
+    /// Explains why `expr` does not evaluate to `want`; adds nothing when it does.
+    pub fn explain(&mut self, expr: &Expr<ImageAtom>, want: bool, out: &mut Vec<String>) {
+        let value = self.expr(expr);
+        if value == Tri::from(want) {
+            return;
+        }
+        match expr {
+            Expr::Const(b) => out.push(if *b {
+                "`true` always holds, and the rule negates it".to_owned()
+            } else {
+                "the rule is `false`".to_owned()
+            }),
+            Expr::Atom(atom) => self.explain_atom(atom, value, want, out),
+            Expr::Not(inner) => self.explain(inner, !want, out),
+            Expr::And(es) | Expr::Or(es) => {
+                let before = out.len();
+                // The children sharing the node's (wrong) value are the ones that made it so.
+                for e in es {
+                    if self.expr(e) == value {
+                        self.explain(e, want, out);
+                    }
+                }
+                if out.len() == before {
+                    out.push(match expr {
+                        Expr::And(_) => "an empty `and` always holds".to_owned(),
+                        _ => "an empty `or` never holds".to_owned(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Explains one atom whose value is `value` where `want` was needed.
+    fn explain_atom(&mut self, atom: &ImageAtom, value: Tri, want: bool, out: &mut Vec<String>) {
+        if value == Tri::Unknown {
+            self.explain_unknown(atom, out);
+        } else {
+            out.push(self.explain_failed(atom, want));
+        }
+    }
+
+    /// Why an atom is unknown: which fact is missing.
+    fn explain_unknown(&mut self, atom: &ImageAtom, out: &mut Vec<String>) {
+        let image = self.image;
+        match atom {
+            ImageAtom::Str { attr, .. }
+            | ImageAtom::In { attr, .. }
+            | ImageAtom::Matches { attr, .. } => out.push(self.unknown_str(attr)),
+            ImageAtom::BaseEq { .. } | ImageAtom::BaseIn { .. } => out.push(self.unknown_base()),
+            ImageAtom::RefMatches { attr, patterns } => {
+                for p in patterns {
+                    match attr {
+                        RefAttr::Image => {
+                            let r = p.matches(
+                                image.registry(),
+                                image.repository(),
+                                image.tags().as_tags(),
+                                image.digest(),
+                            );
+                            if r != Tri::Unknown {
+                                continue;
+                            }
+                            if p.tag().is_some() && image.tags() == TagKnowledge::Unknown {
+                                out.push(self.unknown_str(&ImageStrAttr::Tag));
+                            }
+                            if p.digest().is_some() && image.digest().is_none() {
+                                out.push(self.unknown_str(&ImageStrAttr::Digest));
+                            }
+                        }
+                        RefAttr::Base => match image.base() {
+                            None => out.push(self.unknown_base()),
+                            Some(base) => {
+                                if base_matches(p, base) != Tri::Unknown {
+                                    continue;
+                                }
+                                if p.tag().is_some() && base.tag().is_none() {
+                                    out.push(format!(
+                                        "the tag of base `{base}` is unknown: the base reference \
+                                         has only a digest"
+                                    ));
+                                }
+                                if p.digest().is_some() && base.digest().is_none() {
+                                    out.push(format!(
+                                        "the digest of base `{base}` is unknown: the base \
+                                         reference has no digest"
+                                    ));
+                                }
+                            }
+                        },
+                    }
+                }
+            }
+            ImageAtom::Bool(ImageBoolAttr::Pinned) => {}
+            ImageAtom::Bool(ImageBoolAttr::Scanned) => out.push(self.missing_fact(
+                "scanned",
+                "the facts do not say whether the image was scanned",
+            )),
+            ImageAtom::Vulns { severity, .. } => {
+                let name = severity_name(*severity);
+                out.push(self.missing_fact(
+                    &format!("vulns.{name}"),
+                    &format!("the facts give no scan.vulnerabilities.{name}"),
+                ));
+            }
+            ImageAtom::ScanAge { .. } => out.push(
+                self.missing_fact("scan.age", "the facts give no scan.finished_at"),
+            ),
+            ImageAtom::SignedBy { key } => {
+                let name = self.keys.describe(*key);
+                out.push(if self.keys.get(*key).is_none() {
+                    format!("signed by {name} is unknown: the policy set defines no such key")
+                } else if !image.has_facts() {
+                    format!("signed by {name} is unknown: no facts for this image")
+                } else if image.signatures().is_none() {
+                    format!("signed by {name} is unknown: the facts give no signatures")
+                } else {
+                    format!(
+                        "signed by {name} is unknown: a signature verifies under the key but the \
+                         image's digest is unknown"
+                    )
+                });
+            }
+        }
+    }
+
+    /// `NAME is unknown: WHY`, with "no facts for this image" when there are none.
+    fn missing_fact(&self, name: &str, why: &str) -> String {
+        if self.image.has_facts() {
+            format!("{name} is unknown: {why}")
+        } else {
+            format!("{name} is unknown: no facts for this image")
+        }
+    }
+
+    /// Why a string attribute is unknown.
+    fn unknown_str(&self, attr: &ImageStrAttr) -> String {
+        match attr {
+            // Always known; kept total rather than unreachable.
+            ImageStrAttr::Registry => "registry is unknown".to_owned(),
+            ImageStrAttr::Repository => "repository is unknown".to_owned(),
+            ImageStrAttr::Tag => {
+                "tag is unknown: the reference has only a digest and no facts give its tags"
+                    .to_owned()
+            }
+            ImageStrAttr::Digest => {
+                "digest is unknown: the reference has no digest and no facts give one".to_owned()
+            }
+            ImageStrAttr::Scanner => {
+                self.missing_fact("scan.scanner", "the facts give no scan.scanner")
+            }
+            ImageStrAttr::Label(k) => {
+                self.missing_fact(&format!("label `{k}`"), "the facts give no labels")
+            }
+        }
+    }
+
+    /// Why `base` is unknown.
+    fn unknown_base(&self) -> String {
+        self.missing_fact("base", "the facts give no base")
+    }
+
+    /// Why a known atom has the wrong value, and what would have made it right.
+    fn explain_failed(&mut self, atom: &ImageAtom, want: bool) -> String {
+        let image = self.image;
+        match atom {
+            ImageAtom::Str { attr, op, value } => {
+                let req = Requirement::Eq(*op, value);
+                describe_str(attr, self.str_value(attr), &req, want)
+            }
+            ImageAtom::In { attr, values } => {
+                describe_str(attr, self.str_value(attr), &Requirement::In(values), want)
+            }
+            ImageAtom::Matches { attr, globs } => {
+                describe_str(attr, self.str_value(attr), &Requirement::Globs(globs), want)
+            }
+            ImageAtom::BaseEq { op, value } => {
+                describe_ref("base", image.base(), &Requirement::Eq(*op, value), want)
+            }
+            ImageAtom::BaseIn { values } => {
+                describe_ref("base", image.base(), &Requirement::In(values), want)
+            }
+            ImageAtom::RefMatches { attr, patterns } => {
+                let (name, r) = match attr {
+                    RefAttr::Image => ("image", Some(image.reference())),
+                    RefAttr::Base => ("base", image.base()),
+                };
+                describe_ref(name, r, &Requirement::Patterns(patterns), want)
+            }
+            ImageAtom::Bool(ImageBoolAttr::Pinned) => {
+                if want {
+                    "not pinned: the reference carries no digest, the rule needs one".to_owned()
+                } else {
+                    "pinned: the reference carries a digest, the rule needs one without".to_owned()
+                }
+            }
+            ImageAtom::Bool(ImageBoolAttr::Scanned) => {
+                if want {
+                    "not scanned: the facts say the image was not scanned".to_owned()
+                } else {
+                    "scanned: the rule needs an image that was not scanned".to_owned()
+                }
+            }
+            ImageAtom::Vulns {
+                severity,
+                op,
+                value,
+            } => {
+                let actual = image
+                    .vulns(*severity)
+                    .map_or_else(|| "unknown".to_owned(), |n| n.to_string());
+                let op = if want { *op } else { negate(*op) };
+                format!(
+                    "vulns.{} is {actual}, the rule needs `{} {value}`",
+                    severity_name(*severity),
+                    op.as_str()
+                )
+            }
+            ImageAtom::ScanAge { op, seconds } => {
+                let actual = image
+                    .scan_age()
+                    .map_or_else(|| "unknown".to_owned(), format_duration);
+                let op = if want { *op } else { negate(*op) };
+                format!(
+                    "scan.age is {actual}, the rule needs `{} {}`",
+                    op.as_str(),
+                    format_duration(*seconds)
+                )
+            }
+            ImageAtom::SignedBy { key } => {
+                let name = self.keys.describe(*key);
+                if !want {
+                    return format!("signed by {name}, the rule needs an image that is not");
+                }
+                let signatures = image.signatures().unwrap_or_default();
+                if signatures.is_empty() {
+                    return format!("not signed by {name}: the facts list no signatures");
+                }
+                // With no digest, the cached answer is unknown exactly when some signature
+                // verifies under the key: it tells the two kinds of failure apart for free.
+                let some_verify = self
+                    .keys
+                    .get(*key)
+                    .is_some_and(|k| self.cache.signed_by_cached(k, Some(signatures), None) == Tri::Unknown);
+                let digest = image.digest().unwrap_or("unknown");
+                match (signatures.len(), some_verify) {
+                    (1, true) => format!(
+                        "not signed by {name}: the signature verifies under the key but names \
+                         another image than the digest `{digest}`"
+                    ),
+                    (_, true) => format!(
+                        "not signed by {name}: a signature verifies under the key but none that \
+                         does names the image's digest `{digest}`"
+                    ),
+                    (1, false) => {
+                        format!("not signed by {name}: the one signature does not verify under the key")
+                    }
+                    (n, false) => {
+                        format!("not signed by {name}: none of {n} signatures verifies under the key")
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A label's value among known or unknown labels.
+fn label_value<'a>(labels: Option<&'a BTreeMap<String, String>>, key: &str) -> StrValue<'a> {
+    match labels {
+        None => StrValue::Unknown,
+        Some(map) => map.get(key).map_or(StrValue::Missing, |v| StrValue::One(v)),
+    }
+}
+
+/// `base matches P`: part by part, the base's tag being its written one or the implied `latest`
+/// (unknown for a digest-only base) and its digest its own (unknown without one).
+fn base_matches(pattern: &ReferencePattern, base: &Reference) -> Tri {
+    let tags = base.tag().map_or(Tags::Unknown, Tags::One);
+    pattern.matches(base.registry(), base.repository(), tags, base.digest())
+}
+
+/// Whether `reference` prints exactly as `expected`, without allocating the printed form.
+pub fn displays_as(reference: &Reference, expected: &str) -> bool {
+    struct Cmp<'s> {
+        rest: &'s str,
+        same: bool,
+    }
+    impl fmt::Write for Cmp<'_> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            match self.rest.strip_prefix(s) {
+                Some(rest) if self.same => self.rest = rest,
+                _ => self.same = false,
+            }
+            Ok(())
+        }
+    }
+    let mut cmp = Cmp {
+        rest: expected,
+        same: true,
+    };
+    // Writing into `Cmp` never fails; a failing `Display` would leave `same` meaningful anyway.
+    let _ = write!(cmp, "{reference}");
+    cmp.same && cmp.rest.is_empty()
+}
+
+/// The operator that holds exactly when `op` does not.
+fn negate(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Eq => CmpOp::Ne,
+        CmpOp::Ne => CmpOp::Eq,
+        CmpOp::Lt => CmpOp::Ge,
+        CmpOp::Le => CmpOp::Gt,
+        CmpOp::Gt => CmpOp::Le,
+        CmpOp::Ge => CmpOp::Lt,
+    }
+}
+
+/// `critical`, `high`, `medium`, `low`.
+fn severity_name(s: VulnSeverity) -> &'static str {
+    match s {
+        VulnSeverity::Critical => "critical",
+        VulnSeverity::High => "high",
+        VulnSeverity::Medium => "medium",
+        VulnSeverity::Low => "low",
+    }
+}
+
+/// Seconds as the language writes durations, in compound form when needed: `7d`, `9d 3h`,
+/// `90s` → `1m 30s`, `0s`.
+pub fn format_duration(seconds: u64) -> String {
+    if seconds == 0 {
+        return "0s".to_owned();
+    }
+    let mut out = String::new();
+    let mut rest = seconds;
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+        let n = rest / size;
+        rest %= size;
+        if n > 0 {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            let _ = write!(out, "{n}{unit}");
+        }
+    }
+    out
+}
+
+/// What a comparison asks of a value.
+enum Requirement<'r> {
+    Eq(EqOp, &'r str),
+    In(&'r [String]),
+    Globs(&'r [Glob]),
+    Patterns(&'r [ReferencePattern]),
+}
+
+/// `` `a` ``, `` `a`, `b` ``.
+fn quoted<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    let mut out = String::new();
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "`{item}`");
+    }
+    out
+}
+
+impl Requirement<'_> {
+    /// What the comparison needs of the value, `holds` saying whether it must hold or fail.
+    fn describe(&self, holds: bool) -> String {
+        fn list<T: fmt::Display>(items: &[T], one: &str, many: &str) -> String {
+            match items {
+                [item] => format!("{one}`{item}`"),
+                [] => format!("{many}no value"),
+                _ => format!("{many}{}", quoted(items)),
+            }
+        }
+        match (self, holds) {
+            (Requirement::Eq(EqOp::Eq, v), true) | (Requirement::Eq(EqOp::Ne, v), false) => {
+                format!("`{v}`")
+            }
+            (Requirement::Eq(_, v), _) => format!("anything but `{v}`"),
+            (Requirement::In(vs), true) => list(vs, "", "one of "),
+            (Requirement::In(vs), false) => list(vs, "anything but ", "none of "),
+            (Requirement::Globs(gs), true) => list(gs, "a match for ", "a match for one of "),
+            (Requirement::Globs(gs), false) => list(gs, "no match for ", "no match for any of "),
+            (Requirement::Patterns(ps), true) => list(ps, "a match for ", "a match for one of "),
+            (Requirement::Patterns(ps), false) => {
+                list(ps, "no match for ", "no match for any of ")
+            }
+        }
+    }
+}
+
+/// `registry`, `tag`, `label `k``…
+fn str_attr_name(attr: &ImageStrAttr) -> String {
+    match attr {
+        ImageStrAttr::Registry => "registry".to_owned(),
+        ImageStrAttr::Repository => "repository".to_owned(),
+        ImageStrAttr::Tag => "tag".to_owned(),
+        ImageStrAttr::Digest => "digest".to_owned(),
+        ImageStrAttr::Scanner => "scan.scanner".to_owned(),
+        ImageStrAttr::Label(k) => format!("label `{k}`"),
+    }
+}
+
+/// `registry is `docker.io`, the rule needs one of `a`, `b``, and the variants for several
+/// tags and missing labels.
+fn describe_str(attr: &ImageStrAttr, value: StrValue<'_>, req: &Requirement<'_>, want: bool) -> String {
+    let name = str_attr_name(attr);
+    match value {
+        StrValue::One(v) => format!("{name} is `{v}`, the rule needs {}", req.describe(want)),
+        StrValue::Many([]) => format!(
+            "the facts list no tags, the rule needs a tag that is {}",
+            req.describe(want)
+        ),
+        StrValue::Many(vs) if want => format!(
+            "tags are {}, the rule needs one of them to be {}",
+            quoted(vs),
+            req.describe(true)
+        ),
+        StrValue::Many(vs) => format!(
+            "tags are {}, the rule needs none of them to be {}",
+            quoted(vs),
+            req.describe(true)
+        ),
+        StrValue::Missing => format!("{name} is not set, the rule needs {}", req.describe(want)),
+        StrValue::Unknown => format!("{name} is unknown"),
+    }
+}
+
+/// `base is `…`, the rule needs …` for reference-valued attributes.
+fn describe_ref(name: &str, value: Option<&Reference>, req: &Requirement<'_>, want: bool) -> String {
+    match value {
+        Some(r) => format!("{name} is `{r}`, the rule needs {}", req.describe(want)),
+        None => format!("{name} is unknown"),
+    }
+}
+
+/// Removes repeated reasons, keeping each one's first place.
+fn dedup_keep_first(reasons: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    reasons.retain(|r| seen.insert(r.clone()));
+}
