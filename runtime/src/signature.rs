@@ -1,0 +1,589 @@
+//! Cosign "simple signing" verification: the `signed by K` attribute (SPEC §3.4, §4.5).
+//!
+//! A cosign signature is an ECDSA P-256 / SHA-256 signature over a small JSON document, the
+//! *payload*, which names the signed image by its manifest digest:
+//!
+//! ```json
+//! {"critical": {"identity": {"docker-reference": "registry.company.com/app"},
+//!               "image": {"docker-manifest-digest": "sha256:…"},
+//!               "type": "cosign container image signature"},
+//!  "optional": null}
+//! ```
+//!
+//! `signed by K` is tri-state (§4.5 "Signatures"):
+//! - **true** when a signature verifies under K and its payload's `docker-manifest-digest`
+//!   equals the image's digest;
+//! - **false** when `signatures` is given (possibly `[]`) and no signature verifies under K, or
+//!   the digest is known and none that verifies names it;
+//! - **unknown** when `signatures` is absent, or the digest is unknown and a signature verifies
+//!   under K (it may or may not be this image's).
+//!
+//! A signature only "verifies" when its payload is a simple-signing document (right `type`, a
+//! valid digest): a valid signature over anything else verifies nothing. The payload's
+//! `docker-reference` is read but, as in the SPEC, not compared with the image: the digest is
+//! what binds a signature to an image.
+//!
+//! The cryptography is RustCrypto's `p256` (no OpenSSL in the runtime); the tests cross-check it
+//! against the `openssl` command. Verification costs tens of microseconds, so an admission
+//! component that sees the same images again and again should use a [`VerificationCache`].
+
+use std::collections::HashMap;
+use std::fmt;
+
+use p256::ecdsa::signature::Verifier as _;
+use p256::ecdsa::{Signature as EcdsaSignature, VerifyingKey};
+use p256::pkcs8::{DecodePublicKey as _, EncodePublicKey as _};
+use sha2::{Digest as _, Sha256};
+
+use crate::facts::Signature;
+use crate::reference::is_valid_digest;
+use crate::tri::Tri;
+
+/// The `critical.type` of a cosign simple-signing payload.
+pub const SIMPLE_SIGNING_TYPE: &str = "cosign container image signature";
+
+/// A P-256 public key (a cosign `cosign.pub`), ready to verify signatures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicKey {
+    key: VerifyingKey,
+    /// The key's SubjectPublicKeyInfo DER, as re-encoded by us (so one key has one encoding).
+    spki_der: Vec<u8>,
+    /// SHA-256 of `spki_der`: names the key in a [`VerificationCache`].
+    fingerprint: [u8; 32],
+}
+
+/// Why a public key could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyError {
+    /// What is wrong with the key, as one lower-case sentence.
+    pub message: String,
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for KeyError {}
+
+impl PublicKey {
+    /// Reads a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) block holding a P-256 key, as written by
+    /// `cosign generate-key-pair` or `openssl ec -pubout`. Surrounding whitespace is ignored.
+    pub fn from_pem(pem: &str) -> Result<PublicKey, KeyError> {
+        let key = VerifyingKey::from_public_key_pem(pem.trim()).map_err(|err| KeyError {
+            message: format!("not a PEM `PUBLIC KEY` block holding a P-256 key: {err}"),
+        })?;
+        PublicKey::from_verifying_key(key)
+    }
+
+    /// Reads a DER SubjectPublicKeyInfo holding a P-256 key.
+    pub fn from_spki_der(der: &[u8]) -> Result<PublicKey, KeyError> {
+        let key = VerifyingKey::from_public_key_der(der).map_err(|err| KeyError {
+            message: format!("not a DER public key holding a P-256 key: {err}"),
+        })?;
+        PublicKey::from_verifying_key(key)
+    }
+
+    /// Wraps an already decoded key.
+    pub fn from_verifying_key(key: VerifyingKey) -> Result<PublicKey, KeyError> {
+        let spki_der = key
+            .to_public_key_der()
+            .map_err(|err| KeyError {
+                message: format!("the key cannot be encoded: {err}"),
+            })?
+            .into_vec();
+        let fingerprint = Sha256::digest(&spki_der).into();
+        Ok(PublicKey {
+            key,
+            spki_der,
+            fingerprint,
+        })
+    }
+
+    /// The key as DER SubjectPublicKeyInfo (what a bundle stores).
+    pub fn to_spki_der(&self) -> Vec<u8> {
+        self.spki_der.clone()
+    }
+
+    /// SHA-256 of the DER SubjectPublicKeyInfo: a stable name for the key.
+    pub fn fingerprint(&self) -> [u8; 32] {
+        self.fingerprint
+    }
+}
+
+/// The parts of a simple-signing payload that Bona uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimpleSigning {
+    /// `critical.image.docker-manifest-digest`: the signed image's digest.
+    pub docker_manifest_digest: String,
+    /// `critical.identity.docker-reference`, when present and a string.
+    pub docker_reference: Option<String>,
+}
+
+/// Reads a cosign simple-signing payload. It must be a JSON object whose `critical.type` is
+/// `cosign container image signature` and whose `critical.image.docker-manifest-digest` is a
+/// valid digest; other fields are ignored, as cosign does. Anything else is `None`: such a
+/// payload verifies nothing.
+pub fn parse_payload(payload: &[u8]) -> Option<SimpleSigning> {
+    let value: serde_json::Value = serde_json::from_slice(payload).ok()?;
+    let critical = value.get("critical")?;
+    if critical.get("type")?.as_str()? != SIMPLE_SIGNING_TYPE {
+        return None;
+    }
+    let digest = critical
+        .get("image")?
+        .get("docker-manifest-digest")?
+        .as_str()?;
+    if !is_valid_digest(digest) {
+        return None;
+    }
+    let docker_reference = critical
+        .get("identity")
+        .and_then(|identity| identity.get("docker-reference"))
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned);
+    Some(SimpleSigning {
+        docker_manifest_digest: digest.to_owned(),
+        docker_reference,
+    })
+}
+
+/// Whether `signature` is a valid ECDSA P-256 / SHA-256 signature of `payload` under `key`.
+/// The signature is ASN.1 DER (what cosign and OpenSSL write), or raw `r‖s` (64 bytes).
+pub fn verify(key: &PublicKey, payload: &[u8], signature: &[u8]) -> bool {
+    let parsed = EcdsaSignature::from_der(signature).or_else(|err| {
+        if signature.len() == 64 {
+            EcdsaSignature::from_slice(signature)
+        } else {
+            Err(err)
+        }
+    });
+    match parsed {
+        Ok(sig) => key.key.verify(payload, &sig).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// The digest a signature vouches for under `key`: `Some` when the payload is simple signing
+/// and the signature verifies. The payload is read first, so a payload that is not simple
+/// signing costs no ECDSA verification.
+fn vouched_digest(key: &PublicKey, signature: &Signature) -> Option<String> {
+    let payload = parse_payload(&signature.payload)?;
+    verify(key, &signature.payload, &signature.signature).then_some(payload.docker_manifest_digest)
+}
+
+/// The tri-state of §4.5 from what each signature vouches for.
+fn decide<'a>(
+    signatures: Option<&'a [Signature]>,
+    digest: Option<&str>,
+    mut vouched: impl FnMut(&'a Signature) -> Option<String>,
+) -> Tri {
+    let Some(signatures) = signatures else {
+        return Tri::Unknown;
+    };
+    for signature in signatures {
+        if let Some(signed) = vouched(signature) {
+            match digest {
+                Some(digest) if digest == signed => return Tri::True,
+                // Verifies, but for another image: keep looking.
+                Some(_) => {}
+                // Something verifies, but whether it is this image's cannot be known.
+                None => return Tri::Unknown,
+            }
+        }
+    }
+    // No signature verifies, or the digest is known and none that verifies names it.
+    Tri::False
+}
+
+/// `signed by K` for an image whose facts carry `signatures` and whose digest is `digest`
+/// (the reference's, else the facts'), exactly as SPEC §4.5 says (see the module docs).
+pub fn signed_by(key: &PublicKey, signatures: Option<&[Signature]>, digest: Option<&str>) -> Tri {
+    match digest {
+        // With the digest known, a signature whose payload names another image cannot make the
+        // answer true, and the answer is false whether or not it verifies: skip its ECDSA.
+        Some(d) => decide(signatures, digest, |s| {
+            let payload = parse_payload(&s.payload)?;
+            (payload.docker_manifest_digest == d && verify(key, &s.payload, &s.signature))
+                .then_some(payload.docker_manifest_digest)
+        }),
+        None => decide(signatures, digest, |s| vouched_digest(key, s)),
+    }
+}
+
+/// A [`VerificationCache`] entry's key: the public key's fingerprint and [`signature_hash`].
+type CacheKey = ([u8; 32], [u8; 32]);
+
+/// Remembers what each (key, signature) pair vouches for, so that an image seen again costs a
+/// SHA-256 of its signatures and a hash lookup instead of ECDSA verifications.
+///
+/// It is a plain value owned by the caller (one per worker thread, or per audit run) rather
+/// than a shared, locked cache inside the runtime: the runtime takes no locks on its hot path
+/// and keeps no hidden state, so an embedding component decides how results are shared and for
+/// how long they live.
+///
+/// Entries are keyed by the key's fingerprint and a SHA-256 of the payload and signature bytes:
+/// a cryptographic hash, because a collision would let an unverified signature borrow a
+/// verified one's result. The cache holds at most a fixed number of entries (65,536 unless
+/// [`VerificationCache::with_limit`] says otherwise) and starts afresh when full, so a
+/// long-running webhook cannot grow it without bound.
+#[derive(Clone, Debug)]
+pub struct VerificationCache {
+    /// (key fingerprint, [`signature_hash`]) → the digest vouched for, or `None`.
+    entries: HashMap<CacheKey, Option<Box<str>>>,
+    limit: usize,
+    hits: u64,
+    misses: u64,
+}
+
+impl Default for VerificationCache {
+    fn default() -> Self {
+        VerificationCache::new()
+    }
+}
+
+impl VerificationCache {
+    /// The default number of entries kept.
+    pub const DEFAULT_LIMIT: usize = 65_536;
+
+    /// An empty cache holding at most [`VerificationCache::DEFAULT_LIMIT`] entries.
+    pub fn new() -> VerificationCache {
+        VerificationCache::with_limit(VerificationCache::DEFAULT_LIMIT)
+    }
+
+    /// An empty cache holding at most `limit` entries (at least 1).
+    pub fn with_limit(limit: usize) -> VerificationCache {
+        VerificationCache {
+            entries: HashMap::new(),
+            limit: limit.max(1),
+            hits: 0,
+            misses: 0,
+        }
+    }
+
+    /// [`signed_by`], remembering each signature's outcome under `key`.
+    pub fn signed_by_cached(
+        &mut self,
+        key: &PublicKey,
+        signatures: Option<&[Signature]>,
+        digest: Option<&str>,
+    ) -> Tri {
+        decide(signatures, digest, |signature| {
+            let id = (key.fingerprint, signature_hash(signature));
+            if let Some(outcome) = self.entries.get(&id) {
+                self.hits += 1;
+                return outcome.as_deref().map(str::to_owned);
+            }
+            self.misses += 1;
+            let outcome = vouched_digest(key, signature);
+            if self.entries.len() >= self.limit {
+                self.entries.clear();
+            }
+            self.entries.insert(id, outcome.as_deref().map(Box::from));
+            outcome
+        })
+    }
+
+    /// How many outcomes are remembered.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Forgets everything (for instance when the trusted keys change).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    /// (hits, misses) since the cache was made: misses are ECDSA verifications (or payloads
+    /// that were not simple signing).
+    pub fn stats(&self) -> (u64, u64) {
+        (self.hits, self.misses)
+    }
+}
+
+/// SHA-256 of a signature's payload and signature bytes, with the payload's length first so
+/// that the boundary between the two is unambiguous.
+fn signature_hash(signature: &Signature) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update((signature.payload.len() as u64).to_be_bytes());
+    hasher.update(&signature.payload);
+    hasher.update(&signature.signature);
+    hasher.finalize().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use p256::ecdsa::SigningKey;
+    use p256::ecdsa::signature::Signer as _;
+    use rand_core::OsRng;
+
+    use super::*;
+
+    const D1: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+    const D2: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+
+    fn payload(digest: &str) -> Vec<u8> {
+        format!(
+            r#"{{"critical":{{"identity":{{"docker-reference":"registry.company.com/app"}},"image":{{"docker-manifest-digest":"{digest}"}},"type":"{SIMPLE_SIGNING_TYPE}"}},"optional":null}}"#
+        )
+        .into_bytes()
+    }
+
+    fn keypair() -> (SigningKey, PublicKey) {
+        let signing = SigningKey::random(&mut OsRng);
+        match PublicKey::from_verifying_key(*signing.verifying_key()) {
+            Ok(public) => (signing, public),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn sign(key: &SigningKey, payload: &[u8]) -> Signature {
+        let sig: EcdsaSignature = key.sign(payload);
+        Signature {
+            payload: payload.to_vec(),
+            signature: sig.to_der().as_bytes().to_vec(),
+        }
+    }
+
+    fn sign_raw(key: &SigningKey, payload: &[u8]) -> Signature {
+        let sig: EcdsaSignature = key.sign(payload);
+        Signature {
+            payload: payload.to_vec(),
+            signature: sig.to_bytes().to_vec(),
+        }
+    }
+
+    /// Checks `signed_by` and a fresh and a warm cache agree on `expected`.
+    fn check(key: &PublicKey, sigs: Option<&[Signature]>, digest: Option<&str>, expected: Tri) {
+        assert_eq!(signed_by(key, sigs, digest), expected, "signed_by");
+        let mut cache = VerificationCache::new();
+        assert_eq!(cache.signed_by_cached(key, sigs, digest), expected, "cold");
+        assert_eq!(cache.signed_by_cached(key, sigs, digest), expected, "warm");
+    }
+
+    #[test]
+    fn the_three_answers() {
+        let (sk, pk) = keypair();
+        let good = [sign(&sk, &payload(D1))];
+        check(&pk, Some(&good), Some(D1), Tri::True);
+        // Verifies, but names another image.
+        check(&pk, Some(&good), Some(D2), Tri::False);
+        // Verifies, digest unknown: it may or may not be this image's.
+        check(&pk, Some(&good), None, Tri::Unknown);
+        // No `signatures` at all: unknown whatever the digest.
+        check(&pk, None, Some(D1), Tri::Unknown);
+        check(&pk, None, None, Tri::Unknown);
+        // `[]` is known: nothing verifies.
+        check(&pk, Some(&[]), Some(D1), Tri::False);
+        check(&pk, Some(&[]), None, Tri::False);
+    }
+
+    #[test]
+    fn wrong_key_and_tampering() {
+        let (sk, pk) = keypair();
+        let (other_sk, other_pk) = keypair();
+        let good = [sign(&sk, &payload(D1))];
+        check(&other_pk, Some(&good), Some(D1), Tri::False);
+        // Nothing verifies under the key, so even an unknown digest gives false.
+        check(&other_pk, Some(&good), None, Tri::False);
+
+        // The payload changed after signing (digest swapped): the signature no longer holds.
+        let mut tampered = sign(&sk, &payload(D2));
+        tampered.payload = payload(D1);
+        check(
+            &pk,
+            Some(std::slice::from_ref(&tampered)),
+            Some(D1),
+            Tri::False,
+        );
+        check(&pk, Some(std::slice::from_ref(&tampered)), None, Tri::False);
+
+        // A flipped bit in the signature.
+        let mut flipped = sign(&sk, &payload(D1));
+        if let Some(last) = flipped.signature.last_mut() {
+            *last ^= 1;
+        }
+        check(&pk, Some(&[flipped]), Some(D1), Tri::False);
+
+        // One signature by another key and one by K: K's counts.
+        let mixed = [sign(&other_sk, &payload(D1)), sign(&sk, &payload(D1))];
+        check(&pk, Some(&mixed), Some(D1), Tri::True);
+        check(&other_pk, Some(&mixed), Some(D1), Tri::True);
+        // Several images signed by K: the one naming the digest counts.
+        let several = [sign(&sk, &payload(D2)), sign(&sk, &payload(D1))];
+        check(&pk, Some(&several), Some(D1), Tri::True);
+        check(&pk, Some(&several), Some(D2), Tri::True);
+        check(&pk, Some(&several), None, Tri::Unknown);
+    }
+
+    #[test]
+    fn a_payload_that_is_not_simple_signing_verifies_nothing() {
+        let (sk, pk) = keypair();
+        let text = payload(D1);
+        let text = String::from_utf8_lossy(&text).into_owned();
+        let other_type = text.replace(SIMPLE_SIGNING_TYPE, "atomic container signature");
+        let bad_digest = text.replace(D1, "sha256:1234");
+        for bytes in [
+            other_type.as_bytes(),
+            bad_digest.as_bytes(),
+            b"not json".as_slice(),
+            b"{}".as_slice(),
+            br#"{"critical": null}"#.as_slice(),
+        ] {
+            let sigs = [sign(&sk, bytes)];
+            assert!(verify(&pk, bytes, &sigs[0].signature));
+            check(&pk, Some(&sigs), Some(D1), Tri::False);
+            check(&pk, Some(&sigs), None, Tri::False);
+        }
+    }
+
+    #[test]
+    fn raw_and_high_s_signatures_are_accepted() {
+        let (sk, pk) = keypair();
+        let raw = sign_raw(&sk, &payload(D1));
+        assert_eq!(raw.signature.len(), 64);
+        check(&pk, Some(&[raw]), Some(D1), Tri::True);
+
+        // OpenSSL does not normalise `s`; cosign accepts either, and so must Bona.
+        let message = payload(D1);
+        let sig: EcdsaSignature = sk.sign(&message);
+        let (r, s) = sig.split_scalars();
+        let high = match EcdsaSignature::from_scalars(r, -*s) {
+            Ok(high) => high,
+            Err(e) => panic!("{e}"),
+        };
+        assert_ne!(high, sig);
+        assert!(verify(&pk, &message, sig.to_der().as_bytes()));
+        assert!(verify(&pk, &message, high.to_der().as_bytes()));
+        assert!(verify(&pk, &message, &high.to_bytes()));
+    }
+
+    #[test]
+    fn garbage_never_verifies() {
+        let (_, pk) = keypair();
+        let msg = payload(D1);
+        for sig in [
+            &[][..],
+            &[0x30, 0x00][..],
+            &[0u8; 64][..],
+            &[0xffu8; 64][..],
+            &[0x30u8; 72][..],
+            &[1u8; 63][..],
+            &[1u8; 65][..],
+        ] {
+            assert!(!verify(&pk, &msg, sig));
+        }
+    }
+
+    #[test]
+    fn payloads() {
+        let parsed = parse_payload(&payload(D1));
+        assert_eq!(
+            parsed,
+            Some(SimpleSigning {
+                docker_manifest_digest: D1.to_owned(),
+                docker_reference: Some("registry.company.com/app".to_owned()),
+            })
+        );
+        let minimal = format!(
+            r#"{{"critical":{{"type":"{SIMPLE_SIGNING_TYPE}","image":{{"docker-manifest-digest":"{D2}"}}}},"extra":1}}"#
+        );
+        assert_eq!(
+            parse_payload(minimal.as_bytes()),
+            Some(SimpleSigning {
+                docker_manifest_digest: D2.to_owned(),
+                docker_reference: None,
+            })
+        );
+        for bad in [
+            "",
+            "[]",
+            "null",
+            r#"{"critical":{"type":"cosign container image signature"}}"#,
+            r#"{"critical":{"type":"cosign container image signature","image":{"docker-manifest-digest":7}}}"#,
+            r#"{"critical":{"type":"Cosign Container Image Signature","image":{"docker-manifest-digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111"}}}"#,
+            r#"{"critical":{"image":{"docker-manifest-digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111"}}}"#,
+        ] {
+            assert_eq!(parse_payload(bad.as_bytes()), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn keys() {
+        let (_, pk) = keypair();
+        let der = pk.to_spki_der();
+        let again = match PublicKey::from_spki_der(&der) {
+            Ok(k) => k,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(again, pk);
+        assert_eq!(again.fingerprint(), pk.fingerprint());
+        let (_, other) = keypair();
+        assert_ne!(other.fingerprint(), pk.fingerprint());
+        for bad in [
+            "",
+            "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+            "not a key",
+        ] {
+            assert!(PublicKey::from_pem(bad).is_err(), "{bad}");
+        }
+        assert!(PublicKey::from_spki_der(&der[1..]).is_err());
+        assert!(PublicKey::from_spki_der(&[]).is_err());
+    }
+
+    #[test]
+    fn the_cache_remembers_and_stays_bounded() {
+        let (sk, pk) = keypair();
+        let (_, other_pk) = keypair();
+        let sigs = [sign(&sk, &payload(D2)), sign(&sk, &payload(D1))];
+        let mut cache = VerificationCache::new();
+        assert_eq!(
+            cache.signed_by_cached(&pk, Some(&sigs), Some(D1)),
+            Tri::True
+        );
+        assert_eq!(cache.stats(), (0, 2));
+        assert_eq!(
+            cache.signed_by_cached(&pk, Some(&sigs), Some(D1)),
+            Tri::True
+        );
+        assert_eq!(cache.stats(), (2, 2));
+        // Another key is another entry: no result leaks between keys.
+        assert_eq!(
+            cache.signed_by_cached(&other_pk, Some(&sigs), Some(D1)),
+            Tri::False
+        );
+        assert_eq!(cache.len(), 4);
+
+        let mut small = VerificationCache::with_limit(1);
+        assert_eq!(
+            small.signed_by_cached(&pk, Some(&sigs), Some(D1)),
+            Tri::True
+        );
+        assert_eq!(small.len(), 1);
+        small.clear();
+        assert!(small.is_empty());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn never_panics_on_arbitrary_bytes(
+            payload in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            sig in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+        ) {
+            let _ = parse_payload(&payload);
+            let key = SigningKey::from_slice(&[7u8; 32]).map(|k| *k.verifying_key());
+            if let Ok(key) = key && let Ok(pk) = PublicKey::from_verifying_key(key) {
+                proptest::prop_assert!(!verify(&pk, &payload, &sig));
+                let _ = PublicKey::from_spki_der(&sig);
+            }
+        }
+    }
+}
