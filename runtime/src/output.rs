@@ -345,16 +345,11 @@ mod tests {
             "Kubernetes workload payments/api uses the image docker.io/library/nginx:1.27, which \
              no trusted image policy in scope trusts (a, b)."
         );
-        let json = serde_json::to_value(&issue).unwrap_or_default();
-        let keys: Vec<&str> = json
-            .as_object()
-            .map(|o| o.keys().map(String::as_str).collect())
-            .unwrap_or_default();
-        assert_eq!(
-            keys,
-            ["type", "image", "policies", "prevented", "title", "description"]
-        );
-        assert_eq!(json["type"], "runtime-security");
+        let json = serde_json::to_string(&issue).unwrap_or_default();
+        assert!(json.starts_with(
+            r#"{"type":"runtime-security","image":"docker.io/library/nginx:1.27","policies":["a","b"],"prevented":true,"title":"#
+        ));
+        assert!(json.contains(r#","description":"Kubernetes workload"#));
         let deployed = RuntimeIssue::new("Virtual machine vm1", "r".into(), vec![], false);
         assert_eq!(deployed.title, "Untrusted image deployed in Virtual machine vm1");
     }

@@ -1,0 +1,287 @@
+//! The compiled bundle that `bona build` writes and admission components load.
+//!
+//! A bundle is one header line followed by the body:
+//!
+//! ```text
+//! BONA-BUNDLE 1 sha256:<64 lower-case hex digits> <body length in bytes>\n
+//! <body>
+//! ```
+//!
+//! - The magic `BONA-BUNDLE` tells a bundle from any other file at the first bytes.
+//! - The format version lets a runtime refuse a bundle written by a newer `bona build` with a
+//!   message that says so, instead of misreading it. A runtime reads every version up to its
+//!   own ([`FORMAT_VERSION`]).
+//! - The SHA-256 and the length of the body catch truncation (a half-copied file, a cut
+//!   download) and corruption before anything is deserialised.
+//! - The body is the [`PolicySet`] as JSON (`serde_json`): the IR is plain data, JSON keeps the
+//!   bundle inspectable with standard tools, and it loads a 10,000-policy set well within the
+//!   20 ms budget (see `docs/performance.md`).
+//!
+//! The header is ASCII text so that `head -1 policy.bundle` shows what a file is.
+
+use std::fmt;
+
+use sha2::{Digest as _, Sha256};
+
+use crate::ir::PolicySet;
+
+/// The magic at the start of every bundle.
+pub const MAGIC: &str = "BONA-BUNDLE";
+
+/// The bundle format this runtime writes, and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The longest header a well-formed bundle can have.
+const MAX_HEADER: usize = 128;
+
+/// Why bytes are not a loadable bundle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BundleError {
+    /// The bytes do not start with [`MAGIC`].
+    NotABundle,
+    /// The header line is not `BONA-BUNDLE VERSION sha256:HEX LENGTH`.
+    BadHeader(String),
+    /// Written by a newer `bona build` than this runtime understands.
+    FutureVersion {
+        /// The bundle's format version.
+        found: u32,
+        /// The newest version this runtime reads.
+        supported: u32,
+    },
+    /// The body is shorter than the header says.
+    Truncated {
+        /// Body bytes the header announces.
+        expected: usize,
+        /// Body bytes present.
+        found: usize,
+    },
+    /// The body's length or SHA-256 does not match the header.
+    Corrupt(String),
+    /// The body passed its checks but is not a policy set this runtime can read.
+    Body(String),
+}
+
+impl fmt::Display for BundleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BundleError::NotABundle => write!(
+                f,
+                "not a bona bundle: the file does not start with `{MAGIC}` (build one with `bona build`)"
+            ),
+            BundleError::BadHeader(why) => write!(f, "malformed bundle header: {why}"),
+            BundleError::FutureVersion { found, supported } => write!(
+                f,
+                "the bundle has format version {found}, but this runtime reads versions up to \
+                 {supported}: upgrade the runtime or rebuild the bundle with a matching `bona build`"
+            ),
+            BundleError::Truncated { expected, found } => write!(
+                f,
+                "the bundle is truncated: its header announces {expected} bytes of policies, \
+                 only {found} are present"
+            ),
+            BundleError::Corrupt(why) => write!(f, "the bundle is corrupt: {why}"),
+            BundleError::Body(why) => write!(f, "the bundle's policies cannot be read: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for BundleError {}
+
+/// Serialises a policy set into a bundle.
+pub fn write_bundle(set: &PolicySet) -> Vec<u8> {
+    // Serialising plain data with string keys cannot fail; an empty body would still be
+    // refused at load, never misread.
+    let body = serde_json::to_vec(set).unwrap_or_default();
+    let hash = hex(&Sha256::digest(&body));
+    let mut out = format!("{MAGIC} {FORMAT_VERSION} sha256:{hash} {}\n", body.len()).into_bytes();
+    out.extend_from_slice(&body);
+    out
+}
+
+/// Reads a bundle, refusing foreign, future-version, truncated and corrupt ones.
+///
+/// # Errors
+/// A [`BundleError`] saying which check failed.
+pub fn read_bundle(bytes: &[u8]) -> Result<PolicySet, BundleError> {
+    let body = check_bundle(bytes)?;
+    serde_json::from_slice(body).map_err(|e| BundleError::Body(e.to_string()))
+}
+
+/// Checks the header, length and hash, and returns the body.
+///
+/// # Errors
+/// As [`read_bundle`], except for the body's contents.
+pub fn check_bundle(bytes: &[u8]) -> Result<&[u8], BundleError> {
+    let magic = MAGIC.as_bytes();
+    if bytes.len() < magic.len() {
+        return if magic.starts_with(bytes) && !bytes.is_empty() {
+            Err(BundleError::BadHeader("the file ends inside the header".into()))
+        } else {
+            Err(BundleError::NotABundle)
+        };
+    }
+    if !bytes.starts_with(magic) {
+        return Err(BundleError::NotABundle);
+    }
+    let window = bytes.get(..MAX_HEADER.min(bytes.len())).unwrap_or(bytes);
+    let Some(end) = window.iter().position(|b| *b == b'\n') else {
+        return Err(BundleError::BadHeader(if bytes.len() < MAX_HEADER {
+            "the file ends inside the header".into()
+        } else {
+            "no end of line within the first 128 bytes".into()
+        }));
+    };
+    let header = std::str::from_utf8(bytes.get(..end).unwrap_or_default())
+        .map_err(|_| BundleError::BadHeader("the header is not text".into()))?;
+    let body = bytes.get(end + 1..).unwrap_or_default();
+    let fields: Vec<&str> = header.split(' ').collect();
+    let [_, version, hash, length] = fields.as_slice() else {
+        return Err(BundleError::BadHeader(format!(
+            "expected `{MAGIC} VERSION sha256:HEX LENGTH`, found `{header}`"
+        )));
+    };
+    let version: u32 = version
+        .parse()
+        .map_err(|_| BundleError::BadHeader(format!("`{version}` is not a format version")))?;
+    if version == 0 {
+        return Err(BundleError::BadHeader("format version 0 does not exist".into()));
+    }
+    if version > FORMAT_VERSION {
+        return Err(BundleError::FutureVersion {
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let expected_hash = hash
+        .strip_prefix("sha256:")
+        .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        .ok_or_else(|| BundleError::BadHeader(format!("`{hash}` is not `sha256:` and 64 hex digits")))?;
+    let length: usize = length
+        .parse()
+        .map_err(|_| BundleError::BadHeader(format!("`{length}` is not a length")))?;
+    if body.len() < length {
+        return Err(BundleError::Truncated {
+            expected: length,
+            found: body.len(),
+        });
+    }
+    if body.len() > length {
+        return Err(BundleError::Corrupt(format!(
+            "{} bytes follow the {length} bytes the header announces",
+            body.len() - length
+        )));
+    }
+    if !hex(&Sha256::digest(body)).eq_ignore_ascii_case(expected_hash) {
+        return Err(BundleError::Corrupt(
+            "the SHA-256 of the policies does not match the header".into(),
+        ));
+    }
+    Ok(body)
+}
+
+/// Lower-case hex.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Action, Expr, ImageAtom, ImageStrAttr, KeyDef, Policy};
+
+    fn set() -> PolicySet {
+        PolicySet {
+            keys: vec![KeyDef {
+                name: "release".into(),
+                spki_der: vec![1, 2, 3],
+            }],
+            policies: vec![Policy {
+                name: "corp".into(),
+                action: Action::Prevent,
+                on_unknown: Action::Issue,
+                scope: None,
+                rules: vec![Expr::Atom(ImageAtom::Str {
+                    attr: ImageStrAttr::Registry,
+                    op: crate::ir::EqOp::Eq,
+                    value: "registry.company.com".into(),
+                })],
+                description: Some("d".into()),
+            }],
+        }
+    }
+
+    #[test]
+    fn round_trip() {
+        let bytes = write_bundle(&set());
+        assert!(bytes.starts_with(b"BONA-BUNDLE 1 sha256:"));
+        assert_eq!(read_bundle(&bytes), Ok(set()));
+    }
+
+    #[test]
+    fn refuses_truncated() {
+        let bytes = write_bundle(&set());
+        for cut in [bytes.len() - 1, bytes.len() / 2, 40, 11, 5, 0] {
+            let err = read_bundle(bytes.get(..cut).unwrap_or_default());
+            assert!(err.is_err(), "cut at {cut}");
+            if cut > 100 {
+                assert!(matches!(err, Err(BundleError::Truncated { .. })), "{err:?}");
+            }
+        }
+        let e = read_bundle(bytes.get(..bytes.len() - 1).unwrap_or_default());
+        assert!(e.is_err_and(|e| e.to_string().contains("truncated")));
+    }
+
+    #[test]
+    fn refuses_corrupt() {
+        let mut bytes = write_bundle(&set());
+        let last = bytes.len() - 3;
+        if let Some(b) = bytes.get_mut(last) {
+            *b ^= 0x20;
+        }
+        let err = read_bundle(&bytes);
+        assert!(matches!(err, Err(BundleError::Corrupt(_))), "{err:?}");
+        assert!(err.is_err_and(|e| e.to_string().contains("SHA-256")));
+        let mut longer = write_bundle(&set());
+        longer.push(b' ');
+        assert!(matches!(read_bundle(&longer), Err(BundleError::Corrupt(_))));
+    }
+
+    #[test]
+    fn refuses_future_versions() {
+        let bytes = write_bundle(&set());
+        let text = String::from_utf8_lossy(&bytes).replacen("BONA-BUNDLE 1 ", "BONA-BUNDLE 7 ", 1);
+        let err = read_bundle(text.as_bytes());
+        assert_eq!(
+            err,
+            Err(BundleError::FutureVersion {
+                found: 7,
+                supported: 1
+            })
+        );
+        assert!(err.is_err_and(|e| e.to_string().contains("version 7")));
+    }
+
+    #[test]
+    fn refuses_foreign_and_malformed() {
+        assert_eq!(read_bundle(b"{\"policies\": []}"), Err(BundleError::NotABundle));
+        assert!(matches!(
+            read_bundle(b"BONA-BUNDLE one sha256:00 1\n{"),
+            Err(BundleError::BadHeader(_))
+        ));
+        assert!(matches!(
+            read_bundle(b"BONA-BUNDLE 1 md5:00 1\n{"),
+            Err(BundleError::BadHeader(_))
+        ));
+        // A body that passes the hash but is not a policy set.
+        let body = b"[1, 2]";
+        let hash = hex(&Sha256::digest(body));
+        let bytes = format!("BONA-BUNDLE 1 sha256:{hash} {}\n[1, 2]", body.len());
+        assert!(matches!(read_bundle(bytes.as_bytes()), Err(BundleError::Body(_))));
+    }
+}

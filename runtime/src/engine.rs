@@ -1,0 +1,299 @@
+//! The runtime's public face: load a policy set once, then decide admissions and audits.
+//!
+//! An [`Engine`] owns the policy set (policies in name order), its parsed keys and the indexed
+//! [`Table`]. It is immutable after construction, so one engine can be shared by reference
+//! between threads; the only mutable state a decision needs, the signature
+//! [`VerificationCache`], belongs to the caller (one per worker thread, typically).
+//!
+//! The runtime performs no I/O and reads no clock: the caller passes the bytes it read and
+//! `now`, the time used when an input carries none (SPEC 4.1 "`time` defaults to now").
+//!
+//! Three levels of answer:
+//! - [`Engine::evaluate`] / [`Engine::audit`]: the full outputs of SPEC 4.3 / 4.4, with
+//!   reasons; they allocate freely.
+//! - [`Engine::verdict`] and [`Engine::image_verdict`]: only the decision and the per-image
+//!   trusted/prevented flags, with no allocation in the common case — the admission hot path.
+//! - [`Engine::interpret`] / [`Engine::interpret_audit`]: the same outputs computed by the
+//!   direct interpreter of [`crate::decide`], the oracle that tests hold the table to.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use crate::bundle::{BundleError, read_bundle};
+use crate::decide::{self, image_output, image_posture, workload_decision};
+use crate::eval::{Evaluator, KeyRing};
+use crate::facts::FactsDocument;
+use crate::image::ImageView;
+use crate::input::{AdmissionInput, Asset, ImageInput, Inventory};
+use crate::ir::{ImageAtom, PolicySet};
+use crate::output::{AssetRef, Audit, Decision, DecisionKind, PostureIssue};
+use crate::signature::{KeyError, VerificationCache};
+use crate::table::{AssetScope, ImageVerdict, Table};
+
+/// Why a policy set cannot be loaded into an engine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EngineError {
+    /// A `key` is not a P-256 public key.
+    BadKey {
+        /// The key's name.
+        name: String,
+        /// Why it cannot be read.
+        error: KeyError,
+    },
+    /// A `signed by` names a key index the set does not define.
+    UnknownKey {
+        /// The policy using it.
+        policy: String,
+        /// The index.
+        key: u32,
+    },
+    /// Two policies share a name.
+    DuplicatePolicy(String),
+    /// The bundle could not be read.
+    Bundle(BundleError),
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineError::BadKey { name, error } => write!(f, "key `{name}`: {error}"),
+            EngineError::UnknownKey { policy, key } => write!(
+                f,
+                "policy `{policy}` uses key #{key}, which the policy set does not define"
+            ),
+            EngineError::DuplicatePolicy(name) => {
+                write!(f, "two policies are named `{name}`")
+            }
+            EngineError::Bundle(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+impl From<BundleError> for EngineError {
+    fn from(e: BundleError) -> Self {
+        EngineError::Bundle(e)
+    }
+}
+
+/// A loaded policy set, ready to decide.
+#[derive(Debug)]
+pub struct Engine {
+    table: Table,
+    keys: KeyRing,
+}
+
+impl Engine {
+    /// Checks the set (unique policy names, parseable keys, every `signed by` naming a key),
+    /// parses its keys and builds the decision table.
+    ///
+    /// # Errors
+    /// An [`EngineError`] for the first problem found.
+    pub fn new(set: PolicySet) -> Result<Engine, EngineError> {
+        let keys = KeyRing::from_defs(&set.keys)
+            .map_err(|(name, error)| EngineError::BadKey { name, error })?;
+        let mut names = HashSet::new();
+        for policy in &set.policies {
+            if !names.insert(policy.name.as_str()) {
+                return Err(EngineError::DuplicatePolicy(policy.name.clone()));
+            }
+            let mut missing = None;
+            for rule in &policy.rules {
+                rule.for_each_atom(&mut |atom| {
+                    if let ImageAtom::SignedBy { key } = atom
+                        && keys.get(*key).is_none()
+                    {
+                        missing.get_or_insert(*key);
+                    }
+                });
+            }
+            if let Some(key) = missing {
+                return Err(EngineError::UnknownKey {
+                    policy: policy.name.clone(),
+                    key,
+                });
+            }
+        }
+        Ok(Engine {
+            table: Table::new(set),
+            keys,
+        })
+    }
+
+    /// Loads a bundle written by [`crate::bundle::write_bundle`] (`bona build`).
+    ///
+    /// # Errors
+    /// A bundle that is foreign, truncated, corrupt or from a newer format, or whose policy set
+    /// [`Engine::new`] refuses.
+    pub fn from_bundle(bytes: &[u8]) -> Result<Engine, EngineError> {
+        Engine::new(read_bundle(bytes)?)
+    }
+
+    /// The policy set, policies in name order.
+    pub fn policy_set(&self) -> &PolicySet {
+        self.table.policy_set()
+    }
+
+    /// The decision table (for `bona table` and diagnostics).
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    /// S(A): evaluates the scopes once for an asset, for [`Engine::image_verdict`].
+    pub fn scope(&self, asset: &Asset) -> AssetScope {
+        self.table.scope(asset)
+    }
+
+    /// One image's trusted / prevented flags under a scope from [`Engine::scope`], at `time`.
+    /// Allocates nothing (signature verification aside, which the cache makes rare).
+    pub fn image_verdict(
+        &self,
+        scope: &AssetScope,
+        image: &ImageInput,
+        facts: Option<&FactsDocument>,
+        time: i64,
+        cache: &mut VerificationCache,
+    ) -> ImageVerdict {
+        let view = ImageView::of_input(image, facts, time);
+        let mut evaluator = Evaluator::new(view, &self.keys, cache);
+        self.table.verdict(scope, &mut evaluator)
+    }
+
+    /// The admission decision alone (SPEC 4.2 rule 5), without reasons or issues.
+    pub fn verdict(
+        &self,
+        input: &AdmissionInput,
+        facts: Option<&FactsDocument>,
+        now: i64,
+        cache: &mut VerificationCache,
+    ) -> DecisionKind {
+        let time = input.time.unwrap_or(now);
+        let scope = self.scope(&input.asset);
+        workload_decision(
+            input
+                .images
+                .iter()
+                .map(|image| self.image_verdict(&scope, image, facts, time, cache).prevented),
+        )
+    }
+
+    /// The full admission decision of SPEC 4.3: every image's verdict with every applicable
+    /// policy's result and reasons, and the runtime security issues.
+    pub fn evaluate(
+        &self,
+        input: &AdmissionInput,
+        facts: Option<&FactsDocument>,
+        now: i64,
+        cache: &mut VerificationCache,
+    ) -> Decision {
+        let time = input.time.unwrap_or(now);
+        let scope = self.scope(&input.asset);
+        let applicable = self.table.applicable(&scope);
+        let mut images = Vec::with_capacity(input.images.len());
+        let mut issues = Vec::new();
+        for image in &input.images {
+            let view = ImageView::of_input(image, facts, time);
+            let mut evaluator = Evaluator::new(view, &self.keys, cache);
+            let judged = self.table.judge(&scope, &applicable, &mut evaluator);
+            let out = image_output(
+                &input.asset,
+                image.reference.to_string(),
+                &judged,
+                scope.any_prevent(),
+                |p, v| evaluator.explain_policy(p, v),
+            );
+            images.push(out.decision);
+            issues.extend(out.issue);
+        }
+        Decision {
+            decision: workload_decision(images.iter().map(|i| i.prevented)),
+            images,
+            issues,
+        }
+    }
+
+    /// The posture issues of one running asset at `time` (SPEC 4.2 rule 7, 4.5), in image
+    /// then policy-name order. Call it asset by asset to stream a large inventory.
+    pub fn audit_asset(
+        &self,
+        asset: &Asset,
+        images: &[ImageInput],
+        facts: Option<&FactsDocument>,
+        time: i64,
+        cache: &mut VerificationCache,
+    ) -> Vec<PostureIssue> {
+        let scope = self.scope(asset);
+        let mut out = Vec::new();
+        if !scope.any_applicable() {
+            return out;
+        }
+        let applicable = self.table.applicable(&scope);
+        let asset_ref = AssetRef::from(asset);
+        let described = asset.describe();
+        for image in images {
+            let view = ImageView::of_input(image, facts, time);
+            let mut evaluator = Evaluator::new(view, &self.keys, cache);
+            let judged = self.table.judge(&scope, &applicable, &mut evaluator);
+            image_posture(
+                &asset_ref,
+                &described,
+                &image.reference.to_string(),
+                &judged,
+                &mut out,
+            );
+        }
+        out
+    }
+
+    /// A whole audit (SPEC 4.4): assets in input order. `now` is used when the inventory
+    /// carries no `time`.
+    pub fn audit(
+        &self,
+        inventory: &Inventory,
+        facts: Option<&FactsDocument>,
+        now: i64,
+        cache: &mut VerificationCache,
+    ) -> Audit {
+        let time = inventory.time.unwrap_or(now);
+        let mut issues = Vec::new();
+        for entry in &inventory.assets {
+            issues.extend(self.audit_asset(&entry.asset, &entry.images, facts, time, cache));
+        }
+        Audit { issues }
+    }
+
+    /// [`Engine::evaluate`] computed by the direct interpreter (the oracle).
+    pub fn interpret(
+        &self,
+        input: &AdmissionInput,
+        facts: Option<&FactsDocument>,
+        now: i64,
+        cache: &mut VerificationCache,
+    ) -> Decision {
+        decide::admission(self.policy_set(), &self.keys, input, facts, now, cache)
+    }
+
+    /// [`Engine::audit_asset`] computed by the direct interpreter.
+    pub fn interpret_audit_asset(
+        &self,
+        asset: &Asset,
+        images: &[ImageInput],
+        facts: Option<&FactsDocument>,
+        time: i64,
+        cache: &mut VerificationCache,
+    ) -> Vec<PostureIssue> {
+        decide::audit_asset(self.policy_set(), &self.keys, asset, images, facts, time, cache)
+    }
+
+    /// [`Engine::audit`] computed by the direct interpreter.
+    pub fn interpret_audit(
+        &self,
+        inventory: &Inventory,
+        facts: Option<&FactsDocument>,
+        now: i64,
+        cache: &mut VerificationCache,
+    ) -> Audit {
+        decide::audit(self.policy_set(), &self.keys, inventory, facts, now, cache)
+    }
+}
