@@ -115,7 +115,9 @@ pub fn check_bundle(bytes: &[u8]) -> Result<&[u8], BundleError> {
     let magic = MAGIC.as_bytes();
     if bytes.len() < magic.len() {
         return if magic.starts_with(bytes) && !bytes.is_empty() {
-            Err(BundleError::BadHeader("the file ends inside the header".into()))
+            Err(BundleError::BadHeader(
+                "the file ends inside the header".into(),
+            ))
         } else {
             Err(BundleError::NotABundle)
         };
@@ -144,7 +146,9 @@ pub fn check_bundle(bytes: &[u8]) -> Result<&[u8], BundleError> {
         .parse()
         .map_err(|_| BundleError::BadHeader(format!("`{version}` is not a format version")))?;
     if version == 0 {
-        return Err(BundleError::BadHeader("format version 0 does not exist".into()));
+        return Err(BundleError::BadHeader(
+            "format version 0 does not exist".into(),
+        ));
     }
     if version > FORMAT_VERSION {
         return Err(BundleError::FutureVersion {
@@ -155,7 +159,9 @@ pub fn check_bundle(bytes: &[u8]) -> Result<&[u8], BundleError> {
     let expected_hash = hash
         .strip_prefix("sha256:")
         .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
-        .ok_or_else(|| BundleError::BadHeader(format!("`{hash}` is not `sha256:` and 64 hex digits")))?;
+        .ok_or_else(|| {
+            BundleError::BadHeader(format!("`{hash}` is not `sha256:` and 64 hex digits"))
+        })?;
     let length: usize = length
         .parse()
         .map_err(|_| BundleError::BadHeader(format!("`{length}` is not a length")))?;
@@ -269,7 +275,10 @@ mod tests {
 
     #[test]
     fn refuses_foreign_and_malformed() {
-        assert_eq!(read_bundle(b"{\"policies\": []}"), Err(BundleError::NotABundle));
+        assert_eq!(
+            read_bundle(b"{\"policies\": []}"),
+            Err(BundleError::NotABundle)
+        );
         assert!(matches!(
             read_bundle(b"BONA-BUNDLE one sha256:00 1\n{"),
             Err(BundleError::BadHeader(_))
@@ -282,6 +291,9 @@ mod tests {
         let body = b"[1, 2]";
         let hash = hex(&Sha256::digest(body));
         let bytes = format!("BONA-BUNDLE 1 sha256:{hash} {}\n[1, 2]", body.len());
-        assert!(matches!(read_bundle(bytes.as_bytes()), Err(BundleError::Body(_))));
+        assert!(matches!(
+            read_bundle(bytes.as_bytes()),
+            Err(BundleError::Body(_))
+        ));
     }
 }

@@ -239,10 +239,7 @@ pub fn applicable<'p>(set: &'p PolicySet, asset: &Asset) -> Vec<&'p Policy> {
 }
 
 /// Evaluates every applicable policy directly for one image.
-fn judge<'p>(
-    applicable: &[&'p Policy],
-    evaluator: &mut Evaluator<'_, '_>,
-) -> Vec<Judged<'p>> {
+fn judge<'p>(applicable: &[&'p Policy], evaluator: &mut Evaluator<'_, '_>) -> Vec<Judged<'p>> {
     applicable
         .iter()
         .map(|p| Judged {
@@ -376,14 +373,20 @@ mod tests {
         use Action::{Issue, Prevent};
         let issue = policy(Issue, Issue);
         assert_eq!(posture_reason(&issue, Tri::True, false), None);
-        assert_eq!(posture_reason(&issue, Tri::False, true), Some(PostureReason::Untrusted));
+        assert_eq!(
+            posture_reason(&issue, Tri::False, true),
+            Some(PostureReason::Untrusted)
+        );
         assert_eq!(
             posture_reason(&issue, Tri::Unknown, true),
             Some(PostureReason::MissingInformation)
         );
         let strict = policy(Prevent, Prevent);
         assert_eq!(posture_reason(&strict, Tri::False, true), None);
-        assert_eq!(posture_reason(&strict, Tri::False, false), Some(PostureReason::Untrusted));
+        assert_eq!(
+            posture_reason(&strict, Tri::False, false),
+            Some(PostureReason::Untrusted)
+        );
         assert_eq!(
             posture_reason(&strict, Tri::Unknown, false),
             Some(PostureReason::MissingInformation)

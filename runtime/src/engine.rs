@@ -170,12 +170,10 @@ impl Engine {
     ) -> DecisionKind {
         let time = input.time.unwrap_or(now);
         let scope = self.scope(&input.asset);
-        workload_decision(
-            input
-                .images
-                .iter()
-                .map(|image| self.image_verdict(&scope, image, facts, time, cache).prevented),
-        )
+        workload_decision(input.images.iter().map(|image| {
+            self.image_verdict(&scope, image, facts, time, cache)
+                .prevented
+        }))
     }
 
     /// The full admission decision of SPEC 4.3: every image's verdict with every applicable
@@ -283,7 +281,15 @@ impl Engine {
         time: i64,
         cache: &mut VerificationCache,
     ) -> Vec<PostureIssue> {
-        decide::audit_asset(self.policy_set(), &self.keys, asset, images, facts, time, cache)
+        decide::audit_asset(
+            self.policy_set(),
+            &self.keys,
+            asset,
+            images,
+            facts,
+            time,
+            cache,
+        )
     }
 
     /// [`Engine::audit`] computed by the direct interpreter.

@@ -293,7 +293,9 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                 },
             },
             ImageAtom::Bool(ImageBoolAttr::Pinned) => Tri::from(image.pinned()),
-            ImageAtom::Bool(ImageBoolAttr::Scanned) => image.scanned().map_or(Tri::Unknown, Tri::from),
+            ImageAtom::Bool(ImageBoolAttr::Scanned) => {
+                image.scanned().map_or(Tri::Unknown, Tri::from)
+            }
             ImageAtom::Vulns {
                 severity,
                 op,
@@ -477,9 +479,9 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                     &format!("the facts give no scan.vulnerabilities.{name}"),
                 ));
             }
-            ImageAtom::ScanAge { .. } => out.push(
-                self.missing_fact("scan.age", "the facts give no scan.finished_at"),
-            ),
+            ImageAtom::ScanAge { .. } => {
+                out.push(self.missing_fact("scan.age", "the facts give no scan.finished_at"))
+            }
             ImageAtom::SignedBy { key } => {
                 let name = self.keys.describe(*key);
                 out.push(if self.keys.get(*key).is_none() {
@@ -612,10 +614,9 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                 }
                 // With no digest, the cached answer is unknown exactly when some signature
                 // verifies under the key: it tells the two kinds of failure apart for free.
-                let some_verify = self
-                    .keys
-                    .get(*key)
-                    .is_some_and(|k| self.cache.signed_by_cached(k, Some(signatures), None) == Tri::Unknown);
+                let some_verify = self.keys.get(*key).is_some_and(|k| {
+                    self.cache.signed_by_cached(k, Some(signatures), None) == Tri::Unknown
+                });
                 let digest = image.digest().unwrap_or("unknown");
                 match (signatures.len(), some_verify) {
                     (1, true) => format!(
@@ -627,10 +628,14 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                          does names the image's digest `{digest}`"
                     ),
                     (1, false) => {
-                        format!("not signed by {name}: the one signature does not verify under the key")
+                        format!(
+                            "not signed by {name}: the one signature does not verify under the key"
+                        )
                     }
                     (n, false) => {
-                        format!("not signed by {name}: none of {n} signatures verifies under the key")
+                        format!(
+                            "not signed by {name}: none of {n} signatures verifies under the key"
+                        )
                     }
                 }
             }
@@ -760,9 +765,7 @@ impl Requirement<'_> {
             (Requirement::Globs(gs), true) => list(gs, "a match for ", "a match for one of "),
             (Requirement::Globs(gs), false) => list(gs, "no match for ", "no match for any of "),
             (Requirement::Patterns(ps), true) => list(ps, "a match for ", "a match for one of "),
-            (Requirement::Patterns(ps), false) => {
-                list(ps, "no match for ", "no match for any of ")
-            }
+            (Requirement::Patterns(ps), false) => list(ps, "no match for ", "no match for any of "),
         }
     }
 }
@@ -781,7 +784,12 @@ fn str_attr_name(attr: &ImageStrAttr) -> String {
 
 /// `registry is `docker.io`, the rule needs one of `a`, `b``, and the variants for several
 /// tags and missing labels.
-fn describe_str(attr: &ImageStrAttr, value: StrValue<'_>, req: &Requirement<'_>, want: bool) -> String {
+fn describe_str(
+    attr: &ImageStrAttr,
+    value: StrValue<'_>,
+    req: &Requirement<'_>,
+    want: bool,
+) -> String {
     let name = str_attr_name(attr);
     match value {
         StrValue::One(v) => format!("{name} is `{v}`, the rule needs {}", req.describe(want)),
@@ -805,7 +813,12 @@ fn describe_str(attr: &ImageStrAttr, value: StrValue<'_>, req: &Requirement<'_>,
 }
 
 /// `base is `…`, the rule needs …` for reference-valued attributes.
-fn describe_ref(name: &str, value: Option<&Reference>, req: &Requirement<'_>, want: bool) -> String {
+fn describe_ref(
+    name: &str,
+    value: Option<&Reference>,
+    req: &Requirement<'_>,
+    want: bool,
+) -> String {
     match value {
         Some(r) => format!("{name} is `{r}`, the rule needs {}", req.describe(want)),
         None => format!("{name} is unknown"),

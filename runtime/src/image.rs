@@ -237,11 +237,20 @@ mod tests {
     #[test]
     fn tags_follow_the_reference_then_the_facts() {
         let tagged = r("alpine:3.19");
-        assert_eq!(ImageView::new(&tagged, None, 0).tags(), TagKnowledge::One("3.19"));
+        assert_eq!(
+            ImageView::new(&tagged, None, 0).tags(),
+            TagKnowledge::One("3.19")
+        );
         let bare = r("alpine");
-        assert_eq!(ImageView::new(&bare, None, 0).tags(), TagKnowledge::One("latest"));
+        assert_eq!(
+            ImageView::new(&bare, None, 0).tags(),
+            TagKnowledge::One("latest")
+        );
         let pinned = r(&format!("alpine@{DIGEST}"));
-        assert_eq!(ImageView::new(&pinned, None, 0).tags(), TagKnowledge::Unknown);
+        assert_eq!(
+            ImageView::new(&pinned, None, 0).tags(),
+            TagKnowledge::Unknown
+        );
         let facts = ImageFacts {
             tags: Some(vec!["1.0".into()]),
             ..ImageFacts::default()
@@ -250,12 +259,20 @@ mod tests {
         assert_eq!(view.tags().any(|t| t == "1.0"), Some(true));
         // Tag and digest: the reference's tag wins over the facts.
         let both = r(&format!("alpine:2@{DIGEST}"));
-        assert_eq!(ImageView::new(&both, Some(&facts), 0).tags(), TagKnowledge::One("2"));
+        assert_eq!(
+            ImageView::new(&both, Some(&facts), 0).tags(),
+            TagKnowledge::One("2")
+        );
         let empty = ImageFacts {
             tags: Some(vec![]),
             ..ImageFacts::default()
         };
-        assert_eq!(ImageView::new(&pinned, Some(&empty), 0).tags().any(|_| true), Some(false));
+        assert_eq!(
+            ImageView::new(&pinned, Some(&empty), 0)
+                .tags()
+                .any(|_| true),
+            Some(false)
+        );
     }
 
     #[test]
@@ -282,8 +299,14 @@ mod tests {
             }),
             ..ImageFacts::default()
         };
-        assert_eq!(ImageView::new(&tagged, Some(&facts), 4_000).scan_age(), Some(3_000));
-        assert_eq!(ImageView::new(&tagged, Some(&facts), 10).scan_age(), Some(0));
+        assert_eq!(
+            ImageView::new(&tagged, Some(&facts), 4_000).scan_age(),
+            Some(3_000)
+        );
+        assert_eq!(
+            ImageView::new(&tagged, Some(&facts), 10).scan_age(),
+            Some(0)
+        );
         assert_eq!(ImageView::new(&tagged, None, 10).scan_age(), None);
     }
 }

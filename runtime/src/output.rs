@@ -351,7 +351,10 @@ mod tests {
         ));
         assert!(json.contains(r#","description":"Kubernetes workload"#));
         let deployed = RuntimeIssue::new("Virtual machine vm1", "r".into(), vec![], false);
-        assert_eq!(deployed.title, "Untrusted image deployed in Virtual machine vm1");
+        assert_eq!(
+            deployed.title,
+            "Untrusted image deployed in Virtual machine vm1"
+        );
     }
 
     #[test]

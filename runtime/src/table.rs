@@ -47,7 +47,9 @@ use crate::eval::{Evaluator, scope_holds};
 use crate::glob::Glob;
 use crate::image::ImageView;
 use crate::input::Asset;
-use crate::ir::{Action, AssetAtom, EqOp, Expr, ImageAtom, ImageStrAttr, Policy, PolicySet, RefAttr};
+use crate::ir::{
+    Action, AssetAtom, EqOp, Expr, ImageAtom, ImageStrAttr, Policy, PolicySet, RefAttr,
+};
 use crate::tri::Tri;
 
 /// A fast, non-cryptographic hasher for the small string keys of the table (FxHash's mixing).
@@ -189,7 +191,8 @@ impl Trie {
                     let next = self.nodes.len();
                     self.nodes.push(TrieNode::default());
                     if let Some(node) = self.nodes.get_mut(at) {
-                        node.children.insert(i, (b, u32::try_from(next).unwrap_or(u32::MAX)));
+                        node.children
+                            .insert(i, (b, u32::try_from(next).unwrap_or(u32::MAX)));
                     }
                     next
                 }
@@ -362,7 +365,12 @@ fn atom_keys(atom: &ImageAtom) -> Option<Vec<RuleKey>> {
         ImageAtom::Matches {
             attr: ImageStrAttr::Repository,
             globs,
-        } => Some(globs.iter().map(|g| repository(g.literal_prefix())).collect()),
+        } => Some(
+            globs
+                .iter()
+                .map(|g| repository(g.literal_prefix()))
+                .collect(),
+        ),
         ImageAtom::RefMatches {
             attr: RefAttr::Image,
             patterns,
@@ -385,7 +393,11 @@ fn atom_keys(atom: &ImageAtom) -> Option<Vec<RuleKey>> {
 /// The keys satisfying both sides: registries agree, prefixes nest (the longer one stays).
 fn intersect(a: &[RuleKey], b: &[RuleKey]) -> Vec<RuleKey> {
     if a.len().saturating_mul(b.len()) > MAX_KEYS {
-        return if a.len() <= b.len() { a.to_vec() } else { b.to_vec() };
+        return if a.len() <= b.len() {
+            a.to_vec()
+        } else {
+            b.to_vec()
+        };
     }
     let mut out = Vec::new();
     for x in a {
@@ -583,7 +595,11 @@ impl Table {
             policies.push(CPolicy {
                 scope,
                 lenient: policy.action == Action::Prevent && policy.on_unknown == Action::Issue,
-                rules: policy.rules.iter().map(|r| compile(r, &mut interner)).collect(),
+                rules: policy
+                    .rules
+                    .iter()
+                    .map(|r| compile(r, &mut interner))
+                    .collect(),
             });
         }
         Table {
@@ -774,7 +790,13 @@ impl Table {
 
     /// Whether image `view` meets rule `rule` of policy `policy` in the index (for tests).
     #[doc(hidden)]
-    pub fn is_candidate(&self, scope: &AssetScope, view: &ImageView<'_>, policy: u32, rule: u32) -> bool {
+    pub fn is_candidate(
+        &self,
+        scope: &AssetScope,
+        view: &ImageView<'_>,
+        policy: u32,
+        rule: u32,
+    ) -> bool {
         let mut hit = false;
         self.candidates(scope, view.registry(), view.repository(), |r, _| {
             hit |= r == RuleRef { policy, rule };
@@ -837,7 +859,10 @@ mod tests {
         });
         assert_eq!(
             rule_keys(&rule),
-            Some(vec![key(None, "app"), key(Some("docker.io"), "library/alpine")])
+            Some(vec![
+                key(None, "app"),
+                key(Some("docker.io"), "library/alpine")
+            ])
         );
         let either = Expr::Or(vec![registry_in(&["x.io"]), Expr::Const(false)]);
         assert_eq!(rule_keys(&either), Some(vec![key(Some("x.io"), "")]));
