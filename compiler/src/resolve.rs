@@ -1,0 +1,241 @@
+//! Names across the whole policy set: which `let`, `key` and `scope` items exist, where, the
+//! value of every constant and the lowered form of every named scope.
+//!
+//! The table is deliberately span-free: it changes only when a name, a constant's value or a
+//! scope's meaning changes, so salsa backdates it after ordinary edits and no other file is
+//! re-checked. Diagnostics about names are produced per file by the type checker, which
+//! reads this table.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use bona_runtime::ir::{AssetAtom, Expr as IrExpr};
+
+use crate::db::{Db, SourceFile, Workspace, parse};
+use crate::syntax::ast::{Item, Operand};
+use crate::typeck::{Const, Names, Sink, lower_const, lower_scope};
+
+/// What kind of thing a name denotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DefKind {
+    Let,
+    Key,
+    Scope,
+}
+
+impl DefKind {
+    /// The item keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            DefKind::Let => "let",
+            DefKind::Key => "key",
+            DefKind::Scope => "scope",
+        }
+    }
+}
+
+/// One definition site: the file and the item's index in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Def {
+    pub kind: DefKind,
+    pub file: SourceFile,
+    pub item: usize,
+}
+
+/// Every name of the policy set.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SymbolTable {
+    /// `let`, `key` and `scope` definitions; more than one entry is a duplicate.
+    pub defs: BTreeMap<String, Vec<Def>>,
+    /// Policy names and where they are defined (file, item index).
+    pub policies: BTreeMap<String, Vec<(SourceFile, usize)>>,
+    /// Test names likewise.
+    pub tests: BTreeMap<String, Vec<(SourceFile, usize)>>,
+    /// Values of constants that evaluate without error.
+    pub consts: BTreeMap<String, Const>,
+    /// Lowered named scopes that check without error.
+    pub scopes: BTreeMap<String, IrExpr<AssetAtom>>,
+    /// Constants and scopes defined in terms of themselves.
+    pub cyclic: BTreeSet<String>,
+    /// Key names, sorted: a key's index here is its `KeyId`.
+    pub keys: Vec<String>,
+}
+
+impl SymbolTable {
+    /// The first definition of a name.
+    pub fn def(&self, name: &str) -> Option<&Def> {
+        self.defs.get(name).and_then(|d| d.first())
+    }
+}
+
+/// Builds the table.
+pub fn symbols(db: &dyn Db, ws: Workspace) -> SymbolTable {
+    let mut table = SymbolTable::default();
+    for &file in ws.files(db) {
+        for (i, item) in parse(db, file).file.items.iter().enumerate() {
+            let (name, kind) = match item {
+                Item::Let(l) => (&l.name.name, DefKind::Let),
+                Item::Key(k) => (&k.name.name, DefKind::Key),
+                Item::Scope(s) => (&s.name.name, DefKind::Scope),
+                Item::Policy(p) => {
+                    table
+                        .policies
+                        .entry(p.name.value.clone())
+                        .or_default()
+                        .push((file, i));
+                    continue;
+                }
+                Item::Test(t) => {
+                    table
+                        .tests
+                        .entry(t.name.value.clone())
+                        .or_default()
+                        .push((file, i));
+                    continue;
+                }
+                Item::Error(_) => continue,
+            };
+            table.defs.entry(name.clone()).or_default().push(Def {
+                kind,
+                file,
+                item: i,
+            });
+        }
+    }
+    table.keys = table
+        .defs
+        .iter()
+        .filter(|(_, d)| d.first().is_some_and(|d| d.kind == DefKind::Key))
+        .map(|(n, _)| n.clone())
+        .collect();
+
+    let mut builder = Builder {
+        db,
+        table,
+        in_progress: BTreeSet::new(),
+        failed: BTreeSet::new(),
+    };
+    let names: Vec<(String, DefKind)> = builder
+        .table
+        .defs
+        .iter()
+        .filter_map(|(n, d)| d.first().map(|d| (n.clone(), d.kind)))
+        .collect();
+    for (name, kind) in names {
+        match kind {
+            DefKind::Let => {
+                builder.constant(&name);
+            }
+            DefKind::Scope => {
+                builder.scope(&name);
+            }
+            DefKind::Key => {}
+        }
+    }
+    builder.table
+}
+
+/// Evaluates constants and scopes on demand, memoising, and detecting cycles.
+struct Builder<'a> {
+    db: &'a dyn Db,
+    table: SymbolTable,
+    in_progress: BTreeSet<String>,
+    failed: BTreeSet<String>,
+}
+
+impl Builder<'_> {
+    fn let_value(&self, name: &str) -> Option<(SourceFile, Operand)> {
+        let def = self.table.def(name)?;
+        match parse(self.db, def.file).file.items.get(def.item)? {
+            Item::Let(l) => Some((def.file, l.value.clone())),
+            _ => None,
+        }
+    }
+}
+
+impl Names for Builder<'_> {
+    fn kind(&self, name: &str) -> Option<DefKind> {
+        self.table.def(name).map(|d| d.kind)
+    }
+
+    fn constant(&mut self, name: &str) -> Option<Const> {
+        if let Some(c) = self.table.consts.get(name) {
+            return Some(c.clone());
+        }
+        if self.failed.contains(name) {
+            return None;
+        }
+        if !self.in_progress.insert(name.to_owned()) {
+            self.table.cyclic.insert(name.to_owned());
+            return None;
+        }
+        let value = self.let_value(name).and_then(|(file, operand)| {
+            let mut sink = Sink::silent(file);
+            lower_const(self, &mut sink, &operand)
+        });
+        self.in_progress.remove(name);
+        match value {
+            Some(v) if !self.table.cyclic.contains(name) => {
+                self.table.consts.insert(name.to_owned(), v.clone());
+                Some(v)
+            }
+            _ => {
+                self.failed.insert(name.to_owned());
+                None
+            }
+        }
+    }
+
+    fn scope(&mut self, name: &str) -> Option<IrExpr<AssetAtom>> {
+        if let Some(s) = self.table.scopes.get(name) {
+            return Some(s.clone());
+        }
+        if self.failed.contains(name) {
+            return None;
+        }
+        if !self.in_progress.insert(name.to_owned()) {
+            self.table.cyclic.insert(name.to_owned());
+            return None;
+        }
+        let def = self.table.def(name).copied();
+        let lowered = def.and_then(|def| {
+            let parsed = parse(self.db, def.file);
+            let Some(Item::Scope(s)) = parsed.file.items.get(def.item) else {
+                return None;
+            };
+            let mut sink = Sink::silent(def.file);
+            lower_scope(self, &mut sink, &s.expr)
+        });
+        self.in_progress.remove(name);
+        match lowered {
+            Some(e) if !self.table.cyclic.contains(name) => {
+                self.table.scopes.insert(name.to_owned(), e.clone());
+                Some(e)
+            }
+            _ => {
+                self.failed.insert(name.to_owned());
+                None
+            }
+        }
+    }
+
+    fn key(&self, name: &str) -> Option<u32> {
+        self.table
+            .keys
+            .binary_search_by(|k| k.as_str().cmp(name))
+            .ok()
+            .and_then(|i| u32::try_from(i).ok())
+    }
+
+    fn names(&self) -> Vec<(&str, DefKind)> {
+        names_of(&self.table)
+    }
+}
+
+/// Every defined name with its kind (for suggestions).
+pub fn names_of(table: &SymbolTable) -> Vec<(&str, DefKind)> {
+    table
+        .defs
+        .iter()
+        .filter_map(|(n, d)| d.first().map(|d| (n.as_str(), d.kind)))
+        .collect()
+}

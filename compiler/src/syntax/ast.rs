@@ -1,0 +1,262 @@
+//! The syntax tree, as written: every node carries its span, nothing is resolved yet.
+//!
+//! `and`/`or` chains are n-ary (`And(vec)`), and explicit parentheses are kept as `Paren`
+//! nodes, so that the formatter reproduces what the author grouped and long chains never
+//! make the tree deep.
+
+use bona_runtime::ir::Action;
+
+use crate::syntax::lexer::DurationLit;
+use crate::syntax::span::Span;
+
+/// One parsed `.trust` file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct File {
+    pub items: Vec<Item>,
+}
+
+/// A top-level item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    Let(Let),
+    Key(KeyDecl),
+    Scope(ScopeDecl),
+    Policy(Policy),
+    Test(Test),
+    /// Text the parser skipped while recovering from a syntax error.
+    Error(Span),
+}
+
+impl Item {
+    /// The span of the whole item.
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Let(x) => x.span,
+            Item::Key(x) => x.span,
+            Item::Scope(x) => x.span,
+            Item::Policy(x) => x.span,
+            Item::Test(x) => x.span,
+            Item::Error(s) => *s,
+        }
+    }
+}
+
+/// A name as written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A string literal; `value` is unescaped, `span` covers the quotes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StrLit {
+    pub value: String,
+    pub span: Span,
+}
+
+/// `let NAME = VALUE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Let {
+    pub name: Ident,
+    pub value: Operand,
+    pub span: Span,
+}
+
+/// `key NAME = file("…")` or `key NAME = pem("…")`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyDecl {
+    pub name: Ident,
+    /// `file` or `pem` (anything else is reported by the checker).
+    pub source: Ident,
+    pub arg: StrLit,
+    pub span: Span,
+}
+
+/// `scope NAME = EXPR`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeDecl {
+    pub name: Ident,
+    pub expr: Expr,
+    pub span: Span,
+}
+
+/// `policy "NAME" { clauses }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub name: StrLit,
+    pub clauses: Vec<Clause>,
+    pub span: Span,
+}
+
+/// One clause of a policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clause {
+    pub kind: ClauseKind,
+    pub span: Span,
+}
+
+/// The clause kinds of SPEC §2.2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClauseKind {
+    /// `action prevent | issue`; the span is the action word's.
+    Action(Action, Span),
+    /// `on unknown prevent | issue`; the span is the action word's.
+    OnUnknown(Action, Span),
+    Scope(Expr),
+    Trust(Expr),
+    Description(StrLit),
+    /// Skipped by error recovery.
+    Error,
+}
+
+impl ClauseKind {
+    /// The clause keyword, for messages.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            ClauseKind::Action(..) => "action",
+            ClauseKind::OnUnknown(..) => "on unknown",
+            ClauseKind::Scope(_) => "scope",
+            ClauseKind::Trust(_) => "trust",
+            ClauseKind::Description(_) => "description",
+            ClauseKind::Error => "",
+        }
+    }
+}
+
+/// An expression: boolean structure over comparisons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+/// Expression forms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExprKind {
+    Or(Vec<Expr>),
+    And(Vec<Expr>),
+    Not(Box<Expr>),
+    /// `( EXPR )`, kept for the formatter.
+    Paren(Box<Expr>),
+    /// `LHS OP RHS` with `OP` one of `== != < <= > >= in matches`.
+    Compare {
+        lhs: Operand,
+        op: CompareOp,
+        op_span: Span,
+        rhs: Operand,
+    },
+    /// `signed by KEY`.
+    SignedBy(Ident),
+    /// A bare operand: a boolean attribute (`pinned`), a `scope` name, a bool constant.
+    Operand(Operand),
+}
+
+/// Comparison operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CompareOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+    Matches,
+}
+
+impl CompareOp {
+    /// As written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompareOp::Eq => "==",
+            CompareOp::Ne => "!=",
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+            CompareOp::In => "in",
+            CompareOp::Matches => "matches",
+        }
+    }
+}
+
+/// An operand of a comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operand {
+    pub kind: OperandKind,
+    pub span: Span,
+}
+
+/// Operand forms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OperandKind {
+    Str(String),
+    Int(u64),
+    Duration(DurationLit),
+    Bool(bool),
+    List(Vec<Operand>),
+    /// A name or attribute; dotted attributes (`scan.age`) are joined with `.`.
+    Name(String),
+    /// `BASE["KEY"]`; only `labels` is meaningful (the checker says so otherwise).
+    Index {
+        base: Ident,
+        key: StrLit,
+    },
+}
+
+/// `test "NAME" { … }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Test {
+    pub name: StrLit,
+    pub clauses: Vec<TestClause>,
+    pub span: Span,
+}
+
+/// A clause of a test block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestClause {
+    pub kind: TestClauseKind,
+    pub span: Span,
+}
+
+/// `input VALUE` or `expect …`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TestClauseKind {
+    Input(Value),
+    /// `expect prevent`.
+    ExpectPrevent,
+    /// `expect WORD` (`allow`).
+    ExpectWord(Ident),
+    /// `expect WORD "REF"` (`trusted`, `untrusted`).
+    ExpectImage(Ident, StrLit),
+    /// `expect WORD WORD N` (`issues runtime 1`, `issues posture 0`).
+    ExpectCount(Ident, Ident, u64, Span),
+    Error,
+}
+
+/// A JSON-like value in a test's `input`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Value {
+    pub kind: ValueKind,
+    pub span: Span,
+}
+
+/// Value forms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueKind {
+    Str(String),
+    Int(u64),
+    Bool(bool),
+    List(Vec<Value>),
+    Object(Vec<Field>),
+}
+
+/// `key: value` in an object; the key was an identifier or a string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub key: StrLit,
+    /// Written as a string literal (kept for the formatter).
+    pub quoted: bool,
+    pub value: Value,
+}

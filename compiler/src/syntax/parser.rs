@@ -1,0 +1,440 @@
+//! Source text → syntax tree: lex, guard against pathological nesting, mark contextual
+//! keywords, run the lalrpop parser (with recovery), and turn every lexical and syntax error
+//! into a [`SyntaxError`] with a stable code, the exact span and a help line.
+
+use lalrpop_util::{ErrorRecovery, ParseError};
+
+use crate::codes::Code;
+use crate::syntax::ast::File;
+use crate::syntax::lexer::{self, LexError, LexErrorKind, Token, Trivia};
+use crate::syntax::span::Span;
+
+lalrpop_util::lalrpop_mod!(
+    #[allow(
+        clippy::all,
+        clippy::pedantic,
+        unused_parens,
+        unused_imports,
+        missing_docs
+    )]
+    grammar,
+    "/trust.rs"
+);
+
+/// Deepest nesting of brackets (or chains of `not`) accepted. The parser itself is an LR
+/// automaton with an explicit stack, but every later stage walks the tree recursively; a
+/// bound here keeps them all safe from stack exhaustion on hostile input.
+pub const MAX_NESTING: usize = 128;
+
+/// One lexical or syntax error.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SyntaxError {
+    pub code: Code,
+    pub message: String,
+    pub span: Span,
+    pub label: String,
+    pub help: Option<String>,
+}
+
+/// The result of parsing one file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Parsed {
+    pub file: File,
+    pub trivia: Vec<Trivia>,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// Parses one file's text. Never panics; always returns a tree (possibly with `Error` items).
+pub fn parse(src: &str) -> Parsed {
+    let lexed = lexer::lex(src);
+    let mut errors: Vec<SyntaxError> = lexed.errors.iter().map(|e| lex_error(src, e)).collect();
+    let mut tokens = lexed.tokens;
+
+    if let Some(span) = too_deep(&tokens) {
+        errors.push(SyntaxError {
+            code: Code::E0108,
+            message: format!("expression nested more than {MAX_NESTING} levels deep"),
+            span,
+            label: "too deep".into(),
+            help: Some("split the expression into named `let` or `scope` items".into()),
+        });
+        return Parsed {
+            file: File::default(),
+            trivia: lexed.trivia,
+            errors,
+        };
+    }
+    mark_test_keywords(&mut tokens);
+
+    let mut recovered: Vec<ErrorRecovery<usize, Token, LexError>> = Vec::new();
+    let stream = tokens
+        .iter()
+        .cloned()
+        .map(Ok::<(usize, Token, usize), LexError>);
+    let result = grammar::FileParser::new().parse(&mut recovered, stream);
+    let file = match result {
+        Ok(file) => file,
+        Err(e) => {
+            recovered.push(ErrorRecovery {
+                error: e,
+                dropped_tokens: Vec::new(),
+            });
+            File::default()
+        }
+    };
+    let lex_spans: Vec<Span> = lexed.errors.iter().map(|e| e.span).collect();
+    for r in recovered {
+        let err = parse_error(src, r.error);
+        if !follows_lex_error(&tokens, &lex_spans, err.span.start) {
+            errors.push(err);
+        }
+    }
+    errors.sort_by_key(|e| (e.span.start, e.span.end));
+    errors.dedup_by(|a, b| a.span == b.span && a.code == b.code);
+    Parsed {
+        file,
+        trivia: lexed.trivia,
+        errors,
+    }
+}
+
+/// A syntax error right after a lexical error is usually its echo (`let x = "abc` then the
+/// next line): report the cause once.
+fn follows_lex_error(tokens: &[(usize, Token, usize)], lex: &[Span], at: usize) -> bool {
+    lex.iter().any(|l| {
+        l.start <= at
+            && !tokens
+                .iter()
+                .any(|(start, _, _)| *start >= l.end && *start < at)
+    })
+}
+
+/// Finds the first place where brackets, or a chain of `not`, nest beyond [`MAX_NESTING`].
+fn too_deep(tokens: &[(usize, Token, usize)]) -> Option<Span> {
+    let mut depth = 0usize;
+    let mut nots = 0usize;
+    for (start, tok, end) in tokens {
+        match tok {
+            Token::LParen | Token::LBracket | Token::LBrace => depth += 1,
+            Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        nots = if *tok == Token::Not { nots + 1 } else { 0 };
+        if depth > MAX_NESTING || nots > MAX_NESTING {
+            return Some(Span::new(*start, *end));
+        }
+    }
+    None
+}
+
+/// `input` and `expect` are keywords only directly inside a `test` block, so they stay usable
+/// as names elsewhere. The grammar needs them as distinct tokens to stay LR(1).
+fn mark_test_keywords(tokens: &mut [(usize, Token, usize)]) {
+    let mut i = 0;
+    while i < tokens.len() {
+        let opens_test = matches!(tokens[i].1, Token::Test)
+            && matches!(tokens.get(i + 1), Some((_, Token::Str(_), _)))
+            && matches!(tokens.get(i + 2), Some((_, Token::LBrace, _)));
+        if !opens_test {
+            i += 1;
+            continue;
+        }
+        let mut depth = 0usize;
+        let mut j = i + 2;
+        while j < tokens.len() {
+            match &tokens[j].1 {
+                Token::LBrace | Token::LBracket | Token::LParen => depth += 1,
+                Token::RBrace | Token::RBracket | Token::RParen => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                Token::Ident(name) if depth == 1 => match name.as_str() {
+                    "input" => tokens[j].1 = Token::InputKw,
+                    "expect" => tokens[j].1 = Token::ExpectKw,
+                    _ => {}
+                },
+                // An item keyword at depth 1 means the block was never closed: stop there.
+                Token::Policy | Token::Let | Token::Key | Token::Scope | Token::Test
+                    if depth == 1 =>
+                {
+                    break;
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        i = j.max(i + 1);
+    }
+}
+
+fn lex_error(src: &str, e: &LexError) -> SyntaxError {
+    let text = src.get(e.span.range()).unwrap_or("");
+    match &e.kind {
+        LexErrorKind::UnexpectedChar => SyntaxError {
+            code: Code::E0101,
+            message: format!("unexpected character `{}`", text.escape_debug()),
+            span: e.span,
+            label: "not part of any token".into(),
+            help: match text {
+                "'" => Some("strings use double quotes: `\"…\"`".into()),
+                "!" => Some("use `not` for negation, `!=` for inequality".into()),
+                "&" => Some("use `and`".into()),
+                "|" => Some("use `or`".into()),
+                _ => Some("remove it, or put it inside a string".into()),
+            },
+        },
+        LexErrorKind::UnterminatedString => SyntaxError {
+            code: Code::E0102,
+            message: "unterminated string".into(),
+            span: e.span,
+            label: "this string has no closing `\"`".into(),
+            help: Some("close the string on the same line; write a newline as `\\n`".into()),
+        },
+        LexErrorKind::BadEscape(_) => SyntaxError {
+            code: Code::E0103,
+            message: format!("unknown escape sequence `{}`", text.escape_debug()),
+            span: e.span,
+            label: "not a valid escape".into(),
+            help: Some("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\u{HEX}`".into()),
+        },
+        LexErrorKind::IntegerTooLarge => SyntaxError {
+            code: Code::E0104,
+            message: format!("number `{text}` is too large"),
+            span: e.span,
+            label: "does not fit in 64 bits".into(),
+            help: Some("integers and durations must be below 2^64 (in seconds)".into()),
+        },
+        LexErrorKind::BadDuration => SyntaxError {
+            code: Code::E0105,
+            message: format!("invalid duration `{text}`"),
+            span: e.span,
+            label: "expected a number followed by one unit".into(),
+            help: Some(
+                "a duration is one integer with one unit `s`, `m`, `h`, `d` or `w`: `90m`, not `1h30m`"
+                    .into(),
+            ),
+        },
+    }
+}
+
+fn parse_error(src: &str, e: ParseError<usize, Token, LexError>) -> SyntaxError {
+    match e {
+        ParseError::InvalidToken { location } => SyntaxError {
+            code: Code::E0101,
+            message: "invalid token".into(),
+            span: Span::new(location, next_char(src, location)),
+            label: "not part of any token".into(),
+            help: None,
+        },
+        ParseError::UnrecognizedEof { location, expected } => SyntaxError {
+            code: Code::E0107,
+            message: "unexpected end of file".into(),
+            span: Span::new(location, location),
+            label: format!("expected {}", describe_expected(&expected)),
+            help: eof_help(&expected),
+        },
+        ParseError::UnrecognizedToken {
+            token: (l, tok, r),
+            expected,
+        } => SyntaxError {
+            code: Code::E0106,
+            message: format!("unexpected {tok}"),
+            span: Span::new(l, r),
+            label: format!("expected {}", describe_expected(&expected)),
+            help: token_help(&tok, &expected),
+        },
+        ParseError::ExtraToken { token: (l, tok, r) } => SyntaxError {
+            code: Code::E0106,
+            message: format!("unexpected {tok}"),
+            span: Span::new(l, r),
+            label: "expected the end of the file".into(),
+            help: None,
+        },
+        ParseError::User { error } => lex_error(src, &error),
+    }
+}
+
+fn next_char(src: &str, at: usize) -> usize {
+    src.get(at..)
+        .and_then(|s| s.chars().next())
+        .map_or(at, |c| at + c.len_utf8())
+}
+
+/// lalrpop's expected terminals are the grammar's quoted names (`"\"name\""`): turn them into
+/// words a user reads.
+fn describe_expected(expected: &[String]) -> String {
+    let mut words: Vec<String> = expected.iter().map(|e| terminal_word(e)).collect();
+    words.sort();
+    words.dedup();
+    if words.is_empty() {
+        return "something else".into();
+    }
+    if words.len() > 8 {
+        let has = |w: &str| words.iter().any(|x| x == w);
+        if has("`policy`") && has("`let`") {
+            return "an item: `policy`, `let`, `key`, `scope` or `test`".into();
+        }
+        if has("`trust`") && has("`action`") {
+            return "a clause (`action`, `on unknown`, `scope`, `trust`, `description`) or `}`"
+                .into();
+        }
+        if has("a string") && has("a name") {
+            return "a value: a string, number, list, name or attribute".into();
+        }
+        words.truncate(8);
+        words.push("…".into());
+    }
+    match words.as_slice() {
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+        [] => "something else".into(),
+    }
+}
+
+fn terminal_word(quoted: &str) -> String {
+    let t = quoted.trim_matches('"');
+    match t {
+        "name" => "a name".into(),
+        "string" => "a string".into(),
+        "integer" => "an integer".into(),
+        "duration" => "a duration".into(),
+        other => format!("`{}`", other.replace("\\\"", "\"")),
+    }
+}
+
+fn eof_help(expected: &[String]) -> Option<String> {
+    if expected.iter().any(|e| e.contains('}')) {
+        Some("a block is missing its closing `}`".into())
+    } else {
+        None
+    }
+}
+
+fn token_help(tok: &Token, expected: &[String]) -> Option<String> {
+    let wants = |w: &str| expected.iter().any(|e| e.trim_matches('"') == w);
+    match tok {
+        Token::Assign if wants("==") => Some("compare with `==`; `=` only defines names".into()),
+        Token::Ident(n) if wants("policy") && wants("let") => Some(format!(
+            "items start with `policy`, `let`, `key`, `scope` or `test`; `{n}` is none of them"
+        )),
+        Token::Ident(n) if wants("trust") && wants("action") => Some(format!(
+            "a policy's clauses are `action`, `on unknown`, `scope`, `trust` and `description`; `{n}` is none of them"
+        )),
+        Token::Ident(_) if wants("policy") => None,
+        _ if wants("]") && wants(",") => Some("separate list elements with `,`".into()),
+        _ if wants("}") && wants(",") => Some("separate fields with `,`".into()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::ast::{ClauseKind, ExprKind, Item};
+
+    #[test]
+    fn parses_the_spec_example() {
+        let src = r#"
+## Corporate registries.
+let corporate = ["registry.company.com", "mirror.company.com"]
+key release = file("keys/release.pub")
+scope production = cluster matches "prod-*" and namespace != "sandbox"
+policy "production images" {
+  description "Only signed images."
+  scope production and asset == workload
+  action prevent
+  on unknown prevent
+  trust registry in corporate and pinned and signed by release
+  trust image matches "docker.io/library/alpine:3.*"
+}
+policy "audit" {
+  action issue
+  trust scanned and vulns.critical == 0 and scan.age < 7d and labels["a.b"] == "x"
+}
+"#;
+        let p = parse(src);
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(p.file.items.len(), 5);
+        let Item::Policy(pol) = &p.file.items[3] else {
+            panic!("not a policy")
+        };
+        assert_eq!(pol.clauses.len(), 6);
+        let ClauseKind::Trust(e) = &pol.clauses[4].kind else {
+            panic!("not trust")
+        };
+        let ExprKind::And(parts) = &e.kind else {
+            panic!("not and")
+        };
+        assert_eq!(parts.len(), 3);
+    }
+
+    #[test]
+    fn precedence_or_and_not() {
+        let p = parse(r#"scope s = not a == "1" and b == "2" or c == "3""#);
+        assert!(p.errors.is_empty());
+        let Item::Scope(s) = &p.file.items[0] else {
+            panic!()
+        };
+        let ExprKind::Or(alts) = &s.expr.kind else {
+            panic!("or is loosest")
+        };
+        let ExprKind::And(conj) = &alts[0].kind else {
+            panic!("and next")
+        };
+        assert!(matches!(conj[0].kind, ExprKind::Not(_)));
+    }
+
+    #[test]
+    fn three_independent_errors_are_three_diagnostics() {
+        let src = r#"
+policy "a" { action prevent trust registry == }
+policy "b" { action issue trust registry = "x" }
+policy "c" { action prevent trust ( registry == "x" }
+policy "d" { action prevent trust registry == "ok" }
+"#;
+        let p = parse(src);
+        assert_eq!(p.errors.len(), 3, "{:#?}", p.errors);
+        assert!(
+            p.file.items.iter().any(
+                |i| matches!(i, Item::Policy(p) if p.name.value == "d" && p.clauses.len() == 2)
+            )
+        );
+    }
+
+    #[test]
+    fn test_blocks_and_contextual_keywords() {
+        let src = r#"
+let input = "x"
+test "t" {
+  input { time: "2026-11-22T00:00:00Z", asset: { type: "workload", "labels": { team: "a" } }, images: [ { ref: "nginx" } ] }
+  expect prevent
+  expect allow
+  expect untrusted "nginx"
+  expect issues runtime 1
+}
+"#;
+        let p = parse(src);
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        let Item::Test(t) = &p.file.items[1] else {
+            panic!()
+        };
+        assert_eq!(t.clauses.len(), 5);
+    }
+
+    #[test]
+    fn deep_nesting_is_one_error() {
+        let src = format!("scope s = {}a{}", "(".repeat(10_000), ")".repeat(10_000));
+        let p = parse(&src);
+        assert_eq!(p.errors.len(), 1);
+        assert_eq!(p.errors[0].code, Code::E0108);
+    }
+
+    #[test]
+    fn lex_error_is_not_echoed() {
+        let p = parse("let x = \"abc\nlet y = 1\n");
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        assert_eq!(p.errors[0].code, Code::E0102);
+    }
+}

@@ -1,0 +1,537 @@
+//! Type checking and lowering of one file against the policy set's symbols: names (duplicates,
+//! reserved words, cycles), keys, clause structure, and every expression (in [`expr`]).
+//! The output is the runtime's IR plus the diagnostics of this file.
+
+mod expr;
+
+use std::path::Path;
+
+use bona_runtime::ir::{self, Action};
+use bona_runtime::signature::PublicKey;
+
+pub use expr::{lower_const, lower_scope, lower_trust};
+
+use crate::attributes::is_reserved;
+use crate::codes::Code;
+use crate::db::{Db, FileCheck, SourceFile, Workspace, parse, symbols};
+use crate::diagnostics::Diagnostic;
+use crate::resolve::{DefKind, SymbolTable, names_of};
+use crate::syntax::ast::{ClauseKind, Item, KeyDecl, Policy};
+use crate::syntax::span::Span;
+use crate::testblock;
+
+/// A constant's value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Const {
+    Str(String),
+    Int(u64),
+    /// Seconds.
+    Duration(u64),
+    Bool(bool),
+    /// Elements of one type (checked when built).
+    List(Vec<Const>),
+}
+
+impl Const {
+    /// The type's name in messages (`list<string>`).
+    pub fn type_name(&self) -> String {
+        match self {
+            Const::Str(_) => "string".into(),
+            Const::Int(_) => "int".into(),
+            Const::Duration(_) => "duration".into(),
+            Const::Bool(_) => "bool".into(),
+            Const::List(items) => match items.first() {
+                Some(first) => format!("list<{}>", first.type_name()),
+                None => "list".into(),
+            },
+        }
+    }
+}
+
+/// What expressions may ask about names. Implemented by the symbol table (when checking a
+/// file) and by the lazy builder that computes the table itself.
+pub trait Names {
+    /// The kind of a defined `let`/`key`/`scope` name.
+    fn kind(&self, name: &str) -> Option<DefKind>;
+    /// A constant's value; `None` when its definition has errors (reported there).
+    fn constant(&mut self, name: &str) -> Option<Const>;
+    /// A named scope, lowered; `None` when its definition has errors.
+    fn scope(&mut self, name: &str) -> Option<ir::Expr<ir::AssetAtom>>;
+    /// A key's index in the policy set.
+    fn key(&self, name: &str) -> Option<ir::KeyId>;
+    /// Every defined name, for suggestions.
+    fn names(&self) -> Vec<(&str, DefKind)>;
+}
+
+impl Names for &SymbolTable {
+    fn kind(&self, name: &str) -> Option<DefKind> {
+        self.def(name).map(|d| d.kind)
+    }
+
+    fn constant(&mut self, name: &str) -> Option<Const> {
+        self.consts.get(name).cloned()
+    }
+
+    fn scope(&mut self, name: &str) -> Option<ir::Expr<ir::AssetAtom>> {
+        self.scopes.get(name).cloned()
+    }
+
+    fn key(&self, name: &str) -> Option<ir::KeyId> {
+        self.keys
+            .binary_search_by(|k| k.as_str().cmp(name))
+            .ok()
+            .and_then(|i| u32::try_from(i).ok())
+    }
+
+    fn names(&self) -> Vec<(&str, DefKind)> {
+        names_of(self)
+    }
+}
+
+/// Where diagnostics go: a file's list, or nowhere (when the same expression is lowered a
+/// second time for the symbol table, its errors were or will be reported by its own file).
+pub struct Sink<'a> {
+    pub file: SourceFile,
+    pub text: &'a str,
+    out: Option<Vec<Diagnostic>>,
+}
+
+impl<'a> Sink<'a> {
+    /// A sink that records.
+    pub fn new(file: SourceFile, text: &'a str) -> Sink<'a> {
+        Sink {
+            file,
+            text,
+            out: Some(Vec::new()),
+        }
+    }
+
+    /// A sink that drops everything.
+    pub fn silent(file: SourceFile) -> Sink<'static> {
+        Sink {
+            file,
+            text: "",
+            out: None,
+        }
+    }
+
+    /// A diagnostic in this sink's file.
+    pub fn diag(
+        &self,
+        code: Code,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::new(code, self.file, span, message, label)
+    }
+
+    /// Records a diagnostic.
+    pub fn push(&mut self, d: Diagnostic) {
+        if let Some(out) = &mut self.out {
+            out.push(d);
+        }
+    }
+
+    /// Records a diagnostic without help.
+    pub fn error(
+        &mut self,
+        code: Code,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) {
+        let d = self.diag(code, span, message, label);
+        self.push(d);
+    }
+
+    /// What was recorded.
+    pub fn finish(self) -> Vec<Diagnostic> {
+        self.out.unwrap_or_default()
+    }
+}
+
+/// A lowered policy and where its parts are written (for coverage, hover and lints).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedPolicy {
+    pub policy: ir::Policy,
+    pub file: SourceFile,
+    pub span: Span,
+    pub name_span: Span,
+    pub scope_span: Option<Span>,
+    /// One per rule of `policy.rules`.
+    pub rule_spans: Vec<Span>,
+}
+
+/// Checks one file. See the module doc.
+pub fn check_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> FileCheck {
+    let parsed = parse(db, file);
+    let table = symbols(db, ws);
+    let mut sink = Sink::new(file, file.text(db));
+    for e in &parsed.errors {
+        let mut d = sink.diag(e.code, e.span, e.message.clone(), e.label.clone());
+        d.help = e.help.clone();
+        sink.push(d);
+    }
+    let mut out = FileCheck::default();
+    let mut names = table;
+    for (index, item) in parsed.file.items.iter().enumerate() {
+        match item {
+            Item::Let(l) => {
+                if check_name(db, &mut sink, table, file, index, &l.name.name, l.name.span) {
+                    if table.cyclic.contains(&l.name.name) {
+                        cycle(&mut sink, "constant", &l.name.name, l.name.span);
+                    } else {
+                        lower_const(&mut names, &mut sink, &l.value);
+                    }
+                }
+            }
+            Item::Scope(s) => {
+                if check_name(db, &mut sink, table, file, index, &s.name.name, s.name.span) {
+                    if table.cyclic.contains(&s.name.name) {
+                        cycle(&mut sink, "scope", &s.name.name, s.name.span);
+                    } else {
+                        lower_scope(&mut names, &mut sink, &s.expr);
+                    }
+                }
+            }
+            Item::Key(k) => {
+                if check_name(db, &mut sink, table, file, index, &k.name.name, k.name.span)
+                    && let Some(der) = load_key(db, &mut sink, file, k)
+                {
+                    out.keys.push((k.name.name.clone(), der));
+                }
+            }
+            Item::Policy(p) => {
+                duplicate(
+                    db,
+                    &mut sink,
+                    table.policies.get(&p.name.value),
+                    file,
+                    index,
+                    p.name.span,
+                    Code::E0202,
+                    &format!("policy \"{}\"", p.name.value),
+                );
+                if let Some(c) = check_policy(&mut names, &mut sink, file, p) {
+                    out.policies.push(c);
+                }
+            }
+            Item::Test(t) => {
+                duplicate(
+                    db,
+                    &mut sink,
+                    table.tests.get(&t.name.value),
+                    file,
+                    index,
+                    t.name.span,
+                    Code::E0204,
+                    &format!("test \"{}\"", t.name.value),
+                );
+                if let Some(tc) = testblock::check(&mut sink, t) {
+                    out.tests.push(tc);
+                }
+            }
+            Item::Error(_) => {}
+        }
+    }
+    out.diagnostics = sink.finish();
+    out
+}
+
+fn cycle(sink: &mut Sink, what: &str, name: &str, span: Span) {
+    sink.push(
+        sink.diag(
+            Code::E0206,
+            span,
+            format!("{what} `{name}` is defined in terms of itself"),
+            "part of a cycle",
+        )
+        .help("break the cycle by writing one of the values out"),
+    );
+}
+
+/// Reserved names and duplicates of a `let`/`key`/`scope`. Returns whether to check further.
+fn check_name(
+    db: &dyn Db,
+    sink: &mut Sink,
+    table: &SymbolTable,
+    file: SourceFile,
+    index: usize,
+    name: &str,
+    span: Span,
+) -> bool {
+    if is_reserved(name) {
+        sink.push(
+            sink.diag(
+                Code::E0205,
+                span,
+                format!("`{name}` is reserved: it names an attribute or an asset type"),
+                "reserved name",
+            )
+            .help(format!("choose another name, e.g. `my_{name}`")),
+        );
+        return false;
+    }
+    let Some(defs) = table.defs.get(name) else {
+        return true;
+    };
+    let sites: Vec<(SourceFile, usize)> = defs.iter().map(|d| (d.file, d.item)).collect();
+    duplicate(
+        db,
+        sink,
+        Some(&sites),
+        file,
+        index,
+        span,
+        Code::E0201,
+        &format!("`{name}`"),
+    );
+    // Only the first definition is checked further; the others are errors already.
+    sites.first() == Some(&(file, index))
+}
+
+/// Reports a duplicate definition at every site after the first, pointing at the first.
+#[allow(clippy::too_many_arguments)]
+fn duplicate(
+    db: &dyn Db,
+    sink: &mut Sink,
+    sites: Option<&Vec<(SourceFile, usize)>>,
+    file: SourceFile,
+    index: usize,
+    span: Span,
+    code: Code,
+    what: &str,
+) {
+    let Some(sites) = sites else { return };
+    let Some(&(first_file, first_item)) = sites.first() else {
+        return;
+    };
+    if sites.len() < 2 || (first_file, first_item) == (file, index) {
+        return;
+    }
+    let first_span = parse(db, first_file)
+        .file
+        .items
+        .get(first_item)
+        .map(item_name_span)
+        .unwrap_or_default();
+    sink.push(
+        sink.diag(
+            code,
+            span,
+            format!("{what} is defined twice"),
+            "defined again here",
+        )
+        .related(first_file, first_span, "first defined here")
+        .help("rename one of them or remove the duplicate"),
+    );
+}
+
+fn item_name_span(item: &Item) -> Span {
+    match item {
+        Item::Let(l) => l.name.span,
+        Item::Key(k) => k.name.span,
+        Item::Scope(s) => s.name.span,
+        Item::Policy(p) => p.name.span,
+        Item::Test(t) => t.name.span,
+        Item::Error(s) => *s,
+    }
+}
+
+fn load_key(db: &dyn Db, sink: &mut Sink, file: SourceFile, k: &KeyDecl) -> Option<Vec<u8>> {
+    let pem = match k.source.name.as_str() {
+        "pem" => k.arg.value.clone(),
+        "file" => {
+            let base = file.path(db).parent().unwrap_or(Path::new(""));
+            let path = base.join(&k.arg.value);
+            match db.read_key(&path) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(s) => s,
+                    Err(_) => {
+                        not_a_key(sink, k, "the file is not text");
+                        return None;
+                    }
+                },
+                Err(e) => {
+                    sink.push(
+                        sink.diag(
+                            Code::E0401,
+                            k.arg.span,
+                            format!("cannot read key file `{}`: {e}", path.display()),
+                            "cannot be read",
+                        )
+                        .help("key paths are relative to the `.trust` file that names them"),
+                    );
+                    return None;
+                }
+            }
+        }
+        other => {
+            sink.push(
+                sink.diag(
+                    Code::E0403,
+                    k.source.span,
+                    format!("unknown key source `{other}`"),
+                    "expected `file` or `pem`",
+                )
+                .help("write `key NAME = file(\"keys/release.pub\")` or `key NAME = pem(\"-----BEGIN PUBLIC KEY-----…\")`"),
+            );
+            return None;
+        }
+    };
+    match PublicKey::from_pem(&pem) {
+        Ok(key) => Some(key.to_spki_der()),
+        Err(e) => {
+            not_a_key(sink, k, &e.message);
+            None
+        }
+    }
+}
+
+fn not_a_key(sink: &mut Sink, k: &KeyDecl, why: &str) {
+    sink.push(
+        sink.diag(
+            Code::E0402,
+            k.arg.span,
+            format!("`{}` is not a P-256 public key in PEM: {why}", k.name.name),
+            "not a P-256 public key",
+        )
+        .help("cosign keys are ECDSA P-256: `cosign generate-key-pair` or `openssl ec -pubout` produce one (`-----BEGIN PUBLIC KEY-----`)"),
+    );
+}
+
+/// Clause structure of SPEC §2.2, then the expressions.
+fn check_policy(
+    names: &mut &SymbolTable,
+    sink: &mut Sink,
+    file: SourceFile,
+    p: &Policy,
+) -> Option<CheckedPolicy> {
+    let mut action: Option<(Action, Span)> = None;
+    let mut on_unknown: Option<(Action, Span)> = None;
+    let mut scope: Option<(&crate::syntax::ast::Expr, Span)> = None;
+    let mut description: Option<(String, Span)> = None;
+    let mut rules = Vec::new();
+    let mut ok = true;
+    for clause in &p.clauses {
+        let earlier = match &clause.kind {
+            ClauseKind::Action(a, s) => action.replace((*a, clause.span)).map(|_| *s),
+            ClauseKind::OnUnknown(a, _) => {
+                on_unknown.replace((*a, clause.span)).map(|_| clause.span)
+            }
+            ClauseKind::Scope(e) => scope.replace((e, clause.span)).map(|_| clause.span),
+            ClauseKind::Description(s) => description
+                .replace((s.value.clone(), clause.span))
+                .map(|_| clause.span),
+            ClauseKind::Trust(e) => {
+                rules.push((e, clause.span));
+                None
+            }
+            ClauseKind::Error => {
+                ok = false;
+                None
+            }
+        };
+        if earlier.is_some() {
+            sink.push(
+                sink.diag(
+                    Code::E0321,
+                    clause.span,
+                    format!(
+                        "`{}` is given twice in policy \"{}\"",
+                        clause.kind.keyword(),
+                        p.name.value
+                    ),
+                    "second one here",
+                )
+                .help("a policy has at most one of each clause, except `trust`"),
+            );
+            ok = false;
+        }
+    }
+    let action = match action {
+        Some((a, _)) => a,
+        None => {
+            sink.push(
+                sink.diag(
+                    Code::E0320,
+                    p.name.span,
+                    format!("policy \"{}\" has no `action`", p.name.value),
+                    "missing `action prevent` or `action issue`",
+                )
+                .help("add `action prevent` to block untrusted images, or `action issue` to only report them"),
+            );
+            ok = false;
+            Action::Issue
+        }
+    };
+    let on_unknown = match (action, on_unknown) {
+        (Action::Issue, Some((_, span))) => {
+            sink.push(
+                sink.diag(
+                    Code::E0322,
+                    span,
+                    format!(
+                        "`on unknown` is only for `prevent` policies; \"{}\" is an `issue` policy",
+                        p.name.value
+                    ),
+                    "not allowed with `action issue`",
+                )
+                .help(
+                    "remove it: an `issue` policy always reports missing information as an issue",
+                ),
+            );
+            ok = false;
+            Action::Issue
+        }
+        (_, Some((a, _))) => a,
+        (_, None) => Action::Issue,
+    };
+    if rules.is_empty() && ok {
+        sink.push(
+            sink.diag(
+                Code::W0002,
+                p.name.span,
+                format!(
+                    "policy \"{}\" has no `trust` rule, so it trusts no image",
+                    p.name.value
+                ),
+                "trusts nothing",
+            )
+            .help("add a rule such as `trust registry == \"registry.company.com\"`"),
+        );
+    }
+    let scope_ir = match scope {
+        Some((e, _)) => match lower_scope(names, sink, e) {
+            Some(s) => Some(s),
+            None => {
+                ok = false;
+                None
+            }
+        },
+        None => None,
+    };
+    let mut lowered = Vec::with_capacity(rules.len());
+    for (e, _) in &rules {
+        match lower_trust(names, sink, e) {
+            Some(r) => lowered.push(r),
+            None => ok = false,
+        }
+    }
+    ok.then(|| CheckedPolicy {
+        policy: ir::Policy {
+            name: p.name.value.clone(),
+            action,
+            on_unknown,
+            scope: scope_ir,
+            rules: lowered,
+            description: description.map(|d| d.0),
+        },
+        file,
+        span: p.span,
+        name_span: p.name.span,
+        scope_span: scope.map(|s| s.1),
+        rule_spans: rules.iter().map(|r| r.1).collect(),
+    })
+}
