@@ -160,7 +160,8 @@ struct CPolicy {
 }
 
 /// A byte trie over repository prefixes; each node holds the rules keyed by its prefix.
-#[derive(Debug, Default)]
+/// Node 0 is the root (the empty prefix), always present.
+#[derive(Debug)]
 struct Trie {
     nodes: Vec<TrieNode>,
 }
@@ -170,6 +171,12 @@ struct TrieNode {
     /// Sorted by byte.
     children: Vec<(u8, u32)>,
     rules: Vec<RuleRef>,
+}
+
+impl Default for Trie {
+    fn default() -> Trie {
+        Trie::new()
+    }
 }
 
 impl Trie {
@@ -584,7 +591,7 @@ impl Table {
                             let trie = match &k.registry {
                                 Some(reg) => by_registry
                                     .entry(interner.intern(reg))
-                                    .or_insert_with(Trie::new),
+                                    .or_default(),
                                 None => &mut any_registry,
                             };
                             trie.insert(&k.prefix, r);
