@@ -1,0 +1,226 @@
+//! The documents Bona decides about, read into one shape.
+//!
+//! Four formats reach the runtime, and they all end as assets with images:
+//!
+//! | document | read by | reading |
+//! |---|---|---|
+//! | Bona's admission input (SPEC 4.1, `bona eval --input`) | [`parse_admission_input`] | strict |
+//! | Kubernetes `AdmissionReview` v1 (`bona eval --admission-review`, `bona serve`) | [`parse_admission_review`] | lenient |
+//! | Bona's audit inventory (SPEC 4.4, `bona audit --inventory`) | [`parse_inventory`] | strict |
+//! | `kubectl get pods -A -o json` (`bona audit --inventory … --cluster`) | [`parse_kubectl_list`] | lenient |
+//!
+//! *Strict* (SPEC 5): Bona's own documents are written by people and by Bona's integrations, so a
+//! misspelt field must be an error at its place rather than a silently missing value; every struct
+//! uses `deny_unknown_fields`. *Lenient*: Kubernetes documents carry hundreds of fields Bona has no
+//! use for and gain new ones every release, so unknown fields are ignored, as Kubernetes clients
+//! do, and `null` is accepted wherever a value is optional. Malformed JSON and a bad image
+//! reference are errors in both.
+//!
+//! Image references are parsed and normalised while the document is read, so every later stage
+//! handles a [`Reference`], never a string, and a bad reference is reported with its JSON path,
+//! the line and column, and the character position inside the reference. Errors are
+//! [`InputError`]s: one line naming the place; the CLI prefixes the file name and exits 2
+//! (SPEC 4.5 "Exit codes").
+
+mod admission;
+mod asset;
+mod inventory;
+mod kubectl;
+mod review;
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use crate::json::{self, JsonError};
+use crate::reference::Reference;
+
+pub use admission::{AdmissionInput, ImageInput, parse_admission_input};
+pub use asset::{Asset, AssetType};
+pub use inventory::{Inventory, InventoryAsset, parse_inventory};
+pub use kubectl::{is_kubectl_list, parse_kubectl_list};
+pub use review::{Review, parse_admission_review};
+
+/// Why an input document could not be read, and where.
+///
+/// Displayed as one line, `at PATH (line L, column C): MESSAGE`, the shape
+/// [`JsonError`] uses for every other document; the CLI prefixes the file name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputError {
+    /// JSON path of the value at fault (`images[2].ref`), or `.` for the document itself.
+    pub path: String,
+    /// 1-based line of the reader's position when the fault was found, when known.
+    pub line: Option<usize>,
+    /// 1-based column of the reader's position when the fault was found, when known.
+    pub column: Option<usize>,
+    /// What went wrong, as one lower-case sentence with user input in backticks.
+    pub message: String,
+}
+
+impl InputError {
+    /// An error found after the document was read, where no line and column are known.
+    pub(crate) fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
+        InputError {
+            path: path.into(),
+            line: None,
+            column: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => write!(
+                f,
+                "at {} (line {line}, column {column}): {}",
+                self.path, self.message
+            ),
+            (Some(line), None) => write!(f, "at {} (line {line}): {}", self.path, self.message),
+            _ => write!(f, "at {}: {}", self.path, self.message),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+impl From<JsonError> for InputError {
+    fn from(err: JsonError) -> Self {
+        let known = |n: usize| (n != 0).then_some(n);
+        InputError {
+            path: err.path,
+            line: known(err.line),
+            column: known(err.column),
+            message: err.message,
+        }
+    }
+}
+
+/// What a Kubernetes document does not say about the asset it describes: the `--cluster` and
+/// `--cloud` of the command line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReviewOptions {
+    /// The cluster name given to every asset (`--cluster`).
+    pub cluster: String,
+    /// The cloud given to every asset (`--cloud`, default `""`).
+    pub cloud: String,
+}
+
+/// Reads a whole document through [`json::from_slice`], converting its error.
+fn read<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, InputError> {
+    json::from_slice(bytes).map_err(InputError::from)
+}
+
+/// A struct of Bona's own documents, and how a type error names it (`an asset object`).
+trait ObjectFields {
+    const EXPECTING: &'static str;
+}
+
+/// Reads `T` from a JSON object only.
+///
+/// A derived `Deserialize` also accepts a JSON array, filling the fields in order (and, as every
+/// field of Bona's documents has a default, `[]` would be an empty admission input that allows
+/// everything). Bona's own documents are strict, so every struct in them is read through this
+/// wrapper, which asks the deserializer for a map and hands that map to the derived code: paths,
+/// `deny_unknown_fields` and line/column reporting are unchanged.
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de> + ObjectFields> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct MapOnly<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + ObjectFields> Visitor<'de> for MapOnly<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(T::EXPECTING)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
+        }
+        de.deserialize_map(MapOnly(PhantomData)).map(Object)
+    }
+}
+
+/// Reads a whole strict document, which must be a JSON object.
+fn read_object<T: serde::de::DeserializeOwned + ObjectFields>(
+    bytes: &[u8],
+) -> Result<T, InputError> {
+    read::<Object<T>>(bytes).map(|object| object.0)
+}
+
+/// `deserialize_with` for an object field of a strict document; `null` is absent.
+fn object<'de, D, T>(de: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + ObjectFields + Default,
+{
+    Ok(Option::<Object<T>>::deserialize(de)?
+        .map(|object| object.0)
+        .unwrap_or_default())
+}
+
+/// `deserialize_with` for an array of objects in a strict document; `null` is absent (empty).
+fn objects<'de, D, T>(de: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + ObjectFields,
+{
+    Ok(Option::<Vec<Object<T>>>::deserialize(de)?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|object| object.0)
+        .collect())
+}
+
+/// `deserialize_with` for fields where `null` means absent (SPEC 4.5 "Facts lookup"): `null`
+/// gives the type's default, like a missing field with `#[serde(default)]`.
+fn null_as_default<'de, D, T>(de: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(de)?.unwrap_or_default())
+}
+
+/// Parses an image reference, or says why it is not one (with the 1-based character position).
+fn parse_reference(text: &str) -> Result<Reference, String> {
+    Reference::parse(text).map_err(|err| err.to_string())
+}
+
+/// `deserialize_with` for a required reference string (`ref` of Bona's own documents).
+fn reference<'de, D: Deserializer<'de>>(de: D) -> Result<Reference, D::Error> {
+    match Option::<String>::deserialize(de)? {
+        Some(text) => parse_reference(&text).map_err(serde::de::Error::custom),
+        // `null` is absent (SPEC 4.5), and `ref` may not be absent.
+        None => Err(serde::de::Error::custom("missing field `ref`")),
+    }
+}
+
+/// `deserialize_with` for a Kubernetes container `image`: absent, `null` or `""` is no image
+/// (the API allows a template without one; the apiserver rejects the pod itself), anything
+/// else must be a valid reference.
+fn optional_reference<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Reference>, D::Error> {
+    match Option::<String>::deserialize(de)? {
+        Some(text) if !text.is_empty() => parse_reference(&text)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+        _ => Ok(None),
+    }
+}
+
+/// `deserialize_with` for `time`: an RFC 3339 timestamp, as unix seconds; `null` is absent.
+fn rfc3339_time<'de, D: Deserializer<'de>>(de: D) -> Result<Option<i64>, D::Error> {
+    match Option::<String>::deserialize(de)? {
+        None => Ok(None),
+        Some(text) => match crate::facts::parse_rfc3339(&text) {
+            Some(seconds) => Ok(Some(seconds)),
+            None => Err(serde::de::Error::custom(format!(
+                "invalid time `{text}`: expected an RFC 3339 timestamp such as `2026-11-22T00:00:00Z`"
+            ))),
+        },
+    }
+}
