@@ -14,4 +14,5 @@ pub mod resolve;
 pub mod suggest;
 pub mod syntax;
 pub mod testblock;
+pub mod testrun;
 pub mod typeck;

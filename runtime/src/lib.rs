@@ -74,6 +74,7 @@ pub mod glob;
 pub mod image;
 pub mod input;
 pub mod ir;
+pub mod ir_text;
 pub mod json;
 pub mod output;
 pub mod reference;

@@ -52,12 +52,17 @@ pub fn lower_const(names: &mut dyn Names, sink: &mut Sink, operand: &Operand) ->
                                 Code::E0308,
                                 item.span,
                                 format!(
-                                    "list elements must have one type: this is a {}, the first is a {ty}",
-                                    v.type_name()
+                                    "list elements must have one type: this is {}, the first is {}",
+                                    a(&v.type_name()),
+                                    a(ty)
                                 ),
                                 format!("expected {ty}"),
                             )
-                            .related(sink.file, first_item.span, format!("this is a {ty}")),
+                            .related(
+                                sink.file,
+                                first_item.span,
+                                format!("this is {}", a(ty)),
+                            ),
                         );
                         ok = false;
                         continue;
@@ -413,7 +418,7 @@ fn not_a_condition<A>(sink: &mut Sink, span: Span, what: &str, ty: &str) -> Opti
         sink.diag(
             Code::E0309,
             span,
-            format!("`{what}` is a {ty}, not a condition"),
+            format!("`{what}` is {}, not a condition", a(ty)),
             "expected a condition",
         )
         .help("compare it with a value, e.g. `registry == \"registry.company.com\"`"),
@@ -559,7 +564,11 @@ fn mismatch(sink: &mut Sink, attr: &str, want: &str, v: &Value, rhs: &Operand) {
     let mut d = sink.diag(
         Code::E0301,
         rhs.span,
-        format!("mismatched types: `{attr}` is a {want}, this is a {found}"),
+        format!(
+            "mismatched types: `{attr}` is {}, this is {}",
+            a(want),
+            a(&found)
+        ),
         format!("expected {want}, found {found}"),
     );
     d = match (want, &*found) {
@@ -622,8 +631,8 @@ fn strings(
                     Code::E0301,
                     rhs.span,
                     format!(
-                        "mismatched types: `in` needs a list, this is a {}",
-                        value_type(v)
+                        "mismatched types: `in` needs a list, this is {}",
+                        a(&value_type(v))
                     ),
                     "expected a list",
                 )
@@ -1115,4 +1124,13 @@ fn ref_patterns(sink: &mut Sink, pats: Vec<(String, Span)>) -> Option<Vec<Refere
         }
     }
     ok.then_some(out)
+}
+
+/// The type name with its indefinite article (`an int`, `a string`).
+fn a(ty: &str) -> String {
+    if ty.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {ty}")
+    } else {
+        format!("a {ty}")
+    }
 }

@@ -1,0 +1,78 @@
+//! The `bona` command line. [`run`] parses the arguments and dispatches to one module per
+//! command under `commands/`; each returns an [`Exit`], so exit codes are decided in one
+//! place per command and mapped to numbers in one place ([`exit`]).
+
+pub mod commands;
+pub mod exit;
+pub mod load;
+pub mod policies;
+pub mod render;
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::{Parser, Subcommand};
+
+pub use exit::Exit;
+
+/// Bona: a policy language and engine for container-image trust.
+///
+/// Write `.trust` files that say which images are trusted where, check and test them in CI,
+/// and evaluate images against them at admission and in audits.
+#[derive(Debug, Parser)]
+#[command(name = "bona", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Check(commands::check::Args),
+    Build(commands::build::Args),
+    Eval(commands::eval::Args),
+    Audit(commands::audit::Args),
+    Test(commands::test::Args),
+    Table(commands::table::Args),
+    // Fmt(commands::fmt::Args),
+}
+
+/// Runs `bona` with `args` (the first is the program name), writing to `out` and `err`.
+pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().ansi().to_string();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    let _ = write!(out, "{text}");
+                    Exit::Ok
+                }
+                clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    let _ = write!(err, "{text}");
+                    Exit::BadInput
+                }
+                _ => {
+                    let _ = write!(err, "{}", e.render());
+                    Exit::BadInput
+                }
+            };
+        }
+    };
+    match cli.command {
+        Command::Check(a) => commands::check::run(a, out, err),
+        Command::Build(a) => commands::build::run(a, out, err),
+        Command::Eval(a) => commands::eval::run(a, out, err),
+        Command::Audit(a) => commands::audit::run(a, out, err),
+        Command::Test(a) => commands::test::run(a, out, err),
+        Command::Table(a) => commands::table::run(a, out, err),
+        // Command::Fmt(a) => commands::fmt::run(a, out, err),
+    }
+}
+
+/// Prints a bad-input error (`bona: PATH: message`) and returns exit 2.
+pub fn bad_input(err: &mut dyn Write, message: impl std::fmt::Display) -> Exit {
+    let _ = writeln!(err, "error: {message}");
+    Exit::BadInput
+}

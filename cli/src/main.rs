@@ -1,0 +1,27 @@
+//! The `bona` binary: parses arguments and hands over to [`bona::run`].
+
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // Deeply nested input is bounded by the parser, but a generous stack keeps every later
+    // recursive walk safe too, whatever the platform's default main-thread stack is.
+    let worker = std::thread::Builder::new()
+        .name("bona".into())
+        .stack_size(256 << 20)
+        .spawn(|| {
+            let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+            let stdout = std::io::stdout();
+            let stderr = std::io::stderr();
+            let code = bona::run(args, &mut stdout.lock(), &mut stderr.lock());
+            let _ = std::io::stdout().flush();
+            code
+        });
+    match worker.map(|h| h.join()) {
+        Ok(Ok(exit)) => ExitCode::from(exit.code()),
+        _ => {
+            eprintln!("bona: internal error (this is a bug; please report it)");
+            ExitCode::from(101)
+        }
+    }
+}

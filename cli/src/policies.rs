@@ -1,0 +1,92 @@
+//! Where the policies of `eval` and `audit` come from: `.trust` sources compiled on the spot
+//! (`--policy`) or a bundle written by `bona build` (`--bundle`), and the other inputs those
+//! commands read (facts, admission inputs, inventories). Every failure is reported once, with
+//! the file and the place, and mapped to its exit code.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use bona_compiler::db::compile;
+use bona_runtime::Engine;
+use bona_runtime::facts::FactsDocument;
+
+use crate::commands::check::print_diagnostics;
+use crate::{Exit, bad_input, load};
+
+/// `--policy PATHS` or `--bundle FILE`.
+#[derive(Debug, Clone, clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct PolicySource {
+    /// `.trust` files or directories, compiled now.
+    #[arg(long = "policy", value_name = "PATHS", num_args = 1..)]
+    pub policy: Vec<PathBuf>,
+    /// A bundle written by `bona build`.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<PathBuf>,
+}
+
+/// Builds the engine, printing diagnostics or the load error on failure.
+pub fn engine(src: &PolicySource, err: &mut dyn Write) -> Result<Engine, Exit> {
+    if let Some(path) = &src.bundle {
+        let bytes = read(path, err)?;
+        return Engine::from_bundle(&bytes)
+            .map_err(|e| bad_input(err, format!("{}: {e}", path.display())));
+    }
+    let (db, ws) = load::policy_set(&src.policy).map_err(|e| bad_input(err, e))?;
+    let compiled = compile(&db, ws);
+    if compiled.has_errors() {
+        print_diagnostics(&db, &compiled.diagnostics, err);
+        let _ = writeln!(
+            err,
+            "{}; fix the policies first",
+            bona_compiler::diagnostics::summary(&compiled.diagnostics)
+        );
+        return Err(Exit::Findings);
+    }
+    Engine::new(compiled.set.clone()).map_err(|e| bad_input(err, e))
+}
+
+/// Reads a whole input file.
+pub fn read(path: &Path, err: &mut dyn Write) -> Result<Vec<u8>, Exit> {
+    std::fs::read(path).map_err(|e| {
+        bad_input(
+            err,
+            format!("{}: cannot read: {}", path.display(), load::io_reason(&e)),
+        )
+    })
+}
+
+/// Reads `--facts FILE` when given.
+pub fn facts(path: Option<&Path>, err: &mut dyn Write) -> Result<Option<FactsDocument>, Exit> {
+    let Some(path) = path else { return Ok(None) };
+    let bytes = read(path, err)?;
+    FactsDocument::from_json(&bytes)
+        .map(Some)
+        .map_err(|e| bad_input(err, format!("{}: {e}", path.display())))
+}
+
+/// The current time in Unix seconds (inputs without `time` are judged now).
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// `--format json|table`; the default is a table on a terminal and JSON on a pipe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// The stable JSON shapes of docs/output.md.
+    Json,
+    /// A readable table.
+    Table,
+}
+
+/// Resolves the default format.
+pub fn format_or_default(f: Option<OutputFormat>) -> OutputFormat {
+    use std::io::IsTerminal;
+    f.unwrap_or(if std::io::stdout().is_terminal() {
+        OutputFormat::Table
+    } else {
+        OutputFormat::Json
+    })
+}
