@@ -308,3 +308,27 @@ pub const KEYWORDS: &[(&str, &str)] = &[
         "`description \"…\"`: a sentence describing the policy.",
     ),
 ];
+
+/// The attribute table as Markdown, for `docs/language.md` (a test keeps the two equal).
+pub fn markdown_table() -> String {
+    let mut s = String::from("| attribute | side | type | known when | meaning |\n|---|---|---|---|---|\n");
+    for a in ATTRIBUTES {
+        let side = match a.side {
+            Side::Scope => "scope (asset)",
+            Side::Trust => "trust (image)",
+            Side::Both => "both",
+        };
+        let name = if a.name == "labels" {
+            "`labels[\"k\"]`".to_owned()
+        } else {
+            format!("`{}`", a.name)
+        };
+        s.push_str(&format!(
+            "| {name} | {side} | {} | {} | {} |\n",
+            a.ty.name(),
+            a.known.replace('|', "\\|"),
+            a.doc.replace('|', "\\|")
+        ));
+    }
+    s
+}
