@@ -1,0 +1,213 @@
+//! End-to-end tests of the real `bona` binary: exit codes, messages, `--help`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bona(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bona"))
+        .args(args)
+        .output()
+        .expect("run bona")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, content).expect("write");
+    p
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+const GOOD: &str = r#"
+let corporate = ["registry.company.com"]
+
+policy "corporate only" {
+  action prevent
+  trust registry in corporate
+}
+"#;
+
+const INPUT: &str = r#"{ "time": "2026-11-22T00:00:00Z",
+  "asset": { "namespace": "payments", "name": "api" },
+  "images": [ { "ref": "registry.company.com/app:1.2.3" }, { "ref": "nginx:1.27" } ] }"#;
+
+#[test]
+fn help_on_every_command() {
+    let out = bona(&["--help"]);
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for cmd in ["check", "build", "eval", "audit", "test", "table"] {
+        assert!(help.contains(cmd), "{cmd} missing from --help:\n{help}");
+        let sub = bona(&[cmd, "--help"]);
+        assert!(sub.status.success(), "{cmd} --help failed");
+        assert!(text(&sub.stdout).contains("Usage: bona"), "{cmd} --help");
+    }
+    let none = bona(&[]);
+    assert_eq!(none.status.code(), Some(2));
+}
+
+#[test]
+fn check_clean_warning_and_error_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(dir.path(), "good.trust", GOOD);
+    let out = bona(&["check", s(&good)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+
+    let warn = write(dir.path(), "warn.trust", "policy \"p\" { action issue }\n");
+    let out = bona(&["check", s(&warn)]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("warning[W0002]"));
+
+    let bad = write(
+        dir.path(),
+        "bad.trust",
+        "policy \"p\" {\n  action prevent\n  trust regsitry == \"x\"\n}\n",
+    );
+    let out = bona(&["check", s(&bad)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("error[E0203]: unknown name `regsitry`"), "{err}");
+    assert!(err.contains("bad.trust:3:9"), "{err}");
+    assert!(err.contains("did you mean `registry`?"), "{err}");
+    assert!(err.contains("1 error, 0 warnings"), "{err}");
+
+    let out = bona(&["check", "--format", "json", s(&bad)]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["errors"], 1);
+    assert_eq!(doc["diagnostics"][0]["code"], "E0203");
+    assert_eq!(doc["diagnostics"][0]["start"]["line"], 3);
+    assert_eq!(doc["diagnostics"][0]["start"]["column"], 9);
+}
+
+#[test]
+fn unreadable_inputs_exit_2_with_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bona(&["check", "/nonexistent/policies"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("/nonexistent/policies: cannot read"));
+
+    let empty_dir = dir.path().join("empty");
+    std::fs::create_dir(&empty_dir).unwrap();
+    let out = bona(&["check", s(&empty_dir)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no `.trust` files"));
+
+    let latin1 = write(dir.path(), "latin1.trust", b"let x = \"caf\xe9\"\n");
+    let out = bona(&["check", s(&latin1)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not UTF-8 text: invalid byte at line 1, column 13"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let huge = write(dir.path(), "huge.trust", vec![b'#'; 50 << 20]);
+    let out = bona(&["check", s(&huge)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("huge.trust: file is 50.0 MiB"));
+}
+
+#[test]
+fn empty_file_and_deep_nesting() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = write(dir.path(), "empty.trust", "");
+    assert_eq!(bona(&["check", s(&empty)]).status.code(), Some(0));
+
+    let deep = format!(
+        "policy \"p\" {{\n  action issue\n  trust {}pinned{}\n}}\n",
+        "(".repeat(10_000),
+        ")".repeat(10_000)
+    );
+    let deep = write(dir.path(), "deep.trust", deep);
+    let out = bona(&["check", s(&deep)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("error[E0108]"), "{err}");
+    assert_eq!(err.matches("error[").count(), 1, "{err}");
+}
+
+#[test]
+fn eval_exit_codes_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(dir.path(), "p.trust", GOOD);
+    let input = write(dir.path(), "input.json", INPUT);
+    let args = [
+        "eval",
+        "--policy",
+        s(&policy),
+        "--input",
+        s(&input),
+        "--format",
+        "json",
+    ];
+    let out = bona(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["decision"], "prevent");
+    assert_eq!(doc["images"][1]["ref"], "docker.io/library/nginx:1.27");
+    assert_eq!(doc["issues"].as_array().unwrap().len(), 1);
+
+    let mut with_fail = args.to_vec();
+    with_fail.push("--fail");
+    assert_eq!(bona(&with_fail).status.code(), Some(3));
+
+    let bad = write(
+        dir.path(),
+        "bad.json",
+        "{ \"asset\": {}, \"images\": [ { \"ref\": \"Nginx\" } ] }",
+    );
+    let out = bona(&["eval", "--policy", s(&policy), "--input", s(&bad)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("bad.json: at images[0].ref"), "{err}");
+
+    let broken = write(dir.path(), "broken.trust", "policy \"p\" { trust }");
+    let out = bona(&["eval", "--policy", s(&broken), "--input", s(&input)]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn build_then_eval_bundle_matches_and_corruption_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(dir.path(), "p.trust", GOOD);
+    let input = write(dir.path(), "input.json", INPUT);
+    let bundle = dir.path().join("p.bundle");
+    let out = bona(&["build", s(&policy), "-o", s(&bundle)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json = ["--input", s(&input), "--format", "json"];
+    let from_bundle = bona(&[&["eval", "--bundle", s(&bundle)][..], &json].concat());
+    let from_policy = bona(&[&["eval", "--policy", s(&policy)][..], &json].concat());
+    assert_eq!(from_bundle.status.code(), Some(0));
+    assert_eq!(from_bundle.stdout, from_policy.stdout);
+
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&bundle, bytes).unwrap();
+    let out = bona(&["eval", "--bundle", s(&bundle), "--input", s(&input)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("p.bundle"));
+}
+
+#[test]
+fn test_command_counts_and_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = format!(
+        "{GOOD}\ntest \"docker hub is refused\" {{\n  input {{ time: \"2026-11-22T00:00:00Z\", asset: {{ name: \"api\" }}, images: [ {{ ref: \"nginx\" }} ] }}\n  expect prevent\n  expect issues runtime 1\n}}\n\ntest \"wrong on purpose\" {{\n  input {{ images: [ {{ ref: \"registry.company.com/app:1\" }} ] }}\n  expect prevent\n}}\n"
+    );
+    let p = write(dir.path(), "t.trust", src);
+    let out = bona(&["test", s(&p), "--format", "table"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("ok    docker hub is refused"), "{stdout}");
+    assert!(stdout.contains("FAIL  wrong on purpose"), "{stdout}");
+    assert!(stdout.contains("expected prevent, got allow"), "{stdout}");
+    assert!(stdout.contains("1 passed, 1 failed"), "{stdout}");
+}
