@@ -1,0 +1,230 @@
+//! The typed policy model: what the compiler's type checker produces and what every evaluator
+//! (the direct interpreter, the indexed decision table, the wasm module) consumes.
+//!
+//! It lives in the runtime, not the compiler, so that an admission component can load a bundle
+//! of it without linking the compiler. Every name is resolved and every literal is validated and
+//! normalised here: `let` constants are inlined, `scope` names are expanded, registries are lower
+//! case, `base` literals are normalised references, patterns are parsed. What remains is the
+//! boolean structure over atoms, each atom a single comparison the runtime knows how to decide.
+
+use serde::{Deserialize, Serialize};
+
+use crate::glob::Glob;
+use crate::refpattern::ReferencePattern;
+
+/// A whole compiled policy set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PolicySet {
+    /// Public keys, referenced by [`ImageAtom::SignedBy`] through their index.
+    pub keys: Vec<KeyDef>,
+    /// Policies in name order (names are unique).
+    pub policies: Vec<Policy>,
+}
+
+/// A public key for `signed by`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyDef {
+    /// The `key` item's name.
+    pub name: String,
+    /// The key as DER SubjectPublicKeyInfo (P-256).
+    pub spki_der: Vec<u8>,
+}
+
+/// Index into [`PolicySet::keys`].
+pub type KeyId = u32;
+
+/// What a policy does to an image it does not trust.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Block at admission.
+    Prevent,
+    /// Audit only: file issues, never block.
+    Issue,
+}
+
+impl Action {
+    /// The keyword as written in `.trust` files and printed in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Prevent => "prevent",
+            Action::Issue => "issue",
+        }
+    }
+}
+
+/// One policy, after resolution.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub name: String,
+    pub action: Action,
+    /// How an unknown verdict resolves for a `prevent` policy; always `Issue` for `issue` policies.
+    pub on_unknown: Action,
+    /// `None` covers every asset.
+    pub scope: Option<Expr<AssetAtom>>,
+    /// The `trust` rules; the verdict is their tri-state `or` (no rules: untrusted).
+    pub rules: Vec<Expr<ImageAtom>>,
+    pub description: Option<String>,
+}
+
+/// Boolean structure over atoms. `And`/`Or` are n-ary so that long chains stay flat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Expr<A> {
+    Const(bool),
+    Atom(A),
+    Not(Box<Expr<A>>),
+    And(Vec<Expr<A>>),
+    Or(Vec<Expr<A>>),
+}
+
+impl<A> Expr<A> {
+    /// Calls `f` on every atom, left to right.
+    pub fn for_each_atom<'a>(&'a self, f: &mut impl FnMut(&'a A)) {
+        match self {
+            Expr::Const(_) => {}
+            Expr::Atom(a) => f(a),
+            Expr::Not(e) => e.for_each_atom(f),
+            Expr::And(es) | Expr::Or(es) => es.iter().for_each(|e| e.for_each_atom(f)),
+        }
+    }
+}
+
+/// Equality-style comparison operators on strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EqOp {
+    Eq,
+    Ne,
+}
+
+/// Ordering comparisons on ints and durations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    /// The operator as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+
+    /// Applies the operator.
+    pub fn holds<T: Ord>(self, lhs: T, rhs: T) -> bool {
+        match self {
+            CmpOp::Eq => lhs == rhs,
+            CmpOp::Ne => lhs != rhs,
+            CmpOp::Lt => lhs < rhs,
+            CmpOp::Le => lhs <= rhs,
+            CmpOp::Gt => lhs > rhs,
+            CmpOp::Ge => lhs >= rhs,
+        }
+    }
+}
+
+/// Which asset the scope talks about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AssetKind {
+    Workload,
+    Vm,
+}
+
+/// String attributes of an asset.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AssetAttr {
+    Cloud,
+    Cluster,
+    Namespace,
+    Kind,
+    Name,
+    /// `labels["k"]`: a missing key compares unequal to everything.
+    Label(String),
+}
+
+/// One comparison over an asset. Assets are always known, so these are plain booleans.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AssetAtom {
+    /// `asset == workload` (`op` Ne for `!=`).
+    Type { op: EqOp, value: AssetKind },
+    /// `attr == "v"` / `attr != "v"`.
+    Str { attr: AssetAttr, op: EqOp, value: String },
+    /// `attr in [..]`: exact membership.
+    In { attr: AssetAttr, values: Vec<String> },
+    /// `attr matches [..]`: one glob matches the whole string.
+    Matches { attr: AssetAttr, globs: Vec<Glob> },
+}
+
+/// String-valued attributes of an image.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ImageStrAttr {
+    Registry,
+    Repository,
+    /// Possibly several known tags (facts `tags` of a digest-only reference): a comparison
+    /// holds if it holds for one of them.
+    Tag,
+    Digest,
+    /// `scan.scanner`.
+    Scanner,
+    /// `labels["k"]` of the image config.
+    Label(String),
+}
+
+/// Integer-valued attributes of an image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum VulnSeverity {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+/// Reference-valued attributes: the image itself (`image`) or its base (`base`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RefAttr {
+    Image,
+    Base,
+}
+
+/// Boolean attributes of an image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ImageBoolAttr {
+    Pinned,
+    Scanned,
+}
+
+/// One comparison over an image, evaluated to true / false / unknown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImageAtom {
+    /// `attr == "v"` / `attr != "v"`.
+    Str { attr: ImageStrAttr, op: EqOp, value: String },
+    /// `attr in [..]`: exact membership.
+    In { attr: ImageStrAttr, values: Vec<String> },
+    /// `attr matches [..]` for string attributes.
+    Matches { attr: ImageStrAttr, globs: Vec<Glob> },
+    /// `base == "ref"` / `base != "ref"`: the literal is a normalised reference.
+    BaseEq { op: EqOp, value: String },
+    /// `base in [..]` with normalised references.
+    BaseIn { values: Vec<String> },
+    /// `image matches [..]` / `base matches [..]`: reference patterns compared part by part.
+    RefMatches { attr: RefAttr, patterns: Vec<ReferencePattern> },
+    /// `pinned`, `scanned` (and `== true/false`, lowered to the atom or its negation).
+    Bool(ImageBoolAttr),
+    /// `vulns.critical < 1` and friends.
+    Vulns { severity: VulnSeverity, op: CmpOp, value: u64 },
+    /// `scan.age < 7d`, in seconds.
+    ScanAge { op: CmpOp, seconds: u64 },
+    /// `signed by K`.
+    SignedBy { key: KeyId },
+}
