@@ -16,7 +16,6 @@
 //! - [`Engine::interpret`] / [`Engine::interpret_audit`]: the same outputs computed by the
 //!   direct interpreter of [`crate::decide`], the oracle that tests hold the table to.
 
-use std::collections::HashSet;
 use std::fmt;
 
 use crate::bundle::{BundleError, read_bundle};
@@ -25,10 +24,10 @@ use crate::eval::{Evaluator, KeyRing};
 use crate::facts::FactsDocument;
 use crate::image::ImageView;
 use crate::input::{AdmissionInput, Asset, ImageInput, Inventory};
-use crate::ir::{ImageAtom, PolicySet};
+use crate::ir::PolicySet;
 use crate::output::{AssetRef, Audit, Decision, DecisionKind, PostureIssue};
 use crate::signature::{KeyError, VerificationCache};
-use crate::table::{AssetScope, ImageVerdict, Table};
+use crate::table::{AssetScope, ImageVerdict, Table, TableError};
 
 /// Why a policy set cannot be loaded into an engine.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,32 +92,11 @@ impl Engine {
     pub fn new(set: PolicySet) -> Result<Engine, EngineError> {
         let keys = KeyRing::from_defs(&set.keys)
             .map_err(|(name, error)| EngineError::BadKey { name, error })?;
-        let mut names = HashSet::new();
-        for policy in &set.policies {
-            if !names.insert(policy.name.as_str()) {
-                return Err(EngineError::DuplicatePolicy(policy.name.clone()));
-            }
-            let mut missing = None;
-            for rule in &policy.rules {
-                rule.for_each_atom(&mut |atom| {
-                    if let ImageAtom::SignedBy { key } = atom
-                        && keys.get(*key).is_none()
-                    {
-                        missing.get_or_insert(*key);
-                    }
-                });
-            }
-            if let Some(key) = missing {
-                return Err(EngineError::UnknownKey {
-                    policy: policy.name.clone(),
-                    key,
-                });
-            }
-        }
-        Ok(Engine {
-            table: Table::new(set),
-            keys,
-        })
+        let table = Table::new(set).map_err(|e| match e {
+            TableError::DuplicatePolicy(name) => EngineError::DuplicatePolicy(name),
+            TableError::UnknownKey { policy, key } => EngineError::UnknownKey { policy, key },
+        })?;
+        Ok(Engine { table, keys })
     }
 
     /// Loads a bundle written by [`crate::bundle::write_bundle`] (`bona build`).

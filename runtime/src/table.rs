@@ -39,8 +39,9 @@
 //! candidate). Anything else — `not`, `!=`, facts — gives no key, and a rule with no key is
 //! evaluated for every image.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash as _, Hasher};
 
 use crate::decide::{Judged, by_name};
 use crate::eval::{Evaluator, scope_holds};
@@ -48,7 +49,7 @@ use crate::glob::Glob;
 use crate::image::ImageView;
 use crate::input::Asset;
 use crate::ir::{
-    Action, AssetAtom, EqOp, Expr, ImageAtom, ImageStrAttr, Policy, PolicySet, RefAttr,
+    Action, AssetAtom, EqOp, Expr, ImageAtom, ImageStrAttr, KeyId, Policy, PolicySet, RefAttr,
 };
 use crate::tri::Tri;
 
@@ -103,29 +104,28 @@ impl Interner {
     }
 }
 
-/// A compiled atom.
+/// A compiled atom. Compiled expressions mirror the IR's shape, and are always evaluated side
+/// by side with the IR node they were compiled from, so atoms the table does not specialise
+/// need no copy: they are read from the IR.
 #[derive(Debug)]
 enum CAtom {
     /// `registry == / in / !=`: membership of the image's interned registry, negated for `!=`.
     Registry { set: Box<[Sym]>, negated: bool },
-    /// `registry matches [..]`, ignoring ASCII case.
-    RegistryGlob(Box<[Glob]>),
     /// `repository == / in / !=`.
     Repository { set: Box<[Sym]>, negated: bool },
-    /// `repository matches [..]`.
-    RepositoryGlob(Box<[Glob]>),
-    /// Everything else, evaluated by the interpreter's atom semantics.
-    Other(ImageAtom),
+    /// Any other atom, evaluated by the interpreter's atom semantics on the IR node.
+    Ir { cost: u8 },
 }
 
-/// A compiled expression.
+/// A compiled expression. `And` and `Or` keep, beside each compiled child, the index of the IR
+/// child it comes from, because children are reordered (cheap ones first).
 #[derive(Debug)]
 enum CExpr {
     Const(Tri),
     Atom(CAtom),
     Not(Box<CExpr>),
-    And(Box<[CExpr]>),
-    Or(Box<[CExpr]>),
+    And(Box<[(u32, CExpr)]>),
+    Or(Box<[(u32, CExpr)]>),
 }
 
 impl CExpr {
@@ -134,11 +134,9 @@ impl CExpr {
         match self {
             CExpr::Const(_) => 0,
             CExpr::Atom(CAtom::Registry { .. } | CAtom::Repository { .. }) => 1,
-            CExpr::Atom(CAtom::RegistryGlob(_) | CAtom::RepositoryGlob(_)) => 2,
-            CExpr::Atom(CAtom::Other(ImageAtom::SignedBy { .. })) => 5,
-            CExpr::Atom(CAtom::Other(_)) => 3,
+            CExpr::Atom(CAtom::Ir { cost }) => *cost,
             CExpr::Not(e) => e.cost(),
-            CExpr::And(es) | CExpr::Or(es) => es.iter().map(CExpr::cost).max().unwrap_or(0),
+            CExpr::And(es) | CExpr::Or(es) => es.iter().map(|e| e.1.cost()).max().unwrap_or(0),
         }
     }
 }
@@ -171,12 +169,6 @@ struct TrieNode {
     /// Sorted by byte.
     children: Vec<(u8, u32)>,
     rules: Vec<RuleRef>,
-}
-
-impl Default for Trie {
-    fn default() -> Trie {
-        Trie::new()
-    }
 }
 
 impl Trie {
@@ -234,6 +226,87 @@ impl Trie {
     }
 }
 
+/// The rules keyed under one registry: a short list scanned linearly, or a trie once the list
+/// is long enough that scanning it would make the cost grow with the policy set.
+#[derive(Debug)]
+enum Bucket {
+    Small(Box<[(Box<str>, RuleRef)]>),
+    Trie(Trie),
+}
+
+/// Above this many keys a registry's rules go into a trie.
+const SMALL_BUCKET: usize = 16;
+
+impl Bucket {
+    fn new(mut entries: Vec<(&str, RuleRef)>) -> Bucket {
+        // Shortest prefixes first, as the trie visits them.
+        entries.sort_by(|a, b| (a.0.len(), &a.0, a.1).cmp(&(b.0.len(), &b.0, b.1)));
+        if entries.len() <= SMALL_BUCKET {
+            Bucket::Small(
+                entries
+                    .into_iter()
+                    .map(|(p, r)| (Box::from(p), r))
+                    .collect(),
+            )
+        } else {
+            let mut trie = Trie::new();
+            for (p, r) in &entries {
+                trie.insert(p, *r);
+            }
+            Bucket::Trie(trie)
+        }
+    }
+
+    /// Calls `f` on the rules whose prefix starts `s`, until `f` says stop.
+    fn visit(&self, s: &str, f: &mut impl FnMut(RuleRef) -> bool) -> bool {
+        match self {
+            Bucket::Small(entries) => entries
+                .iter()
+                .any(|(prefix, r)| s.starts_with(&**prefix) && f(*r)),
+            Bucket::Trie(trie) => trie.visit(s, f),
+        }
+    }
+}
+
+/// A structural hash of a scope, so that identical scopes share one id without serialising.
+fn scope_hash(scope: &Option<Expr<AssetAtom>>) -> u64 {
+    fn expr(e: &Expr<AssetAtom>, h: &mut FxHasher) {
+        match e {
+            Expr::Const(b) => {
+                h.write_u8(0);
+                b.hash(h);
+            }
+            Expr::Atom(a) => {
+                h.write_u8(1);
+                atom(a, h);
+            }
+            Expr::Not(inner) => {
+                h.write_u8(2);
+                expr(inner, h);
+            }
+            Expr::And(es) | Expr::Or(es) => {
+                h.write_u8(if matches!(e, Expr::And(_)) { 3 } else { 4 });
+                h.write_usize(es.len());
+                es.iter().for_each(|e| expr(e, h));
+            }
+        }
+    }
+    fn atom(a: &AssetAtom, h: &mut FxHasher) {
+        match a {
+            AssetAtom::Type { op, value } => (0u8, op, value).hash(h),
+            AssetAtom::Str { attr, op, value } => (1u8, attr, op, value).hash(h),
+            AssetAtom::In { attr, values } => (2u8, attr, values).hash(h),
+            AssetAtom::Matches { attr, globs } => (3u8, attr, globs).hash(h),
+        }
+    }
+    let mut h = FxHasher::default();
+    match scope {
+        None => h.write_u8(9),
+        Some(e) => expr(e, &mut h),
+    }
+    h.finish()
+}
+
 /// S(A) for one asset, as the table sees it: computed once per asset by [`Table::scope`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AssetScope {
@@ -279,6 +352,20 @@ pub struct ImageVerdict {
     pub prevented: bool,
 }
 
+/// Why a policy set cannot be made into a table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TableError {
+    /// Two policies share a name.
+    DuplicatePolicy(String),
+    /// A `signed by` names a key index the set does not define.
+    UnknownKey {
+        /// The policy using it.
+        policy: String,
+        /// The index.
+        key: KeyId,
+    },
+}
+
 /// The indexed decision table of a policy set.
 #[derive(Debug)]
 pub struct Table {
@@ -289,10 +376,10 @@ pub struct Table {
     /// Per distinct scope: whether some `prevent` policy has it.
     scope_prevents: Vec<bool>,
     interner: Interner,
-    /// Trie per interned registry.
-    by_registry: FxMap<Sym, Trie>,
+    /// Rules per interned registry.
+    by_registry: FxMap<Sym, Bucket>,
     /// Rules whose keys name no registry.
-    any_registry: Trie,
+    any_registry: Bucket,
     /// Rules with no key: evaluated for every image.
     unindexed: Vec<RuleRef>,
 }
@@ -312,37 +399,41 @@ const MAX_KEYS: usize = 64;
 
 /// The keys of a rule (see the module docs); `None` when it has none.
 pub fn rule_keys(expr: &Expr<ImageAtom>) -> Option<Vec<RuleKey>> {
-    let keys = match expr {
-        Expr::Const(false) => Some(Vec::new()),
-        Expr::Const(true) | Expr::Not(_) => None,
-        Expr::Atom(atom) => atom_keys(atom),
-        Expr::And(es) => es
-            .iter()
-            .filter_map(rule_keys)
-            .reduce(|a, b| intersect(&a, &b)),
-        Expr::Or(es) => {
-            let mut all = Vec::new();
-            for e in es {
-                all.extend(rule_keys(e)?);
-            }
-            Some(all)
-        }
-    };
-    keys.map(|mut k| {
-        k.sort();
-        k.dedup();
-        k
+    let (_, keys) = compile(expr, &mut Interner::default(), &mut None);
+    keys.map(|ks| {
+        ks.into_iter()
+            .map(|k| RuleKey {
+                registry: k.registry.map(Cow::into_owned),
+                prefix: k.prefix.to_owned(),
+            })
+            .collect()
     })
 }
 
-fn atom_keys(atom: &ImageAtom) -> Option<Vec<RuleKey>> {
-    let registry = |r: &str| RuleKey {
-        registry: Some(r.to_ascii_lowercase()),
-        prefix: String::new(),
+/// A [`RuleKey`] borrowing from the IR.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Key<'a> {
+    registry: Option<Cow<'a, str>>,
+    prefix: &'a str,
+}
+
+/// Sorts and deduplicates keys.
+fn normalise_keys(mut keys: Vec<Key<'_>>) -> Vec<Key<'_>> {
+    if keys.len() > 1 {
+        keys.sort();
+        keys.dedup();
+    }
+    keys
+}
+
+fn atom_keys(atom: &ImageAtom) -> Option<Vec<Key<'_>>> {
+    let registry = |r| Key {
+        registry: Some(host(r)),
+        prefix: "",
     };
-    let repository = |p: &str| RuleKey {
+    let repository = |p| Key {
         registry: None,
-        prefix: p.to_owned(),
+        prefix: p,
     };
     match atom {
         ImageAtom::Str {
@@ -384,12 +475,12 @@ fn atom_keys(atom: &ImageAtom) -> Option<Vec<RuleKey>> {
         } => Some(
             patterns
                 .iter()
-                .map(|p| RuleKey {
+                .map(|p| Key {
                     registry: p
                         .registry()
                         .is_literal()
-                        .then(|| p.registry().as_str().to_ascii_lowercase()),
-                    prefix: p.repository().literal_prefix().to_owned(),
+                        .then(|| host(p.registry().as_str())),
+                    prefix: p.repository().literal_prefix(),
                 })
                 .collect(),
         ),
@@ -398,56 +489,98 @@ fn atom_keys(atom: &ImageAtom) -> Option<Vec<RuleKey>> {
 }
 
 /// The keys satisfying both sides: registries agree, prefixes nest (the longer one stays).
-fn intersect(a: &[RuleKey], b: &[RuleKey]) -> Vec<RuleKey> {
+fn intersect<'a>(a: Vec<Key<'a>>, b: Vec<Key<'a>>) -> Vec<Key<'a>> {
     if a.len().saturating_mul(b.len()) > MAX_KEYS {
-        return if a.len() <= b.len() {
-            a.to_vec()
-        } else {
-            b.to_vec()
-        };
+        return if a.len() <= b.len() { a } else { b };
     }
-    let mut out = Vec::new();
-    for x in a {
-        for y in b {
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    for x in &a {
+        for y in &b {
             let registry = match (&x.registry, &y.registry) {
                 (Some(r), Some(s)) if r != s => continue,
                 (Some(r), _) | (None, Some(r)) => Some(r.clone()),
                 (None, None) => None,
             };
-            let prefix = if x.prefix.starts_with(&y.prefix) {
-                x.prefix.clone()
-            } else if y.prefix.starts_with(&x.prefix) {
-                y.prefix.clone()
+            let prefix = if x.prefix.starts_with(y.prefix) {
+                x.prefix
+            } else if y.prefix.starts_with(x.prefix) {
+                y.prefix
             } else {
                 continue;
             };
-            out.push(RuleKey { registry, prefix });
+            out.push(Key { registry, prefix });
         }
     }
     out
 }
 
-/// Compiles an expression, interning registry and repository literals.
-fn compile(expr: &Expr<ImageAtom>, interner: &mut Interner) -> CExpr {
+/// A registry literal as the index and the interner hold it: lower case.
+fn host(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// Compiles an expression, interning registry and repository literals, and derives its
+/// index keys in the same walk (a walk over a freshly loaded policy set is dominated by cache
+/// misses, so one walk instead of three is most of the build time saved). `max_key` collects
+/// the largest key id a `signed by` uses.
+fn compile<'a>(
+    expr: &'a Expr<ImageAtom>,
+    interner: &mut Interner,
+    max_key: &mut Option<KeyId>,
+) -> (CExpr, Option<Vec<Key<'a>>>) {
     match expr {
-        Expr::Const(b) => CExpr::Const(Tri::from(*b)),
-        Expr::Atom(atom) => CExpr::Atom(compile_atom(atom, interner)),
-        Expr::Not(inner) => CExpr::Not(Box::new(compile(inner, interner))),
+        Expr::Const(b) => (CExpr::Const(Tri::from(*b)), (!*b).then(Vec::new)),
+        Expr::Atom(atom) => {
+            if let ImageAtom::SignedBy { key } = atom {
+                *max_key = Some(max_key.map_or(*key, |m| m.max(*key)));
+            }
+            (
+                CExpr::Atom(compile_atom(atom, interner)),
+                atom_keys(atom).map(normalise_keys),
+            )
+        }
+        Expr::Not(inner) => (
+            CExpr::Not(Box::new(compile(inner, interner, max_key).0)),
+            None,
+        ),
         Expr::And(es) | Expr::Or(es) => {
-            let mut children: Vec<CExpr> = es.iter().map(|e| compile(e, interner)).collect();
-            children.sort_by_key(CExpr::cost);
+            let and = matches!(expr, Expr::And(_));
+            let mut children = Vec::with_capacity(es.len());
+            let mut keys: Option<Vec<Key<'a>>> = if and { None } else { Some(Vec::new()) };
+            for (i, e) in es.iter().enumerate() {
+                let (c, k) = compile(e, interner, max_key);
+                children.push((u32::try_from(i).unwrap_or(u32::MAX), c));
+                keys = match (and, keys, k) {
+                    // `and`: every keyed child constrains; intersect them.
+                    (true, None, k) => k,
+                    (true, Some(acc), None) => Some(acc),
+                    (true, Some(acc), Some(k)) => Some(intersect(acc, k)),
+                    // `or`: keyed only when every child is; unite them.
+                    (false, Some(mut acc), Some(k)) => {
+                        acc.extend(k);
+                        Some(acc)
+                    }
+                    (false, _, _) => None,
+                };
+            }
+            children.sort_by_key(|c: &(u32, CExpr)| c.1.cost());
             let children = children.into_boxed_slice();
-            if matches!(expr, Expr::And(_)) {
+            let compiled = if and {
                 CExpr::And(children)
             } else {
                 CExpr::Or(children)
-            }
+            };
+            (compiled, keys.map(normalise_keys))
         }
     }
 }
 
 fn compile_atom(atom: &ImageAtom, interner: &mut Interner) -> CAtom {
-    let mut syms = |values: &mut dyn Iterator<Item = String>| -> Box<[Sym]> {
+    let mut syms = |values: &mut dyn Iterator<Item = Cow<'_, str>>| -> Box<[Sym]> {
         let mut set: Vec<Sym> = values.map(|v| interner.intern(&v)).collect();
         set.sort_unstable();
         set.dedup();
@@ -459,40 +592,37 @@ fn compile_atom(atom: &ImageAtom, interner: &mut Interner) -> CAtom {
             op,
             value,
         } => CAtom::Registry {
-            set: syms(&mut std::iter::once(value.to_ascii_lowercase())),
+            set: syms(&mut std::iter::once(host(value))),
             negated: *op == EqOp::Ne,
         },
         ImageAtom::In {
             attr: ImageStrAttr::Registry,
             values,
         } => CAtom::Registry {
-            set: syms(&mut values.iter().map(|v| v.to_ascii_lowercase())),
+            set: syms(&mut values.iter().map(|v| host(v))),
             negated: false,
         },
-        ImageAtom::Matches {
-            attr: ImageStrAttr::Registry,
-            globs,
-        } => CAtom::RegistryGlob(globs.clone().into_boxed_slice()),
         ImageAtom::Str {
             attr: ImageStrAttr::Repository,
             op,
             value,
         } => CAtom::Repository {
-            set: syms(&mut std::iter::once(value.clone())),
+            set: syms(&mut std::iter::once(Cow::Borrowed(value.as_str()))),
             negated: *op == EqOp::Ne,
         },
         ImageAtom::In {
             attr: ImageStrAttr::Repository,
             values,
         } => CAtom::Repository {
-            set: syms(&mut values.iter().cloned()),
+            set: syms(&mut values.iter().map(|v| Cow::Borrowed(v.as_str()))),
             negated: false,
         },
         ImageAtom::Matches {
-            attr: ImageStrAttr::Repository,
-            globs,
-        } => CAtom::RepositoryGlob(globs.clone().into_boxed_slice()),
-        other => CAtom::Other(other.clone()),
+            attr: ImageStrAttr::Registry | ImageStrAttr::Repository,
+            ..
+        } => CAtom::Ir { cost: 2 },
+        ImageAtom::SignedBy { .. } => CAtom::Ir { cost: 5 },
+        _ => CAtom::Ir { cost: 3 },
     }
 }
 
@@ -504,31 +634,43 @@ struct Probe<'a, 'b, 'c> {
 }
 
 impl Probe<'_, '_, '_> {
-    fn eval(&mut self, expr: &CExpr) -> Tri {
-        match expr {
-            CExpr::Const(t) => *t,
-            CExpr::Atom(atom) => self.atom(atom),
-            CExpr::Not(inner) => self.eval(inner).not(),
-            CExpr::And(es) => {
+    /// Evaluates the compiled `expr` beside the IR node `ir` it was compiled from.
+    fn eval(&mut self, expr: &CExpr, ir: &Expr<ImageAtom>) -> Tri {
+        match (expr, ir) {
+            (CExpr::Const(t), _) => *t,
+            (CExpr::Atom(CAtom::Ir { .. }), Expr::Atom(atom)) => self.evaluator.atom(atom),
+            (CExpr::Atom(atom), _) => self.atom(atom),
+            (CExpr::Not(c), Expr::Not(i)) => self.eval(c, i).not(),
+            (CExpr::And(cs), Expr::And(is)) => {
                 let mut acc = Tri::True;
-                for e in es {
-                    acc = acc.and(self.eval(e));
+                for (k, c) in cs {
+                    acc = acc.and(self.child(c, is, *k));
                     if acc == Tri::False {
                         break;
                     }
                 }
                 acc
             }
-            CExpr::Or(es) => {
+            (CExpr::Or(cs), Expr::Or(is)) => {
                 let mut acc = Tri::False;
-                for e in es {
-                    acc = acc.or(self.eval(e));
+                for (k, c) in cs {
+                    acc = acc.or(self.child(c, is, *k));
                     if acc == Tri::True {
                         break;
                     }
                 }
                 acc
             }
+            // INVARIANT: compiled expressions mirror their IR node (see `compile`); a mismatch
+            // cannot happen, and unknown is the answer that asserts nothing.
+            _ => Tri::Unknown,
+        }
+    }
+
+    fn child(&mut self, expr: &CExpr, ir: &[Expr<ImageAtom>], index: u32) -> Tri {
+        match ir.get(index as usize) {
+            Some(node) => self.eval(expr, node),
+            None => Tri::Unknown,
         }
     }
 
@@ -539,39 +681,49 @@ impl Probe<'_, '_, '_> {
             CAtom::Repository { set, negated } => {
                 Tri::from(member(set, self.repository) != *negated)
             }
-            CAtom::RegistryGlob(globs) => {
-                let r = self.evaluator.image().registry();
-                Tri::from(globs.iter().any(|g| g.matches_ignore_ascii_case(r)))
-            }
-            CAtom::RepositoryGlob(globs) => {
-                let r = self.evaluator.image().repository();
-                Tri::from(globs.iter().any(|g| g.matches(r)))
-            }
-            CAtom::Other(atom) => self.evaluator.atom(atom),
+            // Reached only beside a non-atom IR node, which `compile` never produces.
+            CAtom::Ir { .. } => Tri::Unknown,
         }
     }
 }
 
 impl Table {
     /// Builds the table. Policies are put in name order first, so the input order never
-    /// matters; names are expected to be unique (the engine checks).
-    pub fn new(mut set: PolicySet) -> Table {
+    /// matters.
+    ///
+    /// # Errors
+    /// Two policies with one name, or a `signed by` naming a key the set does not define.
+    pub fn new(mut set: PolicySet) -> Result<Table, TableError> {
         set.policies.sort_by(by_name);
+        if let Some(pair) = set.policies.windows(2).find(|w| match w {
+            [a, b] => a.name == b.name,
+            _ => false,
+        }) && let Some(p) = pair.first()
+        {
+            return Err(TableError::DuplicatePolicy(p.name.clone()));
+        }
+        let key_count = set.keys.len();
         let mut interner = Interner::default();
-        let mut scope_ids: HashMap<String, u32> = HashMap::new();
-        let mut scopes = Vec::new();
+        let mut scope_ids: FxMap<u64, Vec<u32>> = FxMap::default();
+        let mut scopes: Vec<Option<Expr<AssetAtom>>> = Vec::new();
         let mut scope_prevents = Vec::new();
         let mut policies = Vec::with_capacity(set.policies.len());
-        let mut by_registry: FxMap<Sym, Trie> = FxMap::default();
-        let mut any_registry = Trie::new();
+        let mut keyed: FxMap<Sym, Vec<(&str, RuleRef)>> = FxMap::default();
+        let mut any_keyed = Vec::new();
         let mut unindexed = Vec::new();
         for (pi, policy) in set.policies.iter().enumerate() {
-            // Identical scope expressions share one id: serialisation is a canonical key.
-            let key = serde_json::to_string(&policy.scope).unwrap_or_default();
-            let scope = *scope_ids.entry(key).or_insert_with(|| {
+            // Identical scope expressions share one id.
+            let ids = scope_ids.entry(scope_hash(&policy.scope)).or_default();
+            let found = ids
+                .iter()
+                .copied()
+                .find(|id| scopes.get(*id as usize) == Some(&policy.scope));
+            let scope = found.unwrap_or_else(|| {
                 scopes.push(policy.scope.clone());
                 scope_prevents.push(false);
-                u32::try_from(scopes.len() - 1).unwrap_or(u32::MAX)
+                let id = u32::try_from(scopes.len() - 1).unwrap_or(u32::MAX);
+                ids.push(id);
+                id
             });
             if policy.action == Action::Prevent
                 && let Some(flag) = scope_prevents.get_mut(scope as usize)
@@ -579,37 +731,50 @@ impl Table {
                 *flag = true;
             }
             let pi = u32::try_from(pi).unwrap_or(u32::MAX);
+            let mut rules = Vec::with_capacity(policy.rules.len());
+            let mut max_key = None;
             for (ri, rule) in policy.rules.iter().enumerate() {
                 let r = RuleRef {
                     policy: pi,
                     rule: u32::try_from(ri).unwrap_or(u32::MAX),
                 };
-                match rule_keys(rule) {
+                let (compiled, keys) = compile(rule, &mut interner, &mut max_key);
+                rules.push(compiled);
+                match keys {
                     None => unindexed.push(r),
                     Some(keys) => {
                         for k in keys {
-                            let trie = match &k.registry {
-                                Some(reg) => by_registry
-                                    .entry(interner.intern(reg))
-                                    .or_default(),
-                                None => &mut any_registry,
-                            };
-                            trie.insert(&k.prefix, r);
+                            match k.registry {
+                                Some(reg) => keyed
+                                    .entry(interner.intern(&reg))
+                                    .or_default()
+                                    .push((k.prefix, r)),
+                                None => any_keyed.push((k.prefix, r)),
+                            }
                         }
                     }
                 }
             }
+            if let Some(key) = max_key
+                && usize::try_from(key).map_or(true, |k| k >= key_count)
+            {
+                return Err(TableError::UnknownKey {
+                    policy: policy.name.clone(),
+                    key,
+                });
+            }
             policies.push(CPolicy {
                 scope,
                 lenient: policy.action == Action::Prevent && policy.on_unknown == Action::Issue,
-                rules: policy
-                    .rules
-                    .iter()
-                    .map(|r| compile(r, &mut interner))
-                    .collect(),
+                rules: rules.into_boxed_slice(),
             });
         }
-        Table {
+        let by_registry = keyed
+            .into_iter()
+            .map(|(sym, entries)| (sym, Bucket::new(entries)))
+            .collect();
+        let any_registry = Bucket::new(any_keyed);
+        Ok(Table {
             set,
             policies,
             scopes,
@@ -618,7 +783,7 @@ impl Table {
             by_registry,
             any_registry,
             unindexed,
-        }
+        })
     }
 
     /// The policy set, policies in name order.
@@ -688,19 +853,24 @@ impl Table {
         scope: &AssetScope,
         registry: &str,
         repository: &str,
-        mut f: impl FnMut(RuleRef, &CExpr) -> bool,
+        mut f: impl FnMut(RuleRef, &CExpr, &Expr<ImageAtom>) -> bool,
     ) {
         let mut visit = |r: RuleRef| {
             if !self.in_scope(scope, r.policy) {
                 return false;
             }
-            match self
+            let compiled = self
                 .policies
                 .get(r.policy as usize)
-                .and_then(|p| p.rules.get(r.rule as usize))
-            {
-                Some(rule) => f(r, rule),
-                None => false,
+                .and_then(|p| p.rules.get(r.rule as usize));
+            let ir = self
+                .set
+                .policies
+                .get(r.policy as usize)
+                .and_then(|p| p.rules.get(r.rule as usize));
+            match (compiled, ir) {
+                (Some(rule), Some(ir)) => f(r, rule, ir),
+                _ => false,
             }
         };
         if let Some(trie) = self
@@ -737,17 +907,22 @@ impl Table {
             evaluator,
         };
         let mut trusted = false;
-        self.candidates(scope, image.registry(), image.repository(), |r, rule| {
-            let v = probe.eval(rule);
-            let lenient = self
-                .policies
-                .get(r.policy as usize)
-                .is_some_and(|p| p.lenient);
-            // r(p, i) = trusted iff v = true, or v = unknown and p prevents with `on unknown
-            // issue`; with one such rule the policy's `or` is one of those two.
-            trusted = v == Tri::True || (v == Tri::Unknown && lenient);
-            trusted
-        });
+        self.candidates(
+            scope,
+            image.registry(),
+            image.repository(),
+            |r, rule, ir| {
+                let v = probe.eval(rule, ir);
+                let lenient = self
+                    .policies
+                    .get(r.policy as usize)
+                    .is_some_and(|p| p.lenient);
+                // r(p, i) = trusted iff v = true, or v = unknown and p prevents with `on unknown
+                // issue`; with one such rule the policy's `or` is one of those two.
+                trusted = v == Tri::True || (v == Tri::Unknown && lenient);
+                trusted
+            },
+        );
         ImageVerdict {
             trusted,
             prevented: !trusted && scope.prevent,
@@ -769,10 +944,15 @@ impl Table {
             evaluator,
         };
         let mut found: Vec<(u32, Tri)> = Vec::new();
-        self.candidates(scope, image.registry(), image.repository(), |r, rule| {
-            found.push((r.policy, probe.eval(rule)));
-            false
-        });
+        self.candidates(
+            scope,
+            image.registry(),
+            image.repository(),
+            |r, rule, ir| {
+                found.push((r.policy, probe.eval(rule, ir)));
+                false
+            },
+        );
         found.sort_by_key(|f| f.0);
         let mut verdicts: Vec<(u32, Tri)> = Vec::with_capacity(found.len());
         for (p, v) in found {
@@ -805,7 +985,7 @@ impl Table {
         rule: u32,
     ) -> bool {
         let mut hit = false;
-        self.candidates(scope, view.registry(), view.repository(), |r, _| {
+        self.candidates(scope, view.registry(), view.repository(), |r, _, _| {
             hit |= r == RuleRef { policy, rule };
             hit
         });
