@@ -1274,3 +1274,49 @@ fn bundle_round_trip_decides_the_same() {
     let b = admit(&loaded, workload("a", "b"), vec![img]);
     assert_eq!(a, b);
 }
+
+/// SPEC 4.3's example: the failed registry rule is not a reason for an unknown result; the
+/// unknown tag of the pattern rule is.
+#[test]
+fn spec_4_3_example_reasons() {
+    let release = SigningKey::random(&mut rand_core::OsRng);
+    let public =
+        PublicKey::from_verifying_key(*release.verifying_key()).unwrap_or_else(|e| panic!("{e}"));
+    let e = engine(PolicySet {
+        keys: vec![KeyDef {
+            name: "release".into(),
+            spki_der: public.to_spki_der(),
+        }],
+        policies: vec![strict(
+            "production images",
+            vec![
+                Expr::And(vec![
+                    registry_in(&["registry.company.com", "mirror.company.com"]),
+                    pinned(),
+                    atom(ImageAtom::SignedBy { key: 0 }),
+                ]),
+                image_matches("docker.io/library/alpine:3.*"),
+            ],
+        )],
+    });
+    let d = admit(
+        &e,
+        workload("payments", "api"),
+        vec![image(&format!("docker.io/library/alpine@{DIGEST}"))],
+    );
+    let json = serde_json::to_value(&d).unwrap_or_default();
+    assert_eq!(
+        json["images"][0]["policies"][0],
+        serde_json::json!({
+            "policy": "production images", "action": "prevent",
+            "result": "unknown", "resolved": "untrusted",
+            "reasons": ["tag is unknown: the reference has only a digest and no facts give its tags"]
+        })
+    );
+    assert_eq!(json["decision"], "prevent");
+    assert_eq!(json["issues"][0]["type"], "runtime-security");
+    assert_eq!(
+        json["issues"][0]["title"],
+        "Untrusted image prevented in Kubernetes workload payments/api"
+    );
+}
