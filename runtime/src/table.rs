@@ -83,24 +83,78 @@ type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 /// An interned string: registries and repositories named anywhere in the policy set.
 type Sym = u32;
 
-/// Interns the registry and repository literals of the policy set.
-#[derive(Debug, Default)]
+/// Interns strings of the policy set: the texts live in one arena, a hash table maps each
+/// hash to the first symbol with it, and symbols with the same hash are chained (so a collision
+/// costs a comparison, never a wrong answer). Building it allocates a handful of times, not once
+/// per string.
+#[derive(Debug)]
 struct Interner {
-    ids: FxMap<Box<str>, Sym>,
+    arena: String,
+    spans: Vec<(u32, u32)>,
+    first: FxMap<u64, Sym>,
+    next: Vec<Sym>,
+}
+
+impl Default for Interner {
+    fn default() -> Interner {
+        Interner {
+            arena: String::new(),
+            spans: Vec::new(),
+            first: FxMap::default(),
+            next: Vec::new(),
+        }
+    }
+}
+
+/// No symbol (end of a hash chain).
+const NO_SYM: Sym = Sym::MAX;
+
+fn str_hash(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.finish()
 }
 
 impl Interner {
-    fn intern(&mut self, s: &str) -> Sym {
-        if let Some(id) = self.ids.get(s) {
-            return *id;
+    fn text(&self, sym: Sym) -> &str {
+        self.spans
+            .get(sym as usize)
+            .and_then(|(a, b)| self.arena.get(*a as usize..*b as usize))
+            .unwrap_or_default()
+    }
+
+    fn find(&self, s: &str, hash: u64) -> Option<Sym> {
+        let mut sym = *self.first.get(&hash)?;
+        while sym != NO_SYM {
+            if self.text(sym) == s {
+                return Some(sym);
+            }
+            sym = self.next.get(sym as usize).copied().unwrap_or(NO_SYM);
         }
-        let id = Sym::try_from(self.ids.len()).unwrap_or(Sym::MAX);
-        self.ids.insert(s.into(), id);
-        id
+        None
+    }
+
+    fn intern(&mut self, s: &str) -> Sym {
+        let hash = str_hash(s);
+        if let Some(sym) = self.find(s, hash) {
+            return sym;
+        }
+        let sym = Sym::try_from(self.spans.len()).unwrap_or(NO_SYM);
+        let start = u32::try_from(self.arena.len()).unwrap_or(u32::MAX);
+        self.arena.push_str(s);
+        let end = u32::try_from(self.arena.len()).unwrap_or(u32::MAX);
+        self.spans.push((start, end));
+        let previous = self.first.insert(hash, sym);
+        self.next.push(previous.unwrap_or(NO_SYM));
+        sym
     }
 
     fn get(&self, s: &str) -> Option<Sym> {
-        self.ids.get(s).copied()
+        self.find(s, str_hash(s))
+    }
+
+    fn len(&self) -> usize {
+        self.spans.len()
     }
 }
 
@@ -227,10 +281,11 @@ impl Trie {
 }
 
 /// The rules keyed under one registry: a short list scanned linearly, or a trie once the list
-/// is long enough that scanning it would make the cost grow with the policy set.
+/// is long enough that scanning it would make the cost grow with the policy set. Prefixes of
+/// short lists live in the table's prefix arena.
 #[derive(Debug)]
 enum Bucket {
-    Small(Box<[(Box<str>, RuleRef)]>),
+    Small(Box<[(u32, u32, RuleRef)]>),
     Trie(Trie),
 }
 
@@ -238,19 +293,24 @@ enum Bucket {
 const SMALL_BUCKET: usize = 16;
 
 impl Bucket {
-    fn new(mut entries: Vec<(&str, RuleRef)>) -> Bucket {
+    fn new(entries: &mut [(&str, RuleRef)], arena: &mut String) -> Bucket {
         // Shortest prefixes first, as the trie visits them.
-        entries.sort_by(|a, b| (a.0.len(), &a.0, a.1).cmp(&(b.0.len(), &b.0, b.1)));
+        entries.sort_by(|a, b| (a.0.len(), a.0, a.1).cmp(&(b.0.len(), b.0, b.1)));
         if entries.len() <= SMALL_BUCKET {
             Bucket::Small(
                 entries
-                    .into_iter()
-                    .map(|(p, r)| (Box::from(p), r))
+                    .iter()
+                    .map(|(p, r)| {
+                        let start = u32::try_from(arena.len()).unwrap_or(u32::MAX);
+                        arena.push_str(p);
+                        let end = u32::try_from(arena.len()).unwrap_or(u32::MAX);
+                        (start, end, *r)
+                    })
                     .collect(),
             )
         } else {
             let mut trie = Trie::new();
-            for (p, r) in &entries {
+            for (p, r) in entries.iter() {
                 trie.insert(p, *r);
             }
             Bucket::Trie(trie)
@@ -258,11 +318,14 @@ impl Bucket {
     }
 
     /// Calls `f` on the rules whose prefix starts `s`, until `f` says stop.
-    fn visit(&self, s: &str, f: &mut impl FnMut(RuleRef) -> bool) -> bool {
+    fn visit(&self, arena: &str, s: &str, f: &mut impl FnMut(RuleRef) -> bool) -> bool {
         match self {
-            Bucket::Small(entries) => entries
-                .iter()
-                .any(|(prefix, r)| s.starts_with(&**prefix) && f(*r)),
+            Bucket::Small(entries) => entries.iter().any(|(a, b, r)| {
+                arena
+                    .get(*a as usize..*b as usize)
+                    .is_some_and(|prefix| s.starts_with(prefix))
+                    && f(*r)
+            }),
             Bucket::Trie(trie) => trie.visit(s, f),
         }
     }
@@ -375,11 +438,16 @@ pub struct Table {
     scopes: Vec<Option<Expr<AssetAtom>>>,
     /// Per distinct scope: whether some `prevent` policy has it.
     scope_prevents: Vec<bool>,
-    interner: Interner,
-    /// Rules per interned registry.
-    by_registry: FxMap<Sym, Bucket>,
+    /// Registry literals (lower case).
+    registries: Interner,
+    /// Repository literals.
+    repositories: Interner,
+    /// Rules per interned registry, indexed by its symbol.
+    by_registry: Vec<Option<Bucket>>,
     /// Rules whose keys name no registry.
     any_registry: Bucket,
+    /// The prefixes of the short buckets.
+    prefixes: String,
     /// Rules with no key: evaluated for every image.
     unindexed: Vec<RuleRef>,
 }
@@ -399,7 +467,7 @@ const MAX_KEYS: usize = 64;
 
 /// The keys of a rule (see the module docs); `None` when it has none.
 pub fn rule_keys(expr: &Expr<ImageAtom>) -> Option<Vec<RuleKey>> {
-    let (_, keys) = compile(expr, &mut Interner::default(), &mut None);
+    let (_, keys) = compile(expr, &mut Interners::default(), &mut None);
     keys.map(|ks| {
         ks.into_iter()
             .map(|k| RuleKey {
@@ -529,7 +597,7 @@ fn host(s: &str) -> Cow<'_, str> {
 /// the largest key id a `signed by` uses.
 fn compile<'a>(
     expr: &'a Expr<ImageAtom>,
-    interner: &mut Interner,
+    interners: &mut Interners,
     max_key: &mut Option<KeyId>,
 ) -> (CExpr, Option<Vec<Key<'a>>>) {
     match expr {
@@ -539,12 +607,12 @@ fn compile<'a>(
                 *max_key = Some(max_key.map_or(*key, |m| m.max(*key)));
             }
             (
-                CExpr::Atom(compile_atom(atom, interner)),
+                CExpr::Atom(compile_atom(atom, interners)),
                 atom_keys(atom).map(normalise_keys),
             )
         }
         Expr::Not(inner) => (
-            CExpr::Not(Box::new(compile(inner, interner, max_key).0)),
+            CExpr::Not(Box::new(compile(inner, interners, max_key).0)),
             None,
         ),
         Expr::And(es) | Expr::Or(es) => {
@@ -552,7 +620,7 @@ fn compile<'a>(
             let mut children = Vec::with_capacity(es.len());
             let mut keys: Option<Vec<Key<'a>>> = if and { None } else { Some(Vec::new()) };
             for (i, e) in es.iter().enumerate() {
-                let (c, k) = compile(e, interner, max_key);
+                let (c, k) = compile(e, interners, max_key);
                 children.push((u32::try_from(i).unwrap_or(u32::MAX), c));
                 keys = match (and, keys, k) {
                     // `and`: every keyed child constrains; intersect them.
@@ -579,27 +647,38 @@ fn compile<'a>(
     }
 }
 
-fn compile_atom(atom: &ImageAtom, interner: &mut Interner) -> CAtom {
-    let mut syms = |values: &mut dyn Iterator<Item = Cow<'_, str>>| -> Box<[Sym]> {
+/// The table's two interners.
+#[derive(Debug, Default)]
+struct Interners {
+    registries: Interner,
+    repositories: Interner,
+}
+
+fn compile_atom(atom: &ImageAtom, interners: &mut Interners) -> CAtom {
+    fn syms<'v>(interner: &mut Interner, values: impl Iterator<Item = Cow<'v, str>>) -> Box<[Sym]> {
         let mut set: Vec<Sym> = values.map(|v| interner.intern(&v)).collect();
         set.sort_unstable();
         set.dedup();
         set.into_boxed_slice()
-    };
+    }
+    let Interners {
+        registries,
+        repositories,
+    } = interners;
     match atom {
         ImageAtom::Str {
             attr: ImageStrAttr::Registry,
             op,
             value,
         } => CAtom::Registry {
-            set: syms(&mut std::iter::once(host(value))),
+            set: syms(registries, std::iter::once(host(value))),
             negated: *op == EqOp::Ne,
         },
         ImageAtom::In {
             attr: ImageStrAttr::Registry,
             values,
         } => CAtom::Registry {
-            set: syms(&mut values.iter().map(|v| host(v))),
+            set: syms(registries, values.iter().map(|v| host(v))),
             negated: false,
         },
         ImageAtom::Str {
@@ -607,14 +686,17 @@ fn compile_atom(atom: &ImageAtom, interner: &mut Interner) -> CAtom {
             op,
             value,
         } => CAtom::Repository {
-            set: syms(&mut std::iter::once(Cow::Borrowed(value.as_str()))),
+            set: syms(repositories, std::iter::once(Cow::Borrowed(value.as_str()))),
             negated: *op == EqOp::Ne,
         },
         ImageAtom::In {
             attr: ImageStrAttr::Repository,
             values,
         } => CAtom::Repository {
-            set: syms(&mut values.iter().map(|v| Cow::Borrowed(v.as_str()))),
+            set: syms(
+                repositories,
+                values.iter().map(|v| Cow::Borrowed(v.as_str())),
+            ),
             negated: false,
         },
         ImageAtom::Matches {
@@ -703,12 +785,12 @@ impl Table {
             return Err(TableError::DuplicatePolicy(p.name.clone()));
         }
         let key_count = set.keys.len();
-        let mut interner = Interner::default();
+        let mut interners = Interners::default();
         let mut scope_ids: FxMap<u64, Vec<u32>> = FxMap::default();
         let mut scopes: Vec<Option<Expr<AssetAtom>>> = Vec::new();
         let mut scope_prevents = Vec::new();
         let mut policies = Vec::with_capacity(set.policies.len());
-        let mut keyed: FxMap<Sym, Vec<(&str, RuleRef)>> = FxMap::default();
+        let mut keyed: Vec<(Sym, &str, RuleRef)> = Vec::new();
         let mut any_keyed = Vec::new();
         let mut unindexed = Vec::new();
         for (pi, policy) in set.policies.iter().enumerate() {
@@ -738,17 +820,16 @@ impl Table {
                     policy: pi,
                     rule: u32::try_from(ri).unwrap_or(u32::MAX),
                 };
-                let (compiled, keys) = compile(rule, &mut interner, &mut max_key);
+                let (compiled, keys) = compile(rule, &mut interners, &mut max_key);
                 rules.push(compiled);
                 match keys {
                     None => unindexed.push(r),
                     Some(keys) => {
                         for k in keys {
                             match k.registry {
-                                Some(reg) => keyed
-                                    .entry(interner.intern(&reg))
-                                    .or_default()
-                                    .push((k.prefix, r)),
+                                Some(reg) => {
+                                    keyed.push((interners.registries.intern(&reg), k.prefix, r));
+                                }
                                 None => any_keyed.push((k.prefix, r)),
                             }
                         }
@@ -769,19 +850,36 @@ impl Table {
                 rules: rules.into_boxed_slice(),
             });
         }
-        let by_registry = keyed
-            .into_iter()
-            .map(|(sym, entries)| (sym, Bucket::new(entries)))
-            .collect();
-        let any_registry = Bucket::new(any_keyed);
+        // Group the keyed rules by registry: one sort instead of a map of vectors.
+        keyed.sort_by_key(|k| k.0);
+        let mut prefixes = String::new();
+        let mut by_registry: Vec<Option<Bucket>> = Vec::new();
+        by_registry.resize_with(interners.registries.len(), || None);
+        let mut entries: Vec<(&str, RuleRef)> = Vec::new();
+        for (i, (sym, prefix, rule)) in keyed.iter().enumerate() {
+            entries.push((prefix, *rule));
+            if keyed.get(i + 1).is_none_or(|next| next.0 != *sym) {
+                if let Some(slot) = by_registry.get_mut(*sym as usize) {
+                    *slot = Some(Bucket::new(&mut entries, &mut prefixes));
+                }
+                entries.clear();
+            }
+        }
+        let any_registry = Bucket::new(&mut any_keyed, &mut prefixes);
+        let Interners {
+            registries,
+            repositories,
+        } = interners;
         Ok(Table {
             set,
             policies,
             scopes,
             scope_prevents,
-            interner,
+            registries,
+            repositories,
             by_registry,
             any_registry,
+            prefixes,
             unindexed,
         })
     }
@@ -873,15 +971,19 @@ impl Table {
                 _ => false,
             }
         };
-        if let Some(trie) = self
-            .interner
+        if let Some(bucket) = self
+            .registries
             .get(registry)
-            .and_then(|sym| self.by_registry.get(&sym))
-            && trie.visit(repository, &mut visit)
+            .and_then(|sym| self.by_registry.get(sym as usize))
+            .and_then(Option::as_ref)
+            && bucket.visit(&self.prefixes, repository, &mut visit)
         {
             return;
         }
-        if self.any_registry.visit(repository, &mut visit) {
+        if self
+            .any_registry
+            .visit(&self.prefixes, repository, &mut visit)
+        {
             return;
         }
         for r in &self.unindexed {
@@ -902,8 +1004,8 @@ impl Table {
         }
         let image = *evaluator.image();
         let mut probe = Probe {
-            registry: self.interner.get(image.registry()),
-            repository: self.interner.get(image.repository()),
+            registry: self.registries.get(image.registry()),
+            repository: self.repositories.get(image.repository()),
             evaluator,
         };
         let mut trusted = false;
@@ -939,8 +1041,8 @@ impl Table {
     ) -> Vec<Judged<'t>> {
         let image = *evaluator.image();
         let mut probe = Probe {
-            registry: self.interner.get(image.registry()),
-            repository: self.interner.get(image.repository()),
+            registry: self.registries.get(image.registry()),
+            repository: self.repositories.get(image.repository()),
             evaluator,
         };
         let mut found: Vec<(u32, Tri)> = Vec::new();
