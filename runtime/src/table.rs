@@ -87,23 +87,12 @@ type Sym = u32;
 /// hash to the first symbol with it, and symbols with the same hash are chained (so a collision
 /// costs a comparison, never a wrong answer). Building it allocates a handful of times, not once
 /// per string.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Interner {
     arena: String,
     spans: Vec<(u32, u32)>,
     first: FxMap<u64, Sym>,
     next: Vec<Sym>,
-}
-
-impl Default for Interner {
-    fn default() -> Interner {
-        Interner {
-            arena: String::new(),
-            spans: Vec::new(),
-            first: FxMap::default(),
-            next: Vec::new(),
-        }
-    }
 }
 
 /// No symbol (end of a hash chain).
