@@ -46,7 +46,6 @@ use std::hash::{BuildHasherDefault, Hash as _, Hasher};
 use crate::decide::{Judged, by_name};
 use crate::eval::{Evaluator, scope_holds};
 use crate::glob::Glob;
-use crate::image::ImageView;
 use crate::input::Asset;
 use crate::ir::{
     Action, AssetAtom, EqOp, Expr, ImageAtom, ImageStrAttr, KeyId, Policy, PolicySet, RefAttr,
@@ -698,13 +697,15 @@ fn compile_atom(atom: &ImageAtom, interners: &mut Interners) -> CAtom {
 }
 
 /// One image as the compiled rules probe it.
-struct Probe<'a, 'b, 'c> {
+struct Probe<'a, 'b, 'c, 't> {
     registry: Option<Sym>,
-    repository: Option<Sym>,
+    /// Looked up on first use: most images meet no repository comparison.
+    repository: Option<Option<Sym>>,
+    repositories: &'t Interner,
     evaluator: &'b mut Evaluator<'a, 'c>,
 }
 
-impl Probe<'_, '_, '_> {
+impl Probe<'_, '_, '_, '_> {
     /// Evaluates the compiled `expr` beside the IR node `ir` it was compiled from.
     fn eval(&mut self, expr: &CExpr, ir: &Expr<ImageAtom>) -> Tri {
         match (expr, ir) {
@@ -750,7 +751,12 @@ impl Probe<'_, '_, '_> {
         match atom {
             CAtom::Registry { set, negated } => Tri::from(member(set, self.registry) != *negated),
             CAtom::Repository { set, negated } => {
-                Tri::from(member(set, self.repository) != *negated)
+                let repositories = self.repositories;
+                let image = self.evaluator.image().repository();
+                let sym = *self
+                    .repository
+                    .get_or_insert_with(|| repositories.get(image));
+                Tri::from(member(set, sym) != *negated)
             }
             // Reached only beside a non-atom IR node, which `compile` never produces.
             CAtom::Ir { .. } => Tri::Unknown,
@@ -938,7 +944,7 @@ impl Table {
     fn candidates(
         &self,
         scope: &AssetScope,
-        registry: &str,
+        registry: Option<Sym>,
         repository: &str,
         mut f: impl FnMut(RuleRef, &CExpr, &Expr<ImageAtom>) -> bool,
     ) {
@@ -960,9 +966,7 @@ impl Table {
                 _ => false,
             }
         };
-        if let Some(bucket) = self
-            .registries
-            .get(registry)
+        if let Some(bucket) = registry
             .and_then(|sym| self.by_registry.get(sym as usize))
             .and_then(Option::as_ref)
             && bucket.visit(&self.prefixes, repository, &mut visit)
@@ -994,26 +998,22 @@ impl Table {
         let image = *evaluator.image();
         let mut probe = Probe {
             registry: self.registries.get(image.registry()),
-            repository: self.repositories.get(image.repository()),
+            repository: None,
+            repositories: &self.repositories,
             evaluator,
         };
         let mut trusted = false;
-        self.candidates(
-            scope,
-            image.registry(),
-            image.repository(),
-            |r, rule, ir| {
-                let v = probe.eval(rule, ir);
-                let lenient = self
-                    .policies
-                    .get(r.policy as usize)
-                    .is_some_and(|p| p.lenient);
-                // r(p, i) = trusted iff v = true, or v = unknown and p prevents with `on unknown
-                // issue`; with one such rule the policy's `or` is one of those two.
-                trusted = v == Tri::True || (v == Tri::Unknown && lenient);
-                trusted
-            },
-        );
+        self.candidates(scope, probe.registry, image.repository(), |r, rule, ir| {
+            let v = probe.eval(rule, ir);
+            let lenient = self
+                .policies
+                .get(r.policy as usize)
+                .is_some_and(|p| p.lenient);
+            // r(p, i) = trusted iff v = true, or v = unknown and p prevents with `on unknown
+            // issue`; with one such rule the policy's `or` is one of those two.
+            trusted = v == Tri::True || (v == Tri::Unknown && lenient);
+            trusted
+        });
         ImageVerdict {
             trusted,
             prevented: !trusted && scope.prevent,
@@ -1031,19 +1031,15 @@ impl Table {
         let image = *evaluator.image();
         let mut probe = Probe {
             registry: self.registries.get(image.registry()),
-            repository: self.repositories.get(image.repository()),
+            repository: None,
+            repositories: &self.repositories,
             evaluator,
         };
         let mut found: Vec<(u32, Tri)> = Vec::new();
-        self.candidates(
-            scope,
-            image.registry(),
-            image.repository(),
-            |r, rule, ir| {
-                found.push((r.policy, probe.eval(rule, ir)));
-                false
-            },
-        );
+        self.candidates(scope, probe.registry, image.repository(), |r, rule, ir| {
+            found.push((r.policy, probe.eval(rule, ir)));
+            false
+        });
         found.sort_by_key(|f| f.0);
         let mut verdicts: Vec<(u32, Tri)> = Vec::with_capacity(found.len());
         for (p, v) in found {
@@ -1064,23 +1060,6 @@ impl Table {
                 Some(Judged { policy, verdict })
             })
             .collect()
-    }
-
-    /// Whether image `view` meets rule `rule` of policy `policy` in the index (for tests).
-    #[doc(hidden)]
-    pub fn is_candidate(
-        &self,
-        scope: &AssetScope,
-        view: &ImageView<'_>,
-        policy: u32,
-        rule: u32,
-    ) -> bool {
-        let mut hit = false;
-        self.candidates(scope, view.registry(), view.repository(), |r, _, _| {
-            hit |= r == RuleRef { policy, rule };
-            hit
-        });
-        hit
     }
 }
 
