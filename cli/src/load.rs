@@ -103,14 +103,7 @@ pub fn read_source(path: &Path) -> Result<String, LoadError> {
     })
 }
 
-/// An I/O error's reason without Rust's `(os error N)` suffix.
-pub fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_lowercase(),
-        None => s.to_lowercase(),
-    }
-}
+pub use bona_compiler::files::io_reason;
 
 /// Reads the policy set into a fresh database.
 pub fn policy_set(paths: &[PathBuf]) -> Result<(BonaDatabase, Workspace), LoadError> {

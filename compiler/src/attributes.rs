@@ -311,7 +311,8 @@ pub const KEYWORDS: &[(&str, &str)] = &[
 
 /// The attribute table as Markdown, for `docs/language.md` (a test keeps the two equal).
 pub fn markdown_table() -> String {
-    let mut s = String::from("| attribute | side | type | known when | meaning |\n|---|---|---|---|---|\n");
+    let mut s =
+        String::from("| attribute | side | type | known when | meaning |\n|---|---|---|---|---|\n");
     for a in ATTRIBUTES {
         let side = match a.side {
             Side::Scope => "scope (asset)",

@@ -10,6 +10,8 @@ pub mod codes;
 pub mod db;
 pub mod diagnostics;
 pub mod files;
+pub mod fmt;
+pub mod generate;
 pub mod resolve;
 pub mod suggest;
 pub mod syntax;

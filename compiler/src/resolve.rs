@@ -54,8 +54,9 @@ pub struct SymbolTable {
     pub consts: BTreeMap<String, Const>,
     /// Lowered named scopes that check without error.
     pub scopes: BTreeMap<String, IrExpr<AssetAtom>>,
-    /// Constants and scopes defined in terms of themselves.
-    pub cyclic: BTreeSet<String>,
+    /// Constants and scopes defined in terms of themselves, each with its cycle
+    /// (`["a", "b", "a"]`).
+    pub cyclic: BTreeMap<String, Vec<String>>,
     /// Key names, sorted: a key's index here is its `KeyId`.
     pub keys: Vec<String>,
 }
@@ -111,7 +112,7 @@ pub fn symbols(db: &dyn Db, ws: Workspace) -> SymbolTable {
     let mut builder = Builder {
         db,
         table,
-        in_progress: BTreeSet::new(),
+        in_progress: Vec::new(),
         failed: BTreeSet::new(),
     };
     let names: Vec<(String, DefKind)> = builder
@@ -138,11 +139,34 @@ pub fn symbols(db: &dyn Db, ws: Workspace) -> SymbolTable {
 struct Builder<'a> {
     db: &'a dyn Db,
     table: SymbolTable,
-    in_progress: BTreeSet<String>,
+    /// The names being evaluated, outermost first: a repeat closes a cycle.
+    in_progress: Vec<String>,
     failed: BTreeSet<String>,
 }
 
 impl Builder<'_> {
+    /// Starts evaluating `name`; on a cycle, records it for every member and returns false.
+    fn enter(&mut self, name: &str) -> bool {
+        if let Some(start) = self.in_progress.iter().position(|n| n == name) {
+            let mut cycle: Vec<String> = self.in_progress[start..].to_vec();
+            cycle.push(name.to_owned());
+            for member in &self.in_progress[start..] {
+                // Each member sees the cycle starting from itself.
+                let at = cycle.iter().position(|n| n == member).unwrap_or(0);
+                let mut path: Vec<String> = cycle[at..cycle.len() - 1].to_vec();
+                path.extend_from_slice(&cycle[..=at]);
+                self.table.cyclic.insert(member.clone(), path);
+            }
+            return false;
+        }
+        self.in_progress.push(name.to_owned());
+        true
+    }
+
+    fn leave(&mut self) {
+        self.in_progress.pop();
+    }
+
     fn let_value(&self, name: &str) -> Option<(SourceFile, Operand)> {
         let def = self.table.def(name)?;
         match parse(self.db, def.file).file.items.get(def.item)? {
@@ -164,17 +188,16 @@ impl Names for Builder<'_> {
         if self.failed.contains(name) {
             return None;
         }
-        if !self.in_progress.insert(name.to_owned()) {
-            self.table.cyclic.insert(name.to_owned());
+        if !self.enter(name) {
             return None;
         }
         let value = self.let_value(name).and_then(|(file, operand)| {
             let mut sink = Sink::silent(file);
             lower_const(self, &mut sink, &operand)
         });
-        self.in_progress.remove(name);
+        self.leave();
         match value {
-            Some(v) if !self.table.cyclic.contains(name) => {
+            Some(v) if !self.table.cyclic.contains_key(name) => {
                 self.table.consts.insert(name.to_owned(), v.clone());
                 Some(v)
             }
@@ -192,8 +215,7 @@ impl Names for Builder<'_> {
         if self.failed.contains(name) {
             return None;
         }
-        if !self.in_progress.insert(name.to_owned()) {
-            self.table.cyclic.insert(name.to_owned());
+        if !self.enter(name) {
             return None;
         }
         let def = self.table.def(name).copied();
@@ -205,9 +227,9 @@ impl Names for Builder<'_> {
             let mut sink = Sink::silent(def.file);
             lower_scope(self, &mut sink, &s.expr)
         });
-        self.in_progress.remove(name);
+        self.leave();
         match lowered {
-            Some(e) if !self.table.cyclic.contains(name) => {
+            Some(e) if !self.table.cyclic.contains_key(name) => {
                 self.table.scopes.insert(name.to_owned(), e.clone());
                 Some(e)
             }

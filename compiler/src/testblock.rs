@@ -37,6 +37,11 @@ pub struct TestCase {
 
 /// Checks a test block; reports every problem and returns it when it has none.
 pub fn check(sink: &mut Sink, t: &Test) -> Option<TestCase> {
+    // A clause the parser could not read is reported already; judging the rest would only
+    // add echoes ("no input" when the input is the clause that failed).
+    if t.clauses.iter().any(|c| c.kind == TestClauseKind::Error) {
+        return None;
+    }
     let mut ok = true;
     let mut input: Option<(Json, &Value)> = None;
     let mut expectations = Vec::new();
@@ -99,6 +104,21 @@ pub fn check(sink: &mut Sink, t: &Test) -> Option<TestCase> {
                     }
                 }
             }
+            TestClauseKind::ExpectImage(w, r) if w.name == "allow" => {
+                sink.push(
+                    sink.diag(
+                        Code::E0330,
+                        r.span,
+                        "`expect allow` takes no argument",
+                        "remove this",
+                    )
+                    .help(format!(
+                        "to expect an image to be trusted, write `expect trusted \"{}\"`",
+                        r.value
+                    )),
+                );
+                ok = false;
+            }
             TestClauseKind::ExpectWord(w)
             | TestClauseKind::ExpectImage(w, _)
             | TestClauseKind::ExpectCount(w, ..) => {
@@ -147,7 +167,11 @@ pub fn check(sink: &mut Sink, t: &Test) -> Option<TestCase> {
                             format!("the test's input has no image `{reference}`"),
                             "not among the input's images",
                         )
-                        .help(format!("the input's images are: {}", refs.join(", "))),
+                        .help(if refs.is_empty() {
+                            "the input has no images".to_owned()
+                        } else {
+                            format!("the input's images are: {}", refs.join(", "))
+                        }),
                     );
                     ok = false;
                 }

@@ -209,7 +209,7 @@ fn image_atom(out: &mut String, a: &ImageAtom, keys: &[KeyDef]) -> fmt::Result {
 /// A duration in the largest unit that divides it (`7d`, `90m`).
 pub fn duration(seconds: u64) -> String {
     for (unit, size) in [("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60)] {
-        if seconds >= size && seconds % size == 0 {
+        if seconds >= size && seconds.is_multiple_of(size) {
             return format!("{}{unit}", seconds / size);
         }
     }

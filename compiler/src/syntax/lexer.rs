@@ -23,6 +23,10 @@ pub enum LexErrorKind {
     IntegerTooLarge,
     /// `12x`, `1h30m`: a number followed by something that is not a duration unit.
     BadDuration,
+    /// `'text'`: single quotes do not make strings.
+    SingleQuoted,
+    /// `&&`, `||`, `!`: operators from other languages.
+    ForeignOperator,
 }
 
 /// A lexical error and where it is.
@@ -99,6 +103,10 @@ pub enum Token {
     Str(String),
     #[regex(r#""([^"\\\n]|\\[^\n])*"#, unterminated)]
     UnterminatedStr,
+    #[regex(r"'[^'\n]*'?", single_quoted)]
+    SingleQuotedStr,
+    #[regex(r"&&?|\|\|?|!", foreign_operator)]
+    ForeignOp,
     #[regex(r"[0-9]+", lex_int)]
     Int(u64),
     #[regex(r"[0-9]+[A-Za-z_][A-Za-z0-9_]*", lex_duration)]
@@ -166,7 +174,7 @@ pub fn unescape(body: &str) -> Result<String, usize> {
             Some((_, 'u')) => {
                 let rest = &body[i + 2..];
                 let close = rest.find('}').ok_or(i)?;
-                if !rest.starts_with('{') || close < 2 || close > 7 {
+                if !rest.starts_with('{') || !(2..=7).contains(&close) {
                     return Err(i);
                 }
                 let code = u32::from_str_radix(&rest[1..close], 16).map_err(|_| i)?;
@@ -198,6 +206,14 @@ pub fn escape(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+fn single_quoted(_: &mut logos::Lexer<Token>) -> Result<(), LexErrorKind> {
+    Err(LexErrorKind::SingleQuoted)
+}
+
+fn foreign_operator(_: &mut logos::Lexer<Token>) -> Result<(), LexErrorKind> {
+    Err(LexErrorKind::ForeignOperator)
 }
 
 fn unterminated(_: &mut logos::Lexer<Token>) -> Result<(), LexErrorKind> {
@@ -274,7 +290,12 @@ pub fn lex(src: &str) -> Lexed {
                 let span = match kind {
                     LexErrorKind::BadEscape(at) => {
                         let start = range.start + at;
-                        let len: usize = src[start..].chars().take(2).map(char::len_utf8).sum();
+                        let rest = &src[start..range.end];
+                        // `\u{…}` is reported whole; any other escape is two characters.
+                        let len: usize = match (rest.starts_with("\\u{"), rest.find('}')) {
+                            (true, Some(close)) => close + 1,
+                            _ => rest.chars().take(2).map(char::len_utf8).sum(),
+                        };
                         Span::new(start, start + len)
                     }
                     _ => span,
@@ -313,9 +334,10 @@ impl fmt::Display for Token {
             Token::False => "`false`",
             Token::Description => "`description`",
             Token::Ident(name) => return write!(f, "name `{name}`"),
-            Token::Str(_) | Token::UnterminatedStr => "a string",
-            Token::Int(_) => "an integer",
-            Token::Duration(_) => "a duration",
+            Token::Str(_) | Token::UnterminatedStr | Token::SingleQuotedStr => "string",
+            Token::ForeignOp => "operator",
+            Token::Int(n) => return write!(f, "integer `{n}`"),
+            Token::Duration(d) => return write!(f, "duration `{}`", d.text),
             Token::LBrace => "`{`",
             Token::RBrace => "`}`",
             Token::LParen => "`(`",

@@ -5,3 +5,4 @@ pub mod build;
 pub mod lexer;
 pub mod parser;
 pub mod span;
+pub mod spanless;

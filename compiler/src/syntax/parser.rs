@@ -83,9 +83,14 @@ pub fn parse(src: &str) -> Parsed {
         }
     };
     let lex_spans: Vec<Span> = lexed.errors.iter().map(|e| e.span).collect();
+    let last_token_end = tokens.last().map_or(0, |t| t.2);
     for r in recovered {
+        let at_eof = matches!(r.error, ParseError::UnrecognizedEof { .. });
         let err = parse_error(src, r.error);
-        if !follows_lex_error(&tokens, &lex_spans, err.span.start) {
+        // At the end of the file, the parser reports the end of the last good token: a
+        // lexical error after it (an unterminated string) is the real cause.
+        let eof_echo = at_eof && lex_spans.iter().any(|l| l.start >= last_token_end);
+        if !eof_echo && !follows_lex_error(&tokens, &lex_spans, err.span.start) {
             errors.push(err);
         }
     }
@@ -172,9 +177,33 @@ fn mark_test_keywords(tokens: &mut [(usize, Token, usize)]) {
 fn lex_error(src: &str, e: &LexError) -> SyntaxError {
     let text = src.get(e.span.range()).unwrap_or("");
     match &e.kind {
+        LexErrorKind::SingleQuoted => SyntaxError {
+            code: Code::E0101,
+            message: format!("single quotes do not make a string: `{text}`"),
+            span: e.span,
+            label: "use double quotes".into(),
+            help: Some(format!(
+                "write `\"{}\"`",
+                text.trim_matches('\'')
+            )),
+        },
+        LexErrorKind::ForeignOperator => {
+            let (word, fix) = match text {
+                "&&" | "&" => ("`and`", "a and b"),
+                "||" | "|" => ("`or`", "a or b"),
+                _ => ("`not` (or `!=` to compare)", "not a, a != b"),
+            };
+            SyntaxError {
+                code: Code::E0101,
+                message: format!("`{text}` is not an operator in Bona"),
+                span: e.span,
+                label: format!("use {word}"),
+                help: Some(format!("Bona spells its logic in words: `{fix}`")),
+            }
+        }
         LexErrorKind::UnexpectedChar => SyntaxError {
             code: Code::E0101,
-            message: format!("unexpected character `{}`", text.escape_debug()),
+            message: format!("unexpected character `{}`", printable(text)),
             span: e.span,
             label: "not part of any token".into(),
             help: match text {
@@ -192,9 +221,16 @@ fn lex_error(src: &str, e: &LexError) -> SyntaxError {
             label: "this string has no closing `\"`".into(),
             help: Some("close the string on the same line; write a newline as `\\n`".into()),
         },
+        LexErrorKind::BadEscape(_) if text.starts_with("\\u") => SyntaxError {
+            code: Code::E0103,
+            message: format!("invalid unicode escape `{}`", printable(text)),
+            span: e.span,
+            label: "not a Unicode scalar value in 1 to 6 hex digits".into(),
+            help: Some("write `\\u{HEX}` with the code point in hexadecimal, e.g. `\\u{e9}`".into()),
+        },
         LexErrorKind::BadEscape(_) => SyntaxError {
             code: Code::E0103,
-            message: format!("unknown escape sequence `{}`", text.escape_debug()),
+            message: format!("unknown escape sequence `{}`", printable(text)),
             span: e.span,
             label: "not a valid escape".into(),
             help: Some("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\u{HEX}`".into()),
@@ -217,6 +253,19 @@ fn lex_error(src: &str, e: &LexError) -> SyntaxError {
             ),
         },
     }
+}
+
+/// Shows user text as written, escaping only what a terminal cannot show.
+fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_debug().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 fn parse_error(src: &str, e: ParseError<usize, Token, LexError>) -> SyntaxError {

@@ -249,6 +249,17 @@ fn scope_leaf(names: &mut dyn Names, sink: &mut Sink, e: &Expr) -> Option<Ir<Ass
             rhs,
         } => {
             let (attr, label) = lhs_attribute(names, sink, lhs, Position::Scope)?;
+            if attr.ty == AttrType::AssetType && !matches!(op, CompareOp::Eq | CompareOp::Ne) {
+                bad_operator(
+                    sink,
+                    attr.name,
+                    "asset-type",
+                    *op,
+                    *op_span,
+                    "write `asset == workload` or `asset != vm`",
+                );
+                return None;
+            }
             let value = rhs_value(names, sink, rhs)?;
             scope_compare(sink, attr, label, *op, *op_span, value, rhs)
         }
@@ -397,6 +408,20 @@ fn trust_operand(names: &mut dyn Names, sink: &mut Sink, o: &Operand) -> Option<
                 );
                 None
             }
+            (None, None) if ASSET_TYPES.contains(&name.as_str()) => {
+                sink.push(
+                    sink.diag(
+                        Code::E0311,
+                        o.span,
+                        format!("`{name}` is an asset type, not a condition on the image"),
+                        "asset type used in a trust rule",
+                    )
+                    .help(format!(
+                        "compare the asset in the policy's scope: `scope asset == {name}`"
+                    )),
+                );
+                None
+            }
             (None, None) => {
                 unknown_name(
                     names,
@@ -445,7 +470,8 @@ fn operand_type(o: &Operand) -> &'static str {
         OperandKind::Duration(_) => "duration",
         OperandKind::Bool(_) => "bool",
         OperandKind::List(_) => "list",
-        OperandKind::Name(_) | OperandKind::Index { .. } => "name",
+        OperandKind::Name(_) => "name",
+        OperandKind::Index { .. } => "string",
     }
 }
 
@@ -621,23 +647,24 @@ fn strings(
             }
             Some(out)
         }
+        (Value::Const(Const::List(_)), false) => {
+            sink.push(
+                sink.diag(
+                    Code::E0301,
+                    rhs.span,
+                    format!("mismatched types: `{attr}` is a string, this is a list"),
+                    "expected string, found list",
+                )
+                .help(format!("to test membership, write `{attr} in …`")),
+            );
+            None
+        }
         (v, false) => {
             mismatch(sink, attr, "string", v, rhs);
             None
         }
         (v, true) => {
-            sink.push(
-                sink.diag(
-                    Code::E0301,
-                    rhs.span,
-                    format!(
-                        "mismatched types: `in` needs a list, this is {}",
-                        a(&value_type(v))
-                    ),
-                    "expected a list",
-                )
-                .help("write `in [\"a\", \"b\"]`, or use `==` for one value"),
-            );
+            needs_list(sink, v, rhs);
             None
         }
     }
@@ -662,7 +689,19 @@ fn patterns(sink: &mut Sink, attr: &str, v: &Value, rhs: &Operand) -> Option<Vec
             )
         }
         v => {
-            mismatch(sink, attr, "pattern or list of patterns", v, rhs);
+            let _ = attr;
+            sink.push(
+                sink.diag(
+                    Code::E0301,
+                    rhs.span,
+                    format!(
+                        "mismatched types: `matches` needs a pattern or a list of patterns, this is {}",
+                        a(&value_type(v))
+                    ),
+                    "expected a pattern",
+                )
+                .help("write `matches \"prefix-*\"` or `matches [\"a-*\", \"b-*\"]`"),
+            );
             None
         }
     }
@@ -908,7 +947,7 @@ fn trust_compare(
             };
             if op == CompareOp::In {
                 let Value::Const(Const::List(items)) = &v else {
-                    mismatch(sink, name, "list of ints", &v, rhs);
+                    needs_list(sink, &v, rhs);
                     return None;
                 };
                 let mut alts = Vec::with_capacity(items.len());
@@ -1088,22 +1127,22 @@ fn ref_patterns(sink: &mut Sink, pats: Vec<(String, Span)>) -> Option<Vec<Refere
         match ReferencePattern::parse(&p) {
             Ok((pattern, normalised)) => {
                 if normalised.is_surprising() {
-                    let mut added = String::new();
+                    let mut added = Vec::new();
                     if normalised.added_registry {
-                        added.push_str("docker.io/");
+                        added.push("`docker.io/`");
                     }
                     if normalised.added_library {
-                        added.push_str("library/");
+                        added.push("`library/`");
                     }
                     sink.push(
                         sink.diag(
                             Code::W0003,
                             span,
-                            format!("pattern `{p}` is read as `{added}{p}`"),
-                            format!("`{added}` is added before a wildcard"),
+                            format!("pattern `{p}` is read as `{pattern}`"),
+                            format!("{} added next to a wildcard", added.join(" and ")),
                         )
                         .help(format!(
-                            "patterns are normalised like references; write the registry explicitly (`registry.example.com/{p}`) or `{added}{p}` to make this intended"
+                            "patterns are normalised like references; write `{pattern}` if that is what you mean, or name the registry (`registry.example.com/…`)"
                         )),
                     );
                 }
@@ -1124,6 +1163,21 @@ fn ref_patterns(sink: &mut Sink, pats: Vec<(String, Span)>) -> Option<Vec<Refere
         }
     }
     ok.then_some(out)
+}
+
+fn needs_list(sink: &mut Sink, v: &Value, rhs: &Operand) {
+    sink.push(
+        sink.diag(
+            Code::E0301,
+            rhs.span,
+            format!(
+                "mismatched types: `in` needs a list, this is {}",
+                a(&value_type(v))
+            ),
+            "expected a list",
+        )
+        .help("write `in [\"a\", \"b\"]`, or use `==` for one value"),
+    );
 }
 
 /// The type name with its indefinite article (`an int`, `a string`).

@@ -179,8 +179,8 @@ pub fn check_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> FileCheck {
         match item {
             Item::Let(l) => {
                 if check_name(db, &mut sink, table, file, index, &l.name.name, l.name.span) {
-                    if table.cyclic.contains(&l.name.name) {
-                        cycle(&mut sink, "constant", &l.name.name, l.name.span);
+                    if let Some(path) = table.cyclic.get(&l.name.name) {
+                        cycle(&mut sink, "constant", path, l.name.span);
                     } else {
                         lower_const(&mut names, &mut sink, &l.value);
                     }
@@ -188,8 +188,8 @@ pub fn check_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> FileCheck {
             }
             Item::Scope(s) => {
                 if check_name(db, &mut sink, table, file, index, &s.name.name, s.name.span) {
-                    if table.cyclic.contains(&s.name.name) {
-                        cycle(&mut sink, "scope", &s.name.name, s.name.span);
+                    if let Some(path) = table.cyclic.get(&s.name.name) {
+                        cycle(&mut sink, "scope", path, s.name.span);
                     } else {
                         lower_scope(&mut names, &mut sink, &s.expr);
                     }
@@ -239,12 +239,16 @@ pub fn check_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> FileCheck {
     out
 }
 
-fn cycle(sink: &mut Sink, what: &str, name: &str, span: Span) {
+fn cycle(sink: &mut Sink, what: &str, path: &[String], span: Span) {
+    let name = path.first().map_or("", String::as_str);
     sink.push(
         sink.diag(
             Code::E0206,
             span,
-            format!("{what} `{name}` is defined in terms of itself"),
+            format!(
+                "{what} `{name}` is defined in terms of itself: {}",
+                path.join(" → ")
+            ),
             "part of a cycle",
         )
         .help("break the cycle by writing one of the values out"),
@@ -358,7 +362,11 @@ fn load_key(db: &dyn Db, sink: &mut Sink, file: SourceFile, k: &KeyDecl) -> Opti
                         sink.diag(
                             Code::E0401,
                             k.arg.span,
-                            format!("cannot read key file `{}`: {e}", path.display()),
+                            format!(
+                                "cannot read key file `{}`: {}",
+                                path.display(),
+                                crate::files::io_reason(&e)
+                            ),
                             "cannot be read",
                         )
                         .help("key paths are relative to the `.trust` file that names them"),
@@ -383,9 +391,46 @@ fn load_key(db: &dyn Db, sink: &mut Sink, file: SourceFile, k: &KeyDecl) -> Opti
     match PublicKey::from_pem(&pem) {
         Ok(key) => Some(key.to_spki_der()),
         Err(e) => {
-            not_a_key(sink, k, &e.message);
+            not_a_key(sink, k, &key_problem(&pem, &e.message));
             None
         }
+    }
+}
+
+/// Says what a key that is not a P-256 public key is instead, in the user's terms.
+fn key_problem(pem: &str, fallback: &str) -> String {
+    use p256::pkcs8::der::pem;
+    use p256::pkcs8::spki::SubjectPublicKeyInfoRef;
+    if pem.trim().is_empty() {
+        return "the key is empty".into();
+    }
+    if pem.contains("PRIVATE KEY") {
+        return "this is a private key; point at the public key (e.g. `cosign.pub`)".into();
+    }
+    let Ok((label, der)) = pem::decode_vec(pem.trim().as_bytes()) else {
+        return "not a PEM block (`-----BEGIN PUBLIC KEY-----` … `-----END PUBLIC KEY-----`)"
+            .into();
+    };
+    if label != "PUBLIC KEY" {
+        return format!("a PEM `{label}` block, not a `PUBLIC KEY`");
+    }
+    let Ok(spki) = SubjectPublicKeyInfoRef::try_from(der.as_slice()) else {
+        return "the PEM block does not hold a public key".into();
+    };
+    let curve = spki.algorithm.parameters_oid().ok().map(|o| o.to_string());
+    match (spki.algorithm.oid.to_string().as_str(), curve.as_deref()) {
+        ("1.2.840.113549.1.1.1", _) => {
+            "it is an RSA key; Bona verifies ECDSA P-256 (cosign) keys".into()
+        }
+        ("1.3.101.112", _) => {
+            "it is an Ed25519 key; Bona verifies ECDSA P-256 (cosign) keys".into()
+        }
+        ("1.2.840.10045.2.1", Some("1.3.132.0.34")) => "it is a P-384 key; Bona needs P-256".into(),
+        ("1.2.840.10045.2.1", Some("1.3.132.0.35")) => "it is a P-521 key; Bona needs P-256".into(),
+        ("1.2.840.10045.2.1", Some("1.3.132.0.10")) => {
+            "it is a secp256k1 key; Bona needs P-256".into()
+        }
+        _ => fallback.to_owned(),
     }
 }
 
@@ -394,11 +439,22 @@ fn not_a_key(sink: &mut Sink, k: &KeyDecl, why: &str) {
         sink.diag(
             Code::E0402,
             k.arg.span,
-            format!("`{}` is not a P-256 public key in PEM: {why}", k.name.name),
+            format!("`{}` is not a P-256 public key: {why}", k.name.name),
             "not a P-256 public key",
         )
         .help("cosign keys are ECDSA P-256: `cosign generate-key-pair` or `openssl ec -pubout` produce one (`-----BEGIN PUBLIC KEY-----`)"),
     );
+}
+
+/// Records the first occurrence of a clause; returns the span of the first when this is a repeat.
+fn first_of<T>(slot: &mut Option<(T, Span)>, value: (T, Span)) -> Option<Span> {
+    match slot {
+        Some((_, first)) => Some(*first),
+        None => {
+            *slot = Some(value);
+            None
+        }
+    }
 }
 
 /// Clause structure of SPEC §2.2, then the expressions.
@@ -414,26 +470,34 @@ fn check_policy(
     let mut description: Option<(String, Span)> = None;
     let mut rules = Vec::new();
     let mut ok = true;
-    for clause in &p.clauses {
-        let earlier = match &clause.kind {
-            ClauseKind::Action(a, s) => action.replace((*a, clause.span)).map(|_| *s),
-            ClauseKind::OnUnknown(a, _) => {
-                on_unknown.replace((*a, clause.span)).map(|_| clause.span)
+    // A clause the parser could not read hides what the policy meant: the clause right
+    // before it may be cut short, and a missing `action` may be the one that failed. Those
+    // checks are skipped so that one typo gives one diagnostic.
+    let syntax_error = p.clauses.iter().any(|c| c.kind == ClauseKind::Error);
+    let cut_short = |i: usize| {
+        p.clauses
+            .get(i + 1)
+            .is_some_and(|next| next.kind == ClauseKind::Error)
+    };
+    for (i, clause) in p.clauses.iter().enumerate() {
+        // The first of a repeated clause counts; later ones are errors pointing back at it.
+        let first = match &clause.kind {
+            ClauseKind::Action(a, _) => first_of(&mut action, (*a, clause.span)),
+            ClauseKind::OnUnknown(a, _) => first_of(&mut on_unknown, (*a, clause.span)),
+            ClauseKind::Scope(e) if !cut_short(i) => first_of(&mut scope, (e, clause.span)),
+            ClauseKind::Description(s) => {
+                first_of(&mut description, (s.value.clone(), clause.span))
             }
-            ClauseKind::Scope(e) => scope.replace((e, clause.span)).map(|_| clause.span),
-            ClauseKind::Description(s) => description
-                .replace((s.value.clone(), clause.span))
-                .map(|_| clause.span),
-            ClauseKind::Trust(e) => {
+            ClauseKind::Trust(e) if !cut_short(i) => {
                 rules.push((e, clause.span));
                 None
             }
-            ClauseKind::Error => {
+            ClauseKind::Scope(_) | ClauseKind::Trust(_) | ClauseKind::Error => {
                 ok = false;
                 None
             }
         };
-        if earlier.is_some() {
+        if let Some(first) = first {
             sink.push(
                 sink.diag(
                     Code::E0321,
@@ -445,6 +509,7 @@ fn check_policy(
                     ),
                     "second one here",
                 )
+                .related(sink.file, first, "first one here")
                 .help("a policy has at most one of each clause, except `trust`"),
             );
             ok = false;
@@ -452,6 +517,7 @@ fn check_policy(
     }
     let action = match action {
         Some((a, _)) => a,
+        None if syntax_error => return None,
         None => {
             sink.push(
                 sink.diag(
@@ -463,7 +529,8 @@ fn check_policy(
                 .help("add `action prevent` to block untrusted images, or `action issue` to only report them"),
             );
             ok = false;
-            Action::Issue
+            // Without an action, `on unknown` cannot be judged: check the rest as `prevent`.
+            Action::Prevent
         }
     };
     let on_unknown = match (action, on_unknown) {
@@ -488,7 +555,7 @@ fn check_policy(
         (_, Some((a, _))) => a,
         (_, None) => Action::Issue,
     };
-    if rules.is_empty() && ok {
+    if rules.is_empty() && ok && !syntax_error {
         sink.push(
             sink.diag(
                 Code::W0002,
