@@ -73,7 +73,10 @@ fn check_clean_warning_and_error_exit_codes() {
     let out = bona(&["check", s(&bad)]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("error[E0203]: unknown name `regsitry`"), "{err}");
+    assert!(
+        err.contains("error[E0203]: unknown name `regsitry`"),
+        "{err}"
+    );
     assert!(err.contains("bad.trust:3:9"), "{err}");
     assert!(err.contains("did you mean `registry`?"), "{err}");
     assert!(err.contains("1 error, 0 warnings"), "{err}");

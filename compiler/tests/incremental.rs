@@ -16,7 +16,11 @@ fn ran(log: &[String], query: &str) -> usize {
 #[test]
 fn editing_one_file_rechecks_only_that_file() {
     let mut db = BonaDatabase::with_log();
-    let a = file(&db, "a.trust", "let corporate = [\"registry.company.com\"]\n");
+    let a = file(
+        &db,
+        "a.trust",
+        "let corporate = [\"registry.company.com\"]\n",
+    );
     let b = file(
         &db,
         "b.trust",
