@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use bona_runtime::ir::{AssetAtom, Expr as IrExpr};
 
 use crate::db::{Db, SourceFile, Workspace, parse};
-use crate::syntax::ast::{Item, Operand};
+use crate::syntax::ast::{ClauseKind, Expr, ExprKind, Item, Operand, OperandKind};
 use crate::typeck::{Const, Names, Sink, lower_const, lower_scope};
 
 /// What kind of thing a name denotes.
@@ -59,6 +59,8 @@ pub struct SymbolTable {
     pub cyclic: BTreeMap<String, Vec<String>>,
     /// Key names, sorted: a key's index here is its `KeyId`.
     pub keys: Vec<String>,
+    /// Every name some expression refers to (for the unused-name warning).
+    pub used: BTreeSet<String>,
 }
 
 impl SymbolTable {
@@ -73,6 +75,7 @@ pub fn symbols(db: &dyn Db, ws: Workspace) -> SymbolTable {
     let mut table = SymbolTable::default();
     for &file in ws.files(db) {
         for (i, item) in parse(db, file).file.items.iter().enumerate() {
+            uses_in_item(item, &mut table.used);
             let (name, kind) = match item {
                 Item::Let(l) => (&l.name.name, DefKind::Let),
                 Item::Key(k) => (&k.name.name, DefKind::Key),
@@ -260,4 +263,45 @@ pub fn names_of(table: &SymbolTable) -> Vec<(&str, DefKind)> {
         .iter()
         .filter_map(|(n, d)| d.first().map(|d| (n.as_str(), d.kind)))
         .collect()
+}
+
+/// Adds the names an item refers to.
+fn uses_in_item(item: &Item, used: &mut BTreeSet<String>) {
+    match item {
+        Item::Let(l) => uses_in_operand(&l.value, used),
+        Item::Scope(s) => uses_in_expr(&s.expr, used),
+        Item::Policy(p) => {
+            for c in &p.clauses {
+                if let ClauseKind::Scope(e) | ClauseKind::Trust(e) = &c.kind {
+                    uses_in_expr(e, used);
+                }
+            }
+        }
+        Item::Key(_) | Item::Test(_) | Item::Error(_) => {}
+    }
+}
+
+fn uses_in_expr(e: &Expr, used: &mut BTreeSet<String>) {
+    match &e.kind {
+        ExprKind::Or(es) | ExprKind::And(es) => es.iter().for_each(|e| uses_in_expr(e, used)),
+        ExprKind::Not(e) | ExprKind::Paren(e) => uses_in_expr(e, used),
+        ExprKind::Compare { lhs, rhs, .. } => {
+            uses_in_operand(lhs, used);
+            uses_in_operand(rhs, used);
+        }
+        ExprKind::SignedBy(k) => {
+            used.insert(k.name.clone());
+        }
+        ExprKind::Operand(o) => uses_in_operand(o, used),
+    }
+}
+
+fn uses_in_operand(o: &Operand, used: &mut BTreeSet<String>) {
+    match &o.kind {
+        OperandKind::Name(n) => {
+            used.insert(n.clone());
+        }
+        OperandKind::List(items) => items.iter().for_each(|i| uses_in_operand(i, used)),
+        _ => {}
+    }
 }

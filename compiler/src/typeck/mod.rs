@@ -292,7 +292,24 @@ fn check_name(
         &format!("`{name}`"),
     );
     // Only the first definition is checked further; the others are errors already.
-    sites.first() == Some(&(file, index))
+    let first = sites.first() == Some(&(file, index));
+    if first && !table.used.contains(name) {
+        let kind = match table.def(name).map(|d| d.kind) {
+            Some(DefKind::Let) => "constant",
+            Some(DefKind::Key) => "key",
+            _ => "scope",
+        };
+        sink.push(
+            sink.diag(
+                Code::W0004,
+                span,
+                format!("`{name}` is never used"),
+                format!("this {kind} is not referred to by any policy, scope or constant"),
+            )
+            .help("remove it, or use it in a `scope` or `trust` expression"),
+        );
+    }
+    first
 }
 
 /// Reports a duplicate definition at every site after the first, pointing at the first.
