@@ -11,7 +11,8 @@
 //! 1,000 images: 10% trusted by some policy, 10% near misses (a policy's registry with the wrong
 //! repository, tag or facts), 80% foreign (registries no policy names). The benchmark measures
 //! one image decision (the fast verdict, [`Engine::image_verdict`], scopes evaluated once per
-//! asset beforehand) per N, cycling through the images, and the load of a 10,000-policy bundle.
+//! asset beforehand) per N, cycling through all the images and through each kind alone, and the
+//! load of a 10,000-policy bundle.
 //!
 //! Run: `cargo bench -p bona-runtime --bench decision`.
 
@@ -244,9 +245,9 @@ fn bench_decisions(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("image decision");
     group
-        .sample_size(30)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2));
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
     for n in [1usize, 100, 1_000, 10_000] {
         let engine = Engine::new(policy_set(n)).unwrap_or_else(|e| panic!("{e}"));
         let images = images(n);
@@ -266,14 +267,30 @@ fn bench_decisions(c: &mut Criterion) {
             images.len(),
             engine.table().unindexed_count()
         );
-        let mut next = 0usize;
-        group.bench_function(BenchmarkId::from_parameter(n), |b| {
-            b.iter(|| {
-                next = (next + 1) % images.len();
-                let image = images.get(next).unwrap_or_else(|| panic!("in range"));
-                black_box(engine.image_verdict(&scope, black_box(image), None, NOW, &mut cache))
+        // Every image in turn, then each kind of image alone (`images` makes image k trusted
+        // when k % 10 == 0, a near miss when k % 10 == 1, foreign otherwise).
+        let classes: [(&str, fn(usize) -> bool); 4] = [
+            ("all", |_| true),
+            ("trusted", |k| k % 10 == 0),
+            ("near-miss", |k| k % 10 == 1),
+            ("foreign", |k| k % 10 > 1),
+        ];
+        for (class, keep) in classes {
+            let chosen: Vec<&ImageInput> = images
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| keep(*k))
+                .map(|(_, image)| image)
+                .collect();
+            let mut next = 0usize;
+            group.bench_function(BenchmarkId::new(class, n), |b| {
+                b.iter(|| {
+                    next = (next + 1) % chosen.len();
+                    let image = chosen.get(next).unwrap_or_else(|| panic!("in range"));
+                    black_box(engine.image_verdict(&scope, black_box(image), None, NOW, &mut cache))
+                });
             });
-        });
+        }
     }
     group.finish();
 }
