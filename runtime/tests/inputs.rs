@@ -233,7 +233,7 @@ fn asset_type_vm_and_descriptions() {
         name: "api".to_owned(),
         ..Asset::default()
     };
-    assert_eq!(no_namespace.describe(), "Kubernetes workload api");
+    assert_eq!(no_namespace.describe(), "Kubernetes workload /api");
 }
 
 #[test]

@@ -94,12 +94,10 @@ impl Asset {
     /// How issue texts name the asset (SPEC 4.3 "ASSET"): `Kubernetes workload NAMESPACE/NAME`
     /// or `Virtual machine NAME`.
     ///
-    /// A workload with an empty namespace is `Kubernetes workload NAME`, without a leading `/`.
+    /// The template is applied literally: absent fields are `""` (SPEC 4.5), so a workload
+    /// without a namespace is `Kubernetes workload /NAME`.
     pub fn describe(&self) -> String {
         match self.asset_type {
-            AssetType::Workload if self.namespace.is_empty() => {
-                format!("Kubernetes workload {}", self.name)
-            }
             AssetType::Workload => format!("Kubernetes workload {}/{}", self.namespace, self.name),
             AssetType::Vm => format!("Virtual machine {}", self.name),
         }
