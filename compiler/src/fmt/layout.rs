@@ -163,7 +163,8 @@ impl<'a> Layout<'a> {
         Ok(())
     }
 
-    /// `HEADER { clauses }`: `{}` when empty, else one clause per line.
+    /// `HEADER { clauses }`: `{}` when empty, else one clause per line. `clause(self, i)`
+    /// prints clause `i` (always an index into `clauses`) on an open line.
     fn block(
         &mut self,
         header: &str,

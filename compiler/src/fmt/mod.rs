@@ -6,7 +6,7 @@
 //! chains are flat and explicit parentheses are `Paren` nodes, so the tree holds everything the
 //! layout needs and nothing the author's whitespace could leak into it. Comments are not in the
 //! tree; the lexer keeps them in a side table (trivia), and the layout hands each one out at the
-//! first line break after it ([`layout`] explains the rule). Two facts about a comment decide
+//! first line break after it (the `layout` module explains the rule). Two facts about a comment decide
 //! where it goes: whether it stood alone on its line or trailed code, and whether an empty line
 //! preceded it. Both are read from the source, so the formatter's own output (where comments
 //! stand where the formatter put them) yields the same decisions: formatting is idempotent.
@@ -206,6 +206,28 @@ mod tests {
         let src = format!("policy \"p\" {{ trust a or [\"\", \"\"] == #1\n[ {long} ] and b }}");
         let once = fmt(&src);
         assert_eq!(fmt(&once), once);
+    }
+
+    #[test]
+    fn crlf_and_tabs() {
+        let src =
+            "let a = 1\r\n\r\n# c\r\nlet b = 2 # t\r\n\tpolicy \"p\" {\r\n\taction issue\r\n}\r\n";
+        assert_eq!(
+            fmt(src),
+            "let a = 1\n\n# c\nlet b = 2 # t\n\npolicy \"p\" {\n  action issue\n}\n"
+        );
+    }
+
+    /// The deepest nesting the parser accepts formats without exhausting the stack.
+    #[test]
+    fn deepest_nesting() {
+        let depth = crate::syntax::parser::MAX_NESTING - 1;
+        let parens = format!("scope s = {}a{}", "not (".repeat(depth), ")".repeat(depth));
+        let lists = format!("let l = {}1{}", "[".repeat(depth), "]".repeat(depth));
+        for src in [parens, lists] {
+            let once = fmt(&src);
+            assert_eq!(fmt(&once), once);
+        }
     }
 
     #[test]
