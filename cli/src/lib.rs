@@ -35,7 +35,7 @@ pub enum Command {
     Audit(commands::audit::Args),
     Test(commands::test::Args),
     Table(commands::table::Args),
-    // Fmt(commands::fmt::Args),
+    Fmt(commands::fmt::Args),
 }
 
 /// Runs `bona` with `args` (the first is the program name), writing to `out` and `err`.
@@ -71,7 +71,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Exi
         Command::Audit(a) => commands::audit::run(a, out, err),
         Command::Test(a) => commands::test::run(a, out, err),
         Command::Table(a) => commands::table::run(a, out, err),
-        // Command::Fmt(a) => commands::fmt::run(a, out, err),
+        Command::Fmt(a) => commands::fmt::run(a, out, err),
     }
 }
 

@@ -42,7 +42,7 @@ fn help_on_every_command() {
     let out = bona(&["--help"]);
     assert!(out.status.success());
     let help = text(&out.stdout);
-    for cmd in ["check", "build", "eval", "audit", "test", "table"] {
+    for cmd in ["check", "fmt", "build", "eval", "audit", "test", "table"] {
         assert!(help.contains(cmd), "{cmd} missing from --help:\n{help}");
         let sub = bona(&[cmd, "--help"]);
         assert!(sub.status.success(), "{cmd} --help failed");
@@ -213,4 +213,46 @@ fn test_command_counts_and_exit_code() {
     assert!(stdout.contains("FAIL  wrong on purpose"), "{stdout}");
     assert!(stdout.contains("expected prevent, got allow"), "{stdout}");
     assert!(stdout.contains("1 passed, 1 failed"), "{stdout}");
+}
+
+#[test]
+fn fmt_check_and_rewrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let messy = write(
+        dir.path(),
+        "messy.trust",
+        "policy   \"p\"{action prevent\n# why\ntrust registry==\"a\"   # trailing\n}\n",
+    );
+    let out = bona(&["fmt", "--check", s(&messy)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("messy.trust"));
+    assert!(text(&out.stderr).contains("1 file(s) would be reformatted"));
+
+    let out = bona(&["fmt", s(&messy)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let formatted = std::fs::read_to_string(&messy).unwrap();
+    assert_eq!(
+        formatted,
+        "policy \"p\" {\n  action prevent\n  # why\n  trust registry == \"a\" # trailing\n}\n"
+    );
+    let out = bona(&["fmt", "--check", s(&messy)]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+
+    let broken = write(dir.path(), "broken.trust", "policy \"p\" { trust ( }\n");
+    let before = std::fs::read_to_string(&broken).unwrap();
+    let out = bona(&["fmt", s(&broken)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("error[E0106]"));
+    assert_eq!(std::fs::read_to_string(&broken).unwrap(), before);
+}
+
+#[test]
+fn bundled_examples_are_clean_and_formatted() {
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
+    let out = bona(&["check", examples]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    let out = bona(&["fmt", "--check", examples]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
 }

@@ -3,7 +3,7 @@
 pub mod audit;
 pub mod build;
 pub mod check;
-// pub mod fmt;
 pub mod eval;
+pub mod fmt;
 pub mod table;
 pub mod test;
