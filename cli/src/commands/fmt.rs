@@ -50,7 +50,11 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
                     .cloned()
                     .collect();
                 print_diagnostics(&db, &diags, err);
-                let _ = writeln!(err, "{}: not formatted: fix the syntax errors first", path.display());
+                let _ = writeln!(
+                    err,
+                    "{}: not formatted: fix the syntax errors first",
+                    path.display()
+                );
                 exit = Exit::Findings;
                 continue;
             }
@@ -63,7 +67,10 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
             let _ = writeln!(out, "{}", path.display());
             exit = Exit::Findings;
         } else if let Err(e) = std::fs::write(&path, formatted) {
-            return bad_input(err, format!("{}: cannot write: {}", path.display(), load::io_reason(&e)));
+            return bad_input(
+                err,
+                format!("{}: cannot write: {}", path.display(), load::io_reason(&e)),
+            );
         }
     }
     if args.check && changed > 0 {
