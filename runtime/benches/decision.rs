@@ -235,6 +235,9 @@ fn images(n: usize) -> Vec<ImageInput> {
         .collect()
 }
 
+/// Which image indexes a benchmark keeps.
+type Keep = fn(usize) -> bool;
+
 fn bench_decisions(c: &mut Criterion) {
     let asset = Asset {
         cluster: "prod-eu-1".into(),
@@ -269,7 +272,7 @@ fn bench_decisions(c: &mut Criterion) {
         );
         // Every image in turn, then each kind of image alone (`images` makes image k trusted
         // when k % 10 == 0, a near miss when k % 10 == 1, foreign otherwise).
-        let classes: [(&str, fn(usize) -> bool); 4] = [
+        let classes: [(&str, Keep); 4] = [
             ("all", |_| true),
             ("trusted", |k| k % 10 == 0),
             ("near-miss", |k| k % 10 == 1),
