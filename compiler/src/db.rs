@@ -107,6 +107,12 @@ pub fn line_starts(db: &dyn Db, file: SourceFile) -> Vec<usize> {
     codespan_reporting::files::line_starts(file.text(db)).collect()
 }
 
+/// What one file defines and uses. Span-free.
+#[salsa::tracked(returns(ref))]
+pub fn file_symbols(db: &dyn Db, file: SourceFile) -> resolve::FileSymbols {
+    resolve::file_symbols(db, file)
+}
+
 /// Every name of the policy set, with constant values and lowered scopes. Span-free.
 #[salsa::tracked(returns(ref))]
 pub fn symbols(db: &dyn Db, ws: Workspace) -> SymbolTable {

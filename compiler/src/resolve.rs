@@ -70,38 +70,62 @@ impl SymbolTable {
     }
 }
 
+/// What one file defines and uses, without spans: the per-file half of [`symbols`], so that
+/// an edit re-reads only the edited file's items.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FileSymbols {
+    /// `let`/`key`/`scope` names with their kind and item index.
+    pub defs: Vec<(String, DefKind, usize)>,
+    /// Policy names with their item index.
+    pub policies: Vec<(String, usize)>,
+    /// Test names with their item index.
+    pub tests: Vec<(String, usize)>,
+    /// Names the file's expressions refer to.
+    pub used: BTreeSet<String>,
+}
+
+/// Computes one file's [`FileSymbols`].
+pub fn file_symbols(db: &dyn Db, file: SourceFile) -> FileSymbols {
+    let mut out = FileSymbols::default();
+    for (i, item) in parse(db, file).file.items.iter().enumerate() {
+        uses_in_item(item, &mut out.used);
+        match item {
+            Item::Let(l) => out.defs.push((l.name.name.clone(), DefKind::Let, i)),
+            Item::Key(k) => out.defs.push((k.name.name.clone(), DefKind::Key, i)),
+            Item::Scope(s) => out.defs.push((s.name.name.clone(), DefKind::Scope, i)),
+            Item::Policy(p) => out.policies.push((p.name.value.clone(), i)),
+            Item::Test(t) => out.tests.push((t.name.value.clone(), i)),
+            Item::Error(_) => {}
+        }
+    }
+    out
+}
+
 /// Builds the table.
 pub fn symbols(db: &dyn Db, ws: Workspace) -> SymbolTable {
     let mut table = SymbolTable::default();
     for &file in ws.files(db) {
-        for (i, item) in parse(db, file).file.items.iter().enumerate() {
-            uses_in_item(item, &mut table.used);
-            let (name, kind) = match item {
-                Item::Let(l) => (&l.name.name, DefKind::Let),
-                Item::Key(k) => (&k.name.name, DefKind::Key),
-                Item::Scope(s) => (&s.name.name, DefKind::Scope),
-                Item::Policy(p) => {
-                    table
-                        .policies
-                        .entry(p.name.value.clone())
-                        .or_default()
-                        .push((file, i));
-                    continue;
-                }
-                Item::Test(t) => {
-                    table
-                        .tests
-                        .entry(t.name.value.clone())
-                        .or_default()
-                        .push((file, i));
-                    continue;
-                }
-                Item::Error(_) => continue,
-            };
+        let summary = crate::db::file_symbols(db, file);
+        table.used.extend(summary.used.iter().cloned());
+        for (name, i) in &summary.policies {
+            table
+                .policies
+                .entry(name.clone())
+                .or_default()
+                .push((file, *i));
+        }
+        for (name, i) in &summary.tests {
+            table
+                .tests
+                .entry(name.clone())
+                .or_default()
+                .push((file, *i));
+        }
+        for (name, kind, i) in &summary.defs {
             table.defs.entry(name.clone()).or_default().push(Def {
-                kind,
+                kind: *kind,
                 file,
-                item: i,
+                item: *i,
             });
         }
     }
@@ -298,7 +322,12 @@ fn uses_in_expr(e: &Expr, used: &mut BTreeSet<String>) {
 
 fn uses_in_operand(o: &Operand, used: &mut BTreeSet<String>) {
     match &o.kind {
-        OperandKind::Name(n) => {
+        // Attributes and asset types are not user names: leaving them out keeps the table
+        // unchanged by edits that only touch conditions.
+        OperandKind::Name(n)
+            if crate::attributes::attribute(n).is_none()
+                && !crate::attributes::ASSET_TYPES.contains(&n.as_str()) =>
+        {
             used.insert(n.clone());
         }
         OperandKind::List(items) => items.iter().for_each(|i| uses_in_operand(i, used)),
