@@ -708,22 +708,38 @@ fn patterns(sink: &mut Sink, attr: &str, v: &Value, rhs: &Operand) -> Option<Vec
 }
 
 fn globs(sink: &mut Sink, pats: Vec<(String, Span)>) -> Option<Vec<Glob>> {
+    parse_each(
+        sink,
+        pats,
+        (Code::E0305, "pattern", &|_| "here".into()),
+        "`*` matches within one path component, `**` across `/`, `?` one character",
+        |_, p, _| Glob::parse(p).map_err(|e| (e.position, e.message)),
+    )
+}
+
+/// Parses every literal with `parse`, reporting each failure under its offending character;
+/// `None` when any failed. `parse` gets the sink too, for warnings about literals that parse.
+fn parse_each<T>(
+    sink: &mut Sink,
+    literals: Vec<(String, Span)>,
+    (code, what, label): (Code, &str, &dyn Fn(usize) -> String),
+    help: &str,
+    mut parse: impl FnMut(&mut Sink, &str, Span) -> Result<T, (usize, String)>,
+) -> Option<Vec<T>> {
     let mut ok = true;
-    let mut out = Vec::with_capacity(pats.len());
-    for (p, span) in pats {
-        match Glob::parse(&p) {
-            Ok(g) => out.push(g),
-            Err(e) => {
+    let mut out = Vec::with_capacity(literals.len());
+    for (literal, span) in literals {
+        match parse(sink, &literal, span) {
+            Ok(value) => out.push(value),
+            Err((position, message)) => {
                 sink.push(
                     sink.diag(
-                        Code::E0305,
-                        char_span(sink, span, e.position),
-                        format!("invalid pattern `{p}`: {}", e.message),
-                        "here",
+                        code,
+                        char_span(sink, span, position),
+                        format!("invalid {what} `{literal}`: {message}"),
+                        label(position),
                     )
-                    .help(
-                        "`*` matches within one path component, `**` across `/`, `?` one character",
-                    ),
+                    .help(help.to_owned()),
                 );
                 ok = false;
             }
@@ -1121,48 +1137,39 @@ fn normalise_reference(sink: &mut Sink, s: &str, span: Span) -> Option<String> {
 }
 
 fn ref_patterns(sink: &mut Sink, pats: Vec<(String, Span)>) -> Option<Vec<ReferencePattern>> {
-    let mut ok = true;
-    let mut out = Vec::with_capacity(pats.len());
-    for (p, span) in pats {
-        match ReferencePattern::parse(&p) {
-            Ok((pattern, normalised)) => {
-                if normalised.is_surprising() {
-                    let mut added = Vec::new();
-                    if normalised.added_registry {
-                        added.push("`docker.io/`");
-                    }
-                    if normalised.added_library {
-                        added.push("`library/`");
-                    }
-                    sink.push(
-                        sink.diag(
-                            Code::W0003,
-                            span,
-                            format!("pattern `{p}` is read as `{pattern}`"),
-                            format!("{} added next to a wildcard", added.join(" and ")),
-                        )
-                        .help(format!(
-                            "patterns are normalised like references; write `{pattern}` if that is what you mean, or name the registry (`registry.example.com/…`)"
-                        )),
-                    );
+    parse_each(
+        sink,
+        pats,
+        (Code::E0306, "reference pattern", &|at| {
+            format!("at character {at}")
+        }),
+        "a reference pattern is `[registry/]repository[:tag][@digest]` with `*`, `**` or `?` wildcards",
+        |sink, p, span| {
+            let (pattern, normalised) =
+                ReferencePattern::parse(p).map_err(|e| (e.position, e.message))?;
+            if normalised.is_surprising() {
+                let mut added = Vec::new();
+                if normalised.added_registry {
+                    added.push("`docker.io/`");
                 }
-                out.push(pattern);
-            }
-            Err(e) => {
+                if normalised.added_library {
+                    added.push("`library/`");
+                }
                 sink.push(
                     sink.diag(
-                        Code::E0306,
-                        char_span(sink, span, e.position),
-                        format!("invalid reference pattern `{p}`: {}", e.message),
-                        format!("at character {}", e.position),
+                        Code::W0003,
+                        span,
+                        format!("pattern `{p}` is read as `{pattern}`"),
+                        format!("{} added next to a wildcard", added.join(" and ")),
                     )
-                    .help("a reference pattern is `[registry/]repository[:tag][@digest]` with `*`, `**` or `?` wildcards"),
+                    .help(format!(
+                        "patterns are normalised like references; write `{pattern}` if that is what you mean, or name the registry (`registry.example.com/…`)"
+                    )),
                 );
-                ok = false;
             }
-        }
-    }
-    ok.then_some(out)
+            Ok(pattern)
+        },
+    )
 }
 
 fn needs_list(sink: &mut Sink, v: &Value, rhs: &Operand) {
