@@ -263,12 +263,35 @@ pub fn admission(
     let time = input.time.unwrap_or(now);
     let applicable = applicable(set, &input.asset);
     let applicable_prevent = applicable.iter().any(|p| p.action == Action::Prevent);
+    decide_images(
+        input,
+        facts,
+        time,
+        keys,
+        cache,
+        applicable_prevent,
+        |evaluator| judge(&applicable, evaluator),
+    )
+}
+
+/// Rules 2–6 and the output of 4.3 for every image of an admission at `time`. The interpreter
+/// and the indexed table differ only in how they judge one image (`judge`), so they share
+/// everything else, and any difference in their outputs comes from judging alone.
+pub fn decide_images<'p>(
+    input: &AdmissionInput,
+    facts: Option<&FactsDocument>,
+    time: i64,
+    keys: &KeyRing,
+    cache: &mut VerificationCache,
+    applicable_prevent: bool,
+    mut judge: impl FnMut(&mut Evaluator<'_, '_>) -> Vec<Judged<'p>>,
+) -> Decision {
     let mut images = Vec::with_capacity(input.images.len());
     let mut issues = Vec::new();
     for image in &input.images {
         let view = ImageView::of_input(image, facts, time);
         let mut evaluator = Evaluator::new(view, keys, cache);
-        let judged = judge(&applicable, &mut evaluator);
+        let judged = judge(&mut evaluator);
         let out = image_output(
             &input.asset,
             image.reference.to_string(),
@@ -297,13 +320,29 @@ pub fn audit_asset(
     cache: &mut VerificationCache,
 ) -> Vec<PostureIssue> {
     let applicable = applicable(set, asset);
+    posture_of_images(asset, images, facts, time, keys, cache, |evaluator| {
+        judge(&applicable, evaluator)
+    })
+}
+
+/// Rule 7 for every image of a running asset at `time`, given how to judge one image (see
+/// [`decide_images`]).
+pub fn posture_of_images<'p>(
+    asset: &Asset,
+    images: &[ImageInput],
+    facts: Option<&FactsDocument>,
+    time: i64,
+    keys: &KeyRing,
+    cache: &mut VerificationCache,
+    mut judge: impl FnMut(&mut Evaluator<'_, '_>) -> Vec<Judged<'p>>,
+) -> Vec<PostureIssue> {
     let asset_ref = AssetRef::from(asset);
     let described = asset.describe();
     let mut out = Vec::new();
     for image in images {
         let view = ImageView::of_input(image, facts, time);
         let mut evaluator = Evaluator::new(view, keys, cache);
-        let judged = judge(&applicable, &mut evaluator);
+        let judged = judge(&mut evaluator);
         image_posture(
             &asset_ref,
             &described,

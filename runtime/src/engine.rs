@@ -19,13 +19,13 @@
 use std::fmt;
 
 use crate::bundle::{BundleError, read_bundle};
-use crate::decide::{self, image_output, image_posture, workload_decision};
+use crate::decide::{self, workload_decision};
 use crate::eval::{Evaluator, KeyRing};
 use crate::facts::FactsDocument;
 use crate::image::ImageView;
 use crate::input::{AdmissionInput, Asset, ImageInput, Inventory};
 use crate::ir::PolicySet;
-use crate::output::{AssetRef, Audit, Decision, DecisionKind, PostureIssue};
+use crate::output::{Audit, Decision, DecisionKind, PostureIssue};
 use crate::signature::{KeyError, VerificationCache};
 use crate::table::{AssetScope, ImageVerdict, Table, TableError};
 
@@ -166,27 +166,15 @@ impl Engine {
         let time = input.time.unwrap_or(now);
         let scope = self.scope(&input.asset);
         let applicable = self.table.applicable(&scope);
-        let mut images = Vec::with_capacity(input.images.len());
-        let mut issues = Vec::new();
-        for image in &input.images {
-            let view = ImageView::of_input(image, facts, time);
-            let mut evaluator = Evaluator::new(view, &self.keys, cache);
-            let judged = self.table.judge(&scope, &applicable, &mut evaluator);
-            let out = image_output(
-                &input.asset,
-                image.reference.to_string(),
-                &judged,
-                scope.any_prevent(),
-                |p, v| evaluator.explain_policy(p, v),
-            );
-            images.push(out.decision);
-            issues.extend(out.issue);
-        }
-        Decision {
-            decision: workload_decision(images.iter().map(|i| i.prevented)),
-            images,
-            issues,
-        }
+        decide::decide_images(
+            input,
+            facts,
+            time,
+            &self.keys,
+            cache,
+            scope.any_prevent(),
+            |evaluator| self.table.judge(&scope, &applicable, evaluator),
+        )
     }
 
     /// The posture issues of one running asset at `time` (SPEC 4.2 rule 7, 4.5), in image
@@ -200,26 +188,13 @@ impl Engine {
         cache: &mut VerificationCache,
     ) -> Vec<PostureIssue> {
         let scope = self.scope(asset);
-        let mut out = Vec::new();
         if !scope.any_applicable() {
-            return out;
+            return Vec::new();
         }
         let applicable = self.table.applicable(&scope);
-        let asset_ref = AssetRef::from(asset);
-        let described = asset.describe();
-        for image in images {
-            let view = ImageView::of_input(image, facts, time);
-            let mut evaluator = Evaluator::new(view, &self.keys, cache);
-            let judged = self.table.judge(&scope, &applicable, &mut evaluator);
-            image_posture(
-                &asset_ref,
-                &described,
-                &image.reference.to_string(),
-                &judged,
-                &mut out,
-            );
-        }
-        out
+        decide::posture_of_images(asset, images, facts, time, &self.keys, cache, |evaluator| {
+            self.table.judge(&scope, &applicable, evaluator)
+        })
     }
 
     /// A whole audit (SPEC 4.4): assets in input order. `now` is used when the inventory
