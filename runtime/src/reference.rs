@@ -223,21 +223,19 @@ fn shown(c: char) -> String {
     c.escape_debug().to_string()
 }
 
-fn parse_reference(s: &str) -> Result<Reference, Fault> {
-    if s.is_empty() {
-        return Err((0, "image reference is empty".to_owned()));
-    }
-    if s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
-        return Err((
-            0,
-            "a string of 64 hex digits is an image id, not a reference".to_owned(),
-        ));
-    }
+/// A reference's (or reference pattern's) text cut into its parts, each with its byte offset.
+pub(crate) struct Parts<'a> {
+    /// `[registry/]repository`.
+    pub name: &'a str,
+    pub tag: Option<(usize, &'a str)>,
+    pub digest: Option<(usize, &'a str)>,
+}
 
-    // 1. The digest: everything after the first `@`.
+/// Cuts `name[:tag][@digest]` the way Docker does: the digest is everything after the first
+/// `@`, the tag is after the last `:` that follows the last `/` (so a registry port is not a
+/// tag). Reports an empty tag or digest; validating the parts is the caller's job, since
+/// references and patterns accept different things in them.
+pub(crate) fn split_parts(s: &str) -> Result<Parts<'_>, Fault> {
     let (rest, digest) = match s.find('@') {
         Some(at) => {
             // INVARIANT: `at` is the offset of the one-byte `@`, so `at + 1` is a char boundary.
@@ -245,13 +243,10 @@ fn parse_reference(s: &str) -> Result<Reference, Fault> {
             if text.is_empty() {
                 return Err((at, "missing digest after `@`".to_owned()));
             }
-            check_digest(text, at + 1)?;
-            (s.get(..at).unwrap_or_default(), Some(text))
+            (s.get(..at).unwrap_or_default(), Some((at + 1, text)))
         }
         None => (s, None),
     };
-
-    // 2. The tag: after the last `:` that follows the last `/`.
     let after_slash = rest.rfind('/').map_or(0, |slash| slash + 1);
     let (name, tag) = match rest.get(after_slash..).and_then(|tail| tail.rfind(':')) {
         Some(colon) => {
@@ -267,6 +262,27 @@ fn parse_reference(s: &str) -> Result<Reference, Fault> {
         }
         None => (rest, None),
     };
+    Ok(Parts { name, tag, digest })
+}
+
+fn parse_reference(s: &str) -> Result<Reference, Fault> {
+    if s.is_empty() {
+        return Err((0, "image reference is empty".to_owned()));
+    }
+    if s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return Err((
+            0,
+            "a string of 64 hex digits is an image id, not a reference".to_owned(),
+        ));
+    }
+
+    let Parts { name, tag, digest } = split_parts(s)?;
+    if let Some((start, text)) = digest {
+        check_digest(text, start)?;
+    }
     if name.is_empty() {
         return Err((0, "missing repository name".to_owned()));
     }
@@ -320,7 +336,7 @@ fn parse_reference(s: &str) -> Result<Reference, Fault> {
         registry,
         repository,
         tag: tag.map(|(_, text)| text.to_owned()),
-        digest: digest.map(str::to_owned),
+        digest: digest.map(|(_, d)| d.to_owned()),
     })
 }
 

@@ -23,7 +23,8 @@ use std::hash::{Hash, Hasher};
 
 use crate::glob::{Glob, GlobError};
 use crate::reference::{
-    DOCKER_HUB, Reference, is_registry_like, is_valid_digest, normalise_registry,
+    DOCKER_HUB, Parts, Reference, is_registry_like, is_valid_digest, normalise_registry,
+    split_parts,
 };
 use crate::tri::Tri;
 
@@ -288,38 +289,24 @@ fn parse_pattern(s: &str) -> Result<(ReferencePattern, Normalised), Fault> {
         return Err((0, "reference pattern is empty".to_owned()));
     }
 
-    let (rest, digest) = match s.find('@') {
-        Some(at) => {
-            // INVARIANT: `@` is one byte, so `at + 1` is a character boundary.
-            let text = s.get(at + 1..).unwrap_or_default();
-            if text.is_empty() {
-                return Err((at, "missing digest after `@`".to_owned()));
-            }
-            let glob = glob_at(text, at + 1)?;
+    let Parts { name, tag, digest } = split_parts(s)?;
+    let digest = match digest {
+        Some((start, text)) => {
+            let glob = glob_at(text, start)?;
             if glob.is_literal() && !is_valid_digest(text) {
                 return Err((
-                    at + 1,
+                    start,
                     "digest must be sha256 with 64 lower-case hex digits or sha512 with 128"
                         .to_owned(),
                 ));
             }
-            (s.get(..at).unwrap_or_default(), Some(glob))
+            Some(glob)
         }
-        None => (s, None),
+        None => None,
     };
-
-    let after_slash = rest.rfind('/').map_or(0, |slash| slash + 1);
-    let (name, tag) = match rest.get(after_slash..).and_then(|tail| tail.rfind(':')) {
-        Some(colon) => {
-            let colon = after_slash + colon;
-            let text = rest.get(colon + 1..).unwrap_or_default();
-            if text.is_empty() {
-                return Err((colon, "missing tag after `:`".to_owned()));
-            }
-            let glob = glob_at(text, colon + 1)?;
-            (rest.get(..colon).unwrap_or_default(), Some(glob))
-        }
-        None => (rest, None),
+    let tag = match tag {
+        Some((start, text)) => Some(glob_at(text, start)?),
+        None => None,
     };
     if name.is_empty() {
         return Err((0, "missing repository".to_owned()));
