@@ -1,0 +1,95 @@
+//! Diagnostics for every file of the policy set: exactly what `bona check` reports (the same
+//! `compile` query, so the same errors, codes, spans and help), converted to LSP and published
+//! for each file whose diagnostics changed.
+//!
+//! A change in one file can change another file's diagnostics (fixing one of two duplicate
+//! definitions clears the error in the other file), so every run looks at every file. It stays
+//! cheap: the compiler's diagnostics are compared first, and only the files whose compiler
+//! diagnostics changed, or whose text moved under them ([`Session::dirty`]), are converted
+//! to line and UTF-16 positions again.
+//!
+//! [`Session::dirty`]: crate::session::Session::dirty
+
+use std::collections::{HashMap, HashSet};
+
+use bona_compiler::db::{SourceFile, compile};
+use bona_compiler::diagnostics::Diagnostic as CompilerDiagnostic;
+use salsa::Database;
+use tower_lsp_server::ls_types::{Diagnostic, Uri};
+
+use crate::convert::{self, LineIndex};
+use crate::session::{Published, Snapshot};
+
+/// One `textDocument/publishDiagnostics` to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Publication {
+    pub uri: Uri,
+    pub version: Option<i32>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The outcome of one run: what to remember and what to send.
+#[derive(Debug, Default)]
+pub struct Run {
+    /// New state of every file that was converted.
+    pub updated: Vec<(SourceFile, Published)>,
+    pub publications: Vec<Publication>,
+}
+
+/// Computes the diagnostics of every file. `previous` is what was last published, `dirty` the
+/// files whose text changed since, and `force` the files to publish even if unchanged (those just
+/// opened, so the editor always hears about them).
+pub fn run(
+    snap: &Snapshot,
+    previous: &HashMap<SourceFile, Published>,
+    dirty: &HashSet<SourceFile>,
+    force: &HashSet<SourceFile>,
+) -> Run {
+    let db = snap.db();
+    let compiled = compile(db, snap.ws);
+    let mut by_file: HashMap<SourceFile, Vec<CompilerDiagnostic>> = HashMap::new();
+    for d in &compiled.diagnostics {
+        by_file.entry(d.file).or_default().push(d.clone());
+    }
+    let mut out = Run::default();
+    for file in snap.files.files() {
+        snap.db.unwind_if_revision_cancelled();
+        let diags = by_file.remove(&file).unwrap_or_default();
+        let prev = previous.get(&file);
+        let moved = dirty.contains(&file)
+            || diags
+                .iter()
+                .any(|d| d.related.iter().any(|r| dirty.contains(&r.file)));
+        let same = prev.is_some_and(|p| p.compiler == diags);
+        if same && !moved && !force.contains(&file) {
+            continue;
+        }
+        if prev.is_none() && diags.is_empty() && !force.contains(&file) {
+            // Nothing was ever said about this file and there is nothing to say.
+            continue;
+        }
+        let Some(uri) = snap.uri(file) else { continue };
+        let text = file.text(db);
+        let index = LineIndex::new(text);
+        let lsp: Vec<Diagnostic> = diags
+            .iter()
+            .map(|d| convert::diagnostic(db, snap.files.as_ref(), &index, d))
+            .collect();
+        let changed = prev.is_none_or(|p| p.lsp != lsp);
+        if changed || force.contains(&file) {
+            out.publications.push(Publication {
+                uri,
+                version: snap.files.version(file),
+                diagnostics: lsp.clone(),
+            });
+        }
+        out.updated.push((
+            file,
+            Published {
+                compiler: diags,
+                lsp,
+            },
+        ));
+    }
+    out
+}

@@ -1,0 +1,188 @@
+//! Semantic tokens (full document): keywords, attributes, names, strings, patterns, numbers and
+//! durations, comments. The lexer says what each token is; the occurrence index says what an
+//! identifier means (an attribute, a constant, a scope, a key) and which strings are glob
+//! patterns, so colouring follows the language's meaning, not just its spelling.
+
+use bona_compiler::db::{parse, symbols};
+use bona_compiler::resolve::DefKind;
+use bona_compiler::syntax::ast::Item;
+use bona_compiler::syntax::lexer::{Token, lex};
+use bona_compiler::syntax::span::Span;
+use tower_lsp_server::ls_types::{
+    SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokens, SemanticTokensLegend,
+    SemanticTokensResult, Uri,
+};
+
+use crate::analysis::{OccKind, Occurrence, occurrences};
+use crate::convert::{LineIndex, u32_of, utf16_len};
+
+/// Token types, in legend order.
+const KEYWORD: u32 = 0;
+const PROPERTY: u32 = 1;
+const VARIABLE: u32 = 2;
+const NAMESPACE: u32 = 3;
+const STRING: u32 = 4;
+const REGEXP: u32 = 5;
+const NUMBER: u32 = 6;
+const COMMENT: u32 = 7;
+const ENUM_MEMBER: u32 = 8;
+const FUNCTION: u32 = 9;
+
+/// Modifier bits, in legend order.
+const DECLARATION: u32 = 1 << 0;
+const READONLY: u32 = 1 << 1;
+const DOCUMENTATION: u32 = 1 << 2;
+/// A number that is a duration (`7d`): a modifier of Bona's own, which clients that do not
+/// know it ignore.
+const DURATION: u32 = 1 << 3;
+
+/// The legend announced in the server's capabilities.
+pub fn legend() -> SemanticTokensLegend {
+    SemanticTokensLegend {
+        token_types: vec![
+            SemanticTokenType::KEYWORD,
+            SemanticTokenType::PROPERTY,
+            SemanticTokenType::VARIABLE,
+            SemanticTokenType::NAMESPACE,
+            SemanticTokenType::STRING,
+            SemanticTokenType::REGEXP,
+            SemanticTokenType::NUMBER,
+            SemanticTokenType::COMMENT,
+            SemanticTokenType::ENUM_MEMBER,
+            SemanticTokenType::FUNCTION,
+        ],
+        token_modifiers: vec![
+            SemanticTokenModifier::DECLARATION,
+            SemanticTokenModifier::READONLY,
+            SemanticTokenModifier::DOCUMENTATION,
+            SemanticTokenModifier::new("duration"),
+        ],
+    }
+}
+
+/// Answers `textDocument/semanticTokens/full`.
+pub fn full(snap: &crate::session::Snapshot, uri: &Uri) -> Option<SemanticTokensResult> {
+    let file = snap.file(uri)?;
+    let db = snap.db();
+    let text = file.text(db);
+    let occs = occurrences(db, file);
+    let table = symbols(db, snap.ws);
+    let tests: Vec<Span> = parse(db, file)
+        .file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Test(t) => Some(t.span),
+            _ => None,
+        })
+        .collect();
+    let lexed = lex(text);
+    let mut raw: Vec<(Span, u32, u32)> = Vec::new();
+    for (i, (start, tok, end)) in lexed.tokens.iter().enumerate() {
+        let span = Span::new(*start, *end);
+        let next = lexed.tokens.get(i + 1).map(|t| &t.1);
+        let class = match tok {
+            Token::Policy
+            | Token::Let
+            | Token::Key
+            | Token::Scope
+            | Token::Test
+            | Token::Action
+            | Token::On
+            | Token::Unknown
+            | Token::Prevent
+            | Token::Issue
+            | Token::Trust
+            | Token::And
+            | Token::Or
+            | Token::Not
+            | Token::In
+            | Token::Matches
+            | Token::Signed
+            | Token::By
+            | Token::True
+            | Token::False
+            | Token::Description => Some((KEYWORD, 0)),
+            Token::Str(_) => Some(match find(occs, span) {
+                Some(o) if o.kind == OccKind::Pattern => (REGEXP, 0),
+                _ => (STRING, 0),
+            }),
+            Token::Int(_) => Some((NUMBER, 0)),
+            Token::Duration(_) => Some((NUMBER, DURATION)),
+            Token::Ident(name) => match find(occs, span) {
+                Some(o) => match o.kind {
+                    OccKind::Attribute => Some((PROPERTY, 0)),
+                    OccKind::AssetType => Some((ENUM_MEMBER, 0)),
+                    OccKind::Pattern => None,
+                    OccKind::Definition(DefKind::Scope) => Some((NAMESPACE, DECLARATION)),
+                    OccKind::Definition(_) => Some((VARIABLE, DECLARATION | READONLY)),
+                    OccKind::Reference => match table.def(name).map(|d| d.kind) {
+                        Some(DefKind::Scope) => Some((NAMESPACE, 0)),
+                        _ => Some((VARIABLE, READONLY)),
+                    },
+                },
+                None if tests.iter().any(|t| t.start <= *start && *end <= t.end) => {
+                    match (name.as_str(), next) {
+                        (_, Some(Token::Colon)) => Some((PROPERTY, 0)),
+                        (
+                            "input" | "expect" | "allow" | "trusted" | "untrusted" | "issues"
+                            | "runtime" | "posture",
+                            _,
+                        ) => Some((KEYWORD, 0)),
+                        _ => None,
+                    }
+                }
+                None if matches!(next, Some(Token::LParen)) => Some((FUNCTION, 0)),
+                None => None,
+            },
+            _ => None,
+        };
+        if let Some((ty, mods)) = class {
+            raw.push((span, ty, mods));
+        }
+    }
+    for t in &lexed.trivia {
+        raw.push((t.span, COMMENT, if t.doc { DOCUMENTATION } else { 0 }));
+    }
+    raw.sort_by_key(|(s, _, _)| s.start);
+    Some(SemanticTokensResult::Tokens(SemanticTokens {
+        result_id: None,
+        data: encode(text, &raw),
+    }))
+}
+
+/// The occurrence whose span contains `span`.
+fn find(occs: &[Occurrence], span: Span) -> Option<&Occurrence> {
+    let i = occs.partition_point(|o| o.span.start <= span.start);
+    occs[..i]
+        .last()
+        .filter(|o| o.span.start <= span.start && span.end <= o.span.end)
+}
+
+/// LSP's relative encoding. Tokens are single-line (strings and comments cannot hold a
+/// newline), so each token's length is its UTF-16 length.
+fn encode(text: &str, raw: &[(Span, u32, u32)]) -> Vec<SemanticToken> {
+    let index = LineIndex::new(text);
+    let mut out = Vec::with_capacity(raw.len());
+    let (mut line, mut col) = (0u32, 0u32);
+    for (span, ty, mods) in raw {
+        let pos = index.position(span.start);
+        let length = u32_of(utf16_len(text.get(span.range()).unwrap_or("")));
+        let delta_line = pos.line.saturating_sub(line);
+        let delta_start = if delta_line == 0 {
+            pos.character.saturating_sub(col)
+        } else {
+            pos.character
+        };
+        out.push(SemanticToken {
+            delta_line,
+            delta_start,
+            length,
+            token_type: *ty,
+            token_modifiers_bitset: *mods,
+        });
+        line = pos.line;
+        col = pos.character;
+    }
+    out
+}
