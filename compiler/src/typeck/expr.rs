@@ -150,12 +150,8 @@ fn unknown_name(
     );
     if let Some(best) = suggest::closest(name, candidates.iter().copied()) {
         d = d.help(format!("did you mean `{best}`?"));
-    } else if !kinds.is_empty() {
-        let what: Vec<&str> = kinds.iter().map(|k| k.keyword()).collect();
-        d = d.help(format!(
-            "define it with `{} {name} = …`",
-            what.join("` or `")
-        ));
+    } else if let Some(kind) = kinds.first() {
+        d = d.help(format!("define it with `{} {name} = …`", kind.keyword()));
     }
     sink.push(d);
 }

@@ -93,6 +93,9 @@ impl Names for &SymbolTable {
 pub struct Sink<'a> {
     pub file: SourceFile,
     pub text: &'a str,
+    /// The file has syntax errors: warnings that judge the whole file (unused names) would
+    /// only echo them.
+    pub has_syntax_errors: bool,
     out: Option<Vec<Diagnostic>>,
 }
 
@@ -102,6 +105,7 @@ impl<'a> Sink<'a> {
         Sink {
             file,
             text,
+            has_syntax_errors: false,
             out: Some(Vec::new()),
         }
     }
@@ -111,6 +115,7 @@ impl<'a> Sink<'a> {
         Sink {
             file,
             text: "",
+            has_syntax_errors: false,
             out: None,
         }
     }
@@ -168,6 +173,7 @@ pub fn check_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> FileCheck {
     let parsed = parse(db, file);
     let table = symbols(db, ws);
     let mut sink = Sink::new(file, file.text(db));
+    sink.has_syntax_errors = !parsed.errors.is_empty();
     for e in &parsed.errors {
         let mut d = sink.diag(e.code, e.span, e.message.clone(), e.label.clone());
         d.help = e.help.clone();
@@ -176,6 +182,12 @@ pub fn check_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> FileCheck {
     let mut out = FileCheck::default();
     let mut names = table;
     for (index, item) in parsed.file.items.iter().enumerate() {
+        // An item followed by text the parser skipped may have been cut short there
+        // (`scope s = cluster = "prod"`): its syntax error is reported, judging it would echo.
+        let cut_short = matches!(parsed.file.items.get(index + 1), Some(Item::Error(_)));
+        if cut_short && matches!(item, Item::Let(_) | Item::Scope(_)) {
+            continue;
+        }
         match item {
             Item::Let(l) => {
                 if check_name(db, &mut sink, table, file, index, &l.name.name, l.name.span) {
@@ -239,6 +251,15 @@ pub fn check_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> FileCheck {
     out
 }
 
+/// Whether some use of an undefined name looks like a misspelling of `name`: then `name` is
+/// unused only because of that typo, which E0203 reports with the fix already.
+fn misspelt_use(table: &SymbolTable, name: &str) -> bool {
+    table
+        .used
+        .iter()
+        .any(|u| table.def(u).is_none() && crate::suggest::closest(u, [name]) == Some(name))
+}
+
 fn cycle(sink: &mut Sink, what: &str, path: &[String], span: Span) {
     let name = path.first().map_or("", String::as_str);
     sink.push(
@@ -293,7 +314,8 @@ fn check_name(
     );
     // Only the first definition is checked further; the others are errors already.
     let first = sites.first() == Some(&(file, index));
-    if first && !table.used.contains(name) {
+    if first && !table.used.contains(name) && !sink.has_syntax_errors && !misspelt_use(table, name)
+    {
         let kind = match table.def(name).map(|d| d.kind) {
             Some(DefKind::Let) => "constant",
             Some(DefKind::Key) => "key",
@@ -425,8 +447,13 @@ fn key_problem(pem: &str, fallback: &str) -> String {
         return "this is a private key; point at the public key (e.g. `cosign.pub`)".into();
     }
     let Ok((label, der)) = pem::decode_vec(pem.trim().as_bytes()) else {
-        return "not a PEM block (`-----BEGIN PUBLIC KEY-----` … `-----END PUBLIC KEY-----`)"
-            .into();
+        let framed =
+            pem.trim_start().starts_with("-----BEGIN ") && pem.trim_end().ends_with("-----");
+        return if framed {
+            "the text between the `-----BEGIN` and `-----END` lines is not valid base64".into()
+        } else {
+            "not a PEM block (`-----BEGIN PUBLIC KEY-----` … `-----END PUBLIC KEY-----`)".into()
+        };
     };
     if label != "PUBLIC KEY" {
         return format!("a PEM `{label}` block, not a `PUBLIC KEY`");
