@@ -159,9 +159,16 @@ pub enum AssetAtom {
     /// `asset == workload` (`op` Ne for `!=`).
     Type { op: EqOp, value: AssetKind },
     /// `attr == "v"` / `attr != "v"`.
-    Str { attr: AssetAttr, op: EqOp, value: String },
+    Str {
+        attr: AssetAttr,
+        op: EqOp,
+        value: String,
+    },
     /// `attr in [..]`: exact membership.
-    In { attr: AssetAttr, values: Vec<String> },
+    In {
+        attr: AssetAttr,
+        values: Vec<String>,
+    },
     /// `attr matches [..]`: one glob matches the whole string.
     Matches { attr: AssetAttr, globs: Vec<Glob> },
 }
@@ -208,21 +215,38 @@ pub enum ImageBoolAttr {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ImageAtom {
     /// `attr == "v"` / `attr != "v"`.
-    Str { attr: ImageStrAttr, op: EqOp, value: String },
+    Str {
+        attr: ImageStrAttr,
+        op: EqOp,
+        value: String,
+    },
     /// `attr in [..]`: exact membership.
-    In { attr: ImageStrAttr, values: Vec<String> },
+    In {
+        attr: ImageStrAttr,
+        values: Vec<String>,
+    },
     /// `attr matches [..]` for string attributes.
-    Matches { attr: ImageStrAttr, globs: Vec<Glob> },
+    Matches {
+        attr: ImageStrAttr,
+        globs: Vec<Glob>,
+    },
     /// `base == "ref"` / `base != "ref"`: the literal is a normalised reference.
     BaseEq { op: EqOp, value: String },
     /// `base in [..]` with normalised references.
     BaseIn { values: Vec<String> },
     /// `image matches [..]` / `base matches [..]`: reference patterns compared part by part.
-    RefMatches { attr: RefAttr, patterns: Vec<ReferencePattern> },
+    RefMatches {
+        attr: RefAttr,
+        patterns: Vec<ReferencePattern>,
+    },
     /// `pinned`, `scanned` (and `== true/false`, lowered to the atom or its negation).
     Bool(ImageBoolAttr),
     /// `vulns.critical < 1` and friends.
-    Vulns { severity: VulnSeverity, op: CmpOp, value: u64 },
+    Vulns {
+        severity: VulnSeverity,
+        op: CmpOp,
+        value: u64,
+    },
     /// `scan.age < 7d`, in seconds.
     ScanAge { op: CmpOp, seconds: u64 },
     /// `signed by K`.
