@@ -18,6 +18,7 @@ use bona_compiler::db::symbols;
 use bona_compiler::resolve::DefKind;
 use bona_compiler::syntax::lexer::{LexErrorKind, Token, lex};
 use bona_compiler::syntax::span::Span;
+use bona_compiler::typeck::Const;
 use tower_lsp_server::ls_types::{
     CompletionItem, CompletionItemKind, CompletionParams, CompletionResponse, CompletionTextEdit,
     Documentation, MarkupContent, MarkupKind, TextEdit,
@@ -283,10 +284,11 @@ impl Context {
                     Some(attribute_doc(a)),
                 );
             }
-            match side {
-                Side::Scope => out.names(&[DefKind::Scope, DefKind::Let]),
-                _ => out.names(&[DefKind::Let]),
+            // A bare operand is a condition: a named scope (in a scope) or a bool constant.
+            if side == Side::Scope {
+                out.names(&[DefKind::Scope]);
             }
+            out.bool_constants();
             out.keywords(&["not"]);
             if side == Side::Trust {
                 out.keywords(&["signed by"]);
@@ -368,6 +370,25 @@ impl Items<'_> {
                 DefKind::Scope => (CompletionItemKind::MODULE, "scope".to_owned()),
             };
             self.push(&name, item_kind, Some(&detail), None);
+        }
+    }
+
+    /// Constants whose value is a bool.
+    fn bool_constants(&mut self) {
+        let table = symbols(self.snap.db(), self.snap.ws);
+        let names: Vec<String> = table
+            .consts
+            .iter()
+            .filter(|(_, c)| matches!(c, Const::Bool(_)))
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in names {
+            self.push(
+                &name,
+                CompletionItemKind::CONSTANT,
+                Some("constant: bool"),
+                None,
+            );
         }
     }
 

@@ -126,6 +126,23 @@ fn token_doc(snap: &Snapshot, file: SourceFile, span: Span, token: &Token) -> Op
             _ => None,
         });
     }
+    if let Token::Ident(_) = token {
+        // In a clause the parser could not read, the tree has no occurrence: the text still
+        // says which attribute (dotted ones included) or name this is.
+        let text = file.text(snap.db());
+        let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+        let start = text[..span.start]
+            .rfind(|c: char| !is_word(c))
+            .map_or(0, |i| i + 1);
+        let end = text[span.end..]
+            .find(|c: char| !is_word(c))
+            .map_or(text.len(), |i| span.end + i);
+        let word = &text[start..end];
+        return match attribute(word) {
+            Some(a) => Some(attribute_doc(a)),
+            None => name_doc(snap, file, text.get(span.range()).unwrap_or("")),
+        };
+    }
     let word = token.to_string();
     let word = word.trim_matches('`');
     let (_, doc) = KEYWORDS.iter().find(|(k, _)| *k == word)?;
