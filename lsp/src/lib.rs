@@ -8,6 +8,7 @@
 //! [`navigation`] (definition, references), [`rename`], [`symbols`], [`formatting`],
 //! [`semantic_tokens`], [`code_actions`], [`code_lens`]. [`convert`] is the only place where
 //! byte offsets meet LSP's lines and UTF-16 columns; [`document`] applies incremental edits;
+//! [`framing`] keeps the wire alive through malformed client input;
 //! [`analysis`] holds the syntax facts the features share.
 //!
 //! The server answers every request from whatever the parser recovered, so a file with syntax
@@ -21,6 +22,7 @@ pub mod convert;
 pub mod diagnostics;
 pub mod document;
 pub mod formatting;
+pub mod framing;
 pub mod hover;
 pub mod navigation;
 pub mod rename;
@@ -29,17 +31,5 @@ pub mod server;
 pub mod session;
 pub mod symbols;
 
+pub use framing::serve;
 pub use server::Backend;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tower_lsp_server::{LspService, Server};
-
-/// Serves the protocol on `input`/`output` (stdin and stdout for `bona lsp`) until the client
-/// sends `exit` or closes the input.
-pub async fn serve<I, O>(input: I, output: O)
-where
-    I: AsyncRead + Unpin,
-    O: AsyncWrite,
-{
-    let (service, socket) = LspService::new(Backend::new);
-    Server::new(input, output, socket).serve(service).await;
-}
