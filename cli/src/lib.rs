@@ -36,6 +36,7 @@ pub enum Command {
     Test(commands::test::Args),
     Table(commands::table::Args),
     Fmt(commands::fmt::Args),
+    Lsp(commands::lsp::Args),
 }
 
 /// Runs `bona` with `args` (the first is the program name), writing to `out` and `err`.
@@ -72,6 +73,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Exi
         Command::Test(a) => commands::test::run(a, out, err),
         Command::Table(a) => commands::table::run(a, out, err),
         Command::Fmt(a) => commands::fmt::run(a, out, err),
+        Command::Lsp(a) => commands::lsp::run(a, out, err),
     }
 }
 

@@ -5,5 +5,6 @@ pub mod build;
 pub mod check;
 pub mod eval;
 pub mod fmt;
+pub mod lsp;
 pub mod table;
 pub mod test;
