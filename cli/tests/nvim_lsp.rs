@@ -67,13 +67,8 @@ fn nvim_present() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-#[test]
-fn neovim_gets_diagnostics_hover_and_completion_from_bona_lsp() {
-    assert!(
-        nvim_present(),
-        "nvim is not installed: run scripts/install-test-tools.sh (it installs Debian's neovim), \
-         then run the tests again"
-    );
+/// A copy of `examples/production` with `corporate` misspelt in `production.trust`.
+fn example_workspace() -> (tempfile::TempDir, PathBuf) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = tempfile::tempdir().expect("temp dir");
     let root: PathBuf = dir.path().canonicalize().expect("canonical temp dir");
@@ -92,29 +87,30 @@ fn neovim_gets_diagnostics_hover_and_completion_from_bona_lsp() {
         };
         std::fs::write(root.join(name), text).expect("write");
     }
-    std::fs::write(root.join("e2e.lua"), SCRIPT).expect("write script");
-    let production = std::fs::read_to_string(root.join("production.trust")).expect("read");
-    let typo_at = position(&production, "corprate", 0);
-    let mut child = Command::new("nvim")
-        .args([
-            "--headless",
-            "--clean",
-            "-c",
-            "luafile e2e.lua",
-            "production.trust",
-        ])
-        .current_dir(&root)
-        .env("BONA", env!("CARGO_BIN_EXE_bona"))
-        .env(
-            "HOVER_POS",
-            position(&production, "registry in corprate", 2),
-        )
-        .env("COMPLETE_POS", position(&production, "action prevent", 7))
+    (dir, root)
+}
+
+/// Runs headless Neovim in `root` and returns its standard output (or fails with everything
+/// it printed).
+fn run_nvim(root: &Path, args: &[&str], env: &[(&str, String)]) -> String {
+    assert!(
+        nvim_present(),
+        "nvim is not installed: run scripts/install-test-tools.sh (it installs Debian's neovim), \
+         then run the tests again"
+    );
+    let mut command = Command::new("nvim");
+    command
+        .arg("--headless")
+        .arg("--clean")
+        .args(args)
+        .current_dir(root)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start nvim");
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("start nvim");
     let started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait for nvim") {
@@ -127,27 +123,95 @@ fn neovim_gets_diagnostics_hover_and_completion_from_bona_lsp() {
         std::thread::sleep(Duration::from_millis(50));
     };
     let output = child.wait_with_output().expect("nvim output");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let report = format!(
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        status.success(),
         "nvim exited with {status}\nstdout:\n{stdout}\nstderr:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(status.success(), "{report}");
+    stdout
+}
+
+#[test]
+fn neovim_gets_diagnostics_hover_and_completion_from_bona_lsp() {
+    let (_dir, root) = example_workspace();
+    std::fs::write(root.join("e2e.lua"), SCRIPT).expect("write script");
+    let production = std::fs::read_to_string(root.join("production.trust")).expect("read");
+    let stdout = run_nvim(
+        &root,
+        &["-c", "luafile e2e.lua", "production.trust"],
+        &[
+            ("BONA", env!("CARGO_BIN_EXE_bona").to_owned()),
+            (
+                "HOVER_POS",
+                position(&production, "registry in corprate", 2),
+            ),
+            ("COMPLETE_POS", position(&production, "action prevent", 7)),
+        ],
+    );
+    let typo_at = position(&production, "corprate", 0);
     let (line, column) = typo_at.split_once(',').expect("position");
     let diag = format!(
         "DIAG {line}:{column} sev=1 E0203 unknown name `corprate` | help: did you mean `corporate`?"
     );
     let diags: Vec<&str> = stdout.lines().filter(|l| l.starts_with("DIAG")).collect();
-    assert_eq!(diags, vec![diag.as_str()], "{report}");
+    assert_eq!(diags, vec![diag.as_str()], "{stdout}");
     assert!(
         stdout.lines().any(|l| l.starts_with("HOVER ")
             && l.contains("**`registry`**: `string`, image attribute")
             && l.contains("The registry host of the image reference.")),
-        "{report}"
+        "{stdout}"
     );
     assert!(
         stdout.lines().any(|l| l == "COMPLETION prevent,issue"),
-        "{report}"
+        "{stdout}"
     );
-    assert!(stdout.lines().any(|l| l == "EXIT 0"), "{report}");
+    assert!(stdout.lines().any(|l| l == "EXIT 0"), "{stdout}");
+}
+
+/// `editors/nvim` (ftdetect plus the plugin) starts `bona lsp` by itself for a `.trust` file.
+#[test]
+fn the_neovim_plugin_starts_bona_lsp_for_trust_files() {
+    let (_dir, root) = example_workspace();
+    let plugin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../editors/nvim");
+    let script = r#"
+local bufnr = vim.api.nvim_get_current_buf()
+vim.wait(20000, function() return #vim.diagnostic.get(bufnr) > 0 end, 50)
+io.stdout:write("FILETYPE " .. vim.bo.filetype .. "\n")
+for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+  io.stdout:write(string.format("DIAG %d %s\n", d.lnum, (d.message:gsub("\n", " | "))))
+end
+vim.cmd("qall!")
+"#;
+    std::fs::write(root.join("plugin.lua"), script).expect("write script");
+    let rtp = format!("set rtp^={}", plugin.display());
+    let stdout = run_nvim(
+        &root,
+        &[
+            "--cmd",
+            &rtp,
+            "-c",
+            "luafile plugin.lua",
+            "production.trust",
+        ],
+        &[(
+            "PATH",
+            format!(
+                "{}:{}",
+                Path::new(env!("CARGO_BIN_EXE_bona"))
+                    .parent()
+                    .expect("bin dir")
+                    .display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )],
+    );
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        vec![
+            "FILETYPE trust",
+            "DIAG 6 unknown name `corprate` | help: did you mean `corporate`?"
+        ],
+        "{stdout}"
+    );
 }

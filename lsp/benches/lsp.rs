@@ -56,13 +56,18 @@ fn position(text: &str, needle: &str, after: usize) -> Value {
 
 /// A single file of about 5,000 lines of generated policies.
 fn five_thousand_lines() -> String {
-    let mut n = 600;
+    let mut n = 100;
     loop {
         let text = policy_set(n, 1).remove(0);
         if text.lines().count() >= 5_000 {
+            eprintln!(
+                "5,000-line file: {n} policies, {} lines, {} KiB",
+                text.lines().count(),
+                text.len() >> 10
+            );
             return text;
         }
-        n += 20;
+        n += 10;
     }
 }
 

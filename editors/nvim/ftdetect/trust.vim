@@ -1,0 +1,2 @@
+" Bona policy files.
+autocmd BufRead,BufNewFile *.trust setfiletype trust
