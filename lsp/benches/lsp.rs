@@ -175,6 +175,40 @@ fn opening(c: &mut Criterion) {
             server.send(&rt, "initialized", None, json!({}))
         })
     });
+
+    // One open file of that workspace, edited: only its diagnostics are recomputed.
+    let mut server = Server::start(&rt);
+    server.send(
+        &rt,
+        "initialize",
+        Some(1),
+        json!({"rootUri": root, "capabilities": {}}),
+    );
+    server.send(&rt, "initialized", None, json!({}));
+    let path = dir.path().join("p0500.trust");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let uri = Uri::from_file_path(&path).expect("uri");
+    server.send(
+        &rt,
+        "textDocument/didOpen",
+        None,
+        json!({"textDocument": {
+        "uri": uri, "languageId": "trust", "version": 1, "text": text}}),
+    );
+    let at = position(&text, ".company.com\"", 1);
+    let mut version = 1;
+    let mut flip = false;
+    g.sample_size(50).measurement_time(Duration::from_secs(5));
+    g.bench_function("diagnostics after a one-character edit (1 of 1,000 files)", |b| {
+        b.iter(|| {
+            version += 1;
+            flip = !flip;
+            let change = json!({"range": {"start": at, "end": {"line": at["line"], "character": at["character"].as_u64().unwrap_or(0) + 1}},
+                                "text": if flip { "k" } else { "c" }});
+            server.send(&rt, "textDocument/didChange", None, json!({
+                "textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}))
+        })
+    });
     g.finish();
 }
 

@@ -1,6 +1,9 @@
 //! Diagnostics for every file of the policy set: exactly what `bona check` reports (the same
-//! `compile` query, so the same errors, codes, spans and help), converted to LSP and published
+//! queries, so the same errors, codes, spans and help), converted to LSP and published
 //! for each file whose diagnostics changed.
+//!
+//! The diagnostics are the compiler's `check_file` of each file, which `compile` (and so
+//! `bona check`) concatenates.
 //!
 //! A change in one file can change another file's diagnostics (fixing one of two duplicate
 //! definitions clears the error in the other file), so every run looks at every file. It stays
@@ -12,8 +15,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use bona_compiler::db::{SourceFile, compile};
-use bona_compiler::diagnostics::Diagnostic as CompilerDiagnostic;
+use bona_compiler::db::{SourceFile, check_file};
 use salsa::Database;
 use tower_lsp_server::ls_types::{Diagnostic, Uri};
 
@@ -46,15 +48,13 @@ pub fn run(
     force: &HashSet<SourceFile>,
 ) -> Run {
     let db = snap.db();
-    let compiled = compile(db, snap.ws);
-    let mut by_file: HashMap<SourceFile, Vec<CompilerDiagnostic>> = HashMap::new();
-    for d in &compiled.diagnostics {
-        by_file.entry(d.file).or_default().push(d.clone());
-    }
     let mut out = Run::default();
     for file in snap.files.files() {
         snap.db.unwind_if_revision_cancelled();
-        let diags = by_file.remove(&file).unwrap_or_default();
+        // `compile` gathers exactly these (and sorts them the same way), but also assembles
+        // the whole policy set, which an edit does not need.
+        let mut diags = check_file(db, snap.ws, file).diagnostics.clone();
+        diags.sort_by_key(|d| (d.span.start, d.span.end, d.code));
         let prev = previous.get(&file);
         let moved = dirty.contains(&file)
             || diags
