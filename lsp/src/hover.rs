@@ -132,8 +132,10 @@ fn token_doc(snap: &Snapshot, file: SourceFile, span: Span, token: &Token) -> Op
         let text = file.text(snap.db());
         let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
         let start = text[..span.start]
-            .rfind(|c: char| !is_word(c))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !is_word(*c))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let end = text[span.end..]
             .find(|c: char| !is_word(c))
             .map_or(text.len(), |i| span.end + i);
