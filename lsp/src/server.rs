@@ -200,10 +200,18 @@ impl LanguageServer for Backend {
             .and_then(|w| w.workspace_edit.as_ref())
             .and_then(|e| e.document_changes)
             .unwrap_or(false);
+        let watch_files = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|w| w.dynamic_registration)
+            .unwrap_or(false);
         let session = Arc::clone(&self.session);
         let scan = tokio::task::spawn_blocking(move || {
             let mut s = session.lock().unwrap_or_else(|e| e.into_inner());
             s.document_changes = document_changes;
+            s.watch_files = watch_files;
             s.scan(&roots)
         });
         let _ = scan.await;
@@ -219,6 +227,22 @@ impl LanguageServer for Backend {
 
     async fn initialized(&self, _: InitializedParams) {
         self.publish().await;
+        // `.trust` files created, changed or deleted outside the editor change the policy set.
+        if self.lock().watch_files {
+            let options = DidChangeWatchedFilesRegistrationOptions {
+                watchers: vec![FileSystemWatcher {
+                    glob_pattern: GlobPattern::String("**/*.trust".into()),
+                    kind: None,
+                }],
+            };
+            let registration = Registration {
+                id: "bona-watch-trust-files".into(),
+                method: "workspace/didChangeWatchedFiles".into(),
+                register_options: serde_json::to_value(options).ok(),
+            };
+            // A client that refuses is still served; it just does not tell us about the disk.
+            let _ = self.client.register_capability(vec![registration]).await;
+        }
     }
 
     async fn shutdown(&self) -> Result<()> {

@@ -128,6 +128,9 @@ pub struct Session {
     pub removed: Vec<(SourceFile, Uri)>,
     /// The client accepts `documentChanges` in workspace edits.
     pub document_changes: bool,
+    /// The client can watch files for us (`workspace/didChangeWatchedFiles` registered
+    /// dynamically).
+    pub watch_files: bool,
 }
 
 impl Default for Session {
@@ -144,6 +147,7 @@ impl Default for Session {
             force: HashSet::new(),
             removed: Vec::new(),
             document_changes: false,
+            watch_files: false,
         }
     }
 }

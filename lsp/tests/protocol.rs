@@ -18,19 +18,20 @@
 //! Placeholders in strings: `${root}` (the root's URI), `${rootPath}` (its path), `${file:REL}`
 //! (the text of a case file). `"response"` is the whole JSON-RPC response (absent or `null`
 //! for a notification; `"$any"` skips the check, for `initialize` outside the case that checks
-//! capabilities); `"notifications"` defaults to none. Run with `BONA_BLESS=1` to rewrite the
+//! capabilities); `"notifications"` defaults to none. Requests the server sends the client
+//! (`client/registerCapability`) are listed with the notifications and answered with `null`. Run with `BONA_BLESS=1` to rewrite the
 //! expectations from what the server answers (then review the diff).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use futures::{FutureExt, StreamExt};
+use futures::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{Value, json};
 use tower::{Service, ServiceExt};
-use tower_lsp_server::jsonrpc::Request;
+use tower_lsp_server::LspService;
+use tower_lsp_server::jsonrpc::{Request, Response};
 use tower_lsp_server::ls_types::Uri;
-use tower_lsp_server::{ClientSocket, LspService};
 
 fn main() {
     let args = Arguments::from_args();
@@ -151,7 +152,8 @@ fn run_case(case: &Path) -> Result<(), Failed> {
         .and_then(Value::as_array_mut)
         .ok_or("no `steps`")?;
     let failures = runtime.block_on(async {
-        let (mut service, mut socket) = LspService::new(bona_lsp::Backend::new);
+        let (mut service, socket) = LspService::new(bona_lsp::Backend::new);
+        let (mut socket, mut answers) = socket.split();
         let mut failures = Vec::new();
         for (i, step) in steps.iter_mut().enumerate() {
             let mut send = vars.expand(step.get("send").ok_or("step without `send`")?)?;
@@ -160,7 +162,7 @@ fn run_case(case: &Path) -> Result<(), Failed> {
             }
             let request: Request = serde_json::from_value(send.clone())
                 .map_err(|e| format!("step {i}: not a JSON-RPC message: {e}"))?;
-            let (response, notes) = exchange(&mut service, &mut socket, request)
+            let (response, notes) = exchange(&mut service, &mut socket, &mut answers, request)
                 .await
                 .map_err(|e| format!("step {i} ({}): {e}", send["method"]))?;
             let response = vars.abstract_value(&response);
@@ -215,7 +217,8 @@ fn run_case(case: &Path) -> Result<(), Failed> {
 /// server sent the client before answering.
 async fn exchange(
     service: &mut LspService<bona_lsp::Backend>,
-    socket: &mut ClientSocket,
+    socket: &mut (impl Stream<Item = Request> + Unpin),
+    answers: &mut (impl Sink<Response, Error = impl std::fmt::Display> + Unpin),
     request: Request,
 ) -> Result<(Value, Vec<Value>), String> {
     let ready = service.ready().await.map_err(|e| e.to_string())?;
@@ -228,7 +231,15 @@ async fn exchange(
         tokio::select! {
             biased;
             r = &mut call => break r.map_err(|e| e.to_string())?,
-            Some(n) = socket.next() => notes.push(serde_json::to_value(n).map_err(|e| e.to_string())?),
+            Some(n) = socket.next() => {
+                if let Some(id) = n.id() {
+                    answers
+                        .send(Response::from_ok(id.clone(), Value::Null))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                notes.push(serde_json::to_value(n).map_err(|e| e.to_string())?);
+            }
             () = &mut deadline => return Err("no answer within 30 s".into()),
         }
     };
