@@ -38,9 +38,11 @@ pub enum OccKind {
 /// One name, attribute or pattern in a file.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Occurrence {
+    /// Where it is written.
     pub span: Span,
     /// The name as written (`scan.age` for a dotted attribute); a pattern's value.
     pub name: String,
+    /// What it is.
     pub kind: OccKind,
 }
 

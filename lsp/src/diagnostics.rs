@@ -25,8 +25,11 @@ use crate::session::{Published, Snapshot};
 /// One `textDocument/publishDiagnostics` to send.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Publication {
+    /// The document.
     pub uri: Uri,
+    /// Its version, when the editor has it open.
     pub version: Option<i32>,
+    /// Every diagnostic of the document (an empty list clears them).
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -35,6 +38,7 @@ pub struct Publication {
 pub struct Run {
     /// New state of every file that was converted.
     pub updated: Vec<(SourceFile, Published)>,
+    /// What to send.
     pub publications: Vec<Publication>,
 }
 

@@ -79,8 +79,11 @@ pub fn key_of(uri: &Uri) -> PathBuf {
 
 /// A read-only view for one computation: a database clone and the file map of its revision.
 pub struct Snapshot {
+    /// A clone of the session's database (shares its memoised results).
     pub db: BonaDatabase,
+    /// The policy set.
     pub ws: Workspace,
+    /// URIs, paths and versions of this revision.
     pub files: Arc<FileMap>,
 }
 
