@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | Bona's admission input (SPEC 4.1, `bona eval --input`) | [`parse_admission_input`] | strict |
 //! | Kubernetes `AdmissionReview` v1 (`bona eval --admission-review`, `bona serve`) | [`parse_admission_review`] | lenient |
-//! | Bona's audit inventory (SPEC 4.4, `bona audit --inventory`) | [`parse_inventory`] | strict |
+//! | Bona's audit inventory (SPEC 4.4, `bona audit --inventory`) | [`stream_inventory`] (asset by asset), [`parse_inventory`] | strict |
 //! | `kubectl get pods -A -o json` (`bona audit --inventory … --cluster`) | [`parse_kubectl_list`] | lenient |
 //!
 //! *Strict* (SPEC 5): Bona's own documents are written by people and by Bona's integrations, so a
@@ -40,7 +40,10 @@ use crate::reference::Reference;
 
 pub use admission::{AdmissionInput, ImageInput, parse_admission_input};
 pub use asset::{Asset, AssetType};
-pub use inventory::{Inventory, InventoryAsset, parse_inventory};
+pub use inventory::{
+    Inventory, InventoryAsset, InventoryTime, Streamed, inventory_time, parse_inventory,
+    stream_inventory,
+};
 pub use kubectl::{is_kubectl_list, parse_kubectl_list};
 pub use review::{Review, parse_admission_review};
 
