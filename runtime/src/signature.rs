@@ -324,8 +324,8 @@ fn signature_hash(signature: &Signature) -> [u8; 32] {
 
 #[cfg(test)]
 mod tests {
-    use p256::ecdsa::{Signature as EcdsaSignature, SigningKey};
     use p256::ecdsa::signature::Signer as _;
+    use p256::ecdsa::{Signature as EcdsaSignature, SigningKey};
     use rand_core::OsRng;
 
     use super::*;
