@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use bona_runtime::input::AdmissionInput;
-use bona_runtime::output::{Audit, Decision, DecisionKind, PolicyResult};
+use bona_runtime::output::{Audit, Decision, DecisionKind, PolicyResult, PostureIssue};
 
 /// An admission decision as text.
 pub fn decision(input: &AdmissionInput, d: &Decision) -> String {
@@ -58,6 +58,18 @@ pub fn decision(input: &AdmissionInput, d: &Decision) -> String {
     s
 }
 
+/// One posture issue as text (two lines), as the audit table prints it.
+pub fn posture_issue(i: &PostureIssue, s: &mut String) {
+    let _ = writeln!(
+        s,
+        "[posture] {} — policy \"{}\" ({})",
+        i.title,
+        i.policy,
+        i.reason.as_str()
+    );
+    let _ = writeln!(s, "  {}", i.description);
+}
+
 /// An audit as text.
 pub fn audit(a: &Audit) -> String {
     let mut s = String::new();
@@ -66,14 +78,7 @@ pub fn audit(a: &Audit) -> String {
         return s;
     }
     for i in &a.issues {
-        let _ = writeln!(
-            s,
-            "[posture] {} — policy \"{}\" ({})",
-            i.title,
-            i.policy,
-            i.reason.as_str()
-        );
-        let _ = writeln!(s, "  {}", i.description);
+        posture_issue(i, &mut s);
     }
     let _ = writeln!(s, "\n{} posture issue(s)", a.issues.len());
     s

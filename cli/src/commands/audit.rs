@@ -33,7 +33,6 @@
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, IsTerminal, Read, Seek, Write};
 use std::num::NonZero;
@@ -437,14 +436,7 @@ fn json_issue(issue: &PostureIssue, scratch: &mut Vec<u8>, out: &mut Vec<u8>) ->
 /// Appends `issue` as [`render::audit`] prints it.
 fn table_issue(issue: &PostureIssue, out: &mut Vec<u8>) {
     let mut text = String::new();
-    let _ = writeln!(
-        text,
-        "[posture] {} — policy \"{}\" ({})",
-        issue.title,
-        issue.policy,
-        issue.reason.as_str()
-    );
-    let _ = writeln!(text, "  {}", issue.description);
+    crate::render::posture_issue(issue, &mut text);
     out.extend_from_slice(text.as_bytes());
 }
 
