@@ -2,12 +2,14 @@
 # Installs what Bona's test suite needs beyond the Rust toolchain, when it is missing:
 #   openssl  — signature tests cross-check Bona's ECDSA verification against OpenSSL.
 #   neovim   — cli/tests/nvim_lsp.rs drives `bona lsp` from a real editor.
+#   npm      — .ci/run builds the VS Code extension (editors/vscode); brings nodejs.
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
 
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v nvim >/dev/null 2>&1 || missing+=(neovim)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
