@@ -182,18 +182,6 @@ pub fn doc_comment(parsed: &Parsed, text: &str, start: usize) -> Option<String> 
     Some(lines.join("\n"))
 }
 
-/// The span of an item's name.
-pub fn item_name_span(item: &Item) -> Span {
-    match item {
-        Item::Let(l) => l.name.span,
-        Item::Key(k) => k.name.span,
-        Item::Scope(s) => s.name.span,
-        Item::Policy(p) => p.name.span,
-        Item::Test(t) => t.name.span,
-        Item::Error(s) => *s,
-    }
-}
-
 /// Every definition of a `let`/`key`/`scope` name (more than one is a duplicate), with the
 /// item's index in its file.
 pub fn definitions(db: &dyn Db, ws: Workspace, name: &str) -> Vec<(SourceFile, usize, Span)> {
@@ -203,7 +191,7 @@ pub fn definitions(db: &dyn Db, ws: Workspace, name: &str) -> Vec<(SourceFile, u
     defs.iter()
         .filter_map(|d| {
             let item = parse(db, d.file).file.items.get(d.item)?;
-            Some((d.file, d.item, item_name_span(item)))
+            Some((d.file, d.item, item.name_span()))
         })
         .collect()
 }

@@ -12,7 +12,6 @@ use tower_lsp_server::ls_types::{
     SymbolKind, WorkspaceSymbolParams, WorkspaceSymbolResponse,
 };
 
-use crate::analysis::item_name_span;
 use crate::convert::LineIndex;
 use crate::session::Snapshot;
 
@@ -101,7 +100,7 @@ pub fn document(snap: &Snapshot, params: &DocumentSymbolParams) -> Option<Docume
             detail,
             &index,
             item.span(),
-            item_name_span(item),
+            item.name_span(),
             children,
         ));
     }
@@ -156,7 +155,7 @@ pub fn workspace(
             out.push(information(
                 name,
                 kind,
-                Location::new(uri.clone(), index.range(item_name_span(item))),
+                Location::new(uri.clone(), index.range(item.name_span())),
                 file_name(snap, file),
             ));
         }

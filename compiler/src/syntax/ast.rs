@@ -39,6 +39,18 @@ impl Item {
             Item::Error(s) => *s,
         }
     }
+
+    /// The span of the item's name (the whole skipped text for an `Error` item).
+    pub fn name_span(&self) -> Span {
+        match self {
+            Item::Let(l) => l.name.span,
+            Item::Key(k) => k.name.span,
+            Item::Scope(s) => s.name.span,
+            Item::Policy(p) => p.name.span,
+            Item::Test(t) => t.name.span,
+            Item::Error(s) => *s,
+        }
+    }
 }
 
 /// A name as written.

@@ -357,7 +357,7 @@ fn duplicate(
         .file
         .items
         .get(first_item)
-        .map(item_name_span)
+        .map(Item::name_span)
         .unwrap_or_default();
     sink.push(
         sink.diag(
@@ -369,17 +369,6 @@ fn duplicate(
         .related(first_file, first_span, "first defined here")
         .help("rename one of them or remove the duplicate"),
     );
-}
-
-fn item_name_span(item: &Item) -> Span {
-    match item {
-        Item::Let(l) => l.name.span,
-        Item::Key(k) => k.name.span,
-        Item::Scope(s) => s.name.span,
-        Item::Policy(p) => p.name.span,
-        Item::Test(t) => t.name.span,
-        Item::Error(s) => *s,
-    }
 }
 
 fn load_key(db: &dyn Db, sink: &mut Sink, file: SourceFile, k: &KeyDecl) -> Option<Vec<u8>> {
