@@ -65,12 +65,7 @@ pub fn facts(path: Option<&Path>, err: &mut dyn Write) -> Result<Option<FactsDoc
         .map_err(|e| bad_input(err, format!("{}: {e}", path.display())))
 }
 
-/// The current time in Unix seconds (inputs without `time` are judged now).
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
+pub use bona_compiler::testrun::now;
 
 /// `--format json|table`; the default is a table on a terminal and JSON on a pipe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

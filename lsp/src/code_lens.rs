@@ -6,7 +6,7 @@
 use bona_compiler::db::{check_file, compile, parse};
 use bona_compiler::syntax::ast::Item;
 use bona_compiler::syntax::span::Span;
-use bona_compiler::testrun::run_tests;
+use bona_compiler::testrun::{now, run_tests};
 use bona_runtime::Engine;
 use tower_lsp_server::ls_types::{CodeLens, Command, Uri};
 
@@ -84,11 +84,4 @@ pub fn lenses(snap: &Snapshot, uri: &Uri) -> Option<Vec<CodeLens>> {
         })
         .collect();
     Some(lenses)
-}
-
-/// Seconds since the epoch, the time of inputs that give none (as `bona test` does).
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
