@@ -12,6 +12,9 @@ use bona_compiler::syntax::{lexer, parser};
 use proptest::prelude::*;
 use proptest::sample::select;
 
+mod common;
+use common::TOKENS;
+
 /// A database whose key files never exist: generated `file("…")` paths must not touch the disk.
 #[salsa::db]
 #[derive(Clone)]
@@ -82,113 +85,6 @@ fn check_everything(src: &str) -> Result<(), TestCaseError> {
     );
     Ok(())
 }
-
-/// The language's tokens, and the near-misses people type.
-const TOKENS: &[&str] = &[
-    // keywords (SPEC §2.1) and the contextual ones of test blocks
-    "policy",
-    "let",
-    "key",
-    "scope",
-    "test",
-    "action",
-    "on",
-    "unknown",
-    "prevent",
-    "issue",
-    "trust",
-    "and",
-    "or",
-    "not",
-    "in",
-    "matches",
-    "signed",
-    "by",
-    "true",
-    "false",
-    "description",
-    "input",
-    "expect",
-    // punctuation
-    "{",
-    "}",
-    "(",
-    ")",
-    "[",
-    "]",
-    ",",
-    ":",
-    ".",
-    "=",
-    "==",
-    "!=",
-    "<",
-    "<=",
-    ">",
-    ">=",
-    // names: attributes, asset types, key sources, expectation words, user names
-    "registry",
-    "repository",
-    "tag",
-    "digest",
-    "image",
-    "base",
-    "pinned",
-    "scanned",
-    "scan",
-    "age",
-    "scan.age",
-    "vulns.critical",
-    "labels",
-    "asset",
-    "cluster",
-    "namespace",
-    "workload",
-    "vm",
-    "file",
-    "pem",
-    "allow",
-    "trusted",
-    "untrusted",
-    "issues",
-    "runtime",
-    "posture",
-    "corporate",
-    "prod",
-    "release",
-    "x",
-    // literals, good and bad
-    "\"registry.company.com\"",
-    "\"prod-*\"",
-    "\"***\"",
-    "\"*/app\"",
-    "\"nginx:1.27\"",
-    "\"Nginx:1.27\"",
-    "\"sha256:abc\"",
-    "\"\"",
-    "\"\\q\"",
-    "\"\\u{110000}\"",
-    "\"unterminated",
-    "\"-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----\"",
-    "0",
-    "42",
-    "7d",
-    "90m",
-    "1h30m",
-    "18446744073709551616",
-    "30000000000000000w",
-    // stray characters and comments
-    "'",
-    "&",
-    "&&",
-    "|",
-    "!",
-    "@",
-    "é",
-    "# comment\n",
-    "## doc\n",
-    "\n",
-];
 
 const SEPARATORS: &[&str] = &[" ", " ", " ", "\n", ""];
 
