@@ -2,6 +2,7 @@
 # Installs what Bona's test suite needs beyond the Rust toolchain, when it is missing:
 #   openssl  — signature tests cross-check Bona's ECDSA verification against OpenSSL.
 #   neovim   — cli/tests/nvim_lsp.rs drives `bona lsp` from a real editor.
+#   emacs-nox, elpa-eglot — cli/tests/emacs_lsp.rs does the same with Emacs and eglot.
 #   npm      — .ci/run builds the VS Code extension (editors/vscode); brings nodejs.
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
@@ -9,6 +10,7 @@ set -euo pipefail
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v nvim >/dev/null 2>&1 || missing+=(neovim)
+command -v emacs >/dev/null 2>&1 || missing+=(emacs-nox elpa-eglot)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
