@@ -1,4 +1,4 @@
-//! Semantic tokens (full document): keywords, attributes, names, strings, patterns, numbers and
+//! Semantic tokens (whole document, a range, or the edits since the last result): keywords, attributes, names, strings, patterns, numbers and
 //! durations, comments. The lexer says what each token is; the occurrence index says what an
 //! identifier means (an attribute, a constant, a scope, a key) and which strings are glob
 //! patterns, so colouring follows the language's meaning, not just its spelling.
@@ -8,9 +8,12 @@ use bona_compiler::resolve::DefKind;
 use bona_compiler::syntax::ast::Item;
 use bona_compiler::syntax::lexer::{Token, lex};
 use bona_compiler::syntax::span::Span;
+use std::collections::HashMap;
+
 use tower_lsp_server::ls_types::{
-    SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokens, SemanticTokensLegend,
-    SemanticTokensResult, Uri,
+    Range, SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokens,
+    SemanticTokensDelta, SemanticTokensEdit, SemanticTokensFullDeltaResult, SemanticTokensLegend,
+    Uri,
 };
 
 use crate::analysis::{OccKind, Occurrence, occurrences};
@@ -60,8 +63,84 @@ pub fn legend() -> SemanticTokensLegend {
     }
 }
 
-/// Answers `textDocument/semanticTokens/full`.
-pub fn full(snap: &crate::session::Snapshot, uri: &Uri) -> Option<SemanticTokensResult> {
+/// The last tokens sent for each document, so that `semanticTokens/full/delta` can answer with
+/// the edits since then instead of the whole list.
+#[derive(Default)]
+pub struct Sent {
+    next_id: u64,
+    by_uri: HashMap<Uri, (String, Vec<SemanticToken>)>,
+}
+
+impl Sent {
+    /// Remembers `data` as the latest result for `uri` and returns it with its new id.
+    pub fn record(&mut self, uri: &Uri, data: Vec<SemanticToken>) -> SemanticTokens {
+        self.next_id += 1;
+        let id = self.next_id.to_string();
+        self.by_uri.insert(uri.clone(), (id.clone(), data.clone()));
+        SemanticTokens {
+            result_id: Some(id),
+            data,
+        }
+    }
+
+    /// The edits from result `previous` to `data`, or the whole of `data` when `previous` is
+    /// not the latest result sent for `uri` (the client missed one, or the server restarted).
+    pub fn delta(
+        &mut self,
+        uri: &Uri,
+        previous: &str,
+        data: Vec<SemanticToken>,
+    ) -> SemanticTokensFullDeltaResult {
+        let edits = match self.by_uri.get(uri) {
+            Some((id, old)) if id == previous => Some(edits(old, &data)),
+            _ => None,
+        };
+        let sent = self.record(uri, data);
+        match edits {
+            Some(edits) => SemanticTokensFullDeltaResult::TokensDelta(SemanticTokensDelta {
+                result_id: sent.result_id,
+                edits,
+            }),
+            None => SemanticTokensFullDeltaResult::Tokens(sent),
+        }
+    }
+
+    /// Forgets a closed document.
+    pub fn forget(&mut self, uri: &Uri) {
+        self.by_uri.remove(uri);
+    }
+}
+
+/// One edit replacing what lies between the common prefix and the common suffix of the two
+/// token lists. Offsets count integers (five per token), as LSP prescribes. An edit usually
+/// touches one line, so one edit carries a few tokens where the full list carries thousands.
+fn edits(old: &[SemanticToken], new: &[SemanticToken]) -> Vec<SemanticTokensEdit> {
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let removed = old.len() - prefix - suffix;
+    let inserted = &new[prefix..new.len() - suffix];
+    if removed == 0 && inserted.is_empty() {
+        return Vec::new();
+    }
+    vec![SemanticTokensEdit {
+        start: u32_of(prefix * 5),
+        delete_count: u32_of(removed * 5),
+        data: Some(inserted.to_vec()),
+    }]
+}
+
+/// The tokens of the document, or of those lines of it that `range` touches (LSP lets a range
+/// answer cover more than asked; whole lines keep the answer simple and correct).
+pub fn tokens(
+    snap: &crate::session::Snapshot,
+    uri: &Uri,
+    range: Option<Range>,
+) -> Option<Vec<SemanticToken>> {
     let file = snap.file(uri)?;
     let db = snap.db();
     let text = file.text(db);
@@ -145,10 +224,14 @@ pub fn full(snap: &crate::session::Snapshot, uri: &Uri) -> Option<SemanticTokens
         raw.push((t.span, COMMENT, if t.doc { DOCUMENTATION } else { 0 }));
     }
     raw.sort_by_key(|(s, _, _)| s.start);
-    Some(SemanticTokensResult::Tokens(SemanticTokens {
-        result_id: None,
-        data: encode(text, &raw),
-    }))
+    let index = LineIndex::new(text);
+    if let Some(range) = range {
+        raw.retain(|(span, _, _)| {
+            let line = index.position(span.start).line;
+            range.start.line <= line && line <= range.end.line
+        });
+    }
+    Some(encode(text, &index, &raw))
 }
 
 /// The occurrence whose span contains `span`.
@@ -161,8 +244,7 @@ fn find(occs: &[Occurrence], span: Span) -> Option<&Occurrence> {
 
 /// LSP's relative encoding. Tokens are single-line (strings and comments cannot hold a
 /// newline), so each token's length is its UTF-16 length.
-fn encode(text: &str, raw: &[(Span, u32, u32)]) -> Vec<SemanticToken> {
-    let index = LineIndex::new(text);
+fn encode(text: &str, index: &LineIndex, raw: &[(Span, u32, u32)]) -> Vec<SemanticToken> {
     let mut out = Vec::with_capacity(raw.len());
     let (mut line, mut col) = (0u32, 0u32);
     for (span, ty, mods) in raw {
@@ -185,4 +267,46 @@ fn encode(text: &str, raw: &[(Span, u32, u32)]) -> Vec<SemanticToken> {
         col = pos.character;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn token(line: u32, ty: u32) -> SemanticToken {
+        SemanticToken {
+            delta_line: line,
+            delta_start: 0,
+            length: 1,
+            token_type: ty,
+            token_modifiers_bitset: 0,
+        }
+    }
+
+    /// What a client does with the edits: splice them into its integer array.
+    fn apply(old: &[SemanticToken], edits: &[SemanticTokensEdit]) -> Vec<SemanticToken> {
+        let mut out = old.to_vec();
+        for edit in edits.iter().rev() {
+            let start = edit.start as usize / 5;
+            let end = start + edit.delete_count as usize / 5;
+            out.splice(start..end, edit.data.clone().unwrap_or_default());
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn edits_turn_the_old_tokens_into_the_new(
+            old in prop::collection::vec((0u32..3, 0u32..3), 0..20),
+            new in prop::collection::vec((0u32..3, 0u32..3), 0..20),
+        ) {
+            let old: Vec<_> = old.into_iter().map(|(l, t)| token(l, t)).collect();
+            let new: Vec<_> = new.into_iter().map(|(l, t)| token(l, t)).collect();
+            let edits = edits(&old, &new);
+            prop_assert_eq!(apply(&old, &edits), new.clone());
+            prop_assert_eq!(edits.is_empty(), old == new);
+        }
+    }
 }

@@ -26,6 +26,8 @@ pub struct Backend {
     session: Arc<Mutex<Session>>,
     /// Serialises diagnostics runs, so that publications never interleave out of order.
     publishing: tokio::sync::Mutex<()>,
+    /// The semantic tokens last sent for each document, for delta requests.
+    sent_tokens: Mutex<semantic_tokens::Sent>,
 }
 
 impl Backend {
@@ -35,7 +37,12 @@ impl Backend {
             client,
             session: Arc::default(),
             publishing: tokio::sync::Mutex::new(()),
+            sent_tokens: Mutex::default(),
         }
+    }
+
+    fn sent_tokens(&self) -> MutexGuard<'_, semantic_tokens::Sent> {
+        self.sent_tokens.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn lock(&self) -> MutexGuard<'_, Session> {
@@ -174,8 +181,8 @@ pub fn capabilities() -> ServerCapabilities {
         semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
             SemanticTokensOptions {
                 legend: semantic_tokens::legend(),
-                full: Some(SemanticTokensFullOptions::Bool(true)),
-                range: None,
+                full: Some(SemanticTokensFullOptions::Delta { delta: Some(true) }),
+                range: Some(true),
                 work_done_progress_options: WorkDoneProgressOptions::default(),
             },
         )),
@@ -271,6 +278,7 @@ impl LanguageServer for Backend {
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        self.sent_tokens().forget(&params.text_document.uri);
         let closed = self.lock().close(&params.text_document.uri);
         if closed.is_some() {
             self.publish().await;
@@ -358,8 +366,48 @@ impl LanguageServer for Backend {
         &self,
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
-        self.read(move |snap| Ok(semantic_tokens::full(snap, &params.text_document.uri)))
-            .await
+        let uri = params.text_document.uri;
+        let key = uri.clone();
+        let data = self
+            .read(move |snap| Ok(semantic_tokens::tokens(snap, &key, None)))
+            .await?;
+        Ok(data.map(|data| SemanticTokensResult::Tokens(self.sent_tokens().record(&uri, data))))
+    }
+
+    async fn semantic_tokens_full_delta(
+        &self,
+        params: SemanticTokensDeltaParams,
+    ) -> Result<Option<SemanticTokensFullDeltaResult>> {
+        let uri = params.text_document.uri;
+        let key = uri.clone();
+        let data = self
+            .read(move |snap| Ok(semantic_tokens::tokens(snap, &key, None)))
+            .await?;
+        Ok(data.map(|data| {
+            self.sent_tokens()
+                .delta(&uri, &params.previous_result_id, data)
+        }))
+    }
+
+    async fn semantic_tokens_range(
+        &self,
+        params: SemanticTokensRangeParams,
+    ) -> Result<Option<SemanticTokensRangeResult>> {
+        let data = self
+            .read(move |snap| {
+                Ok(semantic_tokens::tokens(
+                    snap,
+                    &params.text_document.uri,
+                    Some(params.range),
+                ))
+            })
+            .await?;
+        Ok(data.map(|data| {
+            SemanticTokensRangeResult::Tokens(SemanticTokens {
+                result_id: None,
+                data,
+            })
+        }))
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {

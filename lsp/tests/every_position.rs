@@ -106,7 +106,7 @@ fn every_feature_answers_at_every_position_of_every_file() {
         let mut session = Session::default();
         session.open(uri.clone(), 1, text.clone());
         let snap = session.snapshot();
-        let _ = semantic_tokens::full(&snap, &uri);
+        let _ = semantic_tokens::tokens(&snap, &uri, None);
         let _ = symbols::document(
             &snap,
             &DocumentSymbolParams {
