@@ -1,14 +1,17 @@
 //! Code lens on each `test` block: passed, or failed with the first expectation that did not
 //! hold. Tests run through [`bona_compiler::testrun::run_tests`], the code `bona test` runs, on
 //! the policy set as the editor has it (open documents included). Like `bona test`, nothing
-//! runs while the policy set has compile errors; the lens says so.
+//! runs while the policy set has compile errors; the lens says so. Running the lens's command
+//! (`workspace/executeCommand`) shows every failure of that test, not just the first.
 
+use bona_compiler::db::SourceFile;
 use bona_compiler::db::{check_file, compile, parse};
 use bona_compiler::syntax::ast::Item;
 use bona_compiler::syntax::span::Span;
-use bona_compiler::testrun::{now, run_tests};
+use bona_compiler::testrun::{TestOutcome, now, run_tests};
 use bona_runtime::Engine;
-use tower_lsp_server::ls_types::{CodeLens, Command, Uri};
+use serde_json::Value;
+use tower_lsp_server::ls_types::{CodeLens, Command, MessageType, Uri};
 
 use crate::convert::LineIndex;
 use crate::session::Snapshot;
@@ -37,24 +40,7 @@ pub fn lenses(snap: &Snapshot, uri: &Uri) -> Option<Vec<CodeLens>> {
     if blocks.is_empty() {
         return Some(Vec::new());
     }
-    let compiled = compile(db, snap.ws);
-    let errors = compiled
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity() == bona_compiler::codes::Severity::Error)
-        .count();
-    let valid = &check_file(db, snap.ws, file).tests;
-    let outcomes = if errors == 0 {
-        match Engine::new(compiled.set.clone()) {
-            Ok(engine) => Ok(run_tests(&engine, valid, now())),
-            Err(e) => Err(format!("tests not run: {e}")),
-        }
-    } else {
-        let plural = if errors == 1 { "" } else { "s" };
-        Err(format!(
-            "tests not run: the policy set has {errors} error{plural}"
-        ))
-    };
+    let outcomes = outcomes(snap, file);
     let lenses = blocks
         .into_iter()
         .map(|(name, span)| {
@@ -77,11 +63,60 @@ pub fn lenses(snap: &Snapshot, uri: &Uri) -> Option<Vec<CodeLens>> {
                 command: Some(Command {
                     title,
                     command: COMMAND.to_owned(),
-                    arguments: Some(vec![serde_json::Value::String(name)]),
+                    arguments: Some(vec![Value::String(uri.to_string()), Value::String(name)]),
                 }),
                 data: None,
             }
         })
         .collect();
     Some(lenses)
+}
+
+/// The outcomes of the file's valid tests, or why none ran.
+fn outcomes(snap: &Snapshot, file: SourceFile) -> Result<Vec<TestOutcome>, String> {
+    let db = snap.db();
+    let compiled = compile(db, snap.ws);
+    let errors = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity() == bona_compiler::codes::Severity::Error)
+        .count();
+    if errors > 0 {
+        let plural = if errors == 1 { "" } else { "s" };
+        return Err(format!(
+            "tests not run: the policy set has {errors} error{plural}"
+        ));
+    }
+    let valid = &check_file(db, snap.ws, file).tests;
+    match Engine::new(compiled.set.clone()) {
+        Ok(engine) => Ok(run_tests(&engine, valid, now())),
+        Err(e) => Err(format!("tests not run: {e}")),
+    }
+}
+
+/// Runs the lens's command, `bona.test URI NAME`: the test's result with every failure, as a
+/// message for the client to show. `None` when the arguments do not name a test.
+pub fn run(snap: &Snapshot, arguments: &[Value]) -> Option<(MessageType, String)> {
+    let [Value::String(uri), Value::String(name)] = arguments else {
+        return None;
+    };
+    let file = snap.file(&uri.parse::<Uri>().ok()?)?;
+    Some(match outcomes(snap, file) {
+        Err(why) => (MessageType::WARNING, why),
+        Ok(outcomes) => match outcomes.iter().find(|o| &o.name == name) {
+            None => (
+                MessageType::WARNING,
+                format!("test \"{name}\" not run: it has errors"),
+            ),
+            Some(o) if o.passed() => (MessageType::INFO, format!("test \"{name}\" passed")),
+            Some(o) => {
+                let mut message = format!("test \"{name}\" failed:");
+                for failure in &o.failures {
+                    message.push_str("\n  - ");
+                    message.push_str(failure);
+                }
+                (MessageType::ERROR, message)
+            }
+        },
+    })
 }

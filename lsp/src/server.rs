@@ -127,6 +127,10 @@ impl Backend {
                     .publish_diagnostics(p.uri, p.diagnostics, p.version)
                     .await;
             }
+            if self.lock().refresh_lenses {
+                // A client that fails the request keeps its old lenses until it asks again.
+                let _ = self.client.code_lens_refresh().await;
+            }
             return;
         }
     }
@@ -193,6 +197,10 @@ pub fn capabilities() -> ServerCapabilities {
         code_lens_provider: Some(CodeLensOptions {
             resolve_provider: Some(false),
         }),
+        execute_command_provider: Some(ExecuteCommandOptions {
+            commands: vec![code_lens::COMMAND.to_owned()],
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        }),
         ..ServerCapabilities::default()
     }
 }
@@ -214,11 +222,19 @@ impl LanguageServer for Backend {
             .and_then(|w| w.did_change_watched_files.as_ref())
             .and_then(|w| w.dynamic_registration)
             .unwrap_or(false);
+        let refresh_lenses = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.code_lens.as_ref())
+            .and_then(|c| c.refresh_support)
+            .unwrap_or(false);
         let session = Arc::clone(&self.session);
         let scan = tokio::task::spawn_blocking(move || {
             let mut s = session.lock().unwrap_or_else(|e| e.into_inner());
             s.document_changes = document_changes;
             s.watch_files = watch_files;
+            s.refresh_lenses = refresh_lenses;
             s.scan(&roots)
         });
         let _ = scan.await;
@@ -418,5 +434,25 @@ impl LanguageServer for Backend {
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
         self.read(move |snap| Ok(code_lens::lenses(snap, &params.text_document.uri)))
             .await
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        if params.command != code_lens::COMMAND {
+            return Err(Error::invalid_params(format!(
+                "unknown command `{}`",
+                params.command
+            )));
+        }
+        let arguments = params.arguments;
+        let Some((typ, message)) = self
+            .read(move |snap| Ok(code_lens::run(snap, &arguments)))
+            .await?
+        else {
+            return Err(Error::invalid_params(
+                "bona.test takes a document URI and a test name",
+            ));
+        };
+        self.client.show_message(typ, message).await;
+        Ok(None)
     }
 }

@@ -134,6 +134,9 @@ pub struct Session {
     /// The client can watch files for us (`workspace/didChangeWatchedFiles` registered
     /// dynamically).
     pub watch_files: bool,
+    /// The client re-requests code lenses when asked (`workspace/codeLens/refresh`): test
+    /// results shown in one file change when a policy in another file is edited.
+    pub refresh_lenses: bool,
 }
 
 impl Default for Session {
@@ -151,6 +154,7 @@ impl Default for Session {
             removed: Vec::new(),
             document_changes: false,
             watch_files: false,
+            refresh_lenses: false,
         }
     }
 }
