@@ -30,6 +30,9 @@ pub struct Diagnostic {
     pub related: Vec<Related>,
     /// The fix.
     pub help: Option<String>,
+    /// The fix as an edit, when it is one: the text to put in place of `span` (what an
+    /// editor's quick fix applies).
+    pub replacement: Option<String>,
 }
 
 impl Diagnostic {
@@ -49,12 +52,20 @@ impl Diagnostic {
             label: label.into(),
             related: Vec::new(),
             help: None,
+            replacement: None,
         }
     }
 
     /// Adds the fix.
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Adds the fix "did you mean `name`?", which replaces the span with `name`.
+    pub fn did_you_mean(mut self, name: &str) -> Diagnostic {
+        self.help = Some(format!("did you mean `{name}`?"));
+        self.replacement = Some(name.to_owned());
         self
     }
 

@@ -1,7 +1,7 @@
 //! Quick fixes for the diagnostics under the cursor, computed from the compiler's own
 //! diagnostics of the file (not from what the client echoes back):
 //!
-//! - `E0203` with a "did you mean `x`?" help: replace the unknown name with `x`;
+//! - any diagnostic whose fix is an edit (E0203's "did you mean `x`?"): apply it;
 //! - `W0001` (glob characters in an `in` list): turn `in [globs…]` into `matches [globs…]`;
 //! - `E0320` (policy without `action`): add `action prevent` (preferred) or `action issue`.
 
@@ -9,7 +9,6 @@ use std::collections::HashMap;
 
 use bona_compiler::codes::Code;
 use bona_compiler::db::{SourceFile, check_file, parse};
-use bona_compiler::diagnostics::Diagnostic as CompilerDiagnostic;
 use bona_compiler::syntax::ast::{ClauseKind, CompareOp, Expr, ExprKind, Item, Policy};
 use bona_compiler::syntax::span::Span;
 use tower_lsp_server::ls_types::{
@@ -35,7 +34,9 @@ pub fn actions(snap: &Snapshot, params: &CodeActionParams) -> Option<CodeActionR
             continue;
         }
         let fixes: Vec<(String, TextEdit, bool)> = match d.code {
-            Code::E0203 => did_you_mean(d)
+            _ if d.replacement.is_some() => d
+                .replacement
+                .as_deref()
                 .map(|name| {
                     let title = format!(
                         "Replace `{}` with `{name}`",
@@ -82,14 +83,6 @@ pub fn actions(snap: &Snapshot, params: &CodeActionParams) -> Option<CodeActionR
         }
     }
     Some(out)
-}
-
-/// The `x` of "did you mean `x`?".
-fn did_you_mean(d: &CompilerDiagnostic) -> Option<&str> {
-    d.help
-        .as_deref()?
-        .strip_prefix("did you mean `")?
-        .strip_suffix("`?")
 }
 
 /// The operator span of the `in` comparison whose list holds `span`.

@@ -149,7 +149,7 @@ fn unknown_name(
         "not defined",
     );
     if let Some(best) = suggest::closest(name, candidates.iter().copied()) {
-        d = d.help(format!("did you mean `{best}`?"));
+        d = d.did_you_mean(best);
     } else if let Some(kind) = kinds.first() {
         d = d.help(format!("define it with `{} {name} = …`", kind.keyword()));
     }
