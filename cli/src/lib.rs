@@ -35,6 +35,7 @@ pub enum Command {
     Audit(commands::audit::Args),
     Test(commands::test::Args),
     Table(commands::table::Args),
+    Diff(commands::diff::Args),
     Fmt(commands::fmt::Args),
     Lsp(commands::lsp::Args),
 }
@@ -72,6 +73,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Exi
         Command::Audit(a) => commands::audit::run(a, out, err),
         Command::Test(a) => commands::test::run(a, out, err),
         Command::Table(a) => commands::table::run(a, out, err),
+        Command::Diff(a) => commands::diff::run(a, out, err),
         Command::Fmt(a) => commands::fmt::run(a, out, err),
         Command::Lsp(a) => commands::lsp::run(a, out, err),
     }

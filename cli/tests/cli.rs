@@ -42,7 +42,9 @@ fn help_on_every_command() {
     let out = bona(&["--help"]);
     assert!(out.status.success());
     let help = text(&out.stdout);
-    for cmd in ["check", "fmt", "build", "eval", "audit", "test", "table"] {
+    for cmd in [
+        "check", "fmt", "build", "eval", "audit", "test", "table", "diff", "lsp",
+    ] {
         assert!(help.contains(cmd), "{cmd} missing from --help:\n{help}");
         let sub = bona(&[cmd, "--help"]);
         assert!(sub.status.success(), "{cmd} --help failed");
@@ -248,11 +250,86 @@ fn fmt_check_and_rewrite() {
 }
 
 #[test]
-fn bundled_examples_are_clean_and_formatted() {
+fn bundled_examples_are_formatted() {
+    // Each example policy set checks clean on its own: tests/examples.rs. Together they are not
+    // one set (policy-review holds two versions of the same policies).
     let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
-    let out = bona(&["check", examples]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
     let out = bona(&["fmt", "--check", examples]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
+#[test]
+fn diff_exit_codes_and_bad_input() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let old = write(dir.path(), "old.trust", GOOD);
+    let new = write(
+        dir.path(),
+        "new.trust",
+        GOOD.replace(
+            r#"["registry.company.com"]"#,
+            r#"["registry.company.com", "docker.io"]"#,
+        ),
+    );
+    let inventory = write(
+        dir.path(),
+        "inventory.json",
+        r#"{ "time": "2026-11-22T00:00:00Z", "assets": [
+          { "namespace": "payments", "name": "api", "images": [ { "ref": "nginx:1.27" } ] } ] }"#,
+    );
+    let run = |old: &Path, new: &Path, inventory: &Path| {
+        bona(&[
+            "diff",
+            s(old),
+            s(new),
+            "--inventory",
+            s(inventory),
+            "--format",
+            "json",
+        ])
+    };
+
+    let out = run(&old, &new, &inventory);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["summary"]["newly_allowed"], 1, "{json:#}");
+    assert_eq!(json["changes"][0]["decision"]["old"], "prevent");
+    assert_eq!(json["changes"][0]["decision"]["new"], "allow");
+    assert_eq!(
+        json["changes"][0]["images"][0]["ref"],
+        "docker.io/library/nginx:1.27"
+    );
+
+    // A set with errors: its diagnostics, exit 1.
+    let broken = write(
+        dir.path(),
+        "broken.trust",
+        "policy \"p\" { trust registy == \"x\" }",
+    );
+    let out = run(&old, &broken, &inventory);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("broken.trust"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Not a bundle, a bad inventory, a missing file: one message naming the file, exit 2.
+    let not_bundle = write(dir.path(), "old.bundle", "not a bundle");
+    let bad = write(
+        dir.path(),
+        "bad.json",
+        r#"{ "assets": [ { "nmae": "api" } ] }"#,
+    );
+    let missing = dir.path().join("missing.json");
+    for (old, inventory, named) in [
+        (&not_bundle, &inventory, "old.bundle"),
+        (&old, &bad, "bad.json"),
+        (&old, &missing, "missing.json"),
+    ] {
+        let out = run(old, &new, inventory);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        let err = text(&out.stderr);
+        assert!(err.contains(named) && err.lines().count() == 1, "{err}");
+        assert!(out.stdout.is_empty());
+    }
 }

@@ -242,6 +242,24 @@ const AUDITS: &[AuditCase] = &[
     },
 ];
 
+/// A documented `bona diff` command and the changes its README lists.
+struct DiffCase {
+    command: &'static str,
+    /// Every changed asset in order: name, old decision, new decision, issues added, removed.
+    changes: &'static [(&'static str, &'static str, &'static str, usize, usize)],
+    /// Assets compared.
+    assets: u64,
+}
+
+const DIFFS: &[DiffCase] = &[DiffCase {
+    command: "bona diff examples/policy-review/current examples/policy-review/proposed --inventory examples/policy-review/inventory.json",
+    changes: &[
+        ("node-exporter", "prevent", "allow", 0, 2),
+        ("try-nginx", "allow", "prevent", 2, 0),
+    ],
+    assets: 4,
+}];
+
 // ---------------------------------------------------------------------------------------------
 // Helpers.
 
@@ -264,6 +282,40 @@ fn example_names() -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// The policy sets of the examples, as paths under `examples/`: an example folder is one set,
+/// or (when it has no `.trust` file of its own) holds one set per subfolder.
+fn policy_sets() -> Vec<String> {
+    let mut sets = Vec::new();
+    for name in example_names() {
+        let dir = examples_dir().join(&name);
+        let entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("an example folder is readable")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        if entries
+            .iter()
+            .any(|p| p.extension().is_some_and(|e| e == "trust"))
+        {
+            sets.push(name);
+            continue;
+        }
+        let mut subsets: Vec<String> = entries
+            .iter()
+            .filter(|p| p.is_dir())
+            .filter_map(|p| p.file_name()?.to_str().map(|s| format!("{name}/{s}")))
+            .collect();
+        subsets.sort();
+        assert!(!subsets.is_empty(), "examples/{name} holds no policy set");
+        sets.extend(subsets);
+    }
+    sets
+}
+
+/// The example a policy set belongs to.
+fn example_of_set(set: &str) -> &str {
+    set.split('/').next().unwrap_or(set)
 }
 
 fn readme(example: &str) -> String {
@@ -290,14 +342,20 @@ fn args_of(command: &str) -> Vec<String> {
 /// The example a command's `--policy` names.
 fn example_of(command: &str) -> String {
     let args = args_of(command);
-    let i = args
-        .iter()
-        .position(|a| a == "--policy")
-        .unwrap_or_else(|| panic!("no --policy in `{command}`"));
-    args[i + 1]
+    // `bona diff OLD NEW …` names its sets first; the others name theirs after `--policy`.
+    let set = if args[0] == "diff" {
+        &args[1]
+    } else {
+        let i = args
+            .iter()
+            .position(|a| a == "--policy")
+            .unwrap_or_else(|| panic!("no --policy in `{command}`"));
+        &args[i + 1]
+    };
+    let set = set
         .strip_prefix("examples/")
-        .unwrap_or_else(|| panic!("--policy outside examples/ in `{command}`"))
-        .to_owned()
+        .unwrap_or_else(|| panic!("a policy set outside examples/ in `{command}`"));
+    example_of_set(set).to_owned()
 }
 
 fn describe(command: &str, out: &Output) -> String {
@@ -346,7 +404,10 @@ fn readme_commands(text: &str) -> Vec<String> {
             continue;
         }
         let code = trimmed.split(" #").next().unwrap_or("").trim();
-        if code.starts_with("bona eval") || code.starts_with("bona audit") {
+        if ["bona eval", "bona audit", "bona diff"]
+            .iter()
+            .any(|c| code.starts_with(c))
+        {
             commands.push(code.split_whitespace().collect::<Vec<_>>().join(" "));
         }
     }
@@ -386,18 +447,18 @@ fn there_are_the_documented_examples() {
             "examples/{name} is missing"
         );
     }
-    for name in &names {
-        let text = readme(name);
+    for set in policy_sets() {
+        let name = example_of_set(&set);
         assert!(
-            text.contains(&format!("bona test examples/{name}")),
-            "examples/{name}/README.md does not show how to run its tests"
+            readme(name).contains(&format!("bona test examples/{set}")),
+            "examples/{name}/README.md does not show how to run the tests of {set}"
         );
     }
 }
 
 #[test]
 fn every_example_checks_clean() {
-    for name in example_names() {
+    for name in policy_sets() {
         let command = format!("bona check examples/{name}");
         let out = bona(&args_of(&command));
         assert_eq!(out.status.code(), Some(0), "{}", describe(&command, &out));
@@ -412,7 +473,7 @@ fn every_example_checks_clean() {
 
 #[test]
 fn every_example_passes_its_tests_and_covers_every_rule() {
-    for name in example_names() {
+    for name in policy_sets() {
         let command = format!("bona test examples/{name} --coverage");
         let (json, _) = run_json(&command, &["--format", "json"], 0);
         let passed = json["passed"].as_u64().expect("passed count");
@@ -426,7 +487,7 @@ fn every_example_passes_its_tests_and_covers_every_rule() {
         // The README states the count; keep it honest.
         let claim = format!("{passed} passed, 0 failed");
         assert!(
-            readme(&name).contains(&claim),
+            readme(example_of_set(&name)).contains(&claim),
             "examples/{name}/README.md should say `{claim}`"
         );
     }
@@ -438,6 +499,7 @@ fn every_readme_command_is_checked_here() {
         .iter()
         .map(|c| c.command)
         .chain(AUDITS.iter().map(|c| c.command))
+        .chain(DIFFS.iter().map(|c| c.command))
         .collect();
     for name in example_names() {
         for command in readme_commands(&readme(&name)) {
@@ -530,25 +592,32 @@ fn audit_commands_give_the_documented_issues() {
 #[test]
 fn bundles_decide_like_the_sources() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    for name in example_names() {
-        let bundle = dir.path().join(format!("{name}.bundle"));
+    for set in policy_sets() {
+        let bundle = dir.path().join(format!("{}.bundle", set.replace('/', "-")));
         let bundle_arg = bundle.to_str().expect("a UTF-8 temporary path").to_owned();
-        let build = format!("bona build examples/{name} -o {bundle_arg}");
+        let build = format!("bona build examples/{set} -o {bundle_arg}");
         let out = bona(&args_of(&build));
         assert_eq!(out.status.code(), Some(0), "{}", describe(&build, &out));
 
+        // `--policy SET` becomes `--bundle FILE`; a diff's side `SET` becomes `FILE`.
+        let (policy, diff_side) = (
+            format!("--policy examples/{set} "),
+            format!(" examples/{set} "),
+        );
         let commands = EVALS
             .iter()
             .map(|c| c.command)
             .chain(AUDITS.iter().map(|c| c.command))
-            .filter(|c| example_of(c) == name);
+            .chain(DIFFS.iter().map(|c| c.command))
+            .filter(|c| {
+                c.contains(&policy) || (c.starts_with("bona diff") && c.contains(&diff_side))
+            });
         let mut compared = 0;
         for command in commands {
             let (_, from_source) = run_json(command, &["--format", "json"], 0);
-            let bundled = command.replace(
-                &format!("--policy examples/{name}"),
-                &format!("--bundle {bundle_arg}"),
-            );
+            let bundled = command
+                .replace(&policy, &format!("--bundle {bundle_arg} "))
+                .replace(&diff_side, &format!(" {bundle_arg} "));
             let (_, from_bundle) = run_json(&bundled, &["--format", "json"], 0);
             assert_eq!(
                 String::from_utf8_lossy(&from_bundle),
@@ -557,18 +626,26 @@ fn bundles_decide_like_the_sources() {
             );
             compared += 1;
         }
-        assert!(compared > 0, "examples/{name} has no eval or audit command");
+        assert!(
+            compared > 0,
+            "examples/{set} has no eval, audit or diff command"
+        );
     }
 }
 
 #[test]
 fn a_wrong_expectation_fails_the_example_tests() {
     // The examples' tests must be able to fail: raise one runtime-issue count in each set.
-    for name in example_names() {
+    for name in policy_sets() {
         let dir = tempfile::tempdir().expect("a temporary directory");
         copy_dir(&examples_dir().join(&name), dir.path());
-        let tests = dir.path().join("tests.trust");
-        let text = std::fs::read_to_string(&tests).expect("every example has tests.trust");
+        let (tests, text) = std::fs::read_dir(dir.path())
+            .expect("the copy is readable")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "trust"))
+            .filter_map(|p| std::fs::read_to_string(&p).ok().map(|text| (p, text)))
+            .find(|(_, text)| text.contains("expect issues runtime "))
+            .unwrap_or_else(|| panic!("examples/{name} has no runtime-issue expectation"));
         let at = text
             .find("expect issues runtime ")
             .expect("a runtime-issue expectation");
@@ -737,5 +814,44 @@ fn make_review_sh_reproduces_review_json() {
             committed.pointer(pointer),
             "review.json differs from what make-review.sh makes at {pointer}"
         );
+    }
+}
+
+#[test]
+fn diff_commands_give_the_documented_changes() {
+    for case in DIFFS {
+        let (json, _) = run_json(case.command, &["--format", "json"], 0);
+        let changes: Vec<(&str, &str, &str, usize, usize)> = array(&json, "changes")
+            .iter()
+            .map(|c| {
+                (
+                    str_at(&c["asset"], "name"),
+                    str_at(&c["decision"], "old"),
+                    str_at(&c["decision"], "new"),
+                    array(&c["issues"], "added").len(),
+                    array(&c["issues"], "removed").len(),
+                )
+            })
+            .collect();
+        assert_eq!(changes, case.changes, "{}", case.command);
+        let summary = &json["summary"];
+        assert_eq!(summary["assets"], case.assets, "{}", case.command);
+        assert_eq!(summary["changed"], case.changes.len(), "{}", case.command);
+        // Swapping the sides swaps every change.
+        let args = args_of(case.command);
+        let mut swapped = args.clone();
+        swapped.swap(1, 2);
+        let out = bona(&[swapped, vec!["--format".into(), "json".into()]].concat());
+        let back: Value = serde_json::from_slice(&out.stdout).expect("diff JSON");
+        for (there, back) in array(&json, "changes").iter().zip(array(&back, "changes")) {
+            assert_eq!(there["decision"]["old"], back["decision"]["new"]);
+            assert_eq!(there["issues"]["added"], back["issues"]["removed"]);
+        }
+        // A set compared with itself changes nothing.
+        let mut same = args;
+        same[2] = same[1].clone();
+        let out = bona(&[same, vec!["--format".into(), "json".into()]].concat());
+        let none: Value = serde_json::from_slice(&out.stdout).expect("diff JSON");
+        assert_eq!(array(&none, "changes").len(), 0, "{}", case.command);
     }
 }

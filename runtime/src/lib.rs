@@ -67,6 +67,7 @@
 
 pub mod bundle;
 pub mod decide;
+pub mod diff;
 pub mod engine;
 pub mod eval;
 pub mod facts;

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod build;
 pub mod check;
+pub mod diff;
 pub mod eval;
 pub mod fmt;
 pub mod lsp;

@@ -1,0 +1,124 @@
+//! `bona diff OLD NEW --inventory FILE`: which running assets change decision or issues when
+//! the policy set OLD is replaced by NEW (SPEC §5).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use bona_runtime::Engine;
+use bona_runtime::diff::{Comparison, Diff};
+use bona_runtime::input::{
+    Inventory, ReviewOptions, is_kubectl_list, parse_inventory, parse_kubectl_list,
+};
+
+use crate::policies::{self, OutputFormat, PolicySource};
+use crate::{Exit, bad_input, render};
+
+/// Show which running assets a policy change affects.
+///
+/// Judges every asset of the inventory under the OLD and the NEW policy set, as at admission
+/// (decision, image verdicts, runtime-security issues) and as in an audit (posture issues),
+/// and prints the assets where anything differs: workloads that the next rollout would block
+/// or stop blocking, and issues that would be filed or closed. OLD and NEW are each a `.trust`
+/// file, a directory of them, or a bundle written by `bona build`.
+///
+/// The inventory is Bona's audit document (SPEC 4.4) or `kubectl get pods -A -o json` (with
+/// `--cluster`), as for `bona audit`. Exit 0 whatever changes; 1 when a policy set has errors;
+/// 2 on bad input.
+///
+/// Examples:
+///   bona diff policies/ proposed/ --inventory inventory.json
+///   git show main:policies/prod.trust > /tmp/old.trust
+///   bona diff /tmp/old.trust policies/prod.trust --inventory pods.json --cluster prod-eu-1
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// The policy set in force: `.trust` files' directory, one `.trust` file, or a bundle.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The proposed policy set, in the same forms.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Bona's inventory (JSON) or a `kubectl get pods -A -o json` list.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: PathBuf,
+    /// The cluster a kubectl list comes from.
+    #[arg(long, value_name = "NAME", default_value = "")]
+    pub cluster: String,
+    /// The cloud a kubectl list comes from.
+    #[arg(long, value_name = "NAME", default_value = "")]
+    pub cloud: String,
+    /// A facts document (JSON, SPEC 3.3), used for both sets.
+    #[arg(long, value_name = "FILE")]
+    pub facts: Option<PathBuf>,
+    /// Output format [default: table on a terminal, json otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+}
+
+/// Runs the command.
+pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
+    match diff(&args, err) {
+        Ok(diff) => {
+            let _ = match policies::format_or_default(args.format) {
+                OutputFormat::Json => writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&diff)
+                        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+                ),
+                OutputFormat::Table => write!(out, "{}", render::diff(&diff)),
+            };
+            Exit::Ok
+        }
+        Err(exit) => exit,
+    }
+}
+
+fn diff(args: &Args, err: &mut dyn Write) -> Result<Diff, Exit> {
+    let old = engine_at(&args.old, err)?;
+    let new = engine_at(&args.new, err)?;
+    let facts = policies::facts(args.facts.as_deref(), err)?;
+    let opts = ReviewOptions {
+        cluster: args.cluster.clone(),
+        cloud: args.cloud.clone(),
+    };
+    let inventory = inventory(&args.inventory, &opts, err)?;
+    let time = inventory.time.unwrap_or_else(policies::now);
+    let mut comparison = Comparison::new(&old, &new, facts.as_ref());
+    let mut diff = Diff::default();
+    for entry in &inventory.assets {
+        let change = comparison.asset(entry, time);
+        diff.summary.count(change.as_ref());
+        diff.changes.extend(change);
+    }
+    Ok(diff)
+}
+
+/// A policy set given as one path: sources (a directory or a `.trust` file) or a bundle.
+fn engine_at(path: &Path, err: &mut dyn Write) -> Result<Engine, Exit> {
+    let sources = path.is_dir() || path.extension().is_some_and(|e| e == "trust");
+    let source = if sources {
+        PolicySource {
+            policy: vec![path.to_path_buf()],
+            bundle: None,
+        }
+    } else {
+        PolicySource {
+            policy: Vec::new(),
+            bundle: Some(path.to_path_buf()),
+        }
+    };
+    policies::engine(&source, err)
+}
+
+/// Bona's inventory, or a kubectl list when the document is one (read whole: the pods of one
+/// workload can be anywhere in it, and a diff is a review tool, not a fleet-wide job).
+fn inventory(path: &Path, opts: &ReviewOptions, err: &mut dyn Write) -> Result<Inventory, Exit> {
+    let bytes = policies::read(path, err)?;
+    match parse_inventory(&bytes) {
+        Ok(inventory) => Ok(inventory),
+        Err(_) if is_kubectl_list(&bytes) => parse_kubectl_list(&bytes, opts)
+            .map_err(|e| bad_input(err, format!("{}: {e}", path.display()))),
+        Err(e) => Err(bad_input(err, format!("{}: {e}", path.display()))),
+    }
+}
