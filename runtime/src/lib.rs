@@ -83,6 +83,7 @@ pub mod refpattern;
 pub mod signature;
 pub mod table;
 pub mod tri;
+pub mod trivy;
 
 pub use engine::{Engine, EngineError};
 pub use reference::{Reference, ReferenceError};
