@@ -67,6 +67,28 @@ pub fn facts(path: Option<&Path>, err: &mut dyn Write) -> Result<Option<FactsDoc
 
 pub use bona_compiler::testrun::now;
 
+/// `--cluster` and `--cloud`: where a Kubernetes document (an AdmissionReview, a kubectl
+/// list) comes from. Kubernetes does not say; the asset's `cluster` and `cloud` come from here.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClusterArgs {
+    /// The cluster the Kubernetes document comes from (the asset's `cluster`).
+    #[arg(long, value_name = "NAME", default_value = "")]
+    pub cluster: String,
+    /// The cloud the Kubernetes document comes from (the asset's `cloud`).
+    #[arg(long, value_name = "NAME", default_value = "")]
+    pub cloud: String,
+}
+
+impl ClusterArgs {
+    /// The options of the Kubernetes readers.
+    pub fn options(&self) -> bona_runtime::input::ReviewOptions {
+        bona_runtime::input::ReviewOptions {
+            cluster: self.cluster.clone(),
+            cloud: self.cloud.clone(),
+        }
+    }
+}
+
 /// `--format json|table`; the default is a table on a terminal and JSON on a pipe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {

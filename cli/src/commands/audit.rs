@@ -52,7 +52,7 @@ use bona_runtime::output::PostureIssue;
 use bona_runtime::signature::VerificationCache;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::policies::{self, OutputFormat, PolicySource};
+use crate::policies::{self, ClusterArgs, OutputFormat, PolicySource};
 use crate::{Exit, bad_input, load};
 
 #[cfg(doc)]
@@ -80,12 +80,8 @@ pub struct Args {
     /// Bona's inventory (JSON, streamed) or a `kubectl get pods -A -o json` list (read whole).
     #[arg(long, value_name = "FILE")]
     pub inventory: PathBuf,
-    /// The cluster a kubectl list comes from.
-    #[arg(long, value_name = "NAME", default_value = "")]
-    pub cluster: String,
-    /// The cloud a kubectl list comes from.
-    #[arg(long, value_name = "NAME", default_value = "")]
-    pub cloud: String,
+    #[command(flatten)]
+    pub kubernetes: ClusterArgs,
     /// A facts document (JSON, SPEC 3.3).
     #[arg(long, value_name = "FILE")]
     pub facts: Option<PathBuf>,
@@ -104,10 +100,7 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         Ok(f) => f,
         Err(exit) => return exit,
     };
-    let kubectl = ReviewOptions {
-        cluster: args.cluster.clone(),
-        cloud: args.cloud.clone(),
-    };
+    let kubectl = args.kubernetes.options();
     let mut report = Report::new(policies::format_or_default(args.format));
     let audit = Audit {
         path: &args.inventory,

@@ -10,7 +10,7 @@ use bona_runtime::input::{
     Inventory, ReviewOptions, is_kubectl_list, parse_inventory, parse_kubectl_list,
 };
 
-use crate::policies::{self, OutputFormat, PolicySource};
+use crate::policies::{self, ClusterArgs, OutputFormat, PolicySource};
 use crate::{Exit, bad_input, render};
 
 /// Show which running assets a policy change affects.
@@ -41,12 +41,8 @@ pub struct Args {
     /// Bona's inventory (JSON) or a `kubectl get pods -A -o json` list.
     #[arg(long, value_name = "FILE")]
     pub inventory: PathBuf,
-    /// The cluster a kubectl list comes from.
-    #[arg(long, value_name = "NAME", default_value = "")]
-    pub cluster: String,
-    /// The cloud a kubectl list comes from.
-    #[arg(long, value_name = "NAME", default_value = "")]
-    pub cloud: String,
+    #[command(flatten)]
+    pub kubernetes: ClusterArgs,
     /// A facts document (JSON, SPEC 3.3), used for both sets.
     #[arg(long, value_name = "FILE")]
     pub facts: Option<PathBuf>,
@@ -78,10 +74,7 @@ fn diff(args: &Args, err: &mut dyn Write) -> Result<Diff, Exit> {
     let old = engine_at(&args.old, err)?;
     let new = engine_at(&args.new, err)?;
     let facts = policies::facts(args.facts.as_deref(), err)?;
-    let opts = ReviewOptions {
-        cluster: args.cluster.clone(),
-        cloud: args.cloud.clone(),
-    };
+    let opts = args.kubernetes.options();
     let inventory = inventory(&args.inventory, &opts, err)?;
     let time = inventory.time.unwrap_or_else(policies::now);
     let mut comparison = Comparison::new(&old, &new, facts.as_ref());

@@ -3,13 +3,11 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use bona_runtime::input::{
-    AdmissionInput, ReviewOptions, parse_admission_input, parse_admission_review,
-};
+use bona_runtime::input::{AdmissionInput, parse_admission_input, parse_admission_review};
 use bona_runtime::output::{Decision, DecisionKind};
 use bona_runtime::signature::VerificationCache;
 
-use crate::policies::{self, OutputFormat, PolicySource};
+use crate::policies::{self, ClusterArgs, OutputFormat, PolicySource};
 use crate::{Exit, bad_input, render};
 
 /// Decide whether a workload's images are trusted.
@@ -38,12 +36,8 @@ pub struct Args {
     /// A Kubernetes AdmissionReview v1 (JSON) for a Pod or a workload with a pod template.
     #[arg(long, value_name = "FILE")]
     pub admission_review: Option<PathBuf>,
-    /// The cluster the AdmissionReview comes from (the asset's `cluster`).
-    #[arg(long, value_name = "NAME", default_value = "")]
-    pub cluster: String,
-    /// The cloud the AdmissionReview comes from (the asset's `cloud`).
-    #[arg(long, value_name = "NAME", default_value = "")]
-    pub cloud: String,
+    #[command(flatten)]
+    pub kubernetes: ClusterArgs,
     /// A facts document (JSON, SPEC 3.3) for images without inline facts.
     #[arg(long, value_name = "FILE")]
     pub facts: Option<PathBuf>,
@@ -92,10 +86,7 @@ fn decide(args: &Args, err: &mut dyn Write) -> Result<(AdmissionInput, Decision)
         }
         (None, Some(path)) => {
             let bytes = policies::read(path, err)?;
-            let opts = ReviewOptions {
-                cluster: args.cluster.clone(),
-                cloud: args.cloud.clone(),
-            };
+            let opts = args.kubernetes.options();
             parse_admission_review(&bytes, &opts)
                 .map_err(|e| bad_input(err, format!("{}: {e}", path.display())))?
                 .input
