@@ -6,6 +6,7 @@ pub mod commands;
 pub mod exit;
 pub mod load;
 pub mod policies;
+pub mod progress;
 pub mod render;
 
 use std::ffi::OsString;

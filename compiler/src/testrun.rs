@@ -48,11 +48,17 @@ pub fn run_tests(engine: &Engine, tests: &[TestCase], now: i64) -> Vec<TestOutco
     let mut cache = VerificationCache::new();
     tests
         .iter()
-        .map(|t| run_one(engine, t, now, &mut cache))
+        .map(|t| run_test(engine, t, now, &mut cache))
         .collect()
 }
 
-fn run_one(engine: &Engine, t: &TestCase, now: i64, cache: &mut VerificationCache) -> TestOutcome {
+/// Runs one test: for callers that show progress between tests.
+pub fn run_test(
+    engine: &Engine,
+    t: &TestCase,
+    now: i64,
+    cache: &mut VerificationCache,
+) -> TestOutcome {
     let input = match parse_admission_input(t.input.as_bytes()) {
         Ok(i) => i,
         Err(e) => {

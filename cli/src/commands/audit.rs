@@ -34,13 +34,12 @@
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, IsTerminal, Read, Seek, Write};
+use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
 use std::num::NonZero;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
-use std::time::{Duration, Instant};
 
 use bona_runtime::Engine;
 use bona_runtime::facts::FactsDocument;
@@ -50,9 +49,9 @@ use bona_runtime::input::{
 };
 use bona_runtime::output::PostureIssue;
 use bona_runtime::signature::VerificationCache;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::policies::{self, ClusterArgs, OutputFormat, PolicySource};
+use crate::progress::Delayed;
 use crate::{Exit, bad_input, load};
 
 #[cfg(doc)]
@@ -626,40 +625,20 @@ impl Report {
 /// The progress bar on stderr: only on a terminal, only after [`Progress::DELAY`], and only
 /// ever touched from the main thread (which holds the stderr lock while `bona` runs).
 struct Progress {
-    bar: Option<ProgressBar>,
-    started: Instant,
-    shown: Cell<bool>,
+    delayed: Delayed,
     bytes: Cell<u64>,
     assets: Cell<u64>,
 }
 
 impl Progress {
-    /// How long an audit runs before the bar appears.
-    const DELAY: Duration = Duration::from_millis(500);
-
-    /// A bar over `size` bytes, or a spinner when the size is unknown; nothing unless stderr is
-    /// a terminal.
+    /// A bar over `size` bytes, or a spinner when the size is unknown.
     fn new(size: Option<u64>) -> Self {
-        let bar = io::stderr().is_terminal().then(|| {
-            let (bar, template) = match size {
-                Some(size) => (
-                    ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::hidden()),
-                    "{spinner} [{bar:24}] {bytes}/{total_bytes}, {msg}, {eta} left",
-                ),
-                None => (
-                    ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()),
-                    "{spinner} {msg}",
-                ),
-            };
-            if let Ok(style) = ProgressStyle::with_template(template) {
-                bar.set_style(style.progress_chars("=> "));
-            }
-            bar
-        });
+        let template = match size {
+            Some(_) => "{spinner} [{bar:24}] {bytes}/{total_bytes}, {msg}, {eta} left",
+            None => "{spinner} {msg}",
+        };
         Progress {
-            bar,
-            started: Instant::now(),
-            shown: Cell::new(false),
+            delayed: Delayed::new(size, template),
             bytes: Cell::new(0),
             assets: Cell::new(0),
         }
@@ -668,7 +647,7 @@ impl Progress {
     /// Counts bytes read from the inventory.
     fn read(&self, n: usize) {
         self.bytes.set(self.bytes.get() + n as u64);
-        if let Some(bar) = &self.bar {
+        if let Some(bar) = self.delayed.bar() {
             bar.set_position(self.bytes.get());
         }
     }
@@ -676,15 +655,9 @@ impl Progress {
     /// Counts assets handed to the workers.
     fn assets(&self, n: u64) {
         self.assets.set(self.assets.get() + n);
-        let Some(bar) = &self.bar else { return };
-        let elapsed = self.started.elapsed();
-        if !self.shown.get() && elapsed >= Self::DELAY {
-            bar.set_draw_target(ProgressDrawTarget::stderr());
-            self.shown.set(true);
-        }
-        if self.shown.get() {
+        if let Some(bar) = self.delayed.visible() {
             let assets = self.assets.get();
-            let rate = assets as f64 / elapsed.as_secs_f64().max(1e-3);
+            let rate = assets as f64 / self.delayed.elapsed().as_secs_f64().max(1e-3);
             bar.set_message(format!("{assets} assets ({rate:.0} assets/s)"));
         }
     }
@@ -693,16 +666,14 @@ impl Progress {
     fn restart(&self) {
         self.bytes.set(0);
         self.assets.set(0);
-        if let Some(bar) = &self.bar {
+        if let Some(bar) = self.delayed.bar() {
             bar.set_position(0);
         }
     }
 
     /// Removes the bar before anything else is printed.
     fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
+        self.delayed.finish();
     }
 }
 

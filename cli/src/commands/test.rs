@@ -10,6 +10,7 @@ use bona_runtime::Engine;
 
 use crate::commands::check::print_diagnostics;
 use crate::policies::{self, OutputFormat};
+use crate::progress::Delayed;
 use crate::{Exit, bad_input, load};
 
 /// Run the `test` blocks of a policy set.
@@ -29,6 +30,33 @@ pub struct Args {
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
+}
+
+/// Runs the tests, with a bar on a terminal when they take long.
+fn run_with_progress(
+    engine: &Engine,
+    tests: &[bona_compiler::testblock::TestCase],
+    now: i64,
+) -> Vec<testrun::TestOutcome> {
+    let progress = Delayed::new(
+        Some(tests.len() as u64),
+        "{spinner} [{bar:24}] {pos}/{len} tests, {eta} left",
+    );
+    let mut cache = bona_runtime::signature::VerificationCache::new();
+    let outcomes = tests
+        .iter()
+        .enumerate()
+        .map(|(i, test)| {
+            let outcome = testrun::run_test(engine, test, now, &mut cache);
+            if let Some(bar) = progress.bar() {
+                bar.set_position(i as u64 + 1);
+                progress.visible();
+            }
+            outcome
+        })
+        .collect();
+    progress.finish();
+    outcomes
 }
 
 /// Runs the command.
@@ -52,7 +80,7 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         Err(e) => return bad_input(err, e),
     };
     let now = policies::now();
-    let outcomes = testrun::run_tests(&engine, &compiled.tests, now);
+    let outcomes = run_with_progress(&engine, &compiled.tests, now);
     let passed = outcomes.iter().filter(|o| o.passed()).count();
     let failed = outcomes.len() - passed;
     let files = DbFiles::new(&db);
