@@ -333,3 +333,37 @@ fn diff_exit_codes_and_bad_input() {
         assert!(out.stdout.is_empty());
     }
 }
+
+#[test]
+fn fmt_json_lists_changed_files_and_syntax_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let messy = write(
+        dir.path(),
+        "messy.trust",
+        "policy \"p\"{action prevent\ntrust registry==\"a\"}\n",
+    );
+    let broken = write(dir.path(), "broken.trust", "policy \"q\" {\n");
+    let tidy = write(dir.path(), "tidy.trust", GOOD.trim_start());
+    let out = bona(&["fmt", "--check", "--format", "json", s(dir.path())]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["changed"], serde_json::json!([s(&messy)]), "{json:#}");
+    assert_eq!(
+        json["syntax_errors"],
+        serde_json::json!([s(&broken)]),
+        "{json:#}"
+    );
+    let untouched = std::fs::read_to_string(&messy).expect("read");
+    assert!(
+        untouched.contains("{action prevent"),
+        "--check wrote the file"
+    );
+
+    // Without --check the same files are rewritten, and a second run changes nothing.
+    let out = bona(&["fmt", "--format", "json", s(&messy), s(&tidy)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["changed"], serde_json::json!([s(&messy)]), "{json:#}");
+    let out = bona(&["fmt", "--check", "--format", "json", s(&messy), s(&tidy)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}

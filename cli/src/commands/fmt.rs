@@ -12,7 +12,9 @@ use crate::{Exit, bad_input, load};
 ///
 /// With `--check`, nothing is written: the files that would change are listed and the
 /// command exits 1 if there is any. A file with syntax errors is never rewritten; its
-/// diagnostics are printed and the command exits 1.
+/// diagnostics are printed and the command exits 1. `--format json` prints
+/// `{"changed": [...], "syntax_errors": [...]}` (the files rewritten, or with `--check` those
+/// that would be) instead of the list.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Files or directories (searched recursively for `.trust` files).
@@ -21,6 +23,18 @@ pub struct Args {
     /// Don't write; exit 1 when a file is not formatted.
     #[arg(long)]
     pub check: bool,
+    /// Output format [default: a list of files].
+    #[arg(long, value_enum)]
+    pub format: Option<FmtFormat>,
+}
+
+/// `bona fmt`'s output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FmtFormat {
+    /// One path per line (`--check`: the files that would change).
+    Text,
+    /// `{"changed": [...], "syntax_errors": [...]}`.
+    Json,
 }
 
 /// Runs the command.
@@ -29,8 +43,10 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         Ok(f) => f,
         Err(e) => return bad_input(err, e),
     };
+    let json = args.format == Some(FmtFormat::Json);
     let mut exit = Exit::Ok;
-    let mut changed = 0usize;
+    let mut changed: Vec<String> = Vec::new();
+    let mut syntax_errors: Vec<String> = Vec::new();
     for path in files {
         let text = match load::read_source(&path) {
             Ok(t) => t,
@@ -55,6 +71,7 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
                     "{}: not formatted: fix the syntax errors first",
                     path.display()
                 );
+                syntax_errors.push(path.display().to_string());
                 exit = Exit::Findings;
                 continue;
             }
@@ -62,9 +79,11 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         if formatted == text {
             continue;
         }
-        changed += 1;
+        changed.push(path.display().to_string());
         if args.check {
-            let _ = writeln!(out, "{}", path.display());
+            if !json {
+                let _ = writeln!(out, "{}", path.display());
+            }
             exit = Exit::Findings;
         } else if let Err(e) = std::fs::write(&path, formatted) {
             return bad_input(
@@ -73,8 +92,15 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
             );
         }
     }
-    if args.check && changed > 0 {
-        let _ = writeln!(err, "{changed} file(s) would be reformatted by `bona fmt`");
+    if json {
+        let doc = serde_json::json!({ "changed": changed, "syntax_errors": syntax_errors });
+        let _ = writeln!(out, "{doc:#}");
+    } else if args.check && !changed.is_empty() {
+        let _ = writeln!(
+            err,
+            "{} file(s) would be reformatted by `bona fmt`",
+            changed.len()
+        );
     }
     exit
 }
