@@ -37,6 +37,7 @@ pub enum Command {
     Test(commands::test::Args),
     Table(commands::table::Args),
     Diff(commands::diff::Args),
+    Facts(commands::facts::Args),
     Fmt(commands::fmt::Args),
     Lsp(commands::lsp::Args),
 }
@@ -75,6 +76,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Exi
         Command::Test(a) => commands::test::run(a, out, err),
         Command::Table(a) => commands::table::run(a, out, err),
         Command::Diff(a) => commands::diff::run(a, out, err),
+        Command::Facts(a) => commands::facts::run(a, out, err),
         Command::Fmt(a) => commands::fmt::run(a, out, err),
         Command::Lsp(a) => commands::lsp::run(a, out, err),
     }

@@ -5,6 +5,7 @@ pub mod build;
 pub mod check;
 pub mod diff;
 pub mod eval;
+pub mod facts;
 pub mod fmt;
 pub mod lsp;
 pub mod table;

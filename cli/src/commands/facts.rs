@@ -1,0 +1,145 @@
+//! `bona facts trivy REPORT.json... [-o FILE]`: build a facts document (SPEC §3.3) from other
+//! tools' output. The conversion is `bona_runtime::trivy`; this module reads the files, reports
+//! bad input, and writes the result atomically.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use bona_runtime::trivy::{Report, TrivyFacts};
+
+use crate::policies;
+use crate::{Exit, bad_input, load};
+
+/// Build a facts document (for `--facts`) from scanner reports.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub source: Source,
+}
+
+/// Where the facts come from.
+#[derive(Debug, clap::Subcommand)]
+pub enum Source {
+    Trivy(TrivyArgs),
+}
+
+/// Turn Trivy JSON reports into a facts document.
+///
+/// Reads reports written by `trivy image --format json` (schema version 2) and prints one
+/// facts document (SPEC 3.3) for `bona eval --facts` and `bona audit --facts`. Each image is
+/// stored under its digest (from RepoDigests) and under each of its tags (RepoTags), with
+/// `scanned`, the scan time (CreatedAt), the counts of critical, high, medium and low
+/// vulnerabilities (each advisory counted once per package; UNKNOWN severity not counted),
+/// its tags and its labels. When several reports describe the same image, the latest scan
+/// wins. Reports of directories or archives (`trivy fs`, `trivy image --input`) name no image
+/// and are refused.
+///
+/// Examples:
+///   trivy image --format json --output app.json registry.company.com/app:1.2.3
+///   bona facts trivy app.json -o facts.json
+///   bona eval --policy policies/ --input deploy.json --facts facts.json
+///
+///   bona facts trivy reports/*.json > facts.json
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct TrivyArgs {
+    /// Trivy JSON reports (`trivy image --format json`).
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub reports: Vec<PathBuf>,
+    /// Write the facts document to FILE (replaced atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format: the facts document is always JSON.
+    #[arg(long, value_enum, default_value = "json", hide_possible_values = true)]
+    pub format: JsonOnly,
+}
+
+/// `--format json` is accepted as everywhere else; the output is a document, never a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum JsonOnly {
+    /// The facts document of SPEC 3.3.
+    Json,
+}
+
+/// Runs the command.
+pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
+    match args.source {
+        Source::Trivy(a) => trivy(&a, out, err),
+    }
+}
+
+fn trivy(args: &TrivyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
+    let mut reports = Vec::with_capacity(args.reports.len());
+    for path in &args.reports {
+        let bytes = match policies::read(path, err) {
+            Ok(b) => b,
+            Err(exit) => return exit,
+        };
+        match Report::from_json(&bytes) {
+            Ok(report) => reports.push((path, report)),
+            Err(e) => return bad_input(err, format!("{}: {e}", path.display())),
+        }
+    }
+    for (path, report) in &reports {
+        let uncounted = report.counts().uncounted;
+        if uncounted > 0 {
+            let (noun, verb) = if uncounted == 1 {
+                ("vulnerability", "is")
+            } else {
+                ("vulnerabilities", "are")
+            };
+            let _ = writeln!(
+                err,
+                "note: {}: {uncounted} {noun} of UNKNOWN severity {verb} in none of the counts",
+                path.display()
+            );
+        }
+    }
+    let reports: Vec<Report> = reports.into_iter().map(|(_, r)| r).collect();
+    let facts = TrivyFacts::from_reports(&reports);
+    let text = facts.to_json();
+    match &args.output {
+        None => {
+            let _ = out.write_all(text.as_bytes());
+            Exit::Ok
+        }
+        Some(path) => match write_atomically(path, text.as_bytes()) {
+            Ok(()) => {
+                let _ = writeln!(
+                    err,
+                    "wrote {} ({} {} from {} {})",
+                    path.display(),
+                    facts.len(),
+                    if facts.len() == 1 { "key" } else { "keys" },
+                    reports.len(),
+                    if reports.len() == 1 {
+                        "report"
+                    } else {
+                        "reports"
+                    }
+                );
+                Exit::Ok
+            }
+            Err(e) => bad_input(
+                err,
+                format!("{}: cannot write: {}", path.display(), load::io_reason(&e)),
+            ),
+        },
+    }
+}
+
+/// Writes `bytes` to a temporary file next to `path` and renames it over `path`, so that a
+/// reader never sees a partial document and a failure leaves the old file as it was.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".bona-facts-")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
