@@ -4,6 +4,8 @@
 #   neovim   — cli/tests/nvim_lsp.rs drives `bona lsp` from a real editor.
 #   emacs-nox, elpa-eglot — cli/tests/emacs_lsp.rs does the same with Emacs and eglot.
 #   npm      — .ci/run builds the VS Code extension (editors/vscode); brings nodejs.
+#   chromium — cli/tests/vscode_lsp.rs drives VS Code (code-server) in headless Chromium; the
+#              npm packages it needs go to a cache directory (editors/vscode/test/e2e.sh --install).
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
 
@@ -12,6 +14,7 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v nvim >/dev/null 2>&1 || missing+=(neovim)
 command -v emacs >/dev/null 2>&1 || missing+=(emacs-nox elpa-eglot)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
@@ -20,3 +23,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
+
+"$(dirname "$0")/../editors/vscode/test/e2e.sh" --install
