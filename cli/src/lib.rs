@@ -8,6 +8,7 @@ pub mod load;
 pub mod policies;
 pub mod progress;
 pub mod render;
+pub mod serve;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -40,6 +41,7 @@ pub enum Command {
     Facts(commands::facts::Args),
     Fmt(commands::fmt::Args),
     Lsp(commands::lsp::Args),
+    Serve(commands::serve::Args),
 }
 
 /// Runs `bona` with `args` (the first is the program name), writing to `out` and `err`.
@@ -79,6 +81,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Exi
         Command::Facts(a) => commands::facts::run(a, out, err),
         Command::Fmt(a) => commands::fmt::run(a, out, err),
         Command::Lsp(a) => commands::lsp::run(a, out, err),
+        Command::Serve(a) => commands::serve::run(a, out, err),
     }
 }
 

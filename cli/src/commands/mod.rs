@@ -8,5 +8,6 @@ pub mod eval;
 pub mod facts;
 pub mod fmt;
 pub mod lsp;
+pub mod serve;
 pub mod table;
 pub mod test;

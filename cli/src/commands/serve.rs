@@ -1,0 +1,204 @@
+//! `bona serve`: the admission webhook (SPEC §5), AdmissionReview v1 over HTTPS.
+//!
+//! This module is the command: arguments, startup (policies, certificate, port), signals and
+//! shutdown. The HTTP side is [`crate::serve`].
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use tokio::signal::unix::{SignalKind, signal};
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+
+use crate::policies::{ClusterArgs, PolicySource};
+use crate::serve::metrics::Metrics;
+use crate::serve::reload::{self, Sources};
+use crate::serve::tls::{self, Certificate, TlsFiles};
+use crate::serve::{State, listen, router};
+use crate::{Exit, bad_input};
+
+/// Run the admission webhook: Kubernetes AdmissionReview v1 over HTTPS.
+///
+/// The API server sends every Pod and workload (Deployment, ReplicaSet, StatefulSet, DaemonSet,
+/// Job, CronJob) it creates or updates to `POST /validate`; Bona decides with the same engine
+/// as `bona eval --admission-review` and answers:
+///   prevent  → denied, HTTP 200 with `allowed: false` and `status.code: 403`, the message
+///              naming each prevented image, its policies and the first reason
+///   allow    → allowed; each untrusted image that an `issue` policy lets run becomes one
+///              warning, which kubectl prints as `Warning: …`
+/// DELETE and kinds without a pod spec are allowed. Malformed bodies get HTTP 400 (the API
+/// server then applies the webhook's failurePolicy).
+///
+/// Other routes: GET /healthz (liveness), GET /readyz (readiness), GET /metrics (Prometheus).
+///
+/// Policies and facts are reloaded without a restart on SIGHUP and, every --reload-interval,
+/// when their files change (the certificate too); a set that does not compile keeps the one
+/// in use and is logged. SIGTERM or Ctrl-C stops accepting and lets requests in flight finish.
+/// Logs go to stderr, one line per decision; set BONA_LOG=debug|info|warn|error.
+/// The bound address is printed on stdout: `listening on https://ADDR`.
+///
+/// Examples:
+///   bona serve --policy policies/ --tls-cert tls.crt --tls-key tls.key --cluster prod-eu-1
+///   bona serve --bundle policies.bundle --tls-cert /tls/tls.crt --tls-key /tls/tls.key \
+///       --listen 0.0.0.0:8443 --cluster prod-eu-1 --cloud aws --facts /facts/facts.json
+///   kill -HUP $(pidof bona)     # reload now
+///
+/// A ValidatingWebhookConfiguration and how to make a certificate: docs/serve.md.
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    #[command(flatten)]
+    pub source: PolicySource,
+    /// The server's certificate chain (PEM, server certificate first).
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: PathBuf,
+    /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: PathBuf,
+    /// Address and port to listen on; port 0 picks a free one.
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:8443")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub kubernetes: ClusterArgs,
+    /// A facts document (JSON, SPEC 3.3) for images without inline facts.
+    #[arg(long, value_name = "FILE")]
+    pub facts: Option<PathBuf>,
+    /// Seconds between checks of the policy, facts and certificate files for changes;
+    /// 0 reloads on SIGHUP only.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub reload_interval: u64,
+}
+
+/// Runs the server until SIGTERM or Ctrl-C.
+pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
+    logging(err);
+    let sources = Arc::new(Sources {
+        policy: args.source.clone(),
+        facts: args.facts.clone(),
+        tls: TlsFiles {
+            cert: args.tls_cert.clone(),
+            key: args.tls_key.clone(),
+        },
+    });
+    let loaded = match reload::load_policies(&sources) {
+        Ok(loaded) => loaded,
+        Err(failure) => {
+            let _ = writeln!(err, "error: {}", failure.message.trim_end());
+            return failure.exit;
+        }
+    };
+    let certificate = match Certificate::load(&sources.tls) {
+        Ok(c) => Arc::new(c),
+        Err(e) => return bad_input(err, e),
+    };
+    let policies = loaded.engine.policy_set().policies.len();
+    let metrics = Metrics::default();
+    metrics.loaded(true, policies, crate::policies::now());
+    let state = Arc::new(State {
+        loaded: ArcSwap::from_pointee(loaded),
+        metrics,
+        ready: AtomicBool::new(true),
+        review: args.kubernetes.options(),
+        certificate: Arc::clone(&certificate),
+    });
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .thread_name("bona-serve")
+        .thread_stack_size(8 << 20)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return bad_input(err, format!("cannot start the server: {e}")),
+    };
+    // Bind and register signal handlers first, then say where we listen: whoever reads the
+    // address may send SIGHUP or SIGTERM right away.
+    let setup = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        let hangups = reload::hangups().map_err(|e| format!("cannot handle SIGHUP: {e}"))?;
+        let terms =
+            signal(SignalKind::terminate()).map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
+        Ok::<_, String>((listener, hangups, terms))
+    });
+    let (listener, hangups, mut terms) = match setup {
+        Ok(s) => s,
+        Err(e) => return bad_input(err, e),
+    };
+    let address = listener
+        .local_addr()
+        .map_or_else(|_| args.listen.to_string(), |a| a.to_string());
+    let _ = writeln!(out, "listening on https://{address}");
+    let _ = out.flush();
+    tracing::info!(
+        address = %address,
+        policies,
+        cluster = %args.kubernetes.cluster,
+        "bona serve ready"
+    );
+
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls::server_config(certificate)));
+    let app = router(Arc::clone(&state));
+    let interval = (args.reload_interval > 0).then(|| Duration::from_secs(args.reload_interval));
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    runtime.block_on(async {
+        let watcher = tokio::spawn(reload::watch(
+            Arc::clone(&state),
+            Arc::clone(&sources),
+            hangups,
+            interval,
+            stop_rx,
+        ));
+        let shutdown = async {
+            tokio::select! {
+                _ = terms.recv() => tracing::info!("SIGTERM received"),
+                _ = tokio::signal::ctrl_c() => tracing::info!("interrupt received"),
+            }
+            state.ready.store(false, Ordering::Relaxed);
+            let _ = stop_tx.send(true);
+        };
+        listen::serve(listener, acceptor, app, shutdown).await;
+        let _ = watcher.await;
+    });
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    tracing::info!("stopped");
+    Exit::Ok
+}
+
+/// Sends `tracing` output to stderr, one line per event.
+///
+/// `main` holds the lock of Rust's `stderr()` for the whole run, so the runtime's threads write
+/// through a duplicate of the file descriptor instead (as `bona lsp` does for stdout).
+fn logging(err: &mut dyn Write) {
+    use std::os::fd::AsFd;
+    let level = match std::env::var("BONA_LOG").ok().as_deref() {
+        Some("error") => tracing::Level::ERROR,
+        Some("warn") => tracing::Level::WARN,
+        Some("debug") => tracing::Level::DEBUG,
+        Some("trace") => tracing::Level::TRACE,
+        _ => tracing::Level::INFO,
+    };
+    let stderr = match std::io::stderr().as_fd().try_clone_to_owned() {
+        Ok(fd) => std::fs::File::from(fd),
+        Err(e) => {
+            let _ = writeln!(err, "warning: cannot log to stderr: {e}");
+            return;
+        }
+    };
+    // The compiler's database (salsa) logs every query at info: that is its debugging, not ours.
+    let filter = Targets::new()
+        .with_default(level)
+        .with_target("salsa", LevelFilter::WARN);
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_target(false)
+        .with_writer(std::sync::Mutex::new(stderr))
+        .finish()
+        .with(filter);
+    let _ = tracing::subscriber::set_global_default(subscriber);
+}

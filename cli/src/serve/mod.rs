@@ -1,0 +1,310 @@
+//! `bona serve`: the admission webhook's HTTP side (the command itself is
+//! [`crate::commands::serve`]).
+//!
+//! | route | answer |
+//! |---|---|
+//! | `POST /validate` | AdmissionReview v1 in, AdmissionReview v1 out (same `apiVersion`, `response.uid` = `request.uid`) |
+//! | `GET /healthz` | 200 while the process serves (liveness) |
+//! | `GET /readyz` | 200 once a policy set is loaded, 503 while shutting down (readiness) |
+//! | `GET /metrics` | Prometheus text |
+//!
+//! The decision is [`bona_runtime::Engine::evaluate`] on the review read by
+//! [`bona_runtime::input::parse_admission_review`], exactly what `bona eval --admission-review`
+//! does, so the two agree. HTTP errors (400 malformed, 413 too large, 415 not JSON, 500 a bug)
+//! carry a JSON body `{"error": "…"}`; the API server then applies the webhook's
+//! `failurePolicy`. A review that is well formed but names an image that is not a valid reference
+//! is answered (denied, code 400) so the user sees why.
+
+pub mod listen;
+pub mod metrics;
+pub mod reload;
+pub mod response;
+pub mod tls;
+
+use std::cell::RefCell;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use arc_swap::ArcSwap;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State as Extract;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use bona_runtime::input::{ReviewOptions, parse_admission_review};
+use bona_runtime::output::DecisionKind;
+use bona_runtime::signature::VerificationCache;
+
+use metrics::{Failure, Metrics};
+use reload::Loaded;
+use response::{Envelope, ReviewResponse};
+use tls::Certificate;
+
+/// The largest request body accepted: the API server's own limit for a request is 3 MiB, and
+/// an AdmissionReview of such an object is a little larger.
+pub const BODY_LIMIT: usize = 4 << 20;
+
+/// What every request handler shares.
+#[derive(Debug)]
+pub struct State {
+    /// The policy set in use; replaced whole on reload.
+    pub loaded: ArcSwap<Loaded>,
+    pub metrics: Metrics,
+    /// False while shutting down.
+    pub ready: AtomicBool,
+    /// `--cluster` and `--cloud`.
+    pub review: ReviewOptions,
+    pub certificate: Arc<Certificate>,
+}
+
+thread_local! {
+    /// One signature cache per worker thread: the runtime takes no locks, and entries are keyed
+    /// by key fingerprint, so they stay valid across policy reloads.
+    static CACHE: RefCell<VerificationCache> = RefCell::new(VerificationCache::new());
+}
+
+/// The routes.
+pub fn router(state: Arc<State>) -> Router {
+    Router::new()
+        .route("/validate", post(validate))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(Extract(state): Extract<Arc<State>>) -> Response {
+    if state.ready.load(Ordering::Relaxed) {
+        "ok\n".into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response()
+    }
+}
+
+async fn metrics(Extract(state): Extract<Arc<State>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+/// An HTTP error with a JSON body, counted.
+fn failure(state: &State, failure: Failure, status: StatusCode, message: String) -> Response {
+    state.metrics.failed(failure);
+    tracing::warn!(status = status.as_u16(), "rejected request: {message}");
+    let body = serde_json::json!({ "error": message }).to_string();
+    json_response(status, body)
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+async fn validate(Extract(state): Extract<Arc<State>>, headers: HeaderMap, body: Body) -> Response {
+    let too_large = || {
+        failure(
+            &state,
+            Failure::TooLarge,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {} MiB", BODY_LIMIT >> 20),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > BODY_LIMIT) {
+        return too_large();
+    }
+    let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            if over_limit(&e) {
+                return too_large();
+            }
+            return failure(
+                &state,
+                Failure::BadRequest,
+                StatusCode::BAD_REQUEST,
+                format!("cannot read the body: {e}"),
+            );
+        }
+    };
+    // Checked after the body is read: an HTTP/2 stream answered before its body is consumed
+    // is reset, and clients report the reset rather than the answer.
+    if !is_json(&headers) {
+        return failure(
+            &state,
+            Failure::UnsupportedMediaType,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected `Content-Type: application/json` (an AdmissionReview)".into(),
+        );
+    }
+    let started = Instant::now();
+    let answer = decide(&state, &bytes);
+    state.metrics.observe(started.elapsed());
+    answer
+}
+
+/// Whether reading the body stopped at [`BODY_LIMIT`] (rather than the client going away).
+fn over_limit(e: &axum::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
+/// Reads the review, decides, answers.
+fn decide(state: &State, bytes: &[u8]) -> Response {
+    let started = Instant::now();
+    let envelope: Envelope = serde_json::from_slice(bytes).unwrap_or_default();
+    let review = match parse_admission_review(bytes, &state.review) {
+        Ok(review) => review,
+        Err(e) => return unreadable(state, bytes, &envelope, e.to_string()),
+    };
+    if review.uid.is_empty() {
+        return failure(
+            state,
+            Failure::BadRequest,
+            StatusCode::BAD_REQUEST,
+            "missing `request.uid`: the answer must echo it".into(),
+        );
+    }
+    let loaded = state.loaded.load_full();
+    let evaluated = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        CACHE.with(|cache| {
+            loaded.engine.evaluate(
+                &review.input,
+                loaded.facts.as_ref(),
+                crate::policies::now(),
+                &mut cache.borrow_mut(),
+            )
+        })
+    }));
+    let Ok(decision) = evaluated else {
+        // The cache may be half-updated; start it afresh.
+        CACHE.with(|cache| *cache.borrow_mut() = VerificationCache::new());
+        return failure(
+            state,
+            Failure::Internal,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!(
+                "internal error while deciding request {} (this is a bug in Bona; please report it)",
+                review.uid
+            ),
+        );
+    };
+    let prevented = decision.decision == DecisionKind::Prevent;
+    let (mut trusted, mut untrusted_allowed, mut blocked) = (0, 0, 0);
+    for image in &decision.images {
+        match (image.verdict.is_trusted(), image.prevented) {
+            (true, _) => trusted += 1,
+            (false, false) => untrusted_allowed += 1,
+            (false, true) => blocked += 1,
+        }
+    }
+    state
+        .metrics
+        .decided(prevented, trusted, untrusted_allowed, blocked);
+    let asset = &review.input.asset;
+    tracing::info!(
+        uid = %review.uid,
+        kind = %asset.kind,
+        namespace = %asset.namespace,
+        name = %asset.name,
+        decision = %decision.decision.as_str(),
+        images = decision.images.len(),
+        untrusted = untrusted_allowed + blocked,
+        latency_us = started.elapsed().as_micros(),
+        "admission"
+    );
+    let answer = ReviewResponse::decided(&envelope, review.uid, &decision);
+    match serde_json::to_string(&answer) {
+        Ok(body) => json_response(StatusCode::OK, body),
+        Err(e) => failure(
+            state,
+            Failure::Internal,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot write the answer: {e}"),
+        ),
+    }
+}
+
+/// A review the runtime could not read. With a `request.uid` (a real API server request whose
+/// object holds, say, an image that is not a valid reference) it is answered and denied, so the
+/// user sees the reason; without one there is nobody to answer, and it is a 400.
+fn unreadable(state: &State, bytes: &[u8], envelope: &Envelope, message: String) -> Response {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct Uid {
+        request: Option<UidRequest>,
+    }
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct UidRequest {
+        uid: Option<String>,
+    }
+    let uid = serde_json::from_slice::<Uid>(bytes)
+        .ok()
+        .and_then(|u| u.request)
+        .and_then(|r| r.uid)
+        .filter(|uid| !uid.is_empty());
+    let is_review = envelope.kind.as_deref() == Some("AdmissionReview");
+    match uid {
+        Some(uid) if is_review => {
+            state.metrics.failed(Failure::BadImage);
+            tracing::warn!(uid = %uid, "denied an unreadable review: {message}");
+            let answer = ReviewResponse::unreadable(
+                envelope,
+                uid,
+                format!("Bona cannot read the object: {message}"),
+            );
+            match serde_json::to_string(&answer) {
+                Ok(body) => json_response(StatusCode::OK, body),
+                Err(e) => failure(
+                    state,
+                    Failure::Internal,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("cannot write the answer: {e}"),
+                ),
+            }
+        }
+        _ => failure(
+            state,
+            Failure::BadRequest,
+            StatusCode::BAD_REQUEST,
+            format!("malformed AdmissionReview: {message}"),
+        ),
+    }
+}

@@ -1,0 +1,246 @@
+//! Loading the policy set (and facts) the webhook decides with, and loading it again while the
+//! server runs.
+//!
+//! A reload is asked for by SIGHUP, or found by polling: every `--reload-interval` the policy
+//! files, bundle, facts and TLS files are read and hashed, and a changed hash triggers a reload of
+//! that half (policies or certificate). Hashing contents rather than comparing modification
+//! times also catches the symlink swap with which Kubernetes updates a mounted ConfigMap or
+//! Secret. The new set is compiled on a thread of its own (the compiler recurses on deep input;
+//! the thread gets the same large stack as `main`) and swapped in atomically: requests already
+//! deciding finish with the set they started with. A set that does not compile, or a certificate
+//! that does not load, leaves the one in use in place and is logged with its diagnostics.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bona_compiler::db::compile;
+use bona_compiler::diagnostics::{render_text, summary};
+use bona_runtime::Engine;
+use bona_runtime::facts::FactsDocument;
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::sync::watch;
+
+use super::State;
+use super::tls::TlsFiles;
+use crate::policies::PolicySource;
+use crate::{Exit, load};
+
+/// Everything the server reads from disk.
+#[derive(Clone, Debug)]
+pub struct Sources {
+    pub policy: PolicySource,
+    pub facts: Option<PathBuf>,
+    pub tls: TlsFiles,
+}
+
+/// A policy set ready to decide with, and the facts that go with it.
+#[derive(Debug)]
+pub struct Loaded {
+    pub engine: Engine,
+    pub facts: Option<FactsDocument>,
+}
+
+/// Why a policy set could not be loaded: the exit code at startup and the text to show.
+#[derive(Debug)]
+pub struct LoadFailure {
+    pub exit: Exit,
+    pub message: String,
+}
+
+fn bad(message: String) -> LoadFailure {
+    LoadFailure {
+        exit: Exit::BadInput,
+        message,
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, LoadFailure> {
+    std::fs::read(path).map_err(|e| {
+        bad(format!(
+            "{}: cannot read: {}",
+            path.display(),
+            load::io_reason(&e)
+        ))
+    })
+}
+
+/// Compiles (or reads) the policy set and reads the facts, like `bona eval` does.
+///
+/// # Errors
+/// Compile errors (exit 1, with the rendered diagnostics) or unreadable input (exit 2).
+pub fn load_policies(sources: &Sources) -> Result<Loaded, LoadFailure> {
+    let engine = if let Some(bundle) = &sources.policy.bundle {
+        Engine::from_bundle(&read(bundle)?)
+            .map_err(|e| bad(format!("{}: {e}", bundle.display())))?
+    } else {
+        let (db, ws) = load::policy_set(&sources.policy.policy).map_err(|e| bad(e.to_string()))?;
+        let compiled = compile(&db, ws);
+        if compiled.has_errors() {
+            return Err(LoadFailure {
+                exit: Exit::Findings,
+                message: format!(
+                    "{}{}; fix the policies first",
+                    render_text(&db, &compiled.diagnostics),
+                    summary(&compiled.diagnostics)
+                ),
+            });
+        }
+        Engine::new(compiled.set.clone()).map_err(|e| bad(e.to_string()))?
+    };
+    let facts = match &sources.facts {
+        Some(path) => Some(
+            FactsDocument::from_json(&read(path)?)
+                .map_err(|e| bad(format!("{}: {e}", path.display())))?,
+        ),
+        None => None,
+    };
+    Ok(Loaded { engine, facts })
+}
+
+/// A hash of the files `load_policies` reads (errors included, so a file that appears or
+/// disappears counts as a change).
+pub fn policy_fingerprint(sources: &Sources) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    match load::trust_files(&sources.policy.policy) {
+        Ok(files) => files.iter().for_each(|f| hash_file(&mut hasher, f)),
+        Err(e) => e.to_string().hash(&mut hasher),
+    }
+    sources
+        .policy
+        .bundle
+        .iter()
+        .chain(&sources.facts)
+        .for_each(|f| hash_file(&mut hasher, f));
+    hasher.finish()
+}
+
+/// A hash of the certificate and key files.
+pub fn tls_fingerprint(files: &TlsFiles) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    hash_file(&mut hasher, &files.cert);
+    hash_file(&mut hasher, &files.key);
+    hasher.finish()
+}
+
+fn hash_file(hasher: &mut DefaultHasher, path: &Path) {
+    path.hash(hasher);
+    match std::fs::read(path) {
+        Ok(bytes) => bytes.hash(hasher),
+        Err(e) => e.kind().hash(hasher),
+    }
+}
+
+/// Registers the SIGHUP handler. Done before the server announces itself, so a SIGHUP that
+/// comes early reloads rather than ends the process (SIGHUP's default action).
+pub fn hangups() -> std::io::Result<Signal> {
+    signal(SignalKind::hangup())
+}
+
+/// Compiles on a thread with `main`'s stack size and waits for it without blocking the runtime.
+async fn load_off_runtime(sources: Arc<Sources>) -> Result<Loaded, LoadFailure> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("bona-reload".into())
+        .stack_size(256 << 20)
+        .spawn(move || {
+            let _ = tx.send(load_policies(&sources));
+        });
+    if let Err(e) = spawned {
+        return Err(bad(format!("cannot start the reload thread: {e}")));
+    }
+    rx.await
+        .unwrap_or_else(|_| Err(bad("the reload thread stopped without an answer".into())))
+}
+
+/// Reloads on SIGHUP (always, even when nothing changed) and, with an interval, when the
+/// files change. Returns when `shutdown` turns true.
+pub async fn watch(
+    state: Arc<State>,
+    sources: Arc<Sources>,
+    mut hangups: Signal,
+    interval: Option<Duration>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut policy_seen = policy_fingerprint(&sources);
+    let mut tls_seen = tls_fingerprint(&sources.tls);
+    let mut ticker = interval.map(tokio::time::interval);
+    loop {
+        let forced = tokio::select! {
+            _ = hangups.recv() => {
+                tracing::info!("SIGHUP: reloading policies and certificate");
+                true
+            }
+            _ = async {
+                match ticker.as_mut() {
+                    Some(t) => { t.tick().await; }
+                    None => std::future::pending::<()>().await,
+                }
+            } => false,
+            _ = shutdown.changed() => return,
+        };
+        let policy_now = policy_fingerprint(&sources);
+        if forced || policy_now != policy_seen {
+            policy_seen = policy_now;
+            reload_policies(&state, Arc::clone(&sources), forced).await;
+        }
+        let tls_now = tls_fingerprint(&sources.tls);
+        if forced || tls_now != tls_seen {
+            tls_seen = tls_now;
+            match state.certificate.reload(&sources.tls) {
+                Ok(()) => tracing::info!("TLS certificate reloaded"),
+                Err(e) => {
+                    tracing::error!("TLS certificate reload failed; keeping the previous one: {e}");
+                }
+            }
+        }
+    }
+}
+
+async fn reload_policies(state: &State, sources: Arc<Sources>, forced: bool) {
+    let why = if forced { "SIGHUP" } else { "files changed" };
+    match load_off_runtime(sources).await {
+        Ok(loaded) => {
+            let count = loaded.engine.policy_set().policies.len();
+            state.loaded.store(Arc::new(loaded));
+            state.metrics.loaded(true, count, crate::policies::now());
+            tracing::info!(policies = count, "policies reloaded ({why})");
+        }
+        Err(failure) => {
+            state.metrics.loaded(false, 0, 0);
+            tracing::error!(
+                "policy reload failed ({why}); keeping the previous policies:\n{}",
+                failure.message.trim_end()
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_follows_contents() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.trust");
+        std::fs::write(&file, "let x = 1\n").unwrap();
+        let sources = Sources {
+            policy: PolicySource {
+                policy: vec![dir.path().to_owned()],
+                bundle: None,
+            },
+            facts: None,
+            tls: TlsFiles {
+                cert: dir.path().join("missing.pem"),
+                key: dir.path().join("missing.key"),
+            },
+        };
+        let before = policy_fingerprint(&sources);
+        assert_eq!(before, policy_fingerprint(&sources));
+        std::fs::write(&file, "let x = 2\n").unwrap();
+        assert_ne!(before, policy_fingerprint(&sources));
+    }
+}

@@ -1,0 +1,144 @@
+//! TLS for the webhook: rustls with the *ring* provider (no OpenSSL), a certificate that can be
+//! replaced while the server runs.
+//!
+//! The API server only talks to webhooks over HTTPS, checking the certificate against the
+//! `caBundle` of the webhook configuration. Certificates are short-lived where cert-manager
+//! issues them, so the certificate and key are re-read on reload (SIGHUP, or when the files
+//! change) and swapped in for new connections; a pair that does not load keeps the old one.
+//! ALPN offers HTTP/2 (what the API server prefers) and HTTP/1.1.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
+
+/// The files of `--tls-cert` and `--tls-key`.
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    /// PEM certificate chain, server certificate first.
+    pub cert: PathBuf,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+}
+
+/// Why the certificate or key cannot be used; names the file at fault.
+#[derive(Debug)]
+pub struct TlsError(String);
+
+impl fmt::Display for TlsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The server's current certificate, replaceable while connections come in.
+#[derive(Debug)]
+pub struct Certificate {
+    current: ArcSwap<CertifiedKey>,
+}
+
+impl Certificate {
+    /// Reads the pair of files into a certificate.
+    ///
+    /// # Errors
+    /// A file that cannot be read, holds no PEM certificate or key, or a key that does not
+    /// belong to the certificate.
+    pub fn load(files: &TlsFiles) -> Result<Certificate, TlsError> {
+        Ok(Certificate {
+            current: ArcSwap::from_pointee(certified_key(files)?),
+        })
+    }
+
+    /// Reads the files again and uses them for new connections.
+    ///
+    /// # Errors
+    /// As [`Certificate::load`]; the certificate in use stays.
+    pub fn reload(&self, files: &TlsFiles) -> Result<(), TlsError> {
+        self.current.store(Arc::new(certified_key(files)?));
+        Ok(())
+    }
+}
+
+impl ResolvesServerCert for Certificate {
+    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.current.load_full())
+    }
+}
+
+/// The rustls configuration serving `certificate`.
+pub fn server_config(certificate: Arc<Certificate>) -> rustls::ServerConfig {
+    // INVARIANT: the ring provider supports the default protocol versions.
+    let mut config = rustls::ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .expect("ring supports TLS 1.2 and 1.3")
+        .with_no_client_auth()
+        .with_cert_resolver(certificate);
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config
+}
+
+fn read(path: &Path, what: &str) -> Result<Vec<u8>, TlsError> {
+    std::fs::read(path).map_err(|e| {
+        TlsError(format!(
+            "{}: cannot read the TLS {what}: {}",
+            path.display(),
+            crate::load::io_reason(&e)
+        ))
+    })
+}
+
+fn certified_key(files: &TlsFiles) -> Result<CertifiedKey, TlsError> {
+    let cert_pem = read(&files.cert, "certificate")?;
+    let key_pem = read(&files.key, "key")?;
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&cert_pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| {
+            TlsError(format!(
+                "{}: not a PEM certificate file: {e}",
+                files.cert.display()
+            ))
+        })?;
+    if chain.is_empty() {
+        return Err(TlsError(format!(
+            "{}: no certificate found (expected a PEM `BEGIN CERTIFICATE` block)",
+            files.cert.display()
+        )));
+    }
+    let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {
+        TlsError(format!(
+            "{}: no private key found (expected a PEM `BEGIN PRIVATE KEY`, `BEGIN EC PRIVATE KEY` or `BEGIN RSA PRIVATE KEY` block): {e}",
+            files.key.display()
+        ))
+    })?;
+    let signing_key = provider().key_provider.load_private_key(key).map_err(|e| {
+        TlsError(format!(
+            "{}: unusable private key: {e}",
+            files.key.display()
+        ))
+    })?;
+    let certified = CertifiedKey::new(chain, signing_key);
+    match certified.keys_match() {
+        Ok(()) | Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => {
+            Ok(certified)
+        }
+        Err(rustls::Error::InconsistentKeys(_)) => Err(TlsError(format!(
+            "{}: the key does not belong to the certificate in {}",
+            files.key.display(),
+            files.cert.display()
+        ))),
+        Err(e) => Err(TlsError(format!(
+            "{}: not a valid certificate: {e}",
+            files.cert.display()
+        ))),
+    }
+}
