@@ -605,6 +605,34 @@ fn health_readiness_metrics_and_graceful_stop() {
     server.log.wait_for("stopped", 1);
 }
 
+#[test]
+fn a_bundle_decides_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("production.bundle");
+    let policy = repo().join("examples/production");
+    let built = Command::new(BONA)
+        .arg("build")
+        .arg(&policy)
+        .arg("-o")
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let server = serve(&[
+        "--bundle",
+        bundle.to_str().unwrap(),
+        "--cluster",
+        "prod-eu-1",
+    ]);
+    let answer = server.validate_file(&review_json());
+    assert_eq!(answer["response"]["allowed"], false);
+    assert_eq!(details(&answer), eval(&policy, &review_json(), "prod-eu-1"));
+}
+
 /// A copy of examples/production to edit.
 fn policy_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -135,6 +135,11 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         .map_or_else(|_| args.listen.to_string(), |a| a.to_string());
     let _ = writeln!(out, "listening on https://{address}");
     let _ = out.flush();
+    if args.kubernetes.cluster.is_empty() {
+        tracing::warn!(
+            "no --cluster given: every review is judged with cluster \"\", which scopes such as `cluster matches \"prod-*\"` never match"
+        );
+    }
     tracing::info!(
         address = %address,
         policies,
