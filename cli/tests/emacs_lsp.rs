@@ -9,22 +9,16 @@
 //! Emacs is a test tool like openssl: `scripts/install-test-tools.sh` installs it, and CI runs
 //! that script first. Without `emacs` this test fails and says so, rather than pass unseen.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod editors;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use editors::{example_workspace, installed, position, run_to_end};
 
 /// How long Emacs may take before it is killed (it takes about a second).
 const TIMEOUT: Duration = Duration::from_secs(60);
-
-/// `line,character` (0-based) of the first occurrence of `needle`, plus `after` characters.
-fn position(text: &str, needle: &str, after: usize) -> (usize, usize) {
-    let at = text.find(needle).expect("needle in the example") + after;
-    let before = &text[..at];
-    let line = before.matches('\n').count();
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count());
-    (line, column)
-}
 
 /// The elisp block of README.md's Emacs item, without its list indentation.
 fn readme_emacs_snippet() -> String {
@@ -52,49 +46,11 @@ fn readme_emacs_snippet() -> String {
     snippet.join("\n") + "\n"
 }
 
-fn emacs_present() -> bool {
-    Command::new("emacs")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// A copy of `examples/production` (in `<temp>/ws`) with `corporate` misspelt in
-/// `production.trust`.
-fn example_workspace() -> (tempfile::TempDir, PathBuf) {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root: PathBuf = dir
-        .path()
-        .canonicalize()
-        .expect("canonical temp dir")
-        .join("ws");
-    std::fs::create_dir(&root).expect("workspace dir");
-    for name in [
-        "production.trust",
-        "registries.trust",
-        "staging.trust",
-        "tests.trust",
-    ] {
-        let text = std::fs::read_to_string(repo.join("examples/production").join(name))
-            .expect("example file");
-        let text = if name == "production.trust" {
-            text.replace("trust registry in corporate", "trust registry in corprate")
-        } else {
-            text
-        };
-        std::fs::write(root.join(name), text).expect("write");
-    }
-    (dir, root)
-}
-
 /// Runs `emacs -Q --batch -l eglot_e2e.el production.trust` in `root`; returns its standard
 /// output, or fails with everything it printed.
 fn run_emacs(root: &Path, env: &[(&str, String)]) -> String {
     assert!(
-        emacs_present(),
+        installed("emacs"),
         "emacs is not installed: run scripts/install-test-tools.sh (it installs Debian's \
          emacs-nox and elpa-eglot), then run the tests again"
     );
@@ -105,47 +61,8 @@ fn run_emacs(root: &Path, env: &[(&str, String)]) -> String {
         .arg(&script)
         .arg("production.trust")
         .current_dir(root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let started = Instant::now();
-    let mut child = command.spawn().expect("start emacs");
-    let pipe = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = r.read_to_end(&mut buf);
-            String::from_utf8_lossy(&buf).into_owned()
-        })
-    };
-    let stdout = pipe(Box::new(child.stdout.take().expect("stdout")));
-    let stderr = pipe(Box::new(child.stderr.take().expect("stderr")));
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for emacs") {
-            break Some(status);
-        }
-        if started.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let stdout = stdout.join().expect("stdout reader");
-    let stderr = stderr.join().expect("stderr reader");
-    eprintln!("emacs took {:.2?}", started.elapsed());
-    match status {
-        None => panic!(
-            "emacs did not finish within {TIMEOUT:?} and was killed\nstdout:\n{stdout}\nstderr:\n{stderr}"
-        ),
-        Some(status) => assert!(
-            status.success(),
-            "emacs exited with {status}\nstdout:\n{stdout}\nstderr:\n{stderr}"
-        ),
-    }
-    stdout
+        .envs(env.iter().map(|(k, v)| (k, v)));
+    run_to_end(command, "emacs", TIMEOUT)
 }
 
 #[test]

@@ -5,9 +5,13 @@
 //! Neovim is a test tool like openssl: `scripts/install-test-tools.sh` installs it, and CI runs
 //! that script first. Without `nvim` this test fails and says so, rather than pass unseen.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod editors;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use editors::{example_workspace, installed, position, run_to_end};
 
 const SCRIPT: &str = r#"
 local function out(s) io.stdout:write(s .. "\n") end
@@ -46,55 +50,17 @@ vim.wait(5000, function() return vim.lsp.get_client_by_id(id) == nil end, 50)
 vim.cmd("qall!")
 "#;
 
-/// `line,character` (0-based, UTF-16) of the `nth` occurrence of `needle`, plus `after` characters.
-fn position(text: &str, needle: &str, after: usize) -> String {
-    let at = text.find(needle).expect("needle in the example") + after;
-    let before = &text[..at];
-    let line = before.matches('\n').count();
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |l| l.encode_utf16().count());
+/// `line,character` as the Lua script reads it.
+fn lsp_position(text: &str, needle: &str, after: usize) -> String {
+    let (line, column) = position(text, needle, after);
     format!("{line},{column}")
-}
-
-fn nvim_present() -> bool {
-    Command::new("nvim")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// A copy of `examples/production` with `corporate` misspelt in `production.trust`.
-fn example_workspace() -> (tempfile::TempDir, PathBuf) {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root: PathBuf = dir.path().canonicalize().expect("canonical temp dir");
-    for name in [
-        "production.trust",
-        "registries.trust",
-        "staging.trust",
-        "tests.trust",
-    ] {
-        let text = std::fs::read_to_string(repo.join("examples/production").join(name))
-            .expect("example file");
-        let text = if name == "production.trust" {
-            text.replace("trust registry in corporate", "trust registry in corprate")
-        } else {
-            text
-        };
-        std::fs::write(root.join(name), text).expect("write");
-    }
-    (dir, root)
 }
 
 /// Runs headless Neovim in `root` and returns its standard output (or fails with everything
 /// it printed).
 fn run_nvim(root: &Path, args: &[&str], env: &[(&str, String)]) -> String {
     assert!(
-        nvim_present(),
+        installed("nvim"),
         "nvim is not installed: run scripts/install-test-tools.sh (it installs Debian's neovim), \
          then run the tests again"
     );
@@ -104,32 +70,8 @@ fn run_nvim(root: &Path, args: &[&str], env: &[(&str, String)]) -> String {
         .arg("--clean")
         .args(args)
         .current_dir(root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let mut child = command.spawn().expect("start nvim");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for nvim") {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            panic!("nvim did not finish within 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let output = child.wait_with_output().expect("nvim output");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        status.success(),
-        "nvim exited with {status}\nstdout:\n{stdout}\nstderr:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
+        .envs(env.iter().map(|(k, v)| (k, v)));
+    run_to_end(command, "nvim", Duration::from_secs(120))
 }
 
 #[test]
@@ -144,13 +86,15 @@ fn neovim_gets_diagnostics_hover_and_completion_from_bona_lsp() {
             ("BONA", env!("CARGO_BIN_EXE_bona").to_owned()),
             (
                 "HOVER_POS",
-                position(&production, "registry in corprate", 2),
+                lsp_position(&production, "registry in corprate", 2),
             ),
-            ("COMPLETE_POS", position(&production, "action prevent", 7)),
+            (
+                "COMPLETE_POS",
+                lsp_position(&production, "action prevent", 7),
+            ),
         ],
     );
-    let typo_at = position(&production, "corprate", 0);
-    let (line, column) = typo_at.split_once(',').expect("position");
+    let (line, column) = position(&production, "corprate", 0);
     let diag = format!(
         "DIAG {line}:{column} sev=1 E0203 unknown name `corprate` | help: did you mean `corporate`?"
     );
