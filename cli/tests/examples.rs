@@ -806,7 +806,10 @@ fn make_review_sh_reproduces_review_json() {
         "/request/namespace",
         "/request/kind",
         "/request/object/kind",
-        "/request/object/metadata",
+        "/request/object/metadata/name",
+        "/request/object/metadata/namespace",
+        "/request/object/metadata/generateName",
+        "/request/object/metadata/labels",
         "/request/object/spec/template/spec/containers",
     ] {
         assert_eq!(
