@@ -1,0 +1,484 @@
+//! Proptest strategies shared by the differential tests: generated policy sets (random scopes,
+//! rules over every atom kind, both actions, both on-unknown values), assets and images
+//! (references with and without tag and digest, facts with every field known or unknown), and
+//! two signing keys with a pool of signatures.
+
+#![allow(
+    dead_code,
+    reason = "each test binary that includes this module uses a different part of it"
+)]
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use bona_runtime::Reference;
+use bona_runtime::eval::KeyRing;
+use bona_runtime::facts::{ImageFacts, Scan, Signature, Vulnerabilities};
+use bona_runtime::glob::Glob;
+use bona_runtime::input::{Asset, AssetType, ImageInput};
+use bona_runtime::ir::{
+    Action, AssetAtom, AssetAttr, AssetKind, CmpOp, EqOp, Expr, ImageAtom, ImageBoolAttr,
+    ImageStrAttr, KeyDef, Policy, PolicySet, RefAttr, VulnSeverity,
+};
+use bona_runtime::refpattern::ReferencePattern;
+use bona_runtime::signature::{PublicKey, SIMPLE_SIGNING_TYPE};
+use p256::ecdsa::signature::Signer as _;
+use p256::ecdsa::{Signature as EcdsaSignature, SigningKey};
+use proptest::prelude::*;
+use proptest::sample::select;
+
+pub const NOW: i64 = 1_795_305_600;
+pub const D1: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+pub const D2: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+
+pub const REGISTRIES: &[&str] = &[
+    "docker.io",
+    "registry.company.com",
+    "mirror.company.com",
+    "quay.io",
+];
+pub const REPOSITORIES: &[&str] = &[
+    "library/alpine",
+    "library/nginx",
+    "team/app",
+    "team/app/sub",
+    "team/apple",
+    "other/x",
+];
+pub const TAGS: &[&str] = &["latest", "1.0", "1.4.2", "2"];
+pub const GLOBS: &[&str] = &[
+    "*",
+    "**",
+    "team/**",
+    "library/*",
+    "1.*",
+    "*.company.com",
+    "docker.io",
+    "QUAY.io",
+    "team/app",
+    "t*",
+    "l?brary/**",
+    "sha256:1*",
+    "trivy",
+];
+pub const PATTERNS: &[&str] = &[
+    "alpine",
+    "alpine:1.*",
+    "team/app:latest",
+    "team/**",
+    "quay.io/team/**",
+    "*.company.com/**",
+    "registry.company.com/team/app@sha256:1*",
+    "docker.io/library/nginx:latest",
+    "registry.company.com/**:2",
+    "**/**",
+];
+pub const BASES: &[&str] = &[
+    "debian:12",
+    "registry.company.com/base/debian:12",
+    "registry.company.com/base/debian@sha256:1111111111111111111111111111111111111111111111111111111111111111",
+    "alpine",
+];
+pub const LABEL_KEYS: &[&str] = &["team", "source"];
+pub const LABEL_VALUES: &[&str] = &["pay", "ops", ""];
+
+/// Two keys and a pool of signatures made once: signing in every case would be slow.
+pub struct Keys {
+    pub defs: Vec<KeyDef>,
+    pub ring: KeyRing,
+    pub pool: Vec<Signature>,
+}
+
+pub fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let signers: Vec<SigningKey> = (0..2)
+            .map(|_| SigningKey::random(&mut rand_core::OsRng))
+            .collect();
+        let publics: Vec<PublicKey> = signers
+            .iter()
+            .map(|s| PublicKey::from_verifying_key(*s.verifying_key()).unwrap_or_else(|e| panic!("{e}")))
+            .collect();
+        let sign = |k: &SigningKey, digest: &str| {
+            let payload = format!(
+                r#"{{"critical":{{"identity":{{"docker-reference":"x"}},"image":{{"docker-manifest-digest":"{digest}"}},"type":"{SIMPLE_SIGNING_TYPE}"}},"optional":null}}"#
+            )
+            .into_bytes();
+            let sig: EcdsaSignature = k.sign(&payload);
+            Signature {
+                payload,
+                signature: sig.to_der().as_bytes().to_vec(),
+            }
+        };
+        let mut pool = Vec::new();
+        for s in &signers {
+            pool.push(sign(s, D1));
+            pool.push(sign(s, D2));
+        }
+        pool.push(Signature {
+            payload: b"not a payload".to_vec(),
+            signature: vec![0; 64],
+        });
+        let defs = publics
+            .iter()
+            .enumerate()
+            .map(|(i, p)| KeyDef {
+                name: format!("k{i}"),
+                spki_der: p.to_spki_der(),
+            })
+            .collect();
+        let ring = KeyRing::from_keys(
+            publics
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| (format!("k{i}"), p))
+                .collect(),
+        );
+        Keys { defs, ring, pool }
+    })
+}
+
+pub fn s(pool: &'static [&'static str]) -> impl Strategy<Value = String> {
+    select(pool).prop_map(str::to_owned)
+}
+
+pub fn strings(pool: &'static [&'static str]) -> impl Strategy<Value = Vec<String>> {
+    proptest::collection::vec(s(pool), 0..3)
+}
+
+pub fn globs() -> impl Strategy<Value = Vec<Glob>> {
+    proptest::collection::vec(select(GLOBS), 1..3).prop_map(|gs| {
+        gs.into_iter()
+            .map(|g| Glob::parse(g).unwrap_or_else(|e| panic!("{e}")))
+            .collect()
+    })
+}
+
+pub fn patterns() -> impl Strategy<Value = Vec<ReferencePattern>> {
+    proptest::collection::vec(select(PATTERNS), 1..3).prop_map(|ps| {
+        ps.into_iter()
+            .map(|p| {
+                ReferencePattern::parse(p)
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .0
+            })
+            .collect()
+    })
+}
+
+pub fn str_attr() -> impl Strategy<Value = (ImageStrAttr, &'static [&'static str])> {
+    prop_oneof![
+        Just((ImageStrAttr::Registry, REGISTRIES)),
+        Just((ImageStrAttr::Repository, REPOSITORIES)),
+        Just((ImageStrAttr::Tag, TAGS)),
+        Just((ImageStrAttr::Digest, &[D1, D2][..])),
+        Just((ImageStrAttr::Scanner, &["trivy", "grype"][..])),
+        select(LABEL_KEYS).prop_map(|k| (ImageStrAttr::Label(k.to_owned()), LABEL_VALUES)),
+    ]
+}
+
+pub fn eq_op() -> impl Strategy<Value = EqOp> {
+    prop_oneof![Just(EqOp::Eq), Just(EqOp::Ne)]
+}
+
+pub fn cmp_op() -> impl Strategy<Value = CmpOp> {
+    select(
+        &[
+            CmpOp::Eq,
+            CmpOp::Ne,
+            CmpOp::Lt,
+            CmpOp::Le,
+            CmpOp::Gt,
+            CmpOp::Ge,
+        ][..],
+    )
+}
+
+pub fn image_atom() -> impl Strategy<Value = ImageAtom> {
+    prop_oneof![
+        (str_attr(), eq_op(), any::<prop::sample::Index>()).prop_map(|((attr, pool), op, i)| {
+            ImageAtom::Str {
+                attr,
+                op,
+                value: (*i.get(pool)).to_owned(),
+            }
+        }),
+        str_attr().prop_flat_map(|(attr, pool)| {
+            proptest::collection::vec(select(pool), 0..3).prop_map(move |vs| ImageAtom::In {
+                attr: attr.clone(),
+                values: vs.into_iter().map(str::to_owned).collect(),
+            })
+        }),
+        (str_attr(), globs()).prop_map(|((attr, _), globs)| ImageAtom::Matches { attr, globs }),
+        (eq_op(), select(BASES)).prop_map(|(op, b)| ImageAtom::BaseEq {
+            op,
+            value: normalised(b),
+        }),
+        proptest::collection::vec(select(BASES), 0..3).prop_map(|bs| ImageAtom::BaseIn {
+            values: bs.into_iter().map(normalised).collect(),
+        }),
+        (
+            prop_oneof![Just(RefAttr::Image), Just(RefAttr::Base)],
+            patterns()
+        )
+            .prop_map(|(attr, patterns)| ImageAtom::RefMatches { attr, patterns }),
+        prop_oneof![
+            Just(ImageAtom::Bool(ImageBoolAttr::Pinned)),
+            Just(ImageAtom::Bool(ImageBoolAttr::Scanned))
+        ],
+        (
+            select(
+                &[
+                    VulnSeverity::Critical,
+                    VulnSeverity::High,
+                    VulnSeverity::Medium,
+                    VulnSeverity::Low
+                ][..]
+            ),
+            cmp_op(),
+            0u64..3
+        )
+            .prop_map(|(severity, op, value)| ImageAtom::Vulns {
+                severity,
+                op,
+                value
+            }),
+        (cmp_op(), select(&[0u64, 3_600, 86_400, 7 * 86_400][..]))
+            .prop_map(|(op, seconds)| ImageAtom::ScanAge { op, seconds }),
+        (0u32..2).prop_map(|key| ImageAtom::SignedBy { key }),
+    ]
+}
+
+pub fn normalised(b: &str) -> String {
+    Reference::parse(b)
+        .map(|r| r.to_string())
+        .unwrap_or_default()
+}
+
+pub fn expr<A: Clone + std::fmt::Debug + 'static>(
+    leaf: impl Strategy<Value = A> + 'static,
+) -> impl Strategy<Value = Expr<A>> {
+    let leaf = prop_oneof![
+        8 => leaf.prop_map(Expr::Atom),
+        1 => any::<bool>().prop_map(Expr::Const),
+    ];
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            inner.clone().prop_map(|e| Expr::Not(Box::new(e))),
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Expr::And),
+            proptest::collection::vec(inner, 0..4).prop_map(Expr::Or),
+        ]
+    })
+}
+
+/// Rules biased towards the shapes the index keys on: conjunctions led by a registry,
+/// repository or image constraint.
+pub fn rule() -> impl Strategy<Value = Expr<ImageAtom>> {
+    let anchor = prop_oneof![
+        (s(REGISTRIES)).prop_map(|r| ImageAtom::Str {
+            attr: ImageStrAttr::Registry,
+            op: EqOp::Eq,
+            value: r,
+        }),
+        strings(REGISTRIES).prop_map(|values| ImageAtom::In {
+            attr: ImageStrAttr::Registry,
+            values,
+        }),
+        globs().prop_map(|globs| ImageAtom::Matches {
+            attr: ImageStrAttr::Repository,
+            globs,
+        }),
+        patterns().prop_map(|patterns| ImageAtom::RefMatches {
+            attr: RefAttr::Image,
+            patterns,
+        }),
+    ];
+    prop_oneof![
+        2 => expr(image_atom()),
+        2 => (anchor, proptest::collection::vec(expr(image_atom()), 0..3)).prop_map(|(a, rest)| {
+            let mut all = vec![Expr::Atom(a)];
+            all.extend(rest);
+            Expr::And(all)
+        }),
+    ]
+}
+
+pub fn asset_atom() -> impl Strategy<Value = AssetAtom> {
+    let attr = prop_oneof![
+        Just(AssetAttr::Cluster),
+        Just(AssetAttr::Namespace),
+        Just(AssetAttr::Kind),
+        Just(AssetAttr::Label("team".into())),
+    ];
+    prop_oneof![
+        (
+            eq_op(),
+            prop_oneof![Just(AssetKind::Workload), Just(AssetKind::Vm)]
+        )
+            .prop_map(|(op, value)| AssetAtom::Type { op, value }),
+        (
+            attr.clone(),
+            eq_op(),
+            s(&["prod-1", "payments", "Deployment", "pay", ""])
+        )
+            .prop_map(|(attr, op, value)| AssetAtom::Str { attr, op, value }),
+        (attr.clone(), strings(&["prod-1", "payments", "pay"]))
+            .prop_map(|(attr, values)| AssetAtom::In { attr, values }),
+        (
+            attr,
+            proptest::collection::vec(select(&["prod-*", "*", "pay*"][..]), 1..3)
+        )
+            .prop_map(|(attr, gs)| AssetAtom::Matches {
+                attr,
+                globs: gs
+                    .into_iter()
+                    .map(|g| Glob::parse(g).unwrap_or_else(|e| panic!("{e}")))
+                    .collect(),
+            }),
+    ]
+}
+
+pub fn policies() -> impl Strategy<Value = Vec<Policy>> {
+    let one = (
+        prop_oneof![
+            Just((Action::Prevent, Action::Issue)),
+            Just((Action::Prevent, Action::Prevent)),
+            Just((Action::Issue, Action::Issue)),
+        ],
+        prop_oneof![
+            2 => Just(None),
+            1 => expr(asset_atom()).prop_map(Some),
+        ],
+        proptest::collection::vec(rule(), 0..4),
+    );
+    proptest::collection::vec(one, 0..7).prop_map(|ps| {
+        ps.into_iter()
+            .enumerate()
+            .map(|(i, ((action, on_unknown), scope, rules))| Policy {
+                // Distinct names whose order is not the generation order.
+                name: format!("{} {i}", ["b", "a", "c", "B"].get(i % 4).unwrap_or(&"z")),
+                action,
+                on_unknown,
+                scope,
+                rules,
+                description: None,
+            })
+            .collect()
+    })
+}
+
+pub fn reference() -> impl Strategy<Value = Reference> {
+    (
+        s(REGISTRIES),
+        s(REPOSITORIES),
+        proptest::option::of(s(TAGS)),
+        proptest::option::of(select(&[D1, D2][..])),
+    )
+        .prop_map(|(reg, repo, tag, digest)| {
+            let mut text = format!("{reg}/{repo}");
+            if let Some(t) = tag {
+                text.push(':');
+                text.push_str(&t);
+            }
+            if let Some(d) = digest {
+                text.push('@');
+                text.push_str(d);
+            }
+            Reference::parse(&text).unwrap_or_else(|e| panic!("{e}"))
+        })
+}
+
+pub fn facts() -> impl Strategy<Value = ImageFacts> {
+    let scan = (
+        proptest::option::of(s(&["trivy", "grype"])),
+        proptest::option::of(select(&[NOW - 8 * 86_400, NOW - 3_600, NOW, NOW + 60][..])),
+        proptest::option::of(
+            (
+                proptest::option::of(0u64..3),
+                proptest::option::of(0u64..3),
+                proptest::option::of(0u64..3),
+                proptest::option::of(0u64..3),
+            )
+                .prop_map(|(critical, high, medium, low)| Vulnerabilities {
+                    critical,
+                    high,
+                    medium,
+                    low,
+                }),
+        ),
+    )
+        .prop_map(|(scanner, finished_at, vulnerabilities)| Scan {
+            scanner,
+            finished_at,
+            vulnerabilities,
+        });
+    let labels = proptest::collection::btree_map(s(LABEL_KEYS), s(LABEL_VALUES), 0..3);
+    (
+        proptest::option::of(select(&[D1, D2][..]).prop_map(str::to_owned)),
+        proptest::option::of(strings(TAGS)),
+        proptest::option::of(
+            select(BASES).prop_map(|b| Reference::parse(b).unwrap_or_else(|e| panic!("{e}"))),
+        ),
+        proptest::option::of(any::<bool>()),
+        proptest::option::of(scan),
+        proptest::option::of(labels),
+        proptest::option::of(proptest::collection::vec(0usize..5, 0..3)),
+    )
+        .prop_map(
+            |(digest, tags, base, scanned, scan, labels, sigs)| ImageFacts {
+                digest,
+                tags,
+                base,
+                scanned,
+                scan,
+                labels: labels.map(|l: BTreeMap<String, String>| l),
+                signatures: sigs.map(|ix| {
+                    ix.into_iter()
+                        .filter_map(|i| keys().pool.get(i).cloned())
+                        .collect()
+                }),
+            },
+        )
+}
+
+pub fn image() -> impl Strategy<Value = ImageInput> {
+    (reference(), proptest::option::of(facts()))
+        .prop_map(|(reference, facts)| ImageInput { reference, facts })
+}
+
+pub fn asset() -> impl Strategy<Value = Asset> {
+    (
+        prop_oneof![Just(AssetType::Workload), Just(AssetType::Vm)],
+        s(&["prod-1", "dev-1"]),
+        s(&["payments", "sandbox"]),
+        s(&["Deployment", ""]),
+        proptest::collection::btree_map(Just("team".to_owned()), s(&["pay", "ops"]), 0..2),
+    )
+        .prop_map(|(asset_type, cluster, namespace, kind, labels)| Asset {
+            asset_type,
+            cluster,
+            namespace,
+            kind,
+            name: "api".into(),
+            labels,
+            ..Asset::default()
+        })
+}
+
+pub fn policy_set(policies: Vec<Policy>) -> PolicySet {
+    PolicySet {
+        keys: keys().defs.clone(),
+        policies,
+    }
+}
+
+pub fn case() -> impl Strategy<Value = (Vec<Policy>, Vec<Policy>, Asset, Vec<ImageInput>)> {
+    policies().prop_flat_map(|ps| {
+        (
+            Just(ps.clone()),
+            Just(ps).prop_shuffle(),
+            asset(),
+            proptest::collection::vec(image(), 1..4),
+        )
+    })
+}
