@@ -19,6 +19,10 @@
 //! an expected `[]` requires `[]`; `["..."]` requires a non-empty list; any other strings are
 //! pinned, and each must be one of the actual reasons.
 //!
+//! Every `eval` case with an `expect.json` runs a second time as `wasm/<case>`: the folder is
+//! built with `bona build --target wasm` and the module passed as `--bundle`, so the wasm
+//! module and its wasmtime host are held to the same expectations as the engine.
+//!
 //! Cases listed in `tests/conformance/KNOWN_FAILURES` (one name per line, then the reason)
 //! are marked ignored, so the suite stays green while a known bug waits for its fix; run them
 //! with `--ignored` (or `--include-ignored`).
@@ -108,7 +112,50 @@ fn command_line(dir: &Path) -> Result<Vec<OsString>, Failed> {
 }
 
 fn run_case(dir: &Path) -> Result<(), Failed> {
-    let args = command_line(dir)?;
+    run_with(dir, command_line(dir)?)
+}
+
+/// Whether a case also runs through the wasm path: an `eval` with an `expect.json`.
+fn has_wasm_variant(dir: &Path) -> bool {
+    dir.join("expect.json").is_file()
+        && command_line(dir).is_ok_and(|args| args.get(1).is_some_and(|a| a == "eval"))
+}
+
+/// The case with its policies built into a wasm module, passed as `--bundle`.
+fn run_case_wasm(dir: &Path) -> Result<(), Failed> {
+    let name = dir.file_name().unwrap_or_default().to_string_lossy();
+    let module = std::env::temp_dir().join(format!(
+        "bona-conformance-{}-{name}.wasm",
+        std::process::id()
+    ));
+    let build: Vec<OsString> = vec![
+        "bona".into(),
+        "build".into(),
+        dir.into(),
+        "-o".into(),
+        module.clone().into(),
+        "--target".into(),
+        "wasm".into(),
+    ];
+    let mut err = Vec::new();
+    let code = bona::run(build, &mut Vec::new(), &mut err).code();
+    if code != 0 {
+        return Err(format!(
+            "bona build --target wasm exited {code}\n{}",
+            String::from_utf8_lossy(&err)
+        )
+        .into());
+    }
+    let mut args = command_line(dir)?;
+    if let Some(i) = args.iter().position(|a| a == "--policy") {
+        args.splice(i..i + 2, ["--bundle".into(), module.clone().into()]);
+    }
+    let result = run_with(dir, args);
+    let _ = std::fs::remove_file(&module);
+    result
+}
+
+fn run_with(dir: &Path, args: Vec<OsString>) -> Result<(), Failed> {
     let shown: Vec<String> = args
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
@@ -245,16 +292,21 @@ fn compare_reasons(expected: &Value, actual: &Value, path: &str, diffs: &mut Vec
 fn main() {
     let args = Arguments::from_args();
     let known = known_failures();
-    let trials = discover()
-        .into_iter()
-        .map(|dir| {
-            let name = dir
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let ignored = known.contains_key(&name);
-            Trial::test(name, move || run_case(&dir)).with_ignored_flag(ignored)
-        })
-        .collect();
+    let mut trials = Vec::new();
+    for dir in discover() {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let ignored = known.contains_key(&name);
+        if has_wasm_variant(&dir) {
+            let dir = dir.clone();
+            trials.push(
+                Trial::test(format!("wasm/{name}"), move || run_case_wasm(&dir))
+                    .with_ignored_flag(ignored),
+            );
+        }
+        trials.push(Trial::test(name, move || run_case(&dir)).with_ignored_flag(ignored));
+    }
     libtest_mimic::run(&args, trials).exit();
 }

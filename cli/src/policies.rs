@@ -29,6 +29,16 @@ pub struct PolicySource {
 pub fn engine(src: &PolicySource, err: &mut dyn Write) -> Result<Engine, Exit> {
     if let Some(path) = &src.bundle {
         let bytes = read(path, err)?;
+        if bona_runtime::wasm_abi::is_wasm(&bytes) {
+            return Err(bad_input(
+                err,
+                format!(
+                    "{}: this is a wasm module (`bona build --target wasm`), which only \
+                     `bona eval` runs; give a bundle from `bona build`",
+                    path.display()
+                ),
+            ));
+        }
         return Engine::from_bundle(&bytes)
             .map_err(|e| bad_input(err, format!("{}: {e}", path.display())));
     }

@@ -84,6 +84,11 @@ pub mod signature;
 pub mod table;
 pub mod tri;
 pub mod trivy;
+pub mod wasm_abi;
+#[cfg(feature = "wasm-emit")]
+pub mod wasm_emit;
+#[cfg(feature = "wasm")]
+pub mod wasm_host;
 
 pub use engine::{Engine, EngineError};
 pub use reference::{Reference, ReferenceError};

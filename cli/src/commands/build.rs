@@ -1,5 +1,6 @@
-//! `bona build PATHS -o FILE`: compile a policy set into a bundle for `eval --bundle`,
-//! `bona serve` and embedders of `bona-runtime`.
+//! `bona build PATHS -o FILE [--target bundle|wasm]`: compile a policy set into a bundle for
+//! `eval --bundle`, `bona serve` and embedders of `bona-runtime`, or into a self-contained wasm
+//! module that any wasm host can run (ABI in `docs/wasm-abi.md`).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -9,10 +10,12 @@ use bona_compiler::db::compile;
 use crate::commands::check::print_diagnostics;
 use crate::{Exit, bad_input, load};
 
-/// Compile a policy set into a bundle file.
+/// Compile a policy set into a bundle file or a wasm module.
 ///
 /// The bundle carries a versioned header and the sha256 of its body; loading it checks both,
-/// so a corrupt or truncated bundle is refused rather than misread.
+/// so a corrupt or truncated bundle is refused rather than misread. `--target wasm` writes a
+/// wasm module instead: it evaluates the policies' boolean structure and the SPEC 4.2
+/// resolution over atom values its host computes (ABI in docs/wasm-abi.md).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Files or directories (searched recursively for `.trust` files).
@@ -31,6 +34,8 @@ pub struct Args {
 pub enum Target {
     /// Bona's bundle format, loaded by `bona-runtime`.
     Bundle,
+    /// A self-contained wasm module with a JSON manifest (docs/wasm-abi.md).
+    Wasm,
 }
 
 /// Runs the command.
@@ -51,7 +56,13 @@ pub fn run(args: Args, _out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         );
         return Exit::Findings;
     }
-    let bytes = bona_runtime::bundle::write_bundle(&compiled.set);
+    let bytes = match args.target {
+        Target::Bundle => bona_runtime::bundle::write_bundle(&compiled.set),
+        Target::Wasm => match bona_runtime::wasm_emit::emit(&compiled.set) {
+            Ok(bytes) => bytes,
+            Err(e) => return bad_input(err, format!("cannot build a wasm module: {e}")),
+        },
+    };
     if let Err(e) = std::fs::write(&args.output, &bytes) {
         return bad_input(
             err,

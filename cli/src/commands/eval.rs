@@ -1,4 +1,8 @@
 //! `bona eval`: one admission decision (SPEC §4.1–4.3).
+//!
+//! `--bundle` takes a bundle or a wasm module from `bona build --target wasm` (told apart by
+//! their first bytes); a module runs in the wasmtime host of `bona-runtime` when this binary is
+//! built with the `wasm` feature.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -20,6 +24,7 @@ use crate::{Exit, bad_input, render};
 /// Examples:
 ///   bona eval --policy examples/production --input examples/production/deploy.json
 ///   bona eval --bundle policies.bundle --admission-review review.json --cluster prod-eu-1 --fail
+///   bona eval --bundle policies.wasm --input deploy.json   (a `bona build --target wasm` module)
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -75,8 +80,54 @@ fn to_json(d: &Decision) -> String {
     serde_json::to_string_pretty(d).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
+/// The policies to decide with: an engine, or a wasm module.
+enum Decider {
+    Engine(bona_runtime::Engine),
+    #[cfg(feature = "wasm")]
+    Wasm(bona_runtime::wasm_host::WasmPolicy),
+}
+
+/// Loads `--bundle` as a wasm module when it is one, else as the other commands do.
+fn decider(source: &PolicySource, err: &mut dyn Write) -> Result<Decider, Exit> {
+    if let Some(path) = &source.bundle {
+        let bytes = policies::read(path, err)?;
+        if bona_runtime::wasm_abi::is_wasm(&bytes) {
+            return wasm_decider(path, &bytes, err);
+        }
+    }
+    policies::engine(source, err).map(Decider::Engine)
+}
+
+#[cfg(feature = "wasm")]
+fn wasm_decider(
+    path: &std::path::Path,
+    bytes: &[u8],
+    err: &mut dyn Write,
+) -> Result<Decider, Exit> {
+    bona_runtime::wasm_host::WasmPolicy::new(bytes)
+        .map(Decider::Wasm)
+        .map_err(|e| bad_input(err, format!("{}: {e}", path.display())))
+}
+
+#[cfg(not(feature = "wasm"))]
+fn wasm_decider(
+    path: &std::path::Path,
+    _bytes: &[u8],
+    err: &mut dyn Write,
+) -> Result<Decider, Exit> {
+    Err(bad_input(
+        err,
+        format!(
+            "{}: this is a wasm module, and this `bona` was built without the wasm host; \
+             rebuild it with `cargo build -p bona --features wasm`, or give a bundle from \
+             `bona build` (--target bundle)",
+            path.display()
+        ),
+    ))
+}
+
 fn decide(args: &Args, err: &mut dyn Write) -> Result<(AdmissionInput, Decision), Exit> {
-    let engine = policies::engine(&args.source, err)?;
+    let decider = decider(&args.source, err)?;
     let facts = policies::facts(args.facts.as_deref(), err)?;
     let input = match (&args.input, &args.admission_review) {
         (Some(path), _) => {
@@ -95,6 +146,21 @@ fn decide(args: &Args, err: &mut dyn Write) -> Result<(AdmissionInput, Decision)
         (None, None) => return Err(bad_input(err, "give --input or --admission-review")),
     };
     let mut cache = VerificationCache::new();
-    let decision = engine.evaluate(&input, facts.as_ref(), policies::now(), &mut cache);
+    let decision = match &decider {
+        Decider::Engine(engine) => {
+            engine.evaluate(&input, facts.as_ref(), policies::now(), &mut cache)
+        }
+        #[cfg(feature = "wasm")]
+        Decider::Wasm(wasm) => wasm
+            .evaluate(&input, facts.as_ref(), policies::now(), &mut cache)
+            .map_err(|e| {
+                let path = args
+                    .source
+                    .bundle
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new(""));
+                bad_input(err, format!("{}: {e}", path.display()))
+            })?,
+    };
     Ok((input, decision))
 }
