@@ -20,6 +20,11 @@
 //! diagnostic or otherwise wrong, a `# Reported: …` comment above the annotation says so; fix the
 //! compiler, delete the annotation and the comment, and re-accept the snapshot.
 //!
+//! The lint corpus, `tests/lint/<group>/<case>.trust` (or folders), works the same way with
+//! `bona lint`'s diagnostics (the compiler's plus the `L0xxx` findings) and snapshots named
+//! `lint__<group>__<case>`; cases there also say what must *not* be reported, by having no
+//! annotation for it.
+//!
 //! To accept new or changed snapshots: `INSTA_UPDATE=always cargo test -p bona-tests --test
 //! diagnostics`, then read every changed `.snap` before committing it.
 
@@ -29,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 use bona_compiler::db::{BonaDatabase, SourceFile, Workspace, compile};
 use bona_compiler::diagnostics::{render_text, to_json};
+use bona_compiler::lint::lint;
 use libtest_mimic::{Arguments, Failed, Trial};
 
 /// One expected or actual diagnostic, as the corpus compares them.
@@ -61,6 +67,8 @@ struct Annotation {
 struct Case {
     name: String,
     files: Vec<PathBuf>,
+    /// A case of the lint corpus: compared with `bona lint`'s diagnostics.
+    lint: bool,
 }
 
 fn manifest_dir() -> PathBuf {
@@ -111,8 +119,9 @@ fn stem(path: &Path) -> String {
 
 /// `<group>/<case>.trust` is a single-file case; `<group>/<case>/*.trust` a folder case.
 /// Folders without `.trust` files (`keys/`) hold fixtures.
-fn discover() -> Vec<Case> {
-    let root = manifest_dir().join("diagnostics");
+fn discover(corpus: &str) -> Vec<Case> {
+    let root = manifest_dir().join(corpus);
+    let lint = corpus == "lint";
     let mut cases = Vec::new();
     for group in subdirs(&root) {
         let g = stem(&group);
@@ -120,6 +129,7 @@ fn discover() -> Vec<Case> {
             cases.push(Case {
                 name: format!("{g}__{}", stem(&file)),
                 files: vec![file],
+                lint,
             });
         }
         for folder in subdirs(&group) {
@@ -128,6 +138,7 @@ fn discover() -> Vec<Case> {
                 cases.push(Case {
                     name: format!("{g}__{}", stem(&folder)),
                     files,
+                    lint,
                 });
             }
         }
@@ -183,10 +194,14 @@ fn run(case: &Case) -> Result<(), Failed> {
         sources.push(SourceFile::new(&db, path.clone(), text));
     }
     let ws = Workspace::new(&db, sources);
-    let compiled = compile(&db, ws);
+    let diagnostics = if case.lint {
+        lint(&db, ws)
+    } else {
+        compile(&db, ws).diagnostics.clone()
+    };
 
     let prefix = format!("{}/", manifest_dir().display());
-    let actual: Vec<(Key, String)> = to_json(&db, &compiled.diagnostics)
+    let actual: Vec<(Key, String)> = to_json(&db, &diagnostics)
         .into_iter()
         .map(|d| {
             let key = Key {
@@ -231,7 +246,7 @@ fn run(case: &Case) -> Result<(), Failed> {
         }
     }
 
-    let rendered = render_text(&db, &compiled.diagnostics).replace(&prefix, "");
+    let rendered = render_text(&db, &diagnostics).replace(&prefix, "");
     if !problems.is_empty() {
         return Err(format!("{}\n\nrendered:\n{rendered}", problems.join("\n")).into());
     }
@@ -241,7 +256,8 @@ fn run(case: &Case) -> Result<(), Failed> {
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     settings.set_input_file(&case.files[0]);
-    let name = format!("diagnostics__{}", case.name);
+    let corpus = if case.lint { "lint" } else { "diagnostics" };
+    let name = format!("{corpus}__{}", case.name);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         settings.bind(|| insta::assert_snapshot!(name.as_str(), rendered));
     }));
@@ -250,9 +266,13 @@ fn run(case: &Case) -> Result<(), Failed> {
 
 fn main() {
     let args = Arguments::from_args();
-    let trials = discover()
+    let trials = discover("diagnostics")
         .into_iter()
-        .map(|case| Trial::test(case.name.clone(), move || run(&case)))
+        .chain(discover("lint"))
+        .map(|case| {
+            let prefix = if case.lint { "lint::" } else { "" };
+            Trial::test(format!("{prefix}{}", case.name), move || run(&case))
+        })
         .collect();
     libtest_mimic::run(&args, trials).exit();
 }

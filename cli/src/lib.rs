@@ -8,6 +8,7 @@ pub mod load;
 pub mod policies;
 pub mod progress;
 pub mod render;
+pub mod sarif;
 pub mod serve;
 
 use std::ffi::OsString;
@@ -42,6 +43,7 @@ pub enum Command {
     Fmt(commands::fmt::Args),
     Lsp(commands::lsp::Args),
     Serve(commands::serve::Args),
+    Lint(commands::lint::Args),
 }
 
 /// Runs `bona` with `args` (the first is the program name), writing to `out` and `err`.
@@ -82,6 +84,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Exi
         Command::Fmt(a) => commands::fmt::run(a, out, err),
         Command::Lsp(a) => commands::lsp::run(a, out, err),
         Command::Serve(a) => commands::serve::run(a, out, err),
+        Command::Lint(a) => commands::lint::run(a, out, err),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Stable diagnostic codes. `E01xx` lexing and parsing, `E02xx` names, `E03xx` types and
-//! policy structure, `E04xx` keys and files, `W0xxx` warnings. A code, once released, keeps its
-//! meaning; `docs/diagnostics.md` documents each one (a test checks that every code is there).
+//! policy structure, `E04xx` keys and files, `W0xxx` warnings, `L0xxx` findings of `bona lint`
+//! (warnings only the linter reports). A code, once released, keeps its meaning;
+//! `docs/diagnostics.md` documents each one (a test checks that every code is there).
 
 use std::fmt;
 
@@ -77,6 +78,10 @@ codes! {
     W0002 => Warning, "policy with no `trust` rule";
     W0003 => Warning, "pattern normalisation adds a registry or `library/` before a glob";
     W0004 => Warning, "unused name";
+    L0001 => Warning, "rule that can never hold";
+    L0002 => Warning, "rule subsumed by another rule of the same policy";
+    L0003 => Warning, "policy whose trust another policy always grants";
+    L0004 => Warning, "`prevent` policy overridden by an `issue` policy that trusts more";
 }
 
 impl fmt::Display for Code {

@@ -12,6 +12,7 @@ pub mod diagnostics;
 pub mod files;
 pub mod fmt;
 pub mod generate;
+pub mod lint;
 pub mod resolve;
 pub mod suggest;
 pub mod syntax;

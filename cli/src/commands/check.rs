@@ -31,6 +31,8 @@ pub enum Format {
     Text,
     /// `{"diagnostics": [...], "errors": N, "warnings": M}`.
     Json,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
 }
 
 /// Runs the command.
@@ -53,6 +55,9 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
                 "warnings": diags.len() - errors,
             });
             let _ = writeln!(out, "{doc:#}");
+        }
+        Format::Sarif => {
+            let _ = writeln!(out, "{:#}", crate::sarif::log(&db, diags));
         }
         Format::Text => {
             if !diags.is_empty() {
