@@ -29,7 +29,7 @@ use base64::Engine as _;
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::json::{self, JsonError};
+use crate::json::{self, JsonError, Object, ObjectFields, opt_object, opt_objects};
 use crate::reference::{Reference, is_valid_digest};
 
 /// A loaded facts document: normalised key → facts.
@@ -72,7 +72,9 @@ impl FactsDocument {
     /// an absent key. Two keys that normalise to the same image (`nginx` and
     /// `docker.io/library/nginx:latest`) are an error rather than a silent choice.
     pub fn from_json(bytes: &[u8]) -> Result<FactsDocument, FactsError> {
-        let raw: RawDocument = json::from_slice(bytes).map_err(FactsError)?;
+        let raw: RawDocument = json::from_slice::<Object<RawDocument>>(bytes)
+            .map_err(FactsError)?
+            .0;
         Ok(FactsDocument {
             images: raw.images.map(|m| m.0).unwrap_or_default(),
         })
@@ -135,14 +137,31 @@ pub struct ImageFacts {
     #[serde(default)]
     pub scanned: Option<bool>,
     /// The latest vulnerability scan.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_object")]
     pub scan: Option<Scan>,
     /// The image configuration's labels. When present, a missing key is known to be missing.
     #[serde(default)]
     pub labels: Option<BTreeMap<String, String>>,
     /// Cosign simple-signing signatures (SPEC §3.4). `[]` is known: no signature.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_objects")]
     pub signatures: Option<Vec<Signature>>,
+}
+
+// Every struct of a facts document is read from a JSON object only (see [`Object`]).
+impl ObjectFields for ImageFacts {
+    const EXPECTING: &'static str = "a facts object";
+}
+impl ObjectFields for Scan {
+    const EXPECTING: &'static str = "a scan object";
+}
+impl ObjectFields for Vulnerabilities {
+    const EXPECTING: &'static str = "an object of vulnerability counts";
+}
+impl ObjectFields for Signature {
+    const EXPECTING: &'static str = "a signature object with `payload` and `signature`";
+}
+impl ObjectFields for RawDocument {
+    const EXPECTING: &'static str = "a facts document object with `images`";
 }
 
 /// A vulnerability scan.
@@ -156,7 +175,7 @@ pub struct Scan {
     #[serde(default, deserialize_with = "de_timestamp")]
     pub finished_at: Option<i64>,
     /// Counts of vulnerabilities by severity.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_object")]
     pub vulnerabilities: Option<Vulnerabilities>,
 }
 
@@ -451,7 +470,7 @@ impl<'de> DeserializeSeed<'de> for EntrySeed<'_> {
             };
             return Err(de::Error::custom(message));
         }
-        let facts = Option::<ImageFacts>::deserialize(d)?;
+        let facts = Option::<Object<ImageFacts>>::deserialize(d)?.map(|o| o.0);
         if let (Some(key_digest), Some(fact_digest)) =
             (key_digest, facts.as_ref().and_then(|f| f.digest.as_deref()))
             && key_digest != fact_digest

@@ -21,8 +21,11 @@
 //! rejects.
 
 use std::fmt;
+use std::marker::PhantomData;
 
-use serde::de::DeserializeOwned;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_path_to_error::Segment;
 
 /// Where and why a JSON document could not be read.
@@ -158,6 +161,81 @@ fn push_key(out: &mut String, key: &str) {
         }
         out.push(']');
     }
+}
+
+/// A struct of Bona's own documents, and how a type error names it (`an asset object`).
+pub(crate) trait ObjectFields {
+    const EXPECTING: &'static str;
+}
+
+/// Reads `T` from a JSON object only.
+///
+/// A derived `Deserialize` also accepts a JSON array, filling the fields in order (and, as every
+/// field of Bona's documents has a default, `[]` would be an empty admission input that allows
+/// everything). Bona's own documents are strict, so every struct in them is read through this
+/// wrapper, which asks the deserializer for a map and hands that map to the derived code: paths,
+/// `deny_unknown_fields` and line/column reporting are unchanged.
+pub(crate) struct Object<T>(pub(crate) T);
+
+impl<'de, T: Deserialize<'de> + ObjectFields> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct MapOnly<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + ObjectFields> Visitor<'de> for MapOnly<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(T::EXPECTING)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
+        }
+        de.deserialize_map(MapOnly(PhantomData)).map(Object)
+    }
+}
+
+/// `deserialize_with` for an object field of a strict document; `null` is absent.
+pub(crate) fn object<'de, D, T>(de: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + ObjectFields + Default,
+{
+    Ok(Option::<Object<T>>::deserialize(de)?
+        .map(|object| object.0)
+        .unwrap_or_default())
+}
+
+/// `deserialize_with` for an array of objects in a strict document; `null` is absent (empty).
+pub(crate) fn objects<'de, D, T>(de: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + ObjectFields,
+{
+    Ok(Option::<Vec<Object<T>>>::deserialize(de)?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|object| object.0)
+        .collect())
+}
+
+/// `deserialize_with` for an optional object field of a strict document: absent or `null` is
+/// `None` (unknown, for facts), anything but an object an error.
+pub(crate) fn opt_object<'de, D, T>(de: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + ObjectFields,
+{
+    Ok(Option::<Object<T>>::deserialize(de)?.map(|object| object.0))
+}
+
+/// `deserialize_with` for an optional array of objects: absent or `null` is `None`, `[]` is
+/// `Some` of nothing (a known empty list).
+pub(crate) fn opt_objects<'de, D, T>(de: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + ObjectFields,
+{
+    Ok(Option::<Vec<Object<T>>>::deserialize(de)?
+        .map(|list| list.into_iter().map(|object| object.0).collect()))
 }
 
 #[cfg(test)]

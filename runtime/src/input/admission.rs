@@ -17,6 +17,7 @@ use super::{
     Asset, InputError, ObjectFields, object, objects, read_object, reference, rfc3339_time,
 };
 use crate::facts::ImageFacts;
+use crate::json::opt_object;
 use crate::reference::Reference;
 
 /// One image to judge: its reference, parsed and normalised, and the facts given inline.
@@ -27,7 +28,7 @@ pub struct ImageInput {
     #[serde(rename = "ref", deserialize_with = "reference")]
     pub reference: Reference,
     /// `facts` given inline; they win over a `--facts` document (SPEC 4.5 "Facts lookup").
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_object")]
     pub facts: Option<ImageFacts>,
 }
 

@@ -29,13 +29,10 @@ mod kubectl;
 mod review;
 
 use std::fmt;
-use std::marker::PhantomData;
 
-use serde::de::value::MapAccessDeserializer;
-use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::json::{self, JsonError};
+use crate::json::{self, JsonError, Object, ObjectFields, object, objects};
 use crate::reference::Reference;
 
 pub use admission::{AdmissionInput, ImageInput, parse_admission_input};
@@ -118,65 +115,11 @@ fn read<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, InputError> {
     json::from_slice(bytes).map_err(InputError::from)
 }
 
-/// A struct of Bona's own documents, and how a type error names it (`an asset object`).
-trait ObjectFields {
-    const EXPECTING: &'static str;
-}
-
-/// Reads `T` from a JSON object only.
-///
-/// A derived `Deserialize` also accepts a JSON array, filling the fields in order (and, as every
-/// field of Bona's documents has a default, `[]` would be an empty admission input that allows
-/// everything). Bona's own documents are strict, so every struct in them is read through this
-/// wrapper, which asks the deserializer for a map and hands that map to the derived code: paths,
-/// `deny_unknown_fields` and line/column reporting are unchanged.
-struct Object<T>(T);
-
-impl<'de, T: Deserialize<'de> + ObjectFields> Deserialize<'de> for Object<T> {
-    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        struct MapOnly<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de> + ObjectFields> Visitor<'de> for MapOnly<T> {
-            type Value = T;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(T::EXPECTING)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-                T::deserialize(MapAccessDeserializer::new(map))
-            }
-        }
-        de.deserialize_map(MapOnly(PhantomData)).map(Object)
-    }
-}
-
 /// Reads a whole strict document, which must be a JSON object.
 fn read_object<T: serde::de::DeserializeOwned + ObjectFields>(
     bytes: &[u8],
 ) -> Result<T, InputError> {
     read::<Object<T>>(bytes).map(|object| object.0)
-}
-
-/// `deserialize_with` for an object field of a strict document; `null` is absent.
-fn object<'de, D, T>(de: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + ObjectFields + Default,
-{
-    Ok(Option::<Object<T>>::deserialize(de)?
-        .map(|object| object.0)
-        .unwrap_or_default())
-}
-
-/// `deserialize_with` for an array of objects in a strict document; `null` is absent (empty).
-fn objects<'de, D, T>(de: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + ObjectFields,
-{
-    Ok(Option::<Vec<Object<T>>>::deserialize(de)?
-        .unwrap_or_default()
-        .into_iter()
-        .map(|object| object.0)
-        .collect())
 }
 
 /// `deserialize_with` for fields where `null` means absent (SPEC 4.5 "Facts lookup"): `null`
