@@ -271,6 +271,10 @@ pub struct Lexed {
 pub fn lex(src: &str) -> Lexed {
     let mut out = Lexed::default();
     let mut lexer = Token::lexer(src);
+    // Some Windows editors start UTF-8 files with a byte order mark; it is not text.
+    if src.starts_with('\u{FEFF}') {
+        lexer.bump('\u{FEFF}'.len_utf8());
+    }
     while let Some(tok) = lexer.next() {
         let range = lexer.span();
         let span = Span::new(range.start, range.end);
@@ -363,6 +367,16 @@ impl fmt::Display for Token {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_leading_byte_order_mark_is_not_text() {
+        let lexed = lex("\u{FEFF}let a = 1");
+        assert!(lexed.errors.is_empty(), "{:?}", lexed.errors);
+        assert_eq!(lexed.tokens.first().map(|t| t.0), Some(3));
+        // Anywhere else it is a character no token starts with.
+        assert!(!lex("let a = 1 \u{FEFF}").errors.is_empty());
+    }
+
     use super::*;
 
     fn kinds(src: &str) -> Vec<Token> {
