@@ -19,9 +19,11 @@
 //! an expected `[]` requires `[]`; `["..."]` requires a non-empty list; any other strings are
 //! pinned, and each must be one of the actual reasons.
 //!
-//! Every `eval` case with an `expect.json` runs a second time as `wasm/<case>`: the folder is
-//! built with `bona build --target wasm` and the module passed as `--bundle`, so the wasm
-//! module and its wasmtime host are held to the same expectations as the engine.
+//! Every case whose policies compile runs again through the wasm module of `bona build
+//! --target wasm`: as `wasm/<case>` (`eval` cases) with the module passed as `--bundle` to
+//! Bona's wasmtime host, and as `node/<case>` (audits too) in `tests/wasm-host/host.mjs`, a
+//! host in JavaScript on Node.js's own WebAssembly. Both are held to the same expectations as
+//! the engine, exit codes and bad-input messages included.
 //!
 //! Cases listed in `tests/conformance/KNOWN_FAILURES` (one name per line, then the reason)
 //! are marked ignored, so the suite stays green while a known bug waits for its fix; run them
@@ -111,29 +113,72 @@ fn command_line(dir: &Path) -> Result<Vec<OsString>, Failed> {
     Ok(args)
 }
 
+/// What one run of a case printed.
+struct Outcome {
+    code: u8,
+    stdout: String,
+    stderr: String,
+    /// The command, for failure messages.
+    shown: String,
+}
+
 fn run_case(dir: &Path) -> Result<(), Failed> {
-    run_with(dir, command_line(dir)?)
+    check(dir, &run_bona(command_line(dir)?))
 }
 
-/// Whether a case also runs through the wasm path: an `eval` with an `expect.json`.
-fn has_wasm_variant(dir: &Path) -> bool {
-    dir.join("expect.json").is_file()
-        && command_line(dir).is_ok_and(|args| args.get(1).is_some_and(|a| a == "eval"))
+fn run_bona(args: Vec<OsString>) -> Outcome {
+    let shown: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = bona::run(args, &mut out, &mut err).code();
+    Outcome {
+        code,
+        stdout: String::from_utf8_lossy(&out).into_owned(),
+        stderr: String::from_utf8_lossy(&err).into_owned(),
+        shown: shown.join(" "),
+    }
 }
 
-/// The case with its policies built into a wasm module, passed as `--bundle`.
-fn run_case_wasm(dir: &Path) -> Result<(), Failed> {
+/// Whether a case also runs through the wasm module: a case whose policies compile, and whose
+/// expectation a module can meet (not `--fail`'s exit 3). The wasmtime variant goes through
+/// `bona eval --bundle`, so it covers `eval` cases; the Node.js host covers audits too.
+fn wasm_variants(dir: &Path) -> (bool, bool) {
+    let Ok(args) = command_line(dir) else {
+        return (false, false);
+    };
+    let expected_exit = read(&dir.join("expect.exit"))
+        .ok()
+        .and_then(|t| t.trim().parse::<u8>().ok());
+    let compiles = !matches!(expected_exit, Some(1));
+    let plain = !args.iter().any(|a| a == "--fail") && !matches!(expected_exit, Some(3));
+    let eval = args.get(1).is_some_and(|a| a == "eval");
+    (compiles && plain && eval, compiles && plain)
+}
+
+/// Builds the case's policies into a wasm module; it is removed when the guard drops.
+struct Module(PathBuf);
+
+impl Drop for Module {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn build_module(dir: &Path, variant: &str) -> Result<Module, Failed> {
     let name = dir.file_name().unwrap_or_default().to_string_lossy();
-    let module = std::env::temp_dir().join(format!(
-        "bona-conformance-{}-{name}.wasm",
+    let module = Module(std::env::temp_dir().join(format!(
+        "bona-conformance-{}-{variant}-{name}.wasm",
         std::process::id()
-    ));
+    )));
     let build: Vec<OsString> = vec![
         "bona".into(),
         "build".into(),
         dir.into(),
         "-o".into(),
-        module.clone().into(),
+        module.0.clone().into(),
         "--target".into(),
         "wasm".into(),
     ];
@@ -146,29 +191,80 @@ fn run_case_wasm(dir: &Path) -> Result<(), Failed> {
         )
         .into());
     }
-    let mut args = command_line(dir)?;
-    if let Some(i) = args.iter().position(|a| a == "--policy") {
-        args.splice(i..i + 2, ["--bundle".into(), module.clone().into()]);
-    }
-    let result = run_with(dir, args);
-    let _ = std::fs::remove_file(&module);
-    result
+    Ok(module)
 }
 
-fn run_with(dir: &Path, args: Vec<OsString>) -> Result<(), Failed> {
-    let shown: Vec<String> = args
+/// The case with its policies built into a wasm module, passed as `--bundle` (the wasmtime
+/// host of `bona eval`).
+fn run_case_wasm(dir: &Path) -> Result<(), Failed> {
+    let module = build_module(dir, "wasmtime")?;
+    let mut args = command_line(dir)?;
+    if let Some(i) = args.iter().position(|a| a == "--policy") {
+        args.splice(i..i + 2, ["--bundle".into(), module.0.clone().into()]);
+    }
+    check(dir, &run_bona(args))
+}
+
+/// The case's module run by `tests/wasm-host/host.mjs` in Node.js: a host that is not Bona's.
+fn run_case_node(dir: &Path) -> Result<(), Failed> {
+    let module = build_module(dir, "node")?;
+    let args = command_line(dir)?;
+    let host = corpus_dir().join("../wasm-host/host.mjs");
+    let mut cmd = std::process::Command::new("node");
+    cmd.arg(&host).arg(&module.0);
+    let mut command: Vec<OsString> = Vec::new();
+    let mut flags: Vec<OsString> = Vec::new();
+    let mut it = args.iter().skip(2);
+    while let Some(a) = it.next() {
+        let value = it.next().cloned().unwrap_or_default();
+        match a.to_str().unwrap_or_default() {
+            "--policy" | "--format" => {}
+            "--input" => command = vec!["eval".into(), value],
+            "--admission-review" => command = vec!["review".into(), value],
+            "--inventory" => command = vec!["audit".into(), value],
+            flag @ ("--facts" | "--cluster" | "--cloud") => flags.extend([flag.into(), value]),
+            other => return Err(format!("no Node.js equivalent of `{other}`").into()),
+        }
+    }
+    command.extend(flags);
+    cmd.args(&command);
+    let shown: Vec<String> = command
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let code = bona::run(args, &mut out, &mut err).code();
-    let stdout = String::from_utf8_lossy(&out);
-    let stderr = String::from_utf8_lossy(&err);
-    let context = format!(
-        "command: {}\nexit: {code}\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+    let shown = format!(
+        "node {} {} {}",
+        host.display(),
+        module.0.display(),
         shown.join(" ")
     );
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run node (scripts/install-test-tools.sh installs it): {e}"))?;
+    let outcome = Outcome {
+        code: out
+            .status
+            .code()
+            .and_then(|c| u8::try_from(c).ok())
+            .unwrap_or(255),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        shown,
+    };
+    check(dir, &outcome)
+}
+
+/// Compares an outcome with the case's expectation.
+fn check(dir: &Path, outcome: &Outcome) -> Result<(), Failed> {
+    let Outcome {
+        code,
+        stdout,
+        stderr,
+        shown,
+    } = outcome;
+    let code = *code;
+    let context =
+        format!("command: {shown}\nexit: {code}\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
 
     let exit_file = dir.join("expect.exit");
     if exit_file.is_file() {
@@ -195,7 +291,7 @@ fn run_with(dir: &Path, args: Vec<OsString>) -> Result<(), Failed> {
     if code != 0 {
         return Err(format!("expected exit 0, got {code}\n{context}").into());
     }
-    let actual: Value = serde_json::from_str(&stdout)
+    let actual: Value = serde_json::from_str(stdout)
         .map_err(|e| format!("the output is not JSON: {e}\n{context}"))?;
     let mut diffs = Vec::new();
     compare(&expected, &actual, "$", &mut diffs);
@@ -299,10 +395,18 @@ fn main() {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let ignored = known.contains_key(&name);
-        if has_wasm_variant(&dir) {
+        let (wasmtime, node) = wasm_variants(&dir);
+        if wasmtime {
             let dir = dir.clone();
             trials.push(
                 Trial::test(format!("wasm/{name}"), move || run_case_wasm(&dir))
+                    .with_ignored_flag(ignored),
+            );
+        }
+        if node {
+            let dir = dir.clone();
+            trials.push(
+                Trial::test(format!("node/{name}"), move || run_case_node(&dir))
                     .with_ignored_flag(ignored),
             );
         }

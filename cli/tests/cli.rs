@@ -202,6 +202,54 @@ fn build_then_eval_bundle_matches_and_corruption_is_refused() {
 }
 
 #[test]
+fn build_target_wasm_then_eval_the_module() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(dir.path(), "p.trust", GOOD);
+    let input = write(dir.path(), "input.json", INPUT);
+    let module = dir.path().join("p.wasm");
+    let out = bona(&["build", s(&policy), "-o", s(&module), "--target", "wasm"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let bytes = std::fs::read(&module).unwrap();
+    assert!(bytes.starts_with(b"\0asm"), "a wasm module");
+
+    let json = ["--input", s(&input), "--format", "json"];
+    let from_module = bona(&[&["eval", "--bundle", s(&module)][..], &json].concat());
+    if !cfg!(feature = "wasm") {
+        // This `bona` has no wasm host: it says how to get one.
+        assert_eq!(from_module.status.code(), Some(2));
+        assert!(text(&from_module.stderr).contains("--features wasm"));
+        return;
+    }
+    let from_policy = bona(&[&["eval", "--policy", s(&policy)][..], &json].concat());
+    assert_eq!(
+        from_module.status.code(),
+        Some(0),
+        "{}",
+        text(&from_module.stderr)
+    );
+    assert_eq!(text(&from_module.stdout), text(&from_policy.stdout));
+    assert!(text(&from_module.stdout).contains("\"decision\": \"prevent\""));
+
+    // Bad input is reported against its file, as with policies; the exit is 2.
+    let bad = write(dir.path(), "bad.json", "{\"images\": [{\"ref\": \"Nginx\"}]}");
+    let out = bona(&["eval", "--bundle", s(&module), "--input", s(&bad)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("bad.json"), "{}", text(&out.stderr));
+
+    // Only `eval` runs modules; the others say so.
+    let inventory = write(dir.path(), "inv.json", "{\"assets\": []}");
+    let out = bona(&["audit", "--bundle", s(&module), "--inventory", s(&inventory)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("wasm module"), "{}", text(&out.stderr));
+
+    // A truncated module is refused with a message, not a crash.
+    std::fs::write(&module, &bytes[..bytes.len() / 2]).unwrap();
+    let out = bona(&["eval", "--bundle", s(&module), "--input", s(&input)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("p.wasm"), "{}", text(&out.stderr));
+}
+
+#[test]
 fn test_command_counts_and_exit_code() {
     let dir = tempfile::tempdir().unwrap();
     let src = format!(

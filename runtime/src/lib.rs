@@ -85,10 +85,10 @@ pub mod table;
 pub mod tri;
 pub mod trivy;
 pub mod wasm_abi;
-#[cfg(feature = "wasm-emit")]
-pub mod wasm_emit;
 #[cfg(feature = "wasm")]
 pub mod wasm_host;
+#[cfg(feature = "wasm-build")]
+pub mod wasm_module;
 
 pub use engine::{Engine, EngineError};
 pub use reference::{Reference, ReferenceError};

@@ -158,6 +158,7 @@ pub fn parse_payload(payload: &[u8]) -> Option<SimpleSigning> {
 /// The arithmetic is `ring`'s (assembly-optimised, about 4× faster than the pure-Rust `p256`
 /// here: a first verification is the cost that matters at admission); `p256` still parses
 /// and re-encodes keys, and the OpenSSL tests cross-check both.
+#[cfg(not(target_family = "wasm"))]
 pub fn verify(key: &PublicKey, payload: &[u8], signature: &[u8]) -> bool {
     use ring::signature::{ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
     let der = UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, &key.sec1);
@@ -168,6 +169,17 @@ pub fn verify(key: &PublicKey, payload: &[u8], signature: &[u8]) -> bool {
         && UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &key.sec1)
             .verify(payload, signature)
             .is_ok()
+}
+
+/// [`verify`] in the wasm engine, where `ring` does not build: the same answers from the
+/// pure-Rust `p256` (DER first, then raw `r‖s`).
+#[cfg(target_family = "wasm")]
+pub fn verify(key: &PublicKey, payload: &[u8], signature: &[u8]) -> bool {
+    use p256::ecdsa::Signature as EcdsaSignature;
+    use p256::ecdsa::signature::Verifier as _;
+    let parsed =
+        EcdsaSignature::from_der(signature).or_else(|_| EcdsaSignature::from_slice(signature));
+    parsed.is_ok_and(|s| key.key.verify(payload, &s).is_ok())
 }
 
 /// The digest a signature vouches for under `key`: `Some` when the payload is simple signing

@@ -1,77 +1,60 @@
-//! A wasmtime host for modules written by `bona build --target wasm` (feature `wasm`).
+//! A wasmtime host for policy modules written by `bona build --target wasm` (feature `wasm`).
 //!
-//! [`WasmPolicy::new`] compiles the module once, reads its manifest ([`crate::wasm_abi`]) and
-//! rebuilds the policy set from it; each decision then instantiates the module in a fresh
-//! [`Store`] bounded by fuel and a memory limit, writes the atom values the runtime's own
-//! evaluator ([`crate::eval`]) computes, calls the module, and reads back S(A), the verdicts,
-//! their resolutions, the images' trusted / prevented flags and the decision.
-//!
-//! The outputs are the runtime's: [`WasmPolicy::evaluate`] returns the same
-//! [`Decision`] as [`crate::Engine::evaluate`] and [`WasmPolicy::audit`] the same [`Audit`].
-//! Everything the rules decide — which policies apply, every v(p,i) and r(p,i), trusted,
-//! prevented, the decision — comes from the module; the host adds only what is text: the
-//! reasons (the interpreter's [`Evaluator::explain_policy`] on the manifest's rules) and the
-//! issue texts of SPEC 4.3, built from the module's flags by the shared rule functions of
-//! [`crate::decide`].
+//! [`WasmPolicy::new`] compiles a module once and checks that it speaks ABI version 2
+//! ([`crate::wasm_abi`]). [`WasmPolicy::instance`] makes a [`WasmInstance`], which keeps the
+//! module's state between calls (the engine it loads from its bundle on the first call, its
+//! signature cache); the one-shot methods of [`WasmPolicy`] make a fresh instance per call.
+//! Each call copies the documents into the module, runs it, and parses its JSON output into the
+//! runtime's own [`Decision`] or [`Audit`], so a caller cannot tell the module from the
+//! [`crate::Engine`] but by the speed.
 //!
 //! # Limits
-//! Each call gets fuel (by default enough for the module's code to run once per image and once
-//! more, which a module written by `bona build` never exceeds: its code is straight-line but
-//! for the loop over images and policies) and a memory ceiling. A module that runs out of fuel,
-//! traps, lacks an export or writes an output byte outside the ABI gives a [`WasmError`], never
-//! a panic or a partial decision.
+//! Every instance has a memory ceiling ([`WasmOptions::memory_bytes`]) and every call a fuel
+//! allowance ([`WasmOptions::fuel`]); running out of either, a trap, a missing export or an
+//! output that is not the expected JSON is a [`WasmError`], never a panic or a partial result.
 
 use std::fmt;
 
 use wasmtime::{
     Config, Engine as WasmEngine, Instance, Memory, Module, Store, StoreLimits, StoreLimitsBuilder,
-    Trap,
+    Trap, TypedFunc,
 };
 
-use crate::decide::{posture_reason, runtime_issue, workload_decision};
-use crate::eval::{Evaluator, KeyRing};
-use crate::facts::FactsDocument;
-use crate::image::ImageView;
-use crate::input::{AdmissionInput, Asset, ImageInput, Inventory};
-use crate::ir::PolicySet;
-use crate::output::{
-    AssetRef, Audit, Decision, DecisionKind, ImageDecision, PolicyOutcome, PostureIssue, Verdict,
-};
-use crate::signature::{KeyError, VerificationCache};
-use crate::tri::Tri;
+use crate::input::ReviewOptions;
+use crate::output::{Audit, Decision};
 use crate::wasm_abi::{
-    ABI_VERSION, AbiError, EVAL_EXPORT, Layout, MEMORY_EXPORT, Manifest, PAGE, byte_tri,
-    find_manifest,
+    ABI_EXPORT, ABI_VERSION, AUDIT_EXPORT, BUFFER_EXPORT, EVAL_EXPORT, MEMORY_EXPORT,
+    OUTPUT_LEN_EXPORT, OUTPUT_PTR_EXPORT, REVIEW_EXPORT, SLOT_DOCUMENT, SLOT_FACTS, SLOT_OPTIONS,
+    STATUS_BAD_INPUT, STATUS_NO_POLICY, STATUS_OK,
 };
 
-/// Fuel every call gets on top of the per-image allowance.
-const BASE_FUEL: u64 = 1_000_000;
-
-/// The default memory ceiling of one evaluation: 256 MiB.
+/// The default memory ceiling of one instance: 256 MiB.
 pub const DEFAULT_MEMORY_LIMIT: usize = 256 << 20;
 
-/// Why a module cannot be loaded or a decision cannot be made.
+/// The default fuel of one call: about ten seconds of the module's work, far more than any
+/// decision takes (a few microseconds) or an audit of a large inventory.
+pub const DEFAULT_FUEL: u64 = 20_000_000_000;
+
+/// Why a module cannot be loaded or a call cannot be answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WasmError {
     /// The bytes are not a valid wasm module (or wasmtime refuses it).
     Module(String),
-    /// The manifest is missing or malformed.
-    Manifest(String),
-    /// The manifest is inconsistent, or of another ABI version.
-    Abi(AbiError),
-    /// A key of the manifest is not a P-256 public key.
-    Key { name: String, error: KeyError },
     /// The module lacks an export of the ABI, or has it with another type.
     Export(String),
+    /// The module implements another ABI version.
+    Abi { found: u32, supported: u32 },
+    /// The module holds no policy set, or a corrupt one (the module's message).
+    NoPolicy(String),
+    /// A document is malformed (the module's message, naming the document and the place).
+    BadInput(String),
     /// Instantiation failed (a memory larger than the limit, a bad data segment…).
     Instantiate(String),
-    /// The records of the images do not fit the memory limit.
-    Memory { needed: u64, limit: usize },
     /// The call ran out of fuel.
     OutOfFuel { fuel: u64 },
-    /// The module trapped.
+    /// The module trapped (or ran out of memory).
     Trap(String),
-    /// The module returned a failure status or wrote an output byte outside the ABI.
+    /// The module's output is not what the ABI promises.
     Output(String),
 }
 
@@ -79,19 +62,20 @@ impl fmt::Display for WasmError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             WasmError::Module(e) => write!(f, "not a loadable wasm module: {e}"),
-            WasmError::Manifest(e) => write!(f, "the module's manifest cannot be read: {e}"),
-            WasmError::Abi(e) => e.fmt(f),
-            WasmError::Key { name, error } => write!(f, "key `{name}`: {error}"),
-            WasmError::Export(e) => write!(f, "the module does not follow the bona ABI: {e}"),
+            WasmError::Export(e) => write!(f, "not a Bona policy module: {e}"),
+            WasmError::Abi { found, supported } => write!(
+                f,
+                "the module implements Bona's wasm ABI version {found}, and this host \
+                 version {supported}: rebuild it with `bona build --target wasm` of this Bona"
+            ),
+            WasmError::NoPolicy(e) | WasmError::BadInput(e) => f.write_str(e),
             WasmError::Instantiate(e) => write!(f, "the module cannot be instantiated: {e}"),
-            WasmError::Memory { needed, limit } => write!(
-                f,
-                "the images need {needed} bytes of wasm memory, over the limit of {limit} bytes"
-            ),
-            WasmError::OutOfFuel { fuel } => write!(
-                f,
-                "the module ran out of fuel ({fuel} units) before deciding"
-            ),
+            WasmError::OutOfFuel { fuel } => {
+                write!(
+                    f,
+                    "the module ran out of fuel ({fuel} units) before answering"
+                )
+            }
             WasmError::Trap(e) => write!(f, "the module trapped: {e}"),
             WasmError::Output(e) => write!(f, "the module's output is not valid: {e}"),
         }
@@ -100,480 +84,328 @@ impl fmt::Display for WasmError {
 
 impl std::error::Error for WasmError {}
 
-impl From<AbiError> for WasmError {
-    fn from(e: AbiError) -> Self {
-        WasmError::Abi(e)
-    }
-}
-
-/// Per-call limits.
+/// How a module is compiled, and the limits of its instances and calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WasmLimits {
-    /// Fuel for one call; `None` computes it from the module's size and the image count.
-    pub fuel: Option<u64>,
-    /// The most linear memory one evaluation may use, in bytes.
+pub struct WasmOptions {
+    /// Fuel for one call.
+    pub fuel: u64,
+    /// The most linear memory an instance may use, in bytes.
     pub memory_bytes: usize,
+    /// Which of wasmtime's compilers.
+    pub compiler: WasmCompiler,
 }
 
-impl Default for WasmLimits {
+/// wasmtime's two compilers: the choice is between compiling fast and running fast.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WasmCompiler {
+    /// Cranelift: seconds to compile the engine, the fastest decisions. For a host that keeps
+    /// the module loaded.
+    #[default]
+    Optimizing,
+    /// Winch, a single-pass compiler: about a tenth of the compile time, slower code. For one
+    /// decision (`bona eval`).
+    Baseline,
+}
+
+impl Default for WasmOptions {
     fn default() -> Self {
-        WasmLimits {
-            fuel: None,
+        WasmOptions {
+            fuel: DEFAULT_FUEL,
             memory_bytes: DEFAULT_MEMORY_LIMIT,
+            compiler: WasmCompiler::default(),
         }
     }
 }
 
-/// What the module wrote, for `n` images.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RawOutput {
-    layout: Layout,
-    policies: usize,
-    /// The workload decision byte.
-    pub decision: u8,
-    /// 1 when some policy applies.
-    pub any_applicable: u8,
-    /// 1 when some `prevent` policy applies.
-    pub any_prevent: u8,
-    /// `applicable[p]`.
-    pub applicable: Vec<u8>,
-    /// The image records, `image_stride` bytes each.
-    records: Vec<u8>,
-}
-
-impl RawOutput {
-    fn byte(&self, image: usize, offset: u32) -> u8 {
-        let at = image * self.layout.image_stride as usize + offset as usize;
-        self.records.get(at).copied().unwrap_or(u8::MAX)
-    }
-
-    /// v(p,i) as written: 0 false, 1 true, 2 unknown, 3 not applicable.
-    pub fn verdict(&self, image: usize, policy: usize) -> u8 {
-        self.byte(image, self.layout.record_verdicts + policy as u32)
-    }
-
-    /// r(p,i) as written: 0 untrusted, 1 trusted, 3 not applicable.
-    pub fn resolved(&self, image: usize, policy: usize) -> u8 {
-        self.byte(image, self.layout.record_resolved + policy as u32)
-    }
-
-    /// The image's trusted byte.
-    pub fn trusted(&self, image: usize) -> u8 {
-        self.byte(image, self.layout.record_trusted)
-    }
-
-    /// The image's prevented byte.
-    pub fn prevented(&self, image: usize) -> u8 {
-        self.byte(image, self.layout.record_prevented)
-    }
-
-    /// How many policies the module knows.
-    pub fn policy_count(&self) -> usize {
-        self.policies
-    }
-}
-
-/// A loaded wasm policy module.
+/// A compiled policy module.
 pub struct WasmPolicy {
     engine: WasmEngine,
     module: Module,
-    manifest: Manifest,
-    set: PolicySet,
-    keys: KeyRing,
-    limits: WasmLimits,
-    code_bytes: u64,
+    options: WasmOptions,
 }
 
 impl fmt::Debug for WasmPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WasmPolicy")
-            .field("policies", &self.set.policies.len())
-            .field("limits", &self.limits)
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
 
-fn bool_byte(b: u8, what: &str) -> Result<bool, WasmError> {
-    match b {
-        0 => Ok(false),
-        1 => Ok(true),
-        _ => Err(WasmError::Output(format!("{what} is {b}, not 0 or 1"))),
+impl WasmPolicy {
+    /// Compiles `bytes` with the default limits and checks its ABI.
+    ///
+    /// # Errors
+    /// The bytes are not a module wasmtime accepts, or not one of this ABI.
+    pub fn new(bytes: &[u8]) -> Result<WasmPolicy, WasmError> {
+        WasmPolicy::with_options(bytes, WasmOptions::default())
+    }
+
+    /// [`WasmPolicy::new`] with another compiler or other limits.
+    ///
+    /// # Errors
+    /// As [`WasmPolicy::new`].
+    pub fn with_options(bytes: &[u8], options: WasmOptions) -> Result<WasmPolicy, WasmError> {
+        let mut config = Config::new();
+        config.consume_fuel(true);
+        config.strategy(match options.compiler {
+            WasmCompiler::Optimizing => wasmtime::Strategy::Cranelift,
+            WasmCompiler::Baseline => wasmtime::Strategy::Winch,
+        });
+        let engine = WasmEngine::new(&config).map_err(|e| WasmError::Module(e.to_string()))?;
+        let module = Module::new(&engine, bytes).map_err(|e| WasmError::Module(e.to_string()))?;
+        let policy = WasmPolicy {
+            engine,
+            module,
+            options,
+        };
+        // Reading the version instantiates the module: a module that would fail later fails
+        // here, once.
+        policy.instance()?;
+        Ok(policy)
+    }
+
+    /// A fresh instance, for a series of calls.
+    ///
+    /// # Errors
+    /// Instantiation fails, an export is missing or mistyped, or the ABI version differs.
+    pub fn instance(&self) -> Result<WasmInstance, WasmError> {
+        WasmInstance::new(self)
+    }
+
+    /// [`WasmInstance::evaluate`] on a fresh instance.
+    ///
+    /// # Errors
+    /// As [`WasmInstance::evaluate`].
+    pub fn evaluate(
+        &self,
+        input: &[u8],
+        facts: Option<&[u8]>,
+        now: i64,
+    ) -> Result<Decision, WasmError> {
+        self.instance()?.evaluate(input, facts, now)
+    }
+
+    /// [`WasmInstance::review`] on a fresh instance.
+    ///
+    /// # Errors
+    /// As [`WasmInstance::review`].
+    pub fn review(
+        &self,
+        review: &[u8],
+        opts: &ReviewOptions,
+        facts: Option<&[u8]>,
+        now: i64,
+    ) -> Result<Decision, WasmError> {
+        self.instance()?.review(review, opts, facts, now)
+    }
+
+    /// [`WasmInstance::audit`] on a fresh instance.
+    ///
+    /// # Errors
+    /// As [`WasmInstance::audit`].
+    pub fn audit(
+        &self,
+        inventory: &[u8],
+        opts: &ReviewOptions,
+        facts: Option<&[u8]>,
+        now: i64,
+    ) -> Result<Audit, WasmError> {
+        self.instance()?.audit(inventory, opts, facts, now)
     }
 }
 
-impl WasmPolicy {
-    /// Reads the manifest and compiles the module (cranelift; do it once per module).
-    ///
-    /// # Errors
-    /// Bytes that are not a wasm module, a missing, malformed or future-version manifest, a key
-    /// that is not a P-256 public key, or a module wasmtime refuses.
-    pub fn new(bytes: &[u8]) -> Result<WasmPolicy, WasmError> {
-        let manifest_json = find_manifest(bytes).map_err(WasmError::Manifest)?;
-        let manifest = Manifest::parse(manifest_json)?;
-        let set = manifest.policy_set()?;
-        let keys = KeyRing::from_defs(&set.keys)
-            .map_err(|(name, error)| WasmError::Key { name, error })?;
-        let mut config = Config::new();
-        config.consume_fuel(true);
-        let engine = WasmEngine::new(&config).map_err(|e| WasmError::Module(e.to_string()))?;
-        let module = Module::new(&engine, bytes).map_err(|e| WasmError::Module(e.to_string()))?;
-        Ok(WasmPolicy {
-            engine,
-            module,
-            manifest,
-            set,
-            keys,
-            limits: WasmLimits::default(),
-            code_bytes: bytes.len() as u64,
-        })
-    }
+/// One instance of a policy module: its memory, exports and state.
+pub struct WasmInstance {
+    store: Store<StoreLimits>,
+    memory: Memory,
+    buffer: TypedFunc<(u32, u32), u32>,
+    eval: TypedFunc<i64, u32>,
+    review: TypedFunc<i64, u32>,
+    audit: TypedFunc<i64, u32>,
+    output_ptr: TypedFunc<(), u32>,
+    output_len: TypedFunc<(), u32>,
+    fuel: u64,
+}
 
-    /// The same policy with other per-call limits.
-    #[must_use]
-    pub fn with_limits(mut self, limits: WasmLimits) -> WasmPolicy {
-        self.limits = limits;
-        self
-    }
+fn typed<P, R>(
+    store: &mut Store<StoreLimits>,
+    i: &Instance,
+    name: &str,
+) -> Result<TypedFunc<P, R>, WasmError>
+where
+    P: wasmtime::WasmParams,
+    R: wasmtime::WasmResults,
+{
+    i.get_typed_func::<P, R>(&mut *store, name)
+        .map_err(|e| WasmError::Export(format!("export `{name}`: {e}")))
+}
 
-    /// The manifest.
-    pub fn manifest(&self) -> &Manifest {
-        &self.manifest
-    }
-
-    /// The policy set the manifest describes, policies in name order.
-    pub fn policy_set(&self) -> &PolicySet {
-        &self.set
-    }
-
-    /// The fuel a call for `n` images gets.
-    pub fn fuel_for(&self, n: usize) -> u64 {
-        self.limits.fuel.unwrap_or_else(|| {
-            // Every instruction of a module from `bona build` runs at most once per image and
-            // once more for the scopes; the entry loop's few instructions per policy are
-            // covered by the policy function's own bytes.
-            BASE_FUEL.saturating_add(
-                self.code_bytes
-                    .saturating_mul(8)
-                    .saturating_mul(n as u64 + 1),
-            )
-        })
-    }
-
-    /// The ABI call itself: writes `asset_atoms` and, for each of the `n` images, its slice of
-    /// `image_atoms` (`n` × the manifest's image atom count bytes), runs the module and returns
-    /// what it wrote.
-    ///
-    /// # Errors
-    /// Slices of the wrong length (as [`WasmError::Output`]), or any failure of the module.
-    pub fn run(
-        &self,
-        asset_atoms: &[u8],
-        image_atoms: &[u8],
-        n: usize,
-    ) -> Result<RawOutput, WasmError> {
-        let layout = self.manifest.layout;
-        let m = self.manifest.image_atoms.len();
-        if asset_atoms.len() != self.manifest.asset_atoms.len() || image_atoms.len() != n * m {
-            return Err(WasmError::Output(format!(
-                "expected {} asset atom bytes and {} image atom bytes, got {} and {}",
-                self.manifest.asset_atoms.len(),
-                n * m,
-                asset_atoms.len(),
-                image_atoms.len()
-            )));
-        }
-        let n_i32 = i32::try_from(n)
-            .map_err(|_| WasmError::Output(format!("{n} images are too many for one call")))?;
-        let mut store: Store<StoreLimits> = Store::new(
-            &self.engine,
-            StoreLimitsBuilder::new()
-                .memory_size(self.limits.memory_bytes)
-                .instances(1)
-                .build(),
-        );
-        store.limiter(|s| s);
-        let fuel = self.fuel_for(n);
+impl WasmInstance {
+    fn new(policy: &WasmPolicy) -> Result<WasmInstance, WasmError> {
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(policy.options.memory_bytes)
+            .instances(1)
+            .build();
+        let mut store = Store::new(&policy.engine, limits);
+        store.limiter(|l| l);
+        let fuel = policy.options.fuel;
         store
             .set_fuel(fuel)
             .map_err(|e| WasmError::Instantiate(e.to_string()))?;
-        let instance = Instance::new(&mut store, &self.module, &[])
-            .map_err(|e| WasmError::Instantiate(e.to_string()))?;
+        let instance = Instance::new(&mut store, &policy.module, &[])
+            .map_err(|e| WasmError::Instantiate(format!("{e:#}")))?;
         let memory = instance
             .get_memory(&mut store, MEMORY_EXPORT)
-            .ok_or_else(|| WasmError::Export(format!("no exported memory `{MEMORY_EXPORT}`")))?;
-        let eval = instance
-            .get_typed_func::<i32, i32>(&mut store, EVAL_EXPORT)
-            .map_err(|e| WasmError::Export(format!("`{EVAL_EXPORT}`: {e}")))?;
-
-        let header = read(&memory, &store, 0, 4)?;
-        if header != ABI_VERSION.to_le_bytes() {
-            return Err(WasmError::Output(
-                "the memory header does not carry the manifest's ABI version".to_owned(),
-            ));
-        }
-        let needed = layout.bytes_for(n);
-        let have = memory.data_size(&store) as u64;
-        if needed > have {
-            let pages = (needed - have).div_ceil(PAGE);
-            memory
-                .grow(&mut store, pages)
-                .map_err(|_| WasmError::Memory {
-                    needed,
-                    limit: self.limits.memory_bytes,
-                })?;
-        }
-        write(&memory, &mut store, layout.asset_atoms.into(), asset_atoms)?;
-        if m > 0 {
-            for (i, atoms) in image_atoms.chunks(m).enumerate() {
-                write(&memory, &mut store, layout.record(i), atoms)?;
-            }
-        }
-
-        let status = eval
-            .call(&mut store, n_i32)
-            .map_err(|e| match e.downcast_ref::<Trap>() {
-                Some(Trap::OutOfFuel) => WasmError::OutOfFuel { fuel },
-                Some(t) => WasmError::Trap(t.to_string()),
-                None => WasmError::Trap(e.to_string()),
-            })?;
-        if status != 0 {
-            return Err(WasmError::Output(format!(
-                "`{EVAL_EXPORT}` returned status {status}"
-            )));
-        }
-        let flags = read(&memory, &store, layout.decision.into(), 3)?;
-        let p = self.manifest.policies.len();
-        let applicable = read(&memory, &store, layout.applicable.into(), p)?;
-        let records = read(
-            &memory,
-            &store,
-            layout.images.into(),
-            n * layout.image_stride as usize,
-        )?;
-        Ok(RawOutput {
-            layout,
-            policies: p,
-            decision: flags.first().copied().unwrap_or(u8::MAX),
-            any_applicable: flags.get(1).copied().unwrap_or(u8::MAX),
-            any_prevent: flags.get(2).copied().unwrap_or(u8::MAX),
-            applicable,
-            records,
-        })
-    }
-
-    /// Computes the atom values of an asset and its images and runs the module.
-    fn run_images(
-        &self,
-        asset: &Asset,
-        images: &[ImageInput],
-        facts: Option<&FactsDocument>,
-        time: i64,
-        cache: &mut VerificationCache,
-    ) -> Result<RawOutput, WasmError> {
-        let asset_atoms = self.manifest.asset_atom_values(asset);
-        let m = self.manifest.image_atoms.len();
-        let mut image_atoms = vec![0u8; images.len() * m];
-        if m > 0 {
-            for (image, out) in images.iter().zip(image_atoms.chunks_mut(m)) {
-                let view = ImageView::of_input(image, facts, time);
-                let mut evaluator = Evaluator::new(view, &self.keys, cache);
-                self.manifest.image_atom_values(&mut evaluator, out);
-            }
-        }
-        self.run(&asset_atoms, &image_atoms, images.len())
-    }
-
-    /// The applicable policies (indices in name order) with each one's verdict for image `i`.
-    fn judged(&self, raw: &RawOutput, i: usize) -> Result<Vec<(usize, Tri, Verdict)>, WasmError> {
-        let mut out = Vec::new();
-        for (p, &applies) in raw.applicable.iter().enumerate() {
-            if !bool_byte(applies, "an applicable byte")? {
-                continue;
-            }
-            let v = byte_tri(raw.verdict(i, p)).ok_or_else(|| {
-                WasmError::Output(format!(
-                    "verdict byte {} of an applicable policy",
-                    raw.verdict(i, p)
-                ))
-            })?;
-            let r = Verdict::from(bool_byte(raw.resolved(i, p), "a resolved byte")?);
-            out.push((p, v, r));
-        }
-        Ok(out)
-    }
-
-    /// The admission decision of SPEC 4.3, as [`crate::Engine::evaluate`] gives it. `now` is
-    /// used when the input carries no `time`.
-    ///
-    /// # Errors
-    /// Any failure of the module ([`WasmError`]).
-    pub fn evaluate(
-        &self,
-        input: &AdmissionInput,
-        facts: Option<&FactsDocument>,
-        now: i64,
-        cache: &mut VerificationCache,
-    ) -> Result<Decision, WasmError> {
-        let time = input.time.unwrap_or(now);
-        let raw = self.run_images(&input.asset, &input.images, facts, time, cache)?;
-        let mut images = Vec::with_capacity(input.images.len());
-        let mut issues = Vec::new();
-        for (i, image) in input.images.iter().enumerate() {
-            let judged = self.judged(&raw, i)?;
-            let trusted = bool_byte(raw.trusted(i), "a trusted byte")?;
-            let prevented = bool_byte(raw.prevented(i), "a prevented byte")?;
-            let view = ImageView::of_input(image, facts, time);
-            let mut evaluator = Evaluator::new(view, &self.keys, cache);
-            let mut policies = Vec::with_capacity(judged.len());
-            let mut names = Vec::with_capacity(judged.len());
-            for &(p, v, r) in &judged {
-                // INVARIANT: `judged` indexes the manifest's policies, which `set` mirrors.
-                let Some(policy) = self.set.policies.get(p) else {
-                    continue;
-                };
-                names.push(policy.name.as_str());
-                policies.push(PolicyOutcome {
-                    policy: policy.name.clone(),
-                    action: policy.action,
-                    result: v.into(),
-                    resolved: r,
-                    reasons: evaluator.explain_policy(policy, v),
-                });
-            }
-            let reference = image.reference.to_string();
-            issues.extend(runtime_issue(
-                &input.asset,
-                &reference,
-                &names,
-                trusted,
-                prevented,
-            ));
-            images.push(ImageDecision {
-                reference,
-                verdict: trusted.into(),
-                prevented,
-                policies,
+            .ok_or_else(|| WasmError::Export(format!("no memory `{MEMORY_EXPORT}`")))?;
+        let abi: TypedFunc<(), u32> = typed(&mut store, &instance, ABI_EXPORT)?;
+        let found = abi
+            .call(&mut store, ())
+            .map_err(|e| WasmError::Trap(format!("{e:#}")))?;
+        if found != ABI_VERSION {
+            return Err(WasmError::Abi {
+                found,
+                supported: ABI_VERSION,
             });
         }
-        let decision = if bool_byte(raw.decision, "the decision byte")? {
-            DecisionKind::Prevent
-        } else {
-            DecisionKind::Allow
-        };
-        // The module's rule 5 and the images' flags must agree; a module that says otherwise
-        // is not one `bona build` wrote.
-        if decision != workload_decision(images.iter().map(|i| i.prevented)) {
-            return Err(WasmError::Output(
-                "the decision disagrees with the images' prevented flags".to_owned(),
-            ));
-        }
-        Ok(Decision {
-            decision,
-            images,
-            issues,
+        Ok(WasmInstance {
+            buffer: typed(&mut store, &instance, BUFFER_EXPORT)?,
+            eval: typed(&mut store, &instance, EVAL_EXPORT)?,
+            review: typed(&mut store, &instance, REVIEW_EXPORT)?,
+            audit: typed(&mut store, &instance, AUDIT_EXPORT)?,
+            output_ptr: typed(&mut store, &instance, OUTPUT_PTR_EXPORT)?,
+            output_len: typed(&mut store, &instance, OUTPUT_LEN_EXPORT)?,
+            store,
+            memory,
+            fuel,
         })
     }
 
-    /// The decision alone.
+    /// One admission decision of an admission input (SPEC 4.1, Bona's own JSON), with an
+    /// optional facts document; `now` (unix seconds) when the input has no `time`. The same
+    /// [`Decision`] as [`crate::Engine::evaluate`].
     ///
     /// # Errors
-    /// Any failure of the module.
-    pub fn verdict(
-        &self,
-        input: &AdmissionInput,
-        facts: Option<&FactsDocument>,
+    /// [`WasmError::BadInput`] for a malformed document (its message names it: `input: …`,
+    /// `facts: …`); the others when the module misbehaves or exceeds its limits.
+    pub fn evaluate(
+        &mut self,
+        input: &[u8],
+        facts: Option<&[u8]>,
         now: i64,
-        cache: &mut VerificationCache,
-    ) -> Result<DecisionKind, WasmError> {
-        let time = input.time.unwrap_or(now);
-        let raw = self.run_images(&input.asset, &input.images, facts, time, cache)?;
-        Ok(if bool_byte(raw.decision, "the decision byte")? {
-            DecisionKind::Prevent
-        } else {
-            DecisionKind::Allow
-        })
+    ) -> Result<Decision, WasmError> {
+        self.put(SLOT_DOCUMENT, input)?;
+        self.put(SLOT_FACTS, facts.unwrap_or_default())?;
+        let eval = self.eval.clone();
+        let output = self.run(&eval, now)?;
+        parse_output(&output)
     }
 
-    /// The posture issues of one running asset (SPEC 4.2 rule 7), as
-    /// [`crate::Engine::audit_asset`] gives them.
+    /// One admission decision of a Kubernetes AdmissionReview (v1), as
+    /// `bona eval --admission-review` makes it.
     ///
     /// # Errors
-    /// Any failure of the module.
-    pub fn audit_asset(
-        &self,
-        asset: &Asset,
-        images: &[ImageInput],
-        facts: Option<&FactsDocument>,
-        time: i64,
-        cache: &mut VerificationCache,
-    ) -> Result<Vec<PostureIssue>, WasmError> {
-        let raw = self.run_images(asset, images, facts, time, cache)?;
-        let asset_ref = AssetRef::from(asset);
-        let described = asset.describe();
-        let mut out = Vec::new();
-        for (i, image) in images.iter().enumerate() {
-            let trusted = bool_byte(raw.trusted(i), "a trusted byte")?;
-            let reference = image.reference.to_string();
-            for (p, v, _) in self.judged(&raw, i)? {
-                let Some(policy) = self.set.policies.get(p) else {
-                    continue;
-                };
-                if let Some(reason) = posture_reason(policy, v, trusted) {
-                    out.push(PostureIssue::new(
-                        asset_ref.clone(),
-                        &described,
-                        reference.clone(),
-                        policy.name.clone(),
-                        reason,
-                    ));
-                }
-            }
-        }
-        Ok(out)
+    /// As [`WasmInstance::evaluate`].
+    pub fn review(
+        &mut self,
+        review: &[u8],
+        opts: &ReviewOptions,
+        facts: Option<&[u8]>,
+        now: i64,
+    ) -> Result<Decision, WasmError> {
+        self.put(SLOT_DOCUMENT, review)?;
+        self.put(SLOT_FACTS, facts.unwrap_or_default())?;
+        self.put(SLOT_OPTIONS, &options_json(opts))?;
+        let f = self.review.clone();
+        let output = self.run(&f, now)?;
+        parse_output(&output)
     }
 
-    /// A whole audit (SPEC 4.4). `now` is used when the inventory carries no `time`.
+    /// The posture issues of an inventory (SPEC 4.4: Bona's inventory, or a kubectl list
+    /// whose assets take `opts`), as `bona audit` finds them.
     ///
     /// # Errors
-    /// Any failure of the module.
+    /// As [`WasmInstance::evaluate`].
     pub fn audit(
-        &self,
-        inventory: &Inventory,
-        facts: Option<&FactsDocument>,
+        &mut self,
+        inventory: &[u8],
+        opts: &ReviewOptions,
+        facts: Option<&[u8]>,
         now: i64,
-        cache: &mut VerificationCache,
     ) -> Result<Audit, WasmError> {
-        let time = inventory.time.unwrap_or(now);
-        let mut issues = Vec::new();
-        for entry in &inventory.assets {
-            issues.extend(self.audit_asset(&entry.asset, &entry.images, facts, time, cache)?);
+        self.put(SLOT_DOCUMENT, inventory)?;
+        self.put(SLOT_FACTS, facts.unwrap_or_default())?;
+        self.put(SLOT_OPTIONS, &options_json(opts))?;
+        let f = self.audit.clone();
+        let output = self.run(&f, now)?;
+        parse_output(&output)
+    }
+
+    /// Copies `bytes` into the module's buffer for `slot`.
+    fn put(&mut self, slot: u32, bytes: &[u8]) -> Result<(), WasmError> {
+        let len = u32::try_from(bytes.len())
+            .map_err(|_| WasmError::BadInput("a document over 4 GiB".into()))?;
+        self.refuel()?;
+        let ptr = self
+            .buffer
+            .call(&mut self.store, (slot, len))
+            .map_err(|e| trap(e, self.fuel))?;
+        if ptr == 0 && len > 0 {
+            return Err(WasmError::Output(format!("no buffer for slot {slot}")));
         }
-        Ok(Audit { issues })
+        self.memory
+            .write(&mut self.store, ptr as usize, bytes)
+            .map_err(|e| WasmError::Output(format!("buffer of slot {slot}: {e}")))
+    }
+
+    /// Calls an entry point and returns its output.
+    fn run(&mut self, f: &TypedFunc<i64, u32>, now: i64) -> Result<Vec<u8>, WasmError> {
+        self.refuel()?;
+        let status = f
+            .call(&mut self.store, now)
+            .map_err(|e| trap(e, self.fuel))?;
+        let ptr = self
+            .output_ptr
+            .call(&mut self.store, ())
+            .map_err(|e| trap(e, self.fuel))?;
+        let len = self
+            .output_len
+            .call(&mut self.store, ())
+            .map_err(|e| trap(e, self.fuel))?;
+        let mut output = vec![0; len as usize];
+        self.memory
+            .read(&self.store, ptr as usize, &mut output)
+            .map_err(|e| WasmError::Output(format!("output out of bounds: {e}")))?;
+        let text = || String::from_utf8_lossy(&output).into_owned();
+        match status {
+            STATUS_OK => Ok(output),
+            STATUS_NO_POLICY => Err(WasmError::NoPolicy(text())),
+            STATUS_BAD_INPUT => Err(WasmError::BadInput(text())),
+            other => Err(WasmError::Output(format!("unknown status {other}"))),
+        }
+    }
+
+    fn refuel(&mut self) -> Result<(), WasmError> {
+        self.store
+            .set_fuel(self.fuel)
+            .map_err(|e| WasmError::Trap(e.to_string()))
     }
 }
 
-fn read(
-    memory: &Memory,
-    store: &Store<StoreLimits>,
-    at: u64,
-    len: usize,
-) -> Result<Vec<u8>, WasmError> {
-    let mut buf = vec![0u8; len];
-    let at = usize::try_from(at).map_err(|_| WasmError::Output("offset too large".to_owned()))?;
-    memory
-        .read(store, at, &mut buf)
-        .map_err(|e| WasmError::Output(format!("reading {len} bytes at {at}: {e}")))?;
-    Ok(buf)
+fn options_json(opts: &ReviewOptions) -> Vec<u8> {
+    serde_json::json!({ "cluster": opts.cluster, "cloud": opts.cloud })
+        .to_string()
+        .into_bytes()
 }
 
-fn write(
-    memory: &Memory,
-    store: &mut Store<StoreLimits>,
-    at: u64,
-    bytes: &[u8],
-) -> Result<(), WasmError> {
-    let at = usize::try_from(at).map_err(|_| WasmError::Output("offset too large".to_owned()))?;
-    memory
-        .write(store, at, bytes)
-        .map_err(|e| WasmError::Output(format!("writing {} bytes at {at}: {e}", bytes.len())))
+fn parse_output<T: serde::de::DeserializeOwned>(output: &[u8]) -> Result<T, WasmError> {
+    serde_json::from_slice(output).map_err(|e| WasmError::Output(e.to_string()))
+}
+
+fn trap(e: wasmtime::Error, fuel: u64) -> WasmError {
+    if e.downcast_ref::<Trap>() == Some(&Trap::OutOfFuel) {
+        WasmError::OutOfFuel { fuel }
+    } else {
+        WasmError::Trap(format!("{e:#}"))
+    }
 }

@@ -1,65 +1,67 @@
-// A wasm host for Bona modules (`bona build --target wasm`) in plain JavaScript, with nothing
-// but the WebAssembly API built into Node.js: the proof that the ABI of docs/wasm-abi.md is
-// enough for a host that is not Bona's own.
+// A host for Bona policy modules (`bona build --target wasm`) in plain JavaScript, with nothing
+// but the WebAssembly API built into Node.js: the proof that docs/wasm-abi.md is all a host
+// that is not Bona's own needs. tests/conformance.rs runs the conformance corpus through it.
 //
-//   node host.mjs MODULE.wasm ATOMS.json
+//   node host.mjs MODULE.wasm eval|review|audit DOCUMENT [--facts FILE] [--cluster NAME]
+//                 [--cloud NAME] [--now UNIX_SECONDS]
 //
-// ATOMS.json: { "asset_atoms": [byte, ...], "images": [[byte, ...], ...] }, the value of each
-// atom in the manifest's order (0 false, 1 true, 2 unknown). Prints the module's outputs as
-// JSON: { decision, any_applicable, any_prevent, applicable: [...], images: [{ verdicts,
-// resolved, trusted, prevented }] }, the names of the policies alongside.
+// Prints the module's JSON output and exits 0; on an unreadable or malformed document prints
+// one message naming the file on stderr and exits 2 (as `bona` does); any other failure exits 1.
 import { readFileSync } from "node:fs";
 
-const [modulePath, atomsPath] = process.argv.slice(2);
-if (!modulePath || !atomsPath) {
-  console.error("usage: node host.mjs MODULE.wasm ATOMS.json");
-  process.exit(2);
+const [modulePath, command, documentPath, ...rest] = process.argv.slice(2);
+const entry = { eval: "bona_eval", review: "bona_review", audit: "bona_audit" }[command];
+if (!modulePath || !entry || !documentPath) {
+  console.error("usage: node host.mjs MODULE.wasm eval|review|audit DOCUMENT [--facts FILE] " +
+    "[--cluster NAME] [--cloud NAME] [--now UNIX_SECONDS]");
+  process.exit(1);
 }
+const flags = {};
+for (let i = 0; i < rest.length; i += 2) flags[rest[i].replace(/^--/, "")] = rest[i + 1];
 
 const module = new WebAssembly.Module(readFileSync(modulePath));
-const sections = WebAssembly.Module.customSections(module, "bona.manifest");
-if (sections.length !== 1) throw new Error("no bona.manifest section");
-const manifest = JSON.parse(new TextDecoder().decode(sections[0]));
-if (manifest.abi !== 1) throw new Error(`unsupported ABI version ${manifest.abi}`);
-const L = manifest.layout;
-const P = manifest.policies.length;
-const M = manifest.image_atoms.length;
-
-const atoms = JSON.parse(readFileSync(atomsPath, "utf8"));
-if (atoms.asset_atoms.length !== manifest.asset_atoms.length) throw new Error("asset atom count");
-const n = atoms.images.length;
-
-const instance = new WebAssembly.Instance(module, {});
-const memory = instance.exports.memory;
-const needed = L.images + n * L.image_stride;
-if (needed > memory.buffer.byteLength) {
-  memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
+const [manifest] = WebAssembly.Module.customSections(module, "bona.manifest");
+if (manifest && JSON.parse(new TextDecoder().decode(manifest)).abi !== 2) {
+  console.error("the module's manifest is not of ABI 2");
+  process.exit(1);
 }
-let bytes = new Uint8Array(memory.buffer);
-bytes.set(atoms.asset_atoms, L.asset_atoms);
-atoms.images.forEach((image, i) => {
-  if (image.length !== M) throw new Error(`image ${i}: atom count`);
-  bytes.set(image, L.images + i * L.image_stride + L.record_atoms);
-});
+const m = new WebAssembly.Instance(module, {}).exports;
+if (m.bona_abi_version() !== 2) {
+  console.error(`ABI ${m.bona_abi_version()}: rebuild the module with this Bona`);
+  process.exit(1);
+}
 
-const status = instance.exports.bona_eval(n);
-if (status !== 0) throw new Error(`bona_eval returned ${status}`);
-bytes = new Uint8Array(memory.buffer); // a grown memory has a new buffer
-const slice = (at, len) => Array.from(bytes.subarray(at, at + len));
-const out = {
-  policies: manifest.policies.map((p) => p.name),
-  decision: bytes[L.decision],
-  any_applicable: bytes[L.any_applicable],
-  any_prevent: bytes[L.any_prevent],
-  applicable: slice(L.applicable, P),
-  images: atoms.images.map((_, i) => {
-    const rec = L.images + i * L.image_stride;
-    return {
-      verdicts: slice(rec + L.record_verdicts, P),
-      resolved: slice(rec + L.record_resolved, P),
-      trusted: bytes[rec + L.record_trusted],
-      prevented: bytes[rec + L.record_prevented],
-    };
-  }),
-};
-console.log(JSON.stringify(out));
+// Copies bytes into the module's buffer for a slot (0 document, 1 facts, 2 options).
+function put(slot, bytes) {
+  const ptr = m.bona_buffer(slot, bytes.length);
+  if (ptr === 0 && bytes.length > 0) throw new Error(`no buffer for slot ${slot}`);
+  new Uint8Array(m.memory.buffer, ptr, bytes.length).set(bytes);
+}
+
+function read(path) {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    console.error(`${path}: cannot read: ${e.message}`);
+    process.exit(2);
+  }
+}
+
+put(0, read(documentPath));
+put(1, flags.facts ? read(flags.facts) : new Uint8Array());
+const options = { cluster: flags.cluster ?? "", cloud: flags.cloud ?? "" };
+put(2, new TextEncoder().encode(JSON.stringify(options)));
+
+const now = BigInt(flags.now ?? Math.floor(Date.now() / 1000));
+const status = m[entry](now);
+// The memory may have grown during the call: take a fresh view of it.
+const output = new TextDecoder().decode(
+  new Uint8Array(m.memory.buffer, m.bona_output_ptr(), m.bona_output_len()));
+if (status === 0) {
+  process.stdout.write(output + "\n");
+  process.exit(0);
+}
+// The module's message starts with the document it blames (`facts: …`, `input: …`).
+const blamed = output.startsWith("facts:") ? flags.facts : documentPath;
+console.error(status === 2 ? `${blamed}: ${output}` : output);
+process.exit(status === 2 ? 2 : 1);

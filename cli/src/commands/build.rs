@@ -14,8 +14,9 @@ use crate::{Exit, bad_input, load};
 ///
 /// The bundle carries a versioned header and the sha256 of its body; loading it checks both,
 /// so a corrupt or truncated bundle is refused rather than misread. `--target wasm` writes a
-/// wasm module instead: it evaluates the policies' boolean structure and the SPEC 4.2
-/// resolution over atom values its host computes (ABI in docs/wasm-abi.md).
+/// wasm module instead: Bona's runtime compiled to WebAssembly with the policies inside, no
+/// imports, answering with the JSON of `bona eval` and `bona audit` in any wasm host (Node.js,
+/// browsers, wasmtime, wazero…; ABI in docs/wasm-abi.md).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Files or directories (searched recursively for `.trust` files).
@@ -34,7 +35,7 @@ pub struct Args {
 pub enum Target {
     /// Bona's bundle format, loaded by `bona-runtime`.
     Bundle,
-    /// A self-contained wasm module with a JSON manifest (docs/wasm-abi.md).
+    /// A self-contained wasm module: the runtime and the policies (docs/wasm-abi.md).
     Wasm,
 }
 
@@ -58,7 +59,7 @@ pub fn run(args: Args, _out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     }
     let bytes = match args.target {
         Target::Bundle => bona_runtime::bundle::write_bundle(&compiled.set),
-        Target::Wasm => match bona_runtime::wasm_emit::emit(&compiled.set) {
+        Target::Wasm => match bona_runtime::wasm_module::build(&compiled.set) {
             Ok(bytes) => bytes,
             Err(e) => return bad_input(err, format!("cannot build a wasm module: {e}")),
         },

@@ -82,7 +82,7 @@ fn to_json(d: &Decision) -> String {
 
 /// The policies to decide with: an engine, or a wasm module.
 enum Decider {
-    Engine(bona_runtime::Engine),
+    Engine(Box<bona_runtime::Engine>),
     #[cfg(feature = "wasm")]
     Wasm(bona_runtime::wasm_host::WasmPolicy),
 }
@@ -95,7 +95,7 @@ fn decider(source: &PolicySource, err: &mut dyn Write) -> Result<Decider, Exit> 
             return wasm_decider(path, &bytes, err);
         }
     }
-    policies::engine(source, err).map(Decider::Engine)
+    policies::engine(source, err).map(|e| Decider::Engine(Box::new(e)))
 }
 
 #[cfg(feature = "wasm")]
@@ -104,7 +104,13 @@ fn wasm_decider(
     bytes: &[u8],
     err: &mut dyn Write,
 ) -> Result<Decider, Exit> {
-    bona_runtime::wasm_host::WasmPolicy::new(bytes)
+    use bona_runtime::wasm_host::{WasmCompiler, WasmOptions, WasmPolicy};
+    // One decision: compiling fast matters more than running fast.
+    let options = WasmOptions {
+        compiler: WasmCompiler::Baseline,
+        ..WasmOptions::default()
+    };
+    WasmPolicy::with_options(bytes, options)
         .map(Decider::Wasm)
         .map_err(|e| bad_input(err, format!("{}: {e}", path.display())))
 }
@@ -119,48 +125,90 @@ fn wasm_decider(
         err,
         format!(
             "{}: this is a wasm module, and this `bona` was built without the wasm host; \
-             rebuild it with `cargo build -p bona --features wasm`, or give a bundle from \
-             `bona build` (--target bundle)",
+             rebuild it with `cargo build -p bona --features wasm`, run the module in another \
+             wasm host (docs/wasm-abi.md), or give a bundle from `bona build` (--target bundle)",
             path.display()
         ),
     ))
 }
 
-fn decide(args: &Args, err: &mut dyn Write) -> Result<(AdmissionInput, Decision), Exit> {
-    let decider = decider(&args.source, err)?;
-    let facts = policies::facts(args.facts.as_deref(), err)?;
-    let input = match (&args.input, &args.admission_review) {
+/// The document to decide, as read (a wasm module parses it itself) and as parsed.
+#[cfg_attr(
+    not(feature = "wasm"),
+    expect(dead_code, reason = "the bytes are for the wasm host")
+)]
+struct Document {
+    bytes: Vec<u8>,
+    input: AdmissionInput,
+    review: bool,
+}
+
+fn document(args: &Args, err: &mut dyn Write) -> Result<Document, Exit> {
+    match (&args.input, &args.admission_review) {
         (Some(path), _) => {
             let bytes = policies::read(path, err)?;
-            parse_admission_input(&bytes)
-                .map_err(|e| bad_input(err, format!("{}: {e}", path.display())))?
+            let input = parse_admission_input(&bytes)
+                .map_err(|e| bad_input(err, format!("{}: {e}", path.display())))?;
+            Ok(Document {
+                bytes,
+                input,
+                review: false,
+            })
         }
         (None, Some(path)) => {
             let bytes = policies::read(path, err)?;
             let opts = args.kubernetes.options();
-            parse_admission_review(&bytes, &opts)
+            let input = parse_admission_review(&bytes, &opts)
                 .map_err(|e| bad_input(err, format!("{}: {e}", path.display())))?
-                .input
+                .input;
+            Ok(Document {
+                bytes,
+                input,
+                review: true,
+            })
         }
         // INVARIANT: clap requires one of the two.
-        (None, None) => return Err(bad_input(err, "give --input or --admission-review")),
-    };
-    let mut cache = VerificationCache::new();
+        (None, None) => Err(bad_input(err, "give --input or --admission-review")),
+    }
+}
+
+fn decide(args: &Args, err: &mut dyn Write) -> Result<(AdmissionInput, Decision), Exit> {
+    let decider = decider(&args.source, err)?;
+    let facts = policies::facts(args.facts.as_deref(), err)?;
+    let doc = document(args, err)?;
     let decision = match &decider {
         Decider::Engine(engine) => {
-            engine.evaluate(&input, facts.as_ref(), policies::now(), &mut cache)
+            let mut cache = VerificationCache::new();
+            engine.evaluate(&doc.input, facts.as_ref(), policies::now(), &mut cache)
         }
         #[cfg(feature = "wasm")]
-        Decider::Wasm(wasm) => wasm
-            .evaluate(&input, facts.as_ref(), policies::now(), &mut cache)
-            .map_err(|e| {
+        Decider::Wasm(wasm) => {
+            // Both documents were checked above, so that a mistake is reported against its
+            // file; the module reads them again, itself.
+            let facts = match &args.facts {
+                Some(path) => Some(policies::read(path, err)?),
+                None => None,
+            };
+            let now = policies::now();
+            let decided = if doc.review {
+                wasm.review(
+                    &doc.bytes,
+                    &args.kubernetes.options(),
+                    facts.as_deref(),
+                    now,
+                )
+            } else {
+                wasm.evaluate(&doc.bytes, facts.as_deref(), now)
+            };
+            decided.map_err(|e| {
                 let path = args
                     .source
                     .bundle
                     .as_deref()
                     .unwrap_or(std::path::Path::new(""));
                 bad_input(err, format!("{}: {e}", path.display()))
-            })?,
+            })?
+        }
     };
-    Ok((input, decision))
+    Ok((doc.input, decision))
 }

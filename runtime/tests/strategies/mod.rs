@@ -482,3 +482,105 @@ pub fn case() -> impl Strategy<Value = (Vec<Policy>, Vec<Policy>, Asset, Vec<Ima
         )
     })
 }
+
+/// `secs` as an RFC 3339 UTC timestamp (Howard Hinnant's `civil_from_days`).
+pub fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
+}
+
+/// Facts as the JSON of SPEC 3.3 (absent fields left out).
+pub fn facts_json(f: &ImageFacts) -> serde_json::Value {
+    use base64::Engine as _;
+    use serde_json::{Map, Value, json};
+    let b64 = |b: &[u8]| Value::String(base64::engine::general_purpose::STANDARD.encode(b));
+    let mut o = Map::new();
+    if let Some(d) = &f.digest {
+        o.insert("digest".into(), json!(d));
+    }
+    if let Some(t) = &f.tags {
+        o.insert("tags".into(), json!(t));
+    }
+    if let Some(b) = &f.base {
+        o.insert("base".into(), json!(b.to_string()));
+    }
+    if let Some(s) = f.scanned {
+        o.insert("scanned".into(), json!(s));
+    }
+    if let Some(scan) = &f.scan {
+        let mut s = Map::new();
+        if let Some(x) = &scan.scanner {
+            s.insert("scanner".into(), json!(x));
+        }
+        if let Some(t) = scan.finished_at {
+            s.insert("finished_at".into(), json!(rfc3339(t)));
+        }
+        if let Some(v) = &scan.vulnerabilities {
+            let mut m = Map::new();
+            for (k, n) in [
+                ("critical", v.critical),
+                ("high", v.high),
+                ("medium", v.medium),
+                ("low", v.low),
+            ] {
+                if let Some(n) = n {
+                    m.insert(k.into(), json!(n));
+                }
+            }
+            s.insert("vulnerabilities".into(), Value::Object(m));
+        }
+        o.insert("scan".into(), Value::Object(s));
+    }
+    if let Some(l) = &f.labels {
+        o.insert("labels".into(), json!(l));
+    }
+    if let Some(sigs) = &f.signatures {
+        let list: Vec<Value> = sigs
+            .iter()
+            .map(|s| json!({ "payload": b64(&s.payload), "signature": b64(&s.signature) }))
+            .collect();
+        o.insert("signatures".into(), Value::Array(list));
+    }
+    Value::Object(o)
+}
+
+/// An admission input (SPEC 4.1) as JSON bytes.
+pub fn input_json(time: i64, asset: &Asset, images: &[ImageInput]) -> Vec<u8> {
+    use serde_json::json;
+    let images: Vec<serde_json::Value> = images
+        .iter()
+        .map(|i| match &i.facts {
+            Some(f) => json!({ "ref": i.reference.to_string(), "facts": facts_json(f) }),
+            None => json!({ "ref": i.reference.to_string() }),
+        })
+        .collect();
+    let doc = json!({
+        "time": rfc3339(time),
+        "asset": {
+            "type": asset.asset_type.as_str(),
+            "cloud": asset.cloud,
+            "cluster": asset.cluster,
+            "namespace": asset.namespace,
+            "kind": asset.kind,
+            "name": asset.name,
+            "labels": asset.labels,
+        },
+        "images": images,
+    });
+    doc.to_string().into_bytes()
+}
