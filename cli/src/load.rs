@@ -2,6 +2,7 @@
 //! database. Every failure here is bad input (exit 2) with one message naming the path.
 
 use std::fmt;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use bona_compiler::db::{BonaDatabase, SourceFile, Workspace};
@@ -115,4 +116,18 @@ pub fn policy_set(paths: &[PathBuf]) -> Result<(BonaDatabase, Workspace), LoadEr
     }
     let ws = Workspace::new(&db, files);
     Ok((db, ws))
+}
+
+/// Writes `bytes` to a temporary file next to `path` and renames it over `path`, so that a
+/// reader never sees a partial document and a failure leaves the old file as it was.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new().prefix(".bona-").tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }

@@ -207,10 +207,24 @@ fn build_target_wasm_then_eval_the_module() {
     let policy = write(dir.path(), "p.trust", GOOD);
     let input = write(dir.path(), "input.json", INPUT);
     let module = dir.path().join("p.wasm");
-    let out = bona(&["build", s(&policy), "-o", s(&module), "--target", "wasm"]);
+    let out = bona(&[
+        "build",
+        s(&policy),
+        "-o",
+        s(&module),
+        "--target",
+        "wasm",
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let bytes = std::fs::read(&module).unwrap();
     assert!(bytes.starts_with(b"\0asm"), "a wasm module");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["target"], "wasm");
+    assert_eq!(report["policies"], 1);
+    assert_eq!(report["bytes"], bytes.len());
+    assert_eq!(report["sha256"].as_str().map(str::len), Some(64));
 
     let json = ["--input", s(&input), "--format", "json"];
     let from_module = bona(&[&["eval", "--bundle", s(&module)][..], &json].concat());
@@ -231,22 +245,44 @@ fn build_target_wasm_then_eval_the_module() {
     assert!(text(&from_module.stdout).contains("\"decision\": \"prevent\""));
 
     // Bad input is reported against its file, as with policies; the exit is 2.
-    let bad = write(dir.path(), "bad.json", "{\"images\": [{\"ref\": \"Nginx\"}]}");
+    let bad = write(
+        dir.path(),
+        "bad.json",
+        "{\"images\": [{\"ref\": \"Nginx\"}]}",
+    );
     let out = bona(&["eval", "--bundle", s(&module), "--input", s(&bad)]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("bad.json"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("bad.json"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // Only `eval` runs modules; the others say so.
     let inventory = write(dir.path(), "inv.json", "{\"assets\": []}");
-    let out = bona(&["audit", "--bundle", s(&module), "--inventory", s(&inventory)]);
+    let out = bona(&[
+        "audit",
+        "--bundle",
+        s(&module),
+        "--inventory",
+        s(&inventory),
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("wasm module"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("wasm module"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // A truncated module is refused with a message, not a crash.
     std::fs::write(&module, &bytes[..bytes.len() / 2]).unwrap();
     let out = bona(&["eval", "--bundle", s(&module), "--input", s(&input)]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("p.wasm"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("p.wasm"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

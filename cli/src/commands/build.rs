@@ -28,6 +28,19 @@ pub struct Args {
     /// What to build.
     #[arg(long, value_enum, default_value_t = Target::Bundle)]
     pub target: Target,
+    /// `json` prints `{"output", "target", "policies", "bytes", "sha256"}` on stdout; without
+    /// it a line on stderr says what was written.
+    #[arg(long, value_enum)]
+    pub format: Option<BuildFormat>,
+}
+
+/// Output formats of `build`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BuildFormat {
+    /// What was written, as JSON (docs/output.md).
+    Json,
+    /// One line on stderr.
+    Text,
 }
 
 /// Build targets.
@@ -40,7 +53,7 @@ pub enum Target {
 }
 
 /// Runs the command.
-pub fn run(args: Args, _out: &mut dyn Write, err: &mut dyn Write) -> Exit {
+pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     let (db, ws) = match load::policy_set(&args.paths) {
         Ok(x) => x,
         Err(e) => return bad_input(err, e),
@@ -64,7 +77,8 @@ pub fn run(args: Args, _out: &mut dyn Write, err: &mut dyn Write) -> Exit {
             Err(e) => return bad_input(err, format!("cannot build a wasm module: {e}")),
         },
     };
-    if let Err(e) = std::fs::write(&args.output, &bytes) {
+    // A failed write leaves the old file, never half a bundle.
+    if let Err(e) = load::write_atomically(&args.output, &bytes) {
         return bad_input(
             err,
             format!(
@@ -74,12 +88,28 @@ pub fn run(args: Args, _out: &mut dyn Write, err: &mut dyn Write) -> Exit {
             ),
         );
     }
-    let _ = writeln!(
-        err,
-        "wrote {} ({} policies, {} bytes)",
-        args.output.display(),
-        compiled.set.policies.len(),
-        bytes.len()
-    );
+    if args.format == Some(BuildFormat::Json) {
+        use sha2::Digest as _;
+        let sha256: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let doc = serde_json::json!({
+            "output": args.output.display().to_string(),
+            "target": match args.target { Target::Bundle => "bundle", Target::Wasm => "wasm" },
+            "policies": compiled.set.policies.len(),
+            "bytes": bytes.len(),
+            "sha256": sha256,
+        });
+        let _ = writeln!(out, "{doc:#}");
+    } else {
+        let _ = writeln!(
+            err,
+            "wrote {} ({} policies, {} bytes)",
+            args.output.display(),
+            compiled.set.policies.len(),
+            bytes.len()
+        );
+    }
     Exit::Ok
 }

@@ -3,7 +3,7 @@
 //! bad input, and writes the result atomically.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use bona_runtime::trivy::{Report, TrivyFacts};
 
@@ -103,7 +103,7 @@ fn trivy(args: &TrivyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
             let _ = out.write_all(text.as_bytes());
             Exit::Ok
         }
-        Some(path) => match write_atomically(path, text.as_bytes()) {
+        Some(path) => match load::write_atomically(path, text.as_bytes()) {
             Ok(()) => {
                 let _ = writeln!(
                     err,
@@ -126,20 +126,4 @@ fn trivy(args: &TrivyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
             ),
         },
     }
-}
-
-/// Writes `bytes` to a temporary file next to `path` and renames it over `path`, so that a
-/// reader never sees a partial document and a failure leaves the old file as it was.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".bona-facts-")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
