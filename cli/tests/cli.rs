@@ -43,7 +43,7 @@ fn help_on_every_command() {
     assert!(out.status.success());
     let help = text(&out.stdout);
     for cmd in [
-        "check", "fmt", "build", "eval", "audit", "test", "table", "diff", "lsp",
+        "check", "fmt", "build", "eval", "audit", "test", "table", "diff", "lsp", "lint",
     ] {
         assert!(help.contains(cmd), "{cmd} missing from --help:\n{help}");
         let sub = bona(&[cmd, "--help"]);
@@ -450,4 +450,86 @@ fn fmt_json_lists_changed_files_and_syntax_errors() {
     assert_eq!(json["changed"], serde_json::json!([s(&messy)]), "{json:#}");
     let out = bona(&["fmt", "--check", "--format", "json", s(&messy), s(&tidy)]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
+/// A prevent policy for the corporate registry and an issue policy that audits scans: allow
+/// wins, so a scanned image from anywhere is admitted (L0004); plus a rule that never holds.
+const OVERRIDDEN: &str = r#"policy "corporate" {
+  action prevent
+  trust registry == "registry.company.com"
+  trust registry == "a.example.com" and registry == "b.example.com"
+}
+
+policy "scanned" {
+  action issue
+  trust scanned
+}
+"#;
+
+#[test]
+fn lint_reports_findings_exits_by_deny_and_speaks_json_and_sarif() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = write(dir.path(), "clean.trust", GOOD);
+    let out = bona(&["lint", "--deny", s(&clean)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+
+    let sub = tempfile::tempdir().unwrap();
+    let file = write(sub.path(), "set.trust", OVERRIDDEN);
+    let out = bona(&["lint", s(sub.path())]);
+    assert_eq!(out.status.code(), Some(0), "findings alone exit 0");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("warning[L0001]: this rule can never hold"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning[L0004]: prevent policy \"corporate\" is overridden by issue policy \"scanned\" where both apply"),
+        "{err}"
+    );
+    // The example the finding rests on: an image the issue policy trusts and the prevent
+    // policy rejects, on an asset both apply to.
+    assert!(
+        err.contains("this issue policy trusts `registry.example.com/app:1.0` (scanned) on Kubernetes workload default/app"),
+        "{err}"
+    );
+    assert!(err.contains("set.trust:1:8"), "{err}");
+    assert!(err.contains("0 errors, 2 warnings"), "{err}");
+
+    let out = bona(&["lint", "--deny", s(&file)]);
+    assert_eq!(out.status.code(), Some(1));
+
+    let out = bona(&["lint", "--format", "json", s(&file)]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["errors"], 0);
+    assert_eq!(doc["warnings"], 2);
+    let codes: Vec<&str> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["L0004", "L0001"], "sorted by position");
+
+    let out = bona(&["lint", "--format", "sarif", s(&file)]);
+    assert_eq!(out.status.code(), Some(0));
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[0]["ruleId"], "L0004");
+    assert_eq!(results[0]["level"], "warning");
+    let region = &results[0]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 1);
+    assert_eq!(region["startColumn"], 8);
+
+    // Compile errors: reported, exit 1, and no lint findings on a set that does not compile.
+    let bad = write(dir.path(), "bad.trust", "policy \"p\" { trust x }\n");
+    let out = bona(&["lint", s(&bad)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!text(&out.stderr).contains("[L0"), "{}", text(&out.stderr));
+
+    let out = bona(&["lint", "/nonexistent/policies"]);
+    assert_eq!(out.status.code(), Some(2));
 }

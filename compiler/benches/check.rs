@@ -1,5 +1,5 @@
-//! `bona check` of generated policy sets through the compiler's database, and re-checking
-//! after a one-file edit. Numbers go to docs/performance.md.
+//! `bona check` of generated policy sets through the compiler's database, re-checking after a
+//! one-file edit, and `bona lint` of the same sets. Numbers go to docs/performance.md.
 
 use std::path::PathBuf;
 
@@ -74,5 +74,19 @@ fn recheck_after_edit(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, check_10k, recheck_after_edit);
+fn lint_10k(c: &mut Criterion) {
+    let texts = policy_set(10_000, 1);
+    let mut g = c.benchmark_group("lint");
+    g.sample_size(10);
+    g.bench_function("10000 policies, cold database", |b| {
+        b.iter(|| {
+            let db = BonaDatabase::default();
+            let (_, ws) = load(&db, &texts);
+            bona_compiler::lint::lint(&db, ws).len()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, check_10k, recheck_after_edit, lint_10k);
 criterion_main!(benches);

@@ -550,6 +550,21 @@ fn strings_satisfiable(key: &Key, group: &[&Lit]) -> Option<bool> {
     solve(None)
 }
 
+/// The negation of `n` in negation normal form (De Morgan down to the literals, which are
+/// negated into `lits`): true exactly where `n` is false, under Kleene's logic as classically.
+pub fn not(lits: &mut Lits, n: &Nnf) -> Nnf {
+    match n {
+        Nnf::Const(b) => Nnf::Const(!b),
+        Nnf::Lit(i) => {
+            let negated = lits[*i].negate();
+            lits.push(negated);
+            Nnf::Lit(lits.len() - 1)
+        }
+        Nnf::And(parts) => Nnf::Or(parts.iter().map(|p| not(lits, p)).collect()),
+        Nnf::Or(parts) => Nnf::And(parts.iter().map(|p| not(lits, p)).collect()),
+    }
+}
+
 /// Disjunctive normal form, or `None` past `cap` terms.
 pub fn dnf(n: &Nnf, cap: usize) -> Option<Vec<Vec<usize>>> {
     match n {

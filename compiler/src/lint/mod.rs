@@ -135,7 +135,7 @@ pub fn findings(db: &dyn Db, compiled: &Compiled) -> Vec<Diagnostic> {
     never::check(db, &mut m, &mut out);
     subsumed::check(&m, &mut out);
     dead::check(&m, &mut out);
-    overridden::check(&m, &compiled.set, &mut out);
+    overridden::check(&mut m, &compiled.set, &mut out);
     out
 }
 
