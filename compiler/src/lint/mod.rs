@@ -16,7 +16,7 @@
 mod dead;
 pub mod logic;
 mod never;
-mod overridden;
+pub mod overridden;
 pub mod strings;
 mod subsumed;
 pub mod witness;

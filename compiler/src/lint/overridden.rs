@@ -35,15 +35,34 @@ const NAMED: usize = 3;
 /// this many the lint stays quiet rather than slow (docs/choices.md, "Lint").
 const TRIED: usize = 64;
 
-/// An asset and an image on which `issue` trusts what `prevent` rejects.
-struct Example {
-    asset: Asset,
-    image: Image,
+/// An asset and an image on which an `issue` policy trusts what a `prevent` policy rejects.
+#[derive(Clone, Debug)]
+pub struct Example {
+    pub asset: Asset,
+    pub image: Image,
+}
+
+/// A `prevent` policy and the first issue policies found (in name order) that override it,
+/// each with its example; policies are indices into [`Model::policies`].
+#[derive(Clone, Debug)]
+pub struct Override {
+    pub prevent: usize,
+    pub by: Vec<(usize, Example)>,
 }
 
 /// Reports each `prevent` policy that some `issue` policy overrides, once, with the first
 /// issue policies found (in name order) and an example for the first.
 pub fn check(m: &mut Model, set: &PolicySet, out: &mut Vec<Diagnostic>) {
+    for o in search(m, set) {
+        if let Some(d) = finding(m, o.prevent, o.by) {
+            out.push(d);
+        }
+    }
+}
+
+/// Every `prevent` policy that some `issue` policy is shown to override.
+pub fn search(m: &mut Model, set: &PolicySet) -> Vec<Override> {
+    let mut out = Vec::new();
     let anchors: Vec<Anchors> = m
         .policies
         .iter()
@@ -70,10 +89,14 @@ pub fn check(m: &mut Model, set: &PolicySet, out: &mut Vec<Diagnostic>) {
                 found.push((j, example));
             }
         }
-        if let Some(d) = finding(m, i, found) {
-            out.push(d);
+        if !found.is_empty() {
+            out.push(Override {
+                prevent: i,
+                by: found,
+            });
         }
     }
+    out
 }
 
 /// An asset both policies apply to and an image `issue` trusts and `prevent` rejects, when

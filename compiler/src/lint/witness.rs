@@ -72,6 +72,14 @@ fn sign(id: KeyId, reference: &Reference, digest: &str) -> Option<Signature> {
     })
 }
 
+/// The stand-in for the set's key `id`, as a SubjectPublicKeyInfo in DER: what a policy set
+/// would hold to see the witness's signatures verify.
+pub fn stand_in_spki(id: KeyId) -> Option<Vec<u8>> {
+    use p256::pkcs8::EncodePublicKey;
+    let der = stand_in(id)?.verifying_key().to_public_key_der().ok()?;
+    Some(der.as_bytes().to_vec())
+}
+
 /// The key ring to evaluate `image` with: the set's keys, with the stand-ins for those the
 /// image is signed by.
 pub fn keys(defs: &[KeyDef], image: &Image) -> Option<KeyRing> {
