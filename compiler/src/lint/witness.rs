@@ -226,15 +226,50 @@ pub fn asset(lits: &Lits, term: &[usize]) -> Option<Asset> {
     Some(asset)
 }
 
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// The reference the first positive `image matches` (or, with `base`, `base matches`) literal
+/// names, each wildcard filled with a letter.
+fn wanted_reference(g: &BTreeMap<&Key, Vec<&Lit>>, base: bool) -> Option<Reference> {
+    g.iter().find_map(|(key, group)| match key {
+        Key::RefMatches(b, patterns)
+            if *b == base && group.iter().any(|l| l.pred == Pred::Bool(true)) =>
+        {
+            patterns
+                .iter()
+                .find_map(|p| Reference::parse(&p.replace("**", "x").replace(['*', '?'], "x")).ok())
+        }
+        _ => None,
+    })
+}
+
 /// An image for which every literal of `term` (image arena) holds at [`TIME`], or `None` when
-/// none can be built. Literals on `image matches` / `base matches` are not solved for: the
-/// caller's check against the runtime decides whether the built image satisfies them.
+/// none can be built. Literals on `image matches` / `base matches` are not solved for (the
+/// pattern's own reference is only tried first): the caller's check against the runtime
+/// decides whether the built image satisfies them.
 pub fn image(lits: &Lits, term: &[usize], keys: &[KeyDef]) -> Option<Image> {
     let g = groups(lits, term);
     let get = |k: Key| g.get(&k);
-    let registry = value(get(Key::Image(ImgKey::Registry)), &["registry.example.com"])?;
-    let repository = value(get(Key::Image(ImgKey::Repository)), &["app"])?;
-    let tag = value(get(Key::Image(ImgKey::Tag)), &["1.0"])?;
+    // `image matches P` is not solved for, but the reference P names with its wildcards
+    // filled is the first thing to try.
+    let hint = wanted_reference(&g, false);
+    let hinted = |part: Option<&str>, fallback: &'static str| -> Vec<String> {
+        part.map(str::to_owned)
+            .into_iter()
+            .chain([fallback.to_owned()])
+            .collect()
+    };
+    let registry = hinted(
+        hint.as_ref().map(Reference::registry),
+        "registry.example.com",
+    );
+    let repository = hinted(hint.as_ref().map(Reference::repository), "app");
+    let tag = hinted(hint.as_ref().and_then(Reference::tag), "1.0");
+    let registry = value(get(Key::Image(ImgKey::Registry)), &strs(&registry))?;
+    let repository = value(get(Key::Image(ImgKey::Repository)), &strs(&repository))?;
+    let tag = value(get(Key::Image(ImgKey::Tag)), &strs(&tag))?;
     let pinned = match get(Key::Pinned) {
         Some(group) => Some(boolean(group)?),
         None => None,
@@ -286,7 +321,13 @@ pub fn image(lits: &Lits, term: &[usize], keys: &[KeyDef]) -> Option<Image> {
                 }
             }
             Key::Base => {
-                let text = string(group, &["registry.example.com/base:1.0"], false)??;
+                let hint = wanted_reference(&g, true).map(|r| r.to_string());
+                let defaults: Vec<&str> = hint
+                    .as_deref()
+                    .into_iter()
+                    .chain(["registry.example.com/base:1.0"])
+                    .collect();
+                let text = string(group, &defaults, false)??;
                 facts.base = Some(Reference::parse(&text).ok()?);
                 described.push(format!("base {text}"));
             }
@@ -316,6 +357,12 @@ pub fn image(lits: &Lits, term: &[usize], keys: &[KeyDef]) -> Option<Image> {
                     signed_by.push(*id);
                 }
                 facts.signatures.get_or_insert_with(Vec::new);
+            }
+            Key::RefMatches(true, _) if !g.contains_key(&Key::Base) && facts.base.is_none() => {
+                if let Some(base) = wanted_reference(&g, true) {
+                    described.push(format!("base {base}"));
+                    facts.base = Some(base);
+                }
             }
             Key::Image(_) | Key::Pinned | Key::RefMatches(..) => {}
             Key::AssetType | Key::Asset(_) => return None,

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Load test of `bona serve` on loopback (docs/performance.md, "Admission webhook").
+#
+# Builds the release binary, makes a throwaway certificate, starts the webhook on 127.0.0.1 with
+# examples/production and --cluster prod-eu-1, then POSTs examples/production/review.json (the
+# kubectl-made Deployment review: two images, both prevented) with wrk and hey. Bounded: each run
+# lasts DURATION seconds or N requests, on 127.0.0.1 only. Needs Debian's `wrk` and `hey` and
+# `openssl`. The server's log (one line per decision) goes to $WORK/serve.log, as in production.
+#
+# Usage: scripts/webhook-load.sh            DURATION=10 N=20000 scripts/webhook-load.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10}
+N=${N:-20000}
+# Port 443, so the URL carries no port: hey (Go 1.19) sends the URL's host *with* its port as
+# the TLS server name (`127.0.0.1:18443`), which is not a host name, and rustls refuses the
+# handshake with illegal_parameter. The API server sends the service's DNS name, so only the
+# load generator is affected. Binding 443 needs root (or CAP_NET_BIND_SERVICE).
+PORT=${PORT:-443}
+TARGET=${CARGO_TARGET_DIR:-target}
+WORK=$(mktemp -d)
+SERVER=""
+cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT INT TERM
+
+cargo build --release -q -p bona
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$WORK/tls.key" \
+  -out "$WORK/tls.crt" -days 1 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+
+"$TARGET/release/bona" serve --policy examples/production --cluster prod-eu-1 \
+  --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" --listen "127.0.0.1:$PORT" \
+  > "$WORK/serve.out" 2> "$WORK/serve.log" &
+SERVER=$!
+for _ in $(seq 50); do grep -q listening "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done
+if [ "$PORT" = 443 ]; then URL="https://127.0.0.1/validate?timeout=10s"; else URL="https://127.0.0.1:$PORT/validate?timeout=10s"; fi
+
+cat > "$WORK/post.lua" <<LUA
+local f = assert(io.open("examples/production/review.json", "rb"))
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+LUA
+
+for c in 1 4 16; do
+  echo "== wrk -t1 -c$c -d${DURATION}s --latency"
+  wrk -t1 -c"$c" -d"${DURATION}s" --latency -s "$WORK/post.lua" "$URL"
+done
+echo "== hey -n $N -c 4 (HTTP/1.1)"
+hey -n "$N" -c 4 -m POST -T application/json -D examples/production/review.json "$URL"
+echo "== hey -n $N -c 4 -h2 (HTTP/2, as the API server)"
+hey -n "$N" -c 4 -h2 -m POST -T application/json -D examples/production/review.json "$URL"
+
+echo "== server side (bona_admission_duration_seconds)"
+curl -sk "${URL%%/validate*}/metrics" | grep -E '^bona_admission_(requests_total|duration_seconds_(bucket|sum|count))'
+echo "== peak RSS of the server"
+grep VmHWM "/proc/$SERVER/status"
