@@ -13,10 +13,19 @@ use crate::{Exit, bad_input, load, sarif};
 ///
 /// Reports every compiler warning plus: rules that can never hold (L0001), rules another rule
 /// of the same policy makes redundant (L0002), prevent policies another prevent policy always
-/// overrides (L0003), and prevent policies an overlapping issue policy overrides (L0004).
+/// overrides (L0003), and prevent policies an overlapping issue policy overrides (L0004, with
+/// an example asset and image the runtime confirms). Only what is proven is reported, under
+/// the three-valued logic of the language; docs/diagnostics.md explains each code and its fix.
+///
 /// Exits 0 (1 with `--deny` when anything is reported), 1 on compile errors, 2 when a path
 /// cannot be read.
+///
+/// Examples:
+///   bona lint policies/
+///   bona lint --deny policies/                          # fail a CI job on any finding
+///   bona lint --format sarif policies/ > lint.sarif     # for code scanning
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// Files or directories (searched recursively for `.trust` files).
     #[arg(required = true, value_name = "PATHS")]
