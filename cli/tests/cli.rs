@@ -530,6 +530,20 @@ fn lint_reports_findings_exits_by_deny_and_speaks_json_and_sarif() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!text(&out.stderr).contains("[L0"), "{}", text(&out.stderr));
 
+    // `check` speaks SARIF too, with the compiler's codes.
+    let out = bona(&["check", "--format", "sarif", s(&bad)]);
+    assert_eq!(out.status.code(), Some(1));
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results
+            .iter()
+            .all(|r| r["ruleId"].as_str().is_some_and(|c| c.starts_with('E'))
+                && r["level"] == "error"),
+        "{results:?}"
+    );
+    assert!(!results.is_empty());
+
     let out = bona(&["lint", "/nonexistent/policies"]);
     assert_eq!(out.status.code(), Some(2));
 }
