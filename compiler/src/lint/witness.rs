@@ -345,7 +345,8 @@ pub fn image(lits: &Lits, term: &[usize], keys: &[KeyDef]) -> Option<Image> {
             Key::ScanAge => {
                 let age = number(group)?;
                 scan.finished_at = Some(TIME - i64::try_from(age).ok()?);
-                described.push(format!("scanned {age} s before"));
+                let ago = bona_runtime::eval::format_duration(age);
+                described.push(format!("scanned {ago} ago"));
             }
             Key::Scanned => {
                 let b = boolean(group)?;
@@ -373,6 +374,10 @@ pub fn image(lits: &Lits, term: &[usize], keys: &[KeyDef]) -> Option<Image> {
                 | Key::Pinned
                 | Key::RefMatches(..)
         );
+    }
+    // "scanned 1h ago" or "scanned by trivy" already says "scanned".
+    if described.iter().any(|d| d.starts_with("scanned ")) {
+        described.retain(|d| d != "scanned");
     }
     if vulns != Vulnerabilities::default() {
         scan.vulnerabilities = Some(vulns);
