@@ -4,6 +4,7 @@
 #   neovim   — cli/tests/nvim_lsp.rs drives `bona lsp` from a real editor.
 #   emacs-nox, elpa-eglot — cli/tests/emacs_lsp.rs does the same with Emacs and eglot.
 #   npm      — .ci/run builds the VS Code extension (editors/vscode); brings nodejs.
+#   python3  — cli/tests/oracle.rs runs the independent SPEC oracle in tests/oracle/.
 #   chromium — cli/tests/vscode_lsp.rs drives VS Code (code-server) in headless Chromium; the
 #              npm packages it needs go to a cache directory (editors/vscode/test/e2e.sh --install).
 # Safe to run repeatedly; does nothing when everything is present.
@@ -14,6 +15,7 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v nvim >/dev/null 2>&1 || missing+=(neovim)
 command -v emacs >/dev/null 2>&1 || missing+=(emacs-nox elpa-eglot)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then
