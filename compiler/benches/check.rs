@@ -18,20 +18,27 @@ fn load(db: &BonaDatabase, texts: &[String]) -> (Vec<SourceFile>, Workspace) {
     (files, ws)
 }
 
-fn check_10k(c: &mut Criterion) {
+/// `run` on the 10,000-policy set in one file, each iteration on a fresh database.
+fn cold_10k(c: &mut Criterion, group: &str, run: impl Fn(&BonaDatabase, Workspace) -> usize) {
     let texts = policy_set(10_000, 1);
-    let mut g = c.benchmark_group("check");
+    let mut g = c.benchmark_group(group);
     g.sample_size(10);
     g.bench_function("10000 policies, cold database", |b| {
         b.iter(|| {
             let db = BonaDatabase::default();
             let (_, ws) = load(&db, &texts);
-            let compiled = compile(&db, ws);
-            assert!(!compiled.has_errors());
-            compiled.set.policies.len()
+            run(&db, ws)
         })
     });
     g.finish();
+}
+
+fn check_10k(c: &mut Criterion) {
+    cold_10k(c, "check", |db, ws| {
+        let compiled = compile(db, ws);
+        assert!(!compiled.has_errors());
+        compiled.set.policies.len()
+    });
 }
 
 fn recheck_after_edit(c: &mut Criterion) {
@@ -75,17 +82,7 @@ fn recheck_after_edit(c: &mut Criterion) {
 }
 
 fn lint_10k(c: &mut Criterion) {
-    let texts = policy_set(10_000, 1);
-    let mut g = c.benchmark_group("lint");
-    g.sample_size(10);
-    g.bench_function("10000 policies, cold database", |b| {
-        b.iter(|| {
-            let db = BonaDatabase::default();
-            let (_, ws) = load(&db, &texts);
-            bona_compiler::lint::lint(&db, ws).len()
-        })
-    });
-    g.finish();
+    cold_10k(c, "lint", |db, ws| bona_compiler::lint::lint(db, ws).len());
 }
 
 criterion_group!(benches, check_10k, recheck_after_edit, lint_10k);

@@ -356,19 +356,19 @@ class Parser:
                 raise CompileError('unsupported item %r' % (tok,))
         return out
 
-    def expr(self):
-        parts = [self.and_()]
-        while self.at('kw', 'or'):
+    def chain(self, word, operand):
+        """`operand (word operand)*` as one n-ary node (`or`, `and`)."""
+        parts = [operand()]
+        while self.at('kw', word):
             self.next()
-            parts.append(self.and_())
-        return parts[0] if len(parts) == 1 else ('or', parts)
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else (word, parts)
+
+    def expr(self):
+        return self.chain('or', self.and_)
 
     def and_(self):
-        parts = [self.not_()]
-        while self.at('kw', 'and'):
-            self.next()
-            parts.append(self.not_())
-        return parts[0] if len(parts) == 1 else ('and', parts)
+        return self.chain('and', self.not_)
 
     def not_(self):
         if self.at('kw', 'not'):

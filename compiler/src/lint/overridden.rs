@@ -11,9 +11,7 @@
 //! form and then evaluated by [`bona_runtime::eval`] itself (with stand-in keys for the
 //! signatures the example needs). No example, no finding.
 
-use std::collections::HashMap;
-
-use bona_runtime::eval::{Evaluator, policy_applies};
+use bona_runtime::eval::{Evaluator, KeyRing, policy_applies};
 use bona_runtime::image::ImageView;
 use bona_runtime::input::Asset;
 use bona_runtime::ir::{KeyDef, PolicySet};
@@ -70,22 +68,31 @@ pub fn search(m: &mut Model, set: &PolicySet) -> Vec<Override> {
         .collect();
     let issue = (0..m.policies.len()).filter(|&i| !m.policies[i].prevents());
     let index = ScopeIndex::new(&anchors, issue);
-    let mut negated: HashMap<usize, Nnf> = HashMap::new();
+    // Keys that do not load are compile errors, and the lint runs only without errors.
+    let Ok(ring) = KeyRing::from_defs(&set.keys) else {
+        return out;
+    };
     for (i, anchored) in anchors.iter().enumerate() {
         if !m.policies[i].prevents() {
             continue;
         }
         let mut found: Vec<(usize, Example)> = Vec::new();
+        // The negated verdict, only once some issue policy is a candidate.
+        let mut rejects: Option<Nnf> = None;
         for j in index.candidates(anchored).into_iter().take(TRIED) {
             if found.len() > NAMED {
                 break;
             }
-            let rejects = negated.entry(i).or_insert_with(|| {
+            let rejects = rejects.get_or_insert_with(|| {
                 let verdict = m.policies[i].verdict();
                 logic::not(&mut m.image, &verdict)
             });
+            let keys = Keys {
+                defs: &set.keys,
+                ring: &ring,
+            };
             let (p, q) = (&m.policies[i], &m.policies[j]);
-            if let Some(example) = example(&m.asset, &m.image, &set.keys, p, q, rejects) {
+            if let Some(example) = example(&m.asset, &m.image, keys, p, q, rejects) {
                 found.push((j, example));
             }
         }
@@ -99,12 +106,19 @@ pub fn search(m: &mut Model, set: &PolicySet) -> Vec<Override> {
     out
 }
 
+/// The set's keys, as written and as loaded once for the whole search.
+#[derive(Clone, Copy)]
+struct Keys<'a> {
+    defs: &'a [KeyDef],
+    ring: &'a KeyRing,
+}
+
 /// An asset both policies apply to and an image `issue` trusts and `prevent` rejects, when
 /// one is found and the runtime confirms it.
 fn example(
     asset_lits: &Lits,
     image_lits: &Lits,
-    defs: &[KeyDef],
+    keys: Keys,
     prevent: &PolicyModel,
     issue: &PolicyModel,
     rejects: &Nnf,
@@ -121,13 +135,21 @@ fn example(
     let image = logic::dnf(&wanted, DNF_CAP)?
         .iter()
         .filter(|t| logic::satisfiable(image_lits, t) != Some(false))
-        .filter_map(|t| witness::image(image_lits, t, defs))
+        .filter_map(|t| witness::image(image_lits, t, keys.defs))
         .find(|w| {
-            let Some(keys) = witness::keys(defs, w) else {
-                return false;
+            // Stand-in keys only for an example that is signed; else the set's own ring.
+            let stand_ins;
+            let ring = if w.signed_by.is_empty() {
+                keys.ring
+            } else {
+                let Some(ring) = witness::keys(keys.defs, w) else {
+                    return false;
+                };
+                stand_ins = ring;
+                &stand_ins
             };
             let view = ImageView::new(&w.reference, w.facts.as_ref(), witness::TIME);
-            let mut eval = Evaluator::new(view, &keys, &mut cache);
+            let mut eval = Evaluator::new(view, ring, &mut cache);
             eval.policy(ip) == Tri::True && eval.policy(pp) == Tri::False
         })?;
     Some(Example { asset, image })

@@ -226,8 +226,9 @@ pub fn asset(lits: &Lits, term: &[usize]) -> Option<Asset> {
     Some(asset)
 }
 
-fn strs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
+/// Defaults for [`string`]: what a pattern hints at, then `fallback`.
+fn hinted<'a>(hint: Option<&'a str>, fallback: &'a str) -> Vec<&'a str> {
+    hint.into_iter().chain([fallback]).collect()
 }
 
 /// The reference the first positive `image matches` (or, with `base`, `base matches`) literal
@@ -255,21 +256,19 @@ pub fn image(lits: &Lits, term: &[usize], keys: &[KeyDef]) -> Option<Image> {
     // `image matches P` is not solved for, but the reference P names with its wildcards
     // filled is the first thing to try.
     let hint = wanted_reference(&g, false);
-    let hinted = |part: Option<&str>, fallback: &'static str| -> Vec<String> {
-        part.map(str::to_owned)
-            .into_iter()
-            .chain([fallback.to_owned()])
-            .collect()
-    };
-    let registry = hinted(
-        hint.as_ref().map(Reference::registry),
-        "registry.example.com",
-    );
-    let repository = hinted(hint.as_ref().map(Reference::repository), "app");
-    let tag = hinted(hint.as_ref().and_then(Reference::tag), "1.0");
-    let registry = value(get(Key::Image(ImgKey::Registry)), &strs(&registry))?;
-    let repository = value(get(Key::Image(ImgKey::Repository)), &strs(&repository))?;
-    let tag = value(get(Key::Image(ImgKey::Tag)), &strs(&tag))?;
+    let hint = hint.as_ref();
+    let registry = value(
+        get(Key::Image(ImgKey::Registry)),
+        &hinted(hint.map(Reference::registry), "registry.example.com"),
+    )?;
+    let repository = value(
+        get(Key::Image(ImgKey::Repository)),
+        &hinted(hint.map(Reference::repository), "app"),
+    )?;
+    let tag = value(
+        get(Key::Image(ImgKey::Tag)),
+        &hinted(hint.and_then(Reference::tag), "1.0"),
+    )?;
     let pinned = match get(Key::Pinned) {
         Some(group) => Some(boolean(group)?),
         None => None,
@@ -322,11 +321,7 @@ pub fn image(lits: &Lits, term: &[usize], keys: &[KeyDef]) -> Option<Image> {
             }
             Key::Base => {
                 let hint = wanted_reference(&g, true).map(|r| r.to_string());
-                let defaults: Vec<&str> = hint
-                    .as_deref()
-                    .into_iter()
-                    .chain(["registry.example.com/base:1.0"])
-                    .collect();
+                let defaults = hinted(hint.as_deref(), "registry.example.com/base:1.0");
                 let text = string(group, &defaults, false)??;
                 facts.base = Some(Reference::parse(&text).ok()?);
                 described.push(format!("base {text}"));
@@ -500,15 +495,7 @@ mod tests {
         let image = image(&lits, &[0, 1], &[]).expect("an image");
         assert_eq!(image.signed_by, [0]);
         // Two keys of the set (their own SPKI does not matter: both are replaced or unused).
-        let spki = |id: KeyId| {
-            use p256::pkcs8::EncodePublicKey;
-            let key = stand_in(id + 10).expect("a key");
-            key.verifying_key()
-                .to_public_key_der()
-                .expect("DER")
-                .as_bytes()
-                .to_vec()
-        };
+        let spki = |id: KeyId| stand_in_spki(id + 10).expect("a key");
         let defs = [
             KeyDef {
                 name: "release".into(),
