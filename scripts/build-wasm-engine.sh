@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Rebuilds wasm-engine/bona-engine.wasm: bona-runtime compiled for wasm32-unknown-unknown, the
 # engine that `bona build --target wasm` fills with a policy set (docs/wasm-abi.md). Run it
-# after changing anything under runtime/src or wasm-engine/, then commit both files it writes:
+# after changing anything under runtime/src, wasm/src/abi.rs or wasm-engine/, then commit both files it writes:
 #
 #   wasm-engine/bona-engine.wasm      the engine
 #   wasm-engine/bona-engine.sources   sha256 of the sources it was built from; a test
-#                                     (runtime/tests/wasm_engine_current.rs) fails when they
+#                                     (wasm/tests/engine_current.rs) fails when they
 #                                     change and the engine was not rebuilt
 #
 # Needs the wasm32 standard library: `rustup target add wasm32-unknown-unknown` (done here

@@ -6,12 +6,14 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use bona_compiler::db::compile;
+use bona_host::engine::{
+    LoadError, PolicySource as HostSource, load_engine, read_facts, read_input,
+};
 use bona_runtime::Engine;
 use bona_runtime::facts::FactsDocument;
 
 use crate::commands::check::print_diagnostics;
-use crate::{Exit, bad_input, load};
+use crate::{Exit, bad_input};
 
 /// `--policy PATHS` or `--bundle FILE`.
 #[derive(Debug, Clone, clap::Args)]
@@ -25,57 +27,45 @@ pub struct PolicySource {
     pub bundle: Option<PathBuf>,
 }
 
+impl PolicySource {
+    /// The source as the host crate names it.
+    pub fn as_host(&self) -> HostSource<'_> {
+        match &self.bundle {
+            Some(path) => HostSource::Bundle(path),
+            None => HostSource::Sources(&self.policy),
+        }
+    }
+}
+
 /// Builds the engine, printing diagnostics or the load error on failure.
 pub fn engine(src: &PolicySource, err: &mut dyn Write) -> Result<Engine, Exit> {
-    if let Some(path) = &src.bundle {
-        let bytes = read(path, err)?;
-        if bona_runtime::wasm_abi::is_wasm(&bytes) {
-            return Err(bad_input(
+    load_engine(src.as_host()).map_err(|e| match e {
+        LoadError::BadInput(message) => bad_input(err, message),
+        LoadError::Compile(failure) => {
+            print_diagnostics(&failure.db, &failure.diagnostics, err);
+            let _ = writeln!(
                 err,
-                format!(
-                    "{}: this is a wasm module (`bona build --target wasm`), which only \
-                     `bona eval` runs; give a bundle from `bona build`",
-                    path.display()
-                ),
-            ));
+                "{}; fix the policies first",
+                bona_compiler::diagnostics::summary(&failure.diagnostics)
+            );
+            Exit::Findings
         }
-        return Engine::from_bundle(&bytes)
-            .map_err(|e| bad_input(err, format!("{}: {e}", path.display())));
-    }
-    let (db, ws) = load::policy_set(&src.policy).map_err(|e| bad_input(err, e))?;
-    let compiled = compile(&db, ws);
-    if compiled.has_errors() {
-        print_diagnostics(&db, &compiled.diagnostics, err);
-        let _ = writeln!(
-            err,
-            "{}; fix the policies first",
-            bona_compiler::diagnostics::summary(&compiled.diagnostics)
-        );
-        return Err(Exit::Findings);
-    }
-    Engine::new(compiled.set.clone()).map_err(|e| bad_input(err, e))
+    })
 }
 
 /// Reads a whole input file.
 pub fn read(path: &Path, err: &mut dyn Write) -> Result<Vec<u8>, Exit> {
-    std::fs::read(path).map_err(|e| {
-        bad_input(
-            err,
-            format!("{}: cannot read: {}", path.display(), load::io_reason(&e)),
-        )
-    })
+    read_input(path).map_err(|message| bad_input(err, message))
 }
 
 /// Reads `--facts FILE` when given.
 pub fn facts(path: Option<&Path>, err: &mut dyn Write) -> Result<Option<FactsDocument>, Exit> {
-    let Some(path) = path else { return Ok(None) };
-    let bytes = read(path, err)?;
-    FactsDocument::from_json(&bytes)
-        .map(Some)
-        .map_err(|e| bad_input(err, format!("{}: {e}", path.display())))
+    path.map(read_facts)
+        .transpose()
+        .map_err(|message| bad_input(err, message))
 }
 
-pub use bona_compiler::testrun::now;
+pub use bona_host::clock::now;
 
 /// `--cluster` and `--cloud`: where a Kubernetes document (an AdmissionReview, a kubectl
 /// list) comes from. Kubernetes does not say; the asset's `cluster` and `cloud` come from here.

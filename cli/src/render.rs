@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use bona_runtime::diff::{Diff, Issue};
+use bona_host::diff::{Diff, Issue};
 use bona_runtime::input::AdmissionInput;
 use bona_runtime::output::{Audit, Decision, DecisionKind, PolicyResult, PostureIssue};
 

@@ -41,6 +41,10 @@ pub trait Db: salsa::Database {
     fn read_key(&self, path: &Path) -> std::io::Result<Vec<u8>>;
 }
 
+/// Key files larger than this are refused unread: a PEM public key is under 2 KiB and a
+/// Sigstore trusted root a few dozen, so this only stops a stray large file or a device.
+pub const MAX_KEY_FILE_BYTES: u64 = 1 << 20;
+
 /// The database used by the CLI and the language server.
 #[salsa::db]
 #[derive(Clone)]
@@ -91,7 +95,7 @@ impl salsa::Database for BonaDatabase {}
 #[salsa::db]
 impl Db for BonaDatabase {
     fn read_key(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-        std::fs::read(path)
+        Ok(crate::disk::read_regular(path, MAX_KEY_FILE_BYTES)?)
     }
 }
 

@@ -9,6 +9,7 @@ pub mod attributes;
 pub mod codes;
 pub mod db;
 pub mod diagnostics;
+pub mod disk;
 pub mod files;
 pub mod fmt;
 pub mod generate;

@@ -20,14 +20,6 @@ use bona_runtime::tri::Tri;
 use crate::db::Compiled;
 use crate::testblock::{Expectation, TestCase};
 
-/// The current time in Unix seconds: the time of inputs that give none. The runtime reads
-/// no clock, so every host (the CLI, the language server) takes it from here.
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// The result of one test.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestOutcome {

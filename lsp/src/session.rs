@@ -26,9 +26,6 @@ use tower_lsp_server::ls_types::{Diagnostic, Uri};
 
 use crate::convert::UriOf;
 
-/// Files larger than this are not loaded from disk (the CLI's limit).
-pub const MAX_FILE_BYTES: u64 = 16 << 20;
-
 /// Which file of the database a URI names, and back.
 #[derive(Debug, Clone, Default)]
 pub struct FileMap {
@@ -177,14 +174,10 @@ impl Session {
     /// Loads every `.trust` file under `roots` that is not already known. Unreadable files are
     /// skipped (they are reported when opened). Returns how many were added.
     pub fn scan(&mut self, roots: &[PathBuf]) -> usize {
-        let mut paths = Vec::new();
-        for root in roots {
-            walk(root, &mut paths, 0);
-        }
-        paths.sort();
-        paths.dedup();
         let mut added = 0;
-        for path in paths {
+        // The command line's walk, so the editor and `bona check` see one policy set; its
+        // problems are the command line's to report, the editor keeps the rest.
+        for path in bona_host::walk::scan(roots).files {
             if self.files.by_key.contains_key(&path) {
                 continue;
             }
@@ -330,35 +323,8 @@ impl Session {
     }
 }
 
-/// Reads a policy file from disk, if it is readable UTF-8 of a sane size.
+/// Reads a policy file from disk, if it is a readable regular file of UTF-8 text of a sane
+/// size (the command line's reader).
 fn read(path: &Path) -> Option<String> {
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_FILE_BYTES {
-        return None;
-    }
-    String::from_utf8(std::fs::read(path).ok()?).ok()
-}
-
-/// Collects `.trust` files under `dir`, skipping hidden folders and build output.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
-    // Deep enough for any real repository; a symlink loop ends here.
-    if depth > 32 {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') || name == "target" || name == "node_modules" {
-            continue;
-        }
-        match entry.file_type() {
-            Ok(t) if t.is_dir() => walk(&path, out, depth + 1),
-            Ok(_) if path.extension().is_some_and(|e| e == "trust") => out.push(path),
-            _ => {}
-        }
-    }
+    bona_host::source::read_source(path).ok()
 }

@@ -65,30 +65,23 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod bundle;
+// An admission component embeds this crate: bad input is an error value, never a panic.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod decide;
-pub mod diff;
-pub mod engine;
-pub mod eval;
-pub mod facts;
-pub mod glob;
 pub mod image;
 pub mod input;
-pub mod ir;
-pub mod ir_text;
 pub mod json;
-pub mod output;
-pub mod reference;
-pub mod refpattern;
-pub mod signature;
-pub mod table;
-pub mod tri;
-pub mod trivy;
-pub mod wasm_abi;
-#[cfg(feature = "wasm")]
-pub mod wasm_host;
-#[cfg(feature = "wasm-build")]
-pub mod wasm_module;
+pub mod model;
+
+// The flat paths embedders use (`bona_runtime::ir`, `bona_runtime::signature`, …) name the
+// modules where they live in the folders above.
+pub use decide::{engine, eval, output, table, tri};
+pub use image::{facts, glob, reference, refpattern, signature};
+pub use model::{bundle, ir, ir_text};
 
 pub use engine::{Engine, EngineError};
 pub use reference::{Reference, ReferenceError};

@@ -27,27 +27,15 @@ use bona_runtime::input::{
     parse_kubectl_list,
 };
 use bona_runtime::signature::VerificationCache;
-
-/// The ABI version this engine implements (`docs/wasm-abi.md`).
-const ABI_VERSION: u32 = 2;
-
-/// The call succeeded: the output is the JSON result.
-const STATUS_OK: u32 = 0;
-/// The module holds no policy set, or a corrupt one: the output says which.
-const STATUS_NO_POLICY: u32 = 1;
-/// A document is malformed (SPEC 5's exit 2): the output is the message.
-const STATUS_BAD_INPUT: u32 = 2;
+use bona_wasm::abi::{
+    self, ABI_VERSION, POLICY_HEADER, POLICY_MAGIC, STATUS_BAD_INPUT, STATUS_NO_POLICY, STATUS_OK,
+};
 
 /// The input buffers: the document, the facts document (empty: none), the options.
 const SLOTS: usize = 3;
-const SLOT_DOCUMENT: usize = 0;
-const SLOT_FACTS: usize = 1;
-const SLOT_OPTIONS: usize = 2;
-
-/// What `bona build --target wasm` writes before the bundle: 8 bytes of magic, the bundle's
-/// length (u32 little-endian) and 4 reserved bytes.
-const POLICY_MAGIC: &[u8; 8] = b"BONAPSET";
-const POLICY_HEADER: usize = 16;
+const SLOT_DOCUMENT: usize = abi::SLOT_DOCUMENT as usize;
+const SLOT_FACTS: usize = abi::SLOT_FACTS as usize;
+const SLOT_OPTIONS: usize = abi::SLOT_OPTIONS as usize;
 
 /// The module's state: one instance serves one caller at a time (wasm is single-threaded).
 struct State {

@@ -72,7 +72,7 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     }
     let bytes = match args.target {
         Target::Bundle => bona_runtime::bundle::write_bundle(&compiled.set),
-        Target::Wasm => match bona_runtime::wasm_module::build(&compiled.set) {
+        Target::Wasm => match bona_wasm::module::build(&compiled.set) {
             Ok(bytes) => bytes,
             Err(e) => return bad_input(err, format!("cannot build a wasm module: {e}")),
         },

@@ -24,7 +24,7 @@ pub struct Args {
     pub format: Format,
 }
 
-/// Output formats of `check`.
+/// Output formats of `check` and `lint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Human-readable diagnostics with source snippets.

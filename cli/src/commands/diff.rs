@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use bona_host::diff::{Comparison, Diff};
 use bona_runtime::Engine;
-use bona_runtime::diff::{Comparison, Diff};
 use bona_runtime::input::{
     Inventory, ReviewOptions, is_kubectl_list, parse_inventory, parse_kubectl_list,
 };

@@ -84,14 +84,14 @@ fn to_json(d: &Decision) -> String {
 enum Decider {
     Engine(Box<bona_runtime::Engine>),
     #[cfg(feature = "wasm")]
-    Wasm(bona_runtime::wasm_host::WasmPolicy),
+    Wasm(bona_wasm::host::WasmPolicy),
 }
 
 /// Loads `--bundle` as a wasm module when it is one, else as the other commands do.
 fn decider(source: &PolicySource, err: &mut dyn Write) -> Result<Decider, Exit> {
     if let Some(path) = &source.bundle {
         let bytes = policies::read(path, err)?;
-        if bona_runtime::wasm_abi::is_wasm(&bytes) {
+        if bona_wasm::abi::is_wasm(&bytes) {
             return wasm_decider(path, &bytes, err);
         }
     }
@@ -104,7 +104,7 @@ fn wasm_decider(
     bytes: &[u8],
     err: &mut dyn Write,
 ) -> Result<Decider, Exit> {
-    use bona_runtime::wasm_host::{WasmCompiler, WasmOptions, WasmPolicy};
+    use bona_wasm::host::{WasmCompiler, WasmOptions, WasmPolicy};
     // One decision: compiling fast matters more than running fast.
     let options = WasmOptions {
         compiler: WasmCompiler::Baseline,

@@ -1,11 +1,11 @@
 //! `bona facts trivy REPORT.json... [-o FILE]`: build a facts document (SPEC §3.3) from other
-//! tools' output. The conversion is `bona_runtime::trivy`; this module reads the files, reports
+//! tools' output. The conversion is `bona_host::trivy`; this module reads the files, reports
 //! bad input, and writes the result atomically.
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use bona_runtime::trivy::{Report, TrivyFacts};
+use bona_host::trivy::{Report, TrivyFacts};
 
 use crate::policies;
 use crate::{Exit, bad_input, load};

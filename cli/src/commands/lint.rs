@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use bona_compiler::codes::Severity;
 use bona_compiler::diagnostics;
 
-use crate::commands::check::print_diagnostics;
+use crate::commands::check::{Format, print_diagnostics};
 use crate::{Exit, bad_input, load, sarif};
 
 /// Find rules that never hold, redundant rules and policies, and overridden prevent policies.
@@ -36,17 +36,6 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-}
-
-/// Output formats of `lint` (and `check`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Human-readable diagnostics with source snippets.
-    Text,
-    /// `{"diagnostics": [...], "errors": N, "warnings": M}`, as `check --format json`.
-    Json,
-    /// SARIF 2.1.0, for code-scanning tools.
-    Sarif,
 }
 
 /// Runs the command.

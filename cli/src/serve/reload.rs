@@ -16,8 +16,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bona_compiler::db::compile;
 use bona_compiler::diagnostics::{render_text, summary};
+use bona_compiler::disk::read_regular;
+use bona_host::engine::{LoadError, load_engine, read_facts};
 use bona_runtime::Engine;
 use bona_runtime::facts::FactsDocument;
 use tokio::signal::unix::{Signal, SignalKind, signal};
@@ -57,46 +58,28 @@ fn bad(message: String) -> LoadFailure {
     }
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, LoadFailure> {
-    std::fs::read(path).map_err(|e| {
-        bad(format!(
-            "{}: cannot read: {}",
-            path.display(),
-            load::io_reason(&e)
-        ))
-    })
-}
-
 /// Compiles (or reads) the policy set and reads the facts, like `bona eval` does.
 ///
 /// # Errors
 /// Compile errors (exit 1, with the rendered diagnostics) or unreadable input (exit 2).
 pub fn load_policies(sources: &Sources) -> Result<Loaded, LoadFailure> {
-    let engine = if let Some(bundle) = &sources.policy.bundle {
-        Engine::from_bundle(&read(bundle)?)
-            .map_err(|e| bad(format!("{}: {e}", bundle.display())))?
-    } else {
-        let (db, ws) = load::policy_set(&sources.policy.policy).map_err(|e| bad(e.to_string()))?;
-        let compiled = compile(&db, ws);
-        if compiled.has_errors() {
-            return Err(LoadFailure {
-                exit: Exit::Findings,
-                message: format!(
-                    "{}{}; fix the policies first",
-                    render_text(&db, &compiled.diagnostics),
-                    summary(&compiled.diagnostics)
-                ),
-            });
-        }
-        Engine::new(compiled.set.clone()).map_err(|e| bad(e.to_string()))?
-    };
-    let facts = match &sources.facts {
-        Some(path) => Some(
-            FactsDocument::from_json(&read(path)?)
-                .map_err(|e| bad(format!("{}: {e}", path.display())))?,
-        ),
-        None => None,
-    };
+    let engine = load_engine(sources.policy.as_host()).map_err(|e| match e {
+        LoadError::BadInput(message) => bad(message),
+        LoadError::Compile(failure) => LoadFailure {
+            exit: Exit::Findings,
+            message: format!(
+                "{}{}; fix the policies first",
+                render_text(&failure.db, &failure.diagnostics),
+                summary(&failure.diagnostics)
+            ),
+        },
+    })?;
+    let facts = sources
+        .facts
+        .as_deref()
+        .map(read_facts)
+        .transpose()
+        .map_err(bad)?;
     Ok(Loaded { engine, facts })
 }
 
@@ -125,11 +108,16 @@ pub fn tls_fingerprint(files: &TlsFiles) -> u64 {
     hasher.finish()
 }
 
+/// The most a watched file may hold to be hashed: larger than any policy file, bundle or
+/// facts document the loaders accept, so a file over it is a change the reload reports.
+const MAX_HASHED_BYTES: u64 = 1 << 30;
+
 fn hash_file(hasher: &mut DefaultHasher, path: &Path) {
     path.hash(hasher);
-    match std::fs::read(path) {
+    // Bounded, regular files only: a FIFO or `/dev/zero` swapped in must not stall the watcher.
+    match read_regular(path, MAX_HASHED_BYTES) {
         Ok(bytes) => bytes.hash(hasher),
-        Err(e) => e.kind().hash(hasher),
+        Err(e) => e.to_string().hash(hasher),
     }
 }
 
@@ -155,6 +143,16 @@ async fn load_off_runtime(sources: Arc<Sources>) -> Result<Loaded, LoadFailure> 
         .unwrap_or_else(|_| Err(bad("the reload thread stopped without an answer".into())))
 }
 
+/// The policy and certificate fingerprints, computed on a blocking thread: reading the files
+/// must never hold up the threads that answer requests and signals.
+async fn fingerprints(sources: Arc<Sources>) -> (u64, u64) {
+    tokio::task::spawn_blocking(move || {
+        (policy_fingerprint(&sources), tls_fingerprint(&sources.tls))
+    })
+    .await
+    .unwrap_or((0, 0))
+}
+
 /// Reloads on SIGHUP (always, even when nothing changed) and, with an interval, when the
 /// files change. Returns when `shutdown` turns true.
 pub async fn watch(
@@ -164,8 +162,7 @@ pub async fn watch(
     interval: Option<Duration>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let mut policy_seen = policy_fingerprint(&sources);
-    let mut tls_seen = tls_fingerprint(&sources.tls);
+    let (mut policy_seen, mut tls_seen) = fingerprints(Arc::clone(&sources)).await;
     let mut ticker = interval.map(tokio::time::interval);
     loop {
         let forced = tokio::select! {
@@ -181,12 +178,11 @@ pub async fn watch(
             } => false,
             _ = shutdown.changed() => return,
         };
-        let policy_now = policy_fingerprint(&sources);
+        let (policy_now, tls_now) = fingerprints(Arc::clone(&sources)).await;
         if forced || policy_now != policy_seen {
             policy_seen = policy_now;
             reload_policies(&state, Arc::clone(&sources), forced).await;
         }
-        let tls_now = tls_fingerprint(&sources.tls);
         if forced || tls_now != tls_seen {
             tls_seen = tls_now;
             match state.certificate.reload(&sources.tls) {

@@ -141,7 +141,7 @@ impl Lit {
                 pats: Arc::clone(pats),
             },
             Pred::Num { op, value } => Pred::Num {
-                op: negate(*op),
+                op: op.negate(),
                 value: *value,
             },
             Pred::Bool(b) => Pred::Bool(!b),
@@ -151,17 +151,6 @@ impl Lit {
             pred,
             span: self.span,
         }
-    }
-}
-
-fn negate(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Eq => CmpOp::Ne,
-        CmpOp::Ne => CmpOp::Eq,
-        CmpOp::Lt => CmpOp::Ge,
-        CmpOp::Le => CmpOp::Gt,
-        CmpOp::Gt => CmpOp::Le,
-        CmpOp::Ge => CmpOp::Lt,
     }
 }
 

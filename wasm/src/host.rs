@@ -1,12 +1,12 @@
 //! A wasmtime host for policy modules written by `bona build --target wasm` (feature `wasm`).
 //!
 //! [`WasmPolicy::new`] compiles a module once and checks that it speaks ABI version 2
-//! ([`crate::wasm_abi`]). [`WasmPolicy::instance`] makes a [`WasmInstance`], which keeps the
+//! ([`crate::abi`]). [`WasmPolicy::instance`] makes a [`WasmInstance`], which keeps the
 //! module's state between calls (the engine it loads from its bundle on the first call, its
 //! signature cache); the one-shot methods of [`WasmPolicy`] make a fresh instance per call.
 //! Each call copies the documents into the module, runs it, and parses its JSON output into the
 //! runtime's own [`Decision`] or [`Audit`], so a caller cannot tell the module from the
-//! [`crate::Engine`] but by the speed.
+//! [`bona_runtime::Engine`] but by the speed.
 //!
 //! # Limits
 //! Every instance has a memory ceiling ([`WasmOptions::memory_bytes`]) and every call a fuel
@@ -20,13 +20,13 @@ use wasmtime::{
     Trap, TypedFunc,
 };
 
-use crate::input::ReviewOptions;
-use crate::output::{Audit, Decision};
-use crate::wasm_abi::{
+use crate::abi::{
     ABI_EXPORT, ABI_VERSION, AUDIT_EXPORT, BUFFER_EXPORT, EVAL_EXPORT, MEMORY_EXPORT,
     OUTPUT_LEN_EXPORT, OUTPUT_PTR_EXPORT, REVIEW_EXPORT, SLOT_DOCUMENT, SLOT_FACTS, SLOT_OPTIONS,
     STATUS_BAD_INPUT, STATUS_NO_POLICY, STATUS_OK,
 };
+use bona_runtime::input::ReviewOptions;
+use bona_runtime::output::{Audit, Decision};
 
 /// The default memory ceiling of one instance: 256 MiB.
 pub const DEFAULT_MEMORY_LIMIT: usize = 256 << 20;
@@ -283,7 +283,7 @@ impl WasmInstance {
 
     /// One admission decision of an admission input (SPEC 4.1, Bona's own JSON), with an
     /// optional facts document; `now` (unix seconds) when the input has no `time`. The same
-    /// [`Decision`] as [`crate::Engine::evaluate`].
+    /// [`Decision`] as [`bona_runtime::Engine::evaluate`].
     ///
     /// # Errors
     /// [`WasmError::BadInput`] for a malformed document (its message names it: `input: …`,

@@ -37,8 +37,8 @@ use crate::glob::Glob;
 use crate::image::{ImageView, TagKnowledge};
 use crate::input::{Asset, AssetType};
 use crate::ir::{
-    AssetAtom, AssetAttr, AssetKind, CmpOp, EqOp, Expr, ImageAtom, ImageBoolAttr, ImageStrAttr,
-    KeyDef, KeyId, Policy, RefAttr, VulnSeverity,
+    AssetAtom, AssetAttr, AssetKind, EqOp, Expr, ImageAtom, ImageBoolAttr, ImageStrAttr, KeyDef,
+    KeyId, Policy, RefAttr, VulnSeverity,
 };
 use crate::reference::Reference;
 use crate::refpattern::{ReferencePattern, Tags};
@@ -585,7 +585,7 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                 let actual = image
                     .vulns(*severity)
                     .map_or_else(|| "unknown".to_owned(), |n| n.to_string());
-                let op = if want { *op } else { negate(*op) };
+                let op = if want { *op } else { op.negate() };
                 format!(
                     "vulns.{} is {actual}, the rule needs `{} {value}`",
                     severity_name(*severity),
@@ -596,7 +596,7 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                 let actual = image
                     .scan_age()
                     .map_or_else(|| "unknown".to_owned(), format_duration);
-                let op = if want { *op } else { negate(*op) };
+                let op = if want { *op } else { op.negate() };
                 format!(
                     "scan.age is {actual}, the rule needs `{} {}`",
                     op.as_str(),
@@ -680,18 +680,6 @@ pub fn displays_as(reference: &Reference, expected: &str) -> bool {
     // Writing into `Cmp` never fails; a failing `Display` would leave `same` meaningful anyway.
     let _ = write!(cmp, "{reference}");
     cmp.same && cmp.rest.is_empty()
-}
-
-/// The operator that holds exactly when `op` does not.
-fn negate(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Eq => CmpOp::Ne,
-        CmpOp::Ne => CmpOp::Eq,
-        CmpOp::Lt => CmpOp::Ge,
-        CmpOp::Le => CmpOp::Gt,
-        CmpOp::Gt => CmpOp::Le,
-        CmpOp::Ge => CmpOp::Lt,
-    }
 }
 
 /// `critical`, `high`, `medium`, `low`.

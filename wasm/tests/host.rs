@@ -5,8 +5,6 @@
 //! bundle, a malformed document, foreign bytes, another ABI, a missing export, fuel or memory
 //! exhausted — is a clean [`WasmError`] with a message, never a panic.
 
-#![cfg(all(feature = "wasm", feature = "wasm-build"))]
-
 use bona_runtime::facts::FactsDocument;
 use bona_runtime::input::{
     ReviewOptions, parse_admission_input, parse_admission_review, parse_inventory,
@@ -18,10 +16,10 @@ use bona_runtime::ir::{
 };
 use bona_runtime::output::DecisionKind;
 use bona_runtime::signature::VerificationCache;
-use bona_runtime::wasm_abi::{self, POLICY_MAGIC};
-use bona_runtime::wasm_host::{WasmCompiler, WasmError, WasmOptions, WasmPolicy};
-use bona_runtime::wasm_module::{ENGINE, build, manifest};
 use bona_runtime::{Engine, glob::Glob};
+use bona_wasm::abi::{self, POLICY_MAGIC};
+use bona_wasm::host::{WasmCompiler, WasmError, WasmOptions, WasmPolicy};
+use bona_wasm::module::{ENGINE, build, manifest};
 
 const NOW: i64 = 1_795_305_600;
 
@@ -119,7 +117,7 @@ fn the_module_is_valid_wasm_with_no_imports_and_a_manifest() {
         .validate_all(&bytes)
         .unwrap_or_else(|e| panic!("invalid module: {e}"));
     let m = manifest(&bytes).unwrap_or_else(|| panic!("no manifest"));
-    assert_eq!(m.abi, wasm_abi::ABI_VERSION);
+    assert_eq!(m.abi, abi::ABI_VERSION);
     let names: Vec<&str> = m.policies.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["audit", "production"], "policies in name order");
     let prod = &m.policies[1];

@@ -11,7 +11,7 @@
 //! The module's size, the build, and the compile and first-call times with both compilers are
 //! printed once per N.
 //!
-//! Run: `cargo bench -p bona-runtime --bench wasm`.
+//! Run: `cargo bench -p bona-wasm --bench wasm`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -19,10 +19,11 @@ use std::time::{Duration, Instant};
 use bona_runtime::engine::Engine;
 use bona_runtime::input::parse_admission_input;
 use bona_runtime::signature::VerificationCache;
-use bona_runtime::wasm_host::{WasmCompiler, WasmOptions, WasmPolicy};
-use bona_runtime::wasm_module::build;
+use bona_wasm::host::{WasmCompiler, WasmOptions, WasmPolicy};
+use bona_wasm::module::build;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
+#[path = "../../runtime/benches/common/mod.rs"]
 mod common;
 use common::*;
 

@@ -1,7 +1,7 @@
 //! The contract between a Bona policy module (`bona build --target wasm`) and its host, ABI
 //! version 2: export names, buffer slots, status codes, the embedded policy region and the
 //! manifest. No wasm engine here: the engine (`wasm-engine/`), the builder
-//! ([`crate::wasm_module`]) and the wasmtime host ([`crate::wasm_host`]) all build on these
+//! ([`crate::module`]) and the wasmtime host ([`crate::host`]) all build on these
 //! constants. `docs/wasm-abi.md` is the prose version for hosts in other languages.
 //!
 //! # Design
@@ -13,8 +13,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ir::{Action, PolicySet};
-use crate::ir_text;
+use bona_runtime::ir::{Action, PolicySet};
+use bona_runtime::ir_text;
 
 /// The ABI the engine implements and the host accepts.
 pub const ABI_VERSION: u32 = 2;
@@ -53,7 +53,7 @@ pub const STATUS_NO_POLICY: u32 = 1;
 pub const STATUS_BAD_INPUT: u32 = 2;
 
 /// The start of the embedded policy region: 8 bytes of magic, the bundle's length (u32
-/// little-endian), 4 reserved bytes, then the bundle of [`crate::bundle`]. The region begins
+/// little-endian), 4 reserved bytes, then the bundle of [`bona_runtime::bundle`]. The region begins
 /// at the first 8-aligned address at or after the engine's `__heap_base`.
 pub const POLICY_MAGIC: &[u8; 8] = b"BONAPSET";
 /// Bytes before the bundle in the policy region.

@@ -6,15 +6,14 @@
 //! under test, and its answer must equal the engine's field for field, reasons included. Each
 //! generated set is compiled once (winch) and asked several inputs on one instance.
 
-#![cfg(all(feature = "wasm", feature = "wasm-build"))]
-
 use bona_runtime::engine::Engine;
 use bona_runtime::input::parse_admission_input;
 use bona_runtime::signature::VerificationCache;
-use bona_runtime::wasm_host::{WasmCompiler, WasmOptions, WasmPolicy};
-use bona_runtime::wasm_module::build;
+use bona_wasm::host::{WasmCompiler, WasmOptions, WasmPolicy};
+use bona_wasm::module::build;
 use proptest::prelude::*;
 
+#[path = "../../runtime/tests/strategies/mod.rs"]
 mod strategies;
 use strategies::*;
 

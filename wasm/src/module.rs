@@ -5,8 +5,8 @@
 //! by `scripts/build-wasm-engine.sh`). [`build`] copies it section by section and changes three
 //! things, so that the result is one module with no imports:
 //!
-//! - the data section gains a segment holding the policy region of [`crate::wasm_abi`]
-//!   (magic, length, then the bundle of [`crate::bundle::write_bundle`]) at the first aligned
+//! - the data section gains a segment holding the policy region of [`crate::abi`]
+//!   (magic, length, then the bundle of [`bona_runtime::bundle::write_bundle`]) at the first aligned
 //!   address at or after the engine's `__heap_base`, where the linker put nothing and the
 //!   allocator never looks (it takes only pages it grows); the data count section follows;
 //! - the memory's initial size grows to hold that region;
@@ -20,11 +20,9 @@ use std::fmt;
 use wasm_encoder::{ConstExpr, CustomSection, DataSection, MemorySection, MemoryType, RawSection};
 use wasmparser::{DataKind, ExternalKind, MemoryType as ParsedMemory, Operator, Parser, Payload};
 
-use crate::bundle::write_bundle;
-use crate::ir::PolicySet;
-use crate::wasm_abi::{
-    MANIFEST_SECTION, Manifest, PAGE, POLICY_ALIGN, POLICY_HEADER, POLICY_MAGIC,
-};
+use crate::abi::{MANIFEST_SECTION, Manifest, PAGE, POLICY_ALIGN, POLICY_HEADER, POLICY_MAGIC};
+use bona_runtime::bundle::write_bundle;
+use bona_runtime::ir::PolicySet;
 
 /// The engine: `wasm-engine/` built by `scripts/build-wasm-engine.sh`.
 pub const ENGINE: &[u8] = include_bytes!("../../wasm-engine/bona-engine.wasm");

@@ -8,11 +8,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Engine;
-use crate::facts::FactsDocument;
-use crate::input::{AdmissionInput, InventoryAsset};
-use crate::output::{AssetRef, DecisionKind, PostureIssue, RuntimeIssue, Verdict};
-use crate::signature::VerificationCache;
+use bona_runtime::engine::Engine;
+use bona_runtime::facts::FactsDocument;
+use bona_runtime::input::{AdmissionInput, InventoryAsset};
+use bona_runtime::output::{AssetRef, DecisionKind, PostureIssue, RuntimeIssue, Verdict};
+use bona_runtime::signature::VerificationCache;
 
 /// A value before and after the change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

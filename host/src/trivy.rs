@@ -1,7 +1,7 @@
 //! Trivy JSON reports → a facts document (SPEC §3.3): the pure part of `bona facts trivy`.
 //!
 //! Input is what `trivy image --format json` writes (schema version 2, Trivy 0.20 and later).
-//! Output is a document that [`crate::facts::FactsDocument::from_json`] accepts. No I/O here:
+//! Output is a document that [`bona_runtime::facts::FactsDocument::from_json`] accepts. No I/O here:
 //! the command line reads the files and writes the result.
 //!
 //! Design notes (the user-facing version is `docs/choices.md`, "Facts from Trivy"):
@@ -9,7 +9,7 @@
 //!   as for Kubernetes documents. What Bona relies on is checked: `SchemaVersion` must be 2,
 //!   `ArtifactName` must be there, digests and tags must be valid, and every vulnerability needs
 //!   a `VulnerabilityID` and a `Severity`. Errors carry the JSON path, line and column
-//!   ([`crate::json`]).
+//!   ([`bona_runtime::json`]).
 //! - **Keys.** The §3.3 lookup tries the reference's digest, then the full normalised
 //!   reference, then the reference without its digest. So a report becomes one entry under
 //!   each distinct digest of `Metadata.RepoDigests` (found by every pinned reference to the
@@ -35,9 +35,9 @@ use std::fmt;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
-use crate::facts::parse_rfc3339;
-use crate::json::{self, JsonError};
-use crate::reference::Reference;
+use bona_runtime::facts::parse_rfc3339;
+use bona_runtime::json::{self, JsonError};
+use bona_runtime::reference::Reference;
 
 /// The only Trivy JSON schema version Bona reads.
 pub const SCHEMA_VERSION: u64 = 2;
@@ -502,7 +502,7 @@ impl fmt::Display for SeverityCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::FactsDocument;
+    use bona_runtime::facts::FactsDocument;
 
     const D1: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
     const D2: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";

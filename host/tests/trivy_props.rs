@@ -1,4 +1,4 @@
-//! Properties of the Trivy conversion (`bona_runtime::trivy`): whatever the bytes, reading a
+//! Properties of the Trivy conversion (`bona_host::trivy`): whatever the bytes, reading a
 //! report never panics, and a report that is accepted always becomes a facts document that
 //! Bona's own facts reader loads (so `bona facts trivy` exits 2 or writes a valid document).
 //!
@@ -6,8 +6,8 @@
 //! random bytes changed, cut or inserted; and small reports assembled from valid and invalid
 //! pieces (schema versions, digests, tags, severities, timestamps).
 
+use bona_host::trivy::{Report, TrivyFacts};
 use bona_runtime::facts::FactsDocument;
-use bona_runtime::trivy::{Report, TrivyFacts};
 use proptest::prelude::*;
 
 fn real_report() -> Vec<u8> {

@@ -1,0 +1,96 @@
+//! From what the user names (`.trust` sources or a bundle from `bona build`) to an [`Engine`]:
+//! the one path that every command, the webhook and its reloads take.
+
+use std::path::{Path, PathBuf};
+
+use bona_compiler::db::{BonaDatabase, compile};
+use bona_compiler::diagnostics::Diagnostic;
+use bona_compiler::files::io_reason;
+use bona_runtime::Engine;
+use bona_runtime::facts::FactsDocument;
+
+use crate::source::policy_set;
+
+/// Where a policy set comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum PolicySource<'a> {
+    /// `.trust` files or directories, compiled now.
+    Sources(&'a [PathBuf]),
+    /// A bundle written by `bona build`.
+    Bundle(&'a Path),
+}
+
+/// Why no engine could be had.
+#[derive(Debug)]
+pub enum LoadError {
+    /// Unreadable or malformed input (exit 2), as one message naming the file.
+    BadInput(String),
+    /// The sources do not compile (exit 1): the database and its diagnostics, for the caller
+    /// to render as it renders diagnostics.
+    Compile(Box<CompileFailure>),
+}
+
+/// A policy set with compile errors.
+pub struct CompileFailure {
+    pub db: BonaDatabase,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl std::fmt::Debug for CompileFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompileFailure")
+            .field("diagnostics", &self.diagnostics)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Compiles the sources, or reads the bundle, into an engine.
+///
+/// # Errors
+/// [`LoadError`]: compile errors, or input that cannot be read or is not a bundle (a wasm
+/// module from `bona build --target wasm` is named as such).
+pub fn load_engine(source: PolicySource<'_>) -> Result<Engine, LoadError> {
+    match source {
+        PolicySource::Bundle(path) => {
+            let bytes = read_input(path).map_err(LoadError::BadInput)?;
+            if bona_wasm::abi::is_wasm(&bytes) {
+                return Err(LoadError::BadInput(format!(
+                    "{}: this is a wasm module (`bona build --target wasm`), which only \
+                     `bona eval` runs; give a bundle from `bona build`",
+                    path.display()
+                )));
+            }
+            Engine::from_bundle(&bytes)
+                .map_err(|e| LoadError::BadInput(format!("{}: {e}", path.display())))
+        }
+        PolicySource::Sources(paths) => {
+            let (db, ws) = policy_set(paths).map_err(|e| LoadError::BadInput(e.to_string()))?;
+            let compiled = compile(&db, ws);
+            if compiled.has_errors() {
+                let diagnostics = compiled.diagnostics.clone();
+                return Err(LoadError::Compile(Box::new(CompileFailure {
+                    db,
+                    diagnostics,
+                })));
+            }
+            Engine::new(compiled.set.clone()).map_err(|e| LoadError::BadInput(e.to_string()))
+        }
+    }
+}
+
+/// Reads a whole input file (an input document, facts, an inventory).
+///
+/// # Errors
+/// The message names the file and the reason.
+pub fn read_input(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: cannot read: {}", path.display(), io_reason(&e)))
+}
+
+/// Reads a facts document (`--facts FILE`).
+///
+/// # Errors
+/// The message names the file and the place of the first problem.
+pub fn read_facts(path: &Path) -> Result<FactsDocument, String> {
+    let bytes = read_input(path)?;
+    FactsDocument::from_json(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}

@@ -1,0 +1,16 @@
+//! `bona-host`: what a program that hosts Bona's engine needs beyond the compiler and the
+//! runtime, shared by the command line, the webhook and the language server.
+//!
+//! - [`walk`]: which files make a policy set (one walk for every host, safe on hostile
+//!   directories) and [`source`]: reading them into the compiler's database;
+//! - [`engine`]: sources or a bundle to an [`Engine`](bona_runtime::Engine), and the facts that go
+//!   with it;
+//! - [`clock`]: the time every host decides at;
+//! - [`trivy`]: Trivy reports to facts; [`diff`]: what a policy change does to an inventory.
+
+pub mod clock;
+pub mod diff;
+pub mod engine;
+pub mod source;
+pub mod trivy;
+pub mod walk;
