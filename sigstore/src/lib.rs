@@ -6,6 +6,10 @@
 //! the compiler reads trust roots with it and the runtime verifies with it.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod canonical;
+pub mod dsse;
+pub mod intoto;
+pub mod json;
 pub mod keys;
 
 pub use keys::{KeyError, PublicKey, SigError, decode_base64_lenient};
