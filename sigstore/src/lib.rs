@@ -7,9 +7,11 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod canonical;
+pub mod checkpoint;
 pub mod dsse;
 pub mod intoto;
 pub mod json;
 pub mod keys;
+pub mod merkle;
 
 pub use keys::{KeyError, PublicKey, SigError, decode_base64_lenient};
