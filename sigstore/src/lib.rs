@@ -13,5 +13,7 @@ pub mod intoto;
 pub mod json;
 pub mod keys;
 pub mod merkle;
+pub mod time;
+pub mod trustroot;
 
 pub use keys::{KeyError, PublicKey, SigError, decode_base64_lenient};
