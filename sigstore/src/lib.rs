@@ -13,6 +13,7 @@ pub mod intoto;
 pub mod json;
 pub mod keys;
 pub mod merkle;
+pub mod rekor;
 pub mod time;
 pub mod trustroot;
 
