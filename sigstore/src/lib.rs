@@ -7,6 +7,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod canonical;
+pub mod cert;
 pub mod checkpoint;
 pub mod dsse;
 pub mod intoto;
