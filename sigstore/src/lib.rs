@@ -6,6 +6,7 @@
 //! the compiler reads trust roots with it and the runtime verifies with it.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod bundle;
 pub mod canonical;
 pub mod cert;
 pub mod checkpoint;
@@ -15,6 +16,7 @@ pub mod json;
 pub mod keys;
 pub mod merkle;
 pub mod rekor;
+pub mod sct;
 pub mod time;
 pub mod trustroot;
 
