@@ -74,8 +74,6 @@ pub enum CertError {
         /// The time checked.
         time: i64,
     },
-    /// A certificate's signature does not verify under its issuer's key.
-    BadSignature(&'static str),
     /// The leaf lacks the code-signing extended key usage.
     NotCodeSigning,
     /// The signature's chain brings a self-signed (root) certificate.
@@ -99,9 +97,6 @@ impl fmt::Display for CertError {
             }
             CertError::NotValidAt { which, time } => {
                 write!(f, "the {which} certificate was not valid at time {time}")
-            }
-            CertError::BadSignature(which) => {
-                write!(f, "the {which} certificate's signature does not verify under its issuer's key")
             }
             CertError::NotCodeSigning => {
                 f.write_str("the certificate lacks the code-signing extended key usage")
@@ -329,7 +324,8 @@ pub fn check_leaf_valid_at(leaf: &Cert, time: i64) -> Result<(), CertError> {
     }
 }
 
-/// Check: no certificate the signature brings (besides the leaf) is self-issued.
+/// Strict check, for callers that want it: no certificate the signature brings (besides the
+/// leaf) is self-issued. [`verify_chain`] does not require it: it only never anchors on one.
 pub fn check_no_root_in_chain(intermediates: &[Cert]) -> Result<(), CertError> {
     if intermediates.iter().any(Cert::is_self_issued) {
         Err(CertError::RootInChain)
@@ -355,16 +351,21 @@ pub struct VerifiedChain<'r> {
 }
 
 /// Check 1 of SPEC §7.2 (chain part): `leaf` chains, through `intermediates` (from the
-/// signature, never anchors) and the CA chains of `root`, to a certificate authority of `root`
-/// whose `validFor` contains `time`; every certificate on the path is valid at `time` and
-/// signed by the next.
+/// signature) and the CA chains of `root`, to a certificate authority of `root` whose `validFor`
+/// contains `time`; every certificate on the path is valid at `time` and signed by the next.
+/// Self-issued certificates among `intermediates` are never used, so a chain that brings its own
+/// root anchors only if the trust root's CA issued it (sigstore-js bundles carry Sigstore's own
+/// root and verify; sigstore-conformance `bundle-with-root-cert_fail` brings another and fails).
 pub fn verify_chain<'r>(
     leaf: &Cert,
     intermediates: &[Cert],
     root: &'r TrustedRoot,
     time: i64,
 ) -> Result<VerifiedChain<'r>, CertError> {
-    check_no_root_in_chain(intermediates)?;
+    let usable: Vec<&Cert> = intermediates
+        .iter()
+        .filter(|c| !c.is_self_issued())
+        .collect();
     let mut last_error = CertError::UntrustedIssuer(leaf.issuer_name());
     for ca in &root.certificate_authorities {
         let anchors: Vec<Cert> = ca
@@ -372,44 +373,36 @@ pub fn verify_chain<'r>(
             .iter()
             .filter_map(|d| Cert::from_der(d).ok())
             .collect();
-        match path_to(leaf, intermediates, &anchors, time) {
-            Ok(issuer) => {
-                if !ca.valid_for.contains(time) {
-                    last_error = CertError::CaNotValidAt(time);
-                    continue;
-                }
+        match path_to(leaf, &usable, &anchors, time) {
+            Ok(issuer) if ca.valid_for.contains(time) => {
                 return Ok(VerifiedChain {
                     authority: ca,
                     issuer,
                 });
             }
-            Err(e @ (CertError::NotValidAt { .. } | CertError::BadSignature(_))) => last_error = e,
+            Ok(_) => last_error = CertError::CaNotValidAt(time),
+            Err(e @ CertError::NotValidAt { .. }) => last_error = e,
             Err(_) => {}
         }
     }
     Err(last_error)
 }
 
-/// Walks from `leaf` up through `intermediates` until a certificate of `anchors` issues the
-/// current one. Returns the leaf's issuer.
+/// Walks from `leaf` up through `intermediates` until a certificate of `anchors` verifiably
+/// issued the current one. Returns the leaf's issuer.
 fn path_to(
     leaf: &Cert,
-    intermediates: &[Cert],
+    intermediates: &[&Cert],
     anchors: &[Cert],
     time: i64,
 ) -> Result<Cert, CertError> {
     let mut current = leaf.clone();
     let mut leaf_issuer: Option<Cert> = None;
-    let mut which = "leaf";
     // A path longer than the certificates at hand would revisit one.
     for _ in 0..=intermediates.len() {
         let name = &current.cert.tbs_certificate.issuer;
-        let by_name = |c: &&Cert| c.cert.tbs_certificate.subject == *name;
-        if let Some(anchor) = anchors
-            .iter()
-            .filter(by_name)
-            .find(|a| current.signed_by(a))
-        {
+        let issued = |c: &Cert| c.cert.tbs_certificate.subject == *name && current.signed_by(c);
+        if let Some(anchor) = anchors.iter().find(|a| issued(a)) {
             if !anchor.valid_at(time) {
                 return Err(CertError::NotValidAt {
                     which: "certificate authority",
@@ -418,19 +411,9 @@ fn path_to(
             }
             return Ok(leaf_issuer.unwrap_or_else(|| anchor.clone()));
         }
-        if anchors.iter().any(|a| by_name(&a)) {
-            return Err(CertError::BadSignature(which));
-        }
-        let Some(next) = intermediates
-            .iter()
-            .filter(by_name)
-            .find(|c| current.signed_by(c))
-        else {
+        let Some(next) = intermediates.iter().find(|c| issued(c) && is_ca(c)) else {
             return Err(CertError::UntrustedIssuer(current.issuer_name()));
         };
-        if !is_ca(next) {
-            return Err(CertError::UntrustedIssuer(current.issuer_name()));
-        }
         if !next.valid_at(time) {
             return Err(CertError::NotValidAt {
                 which: "intermediate",
@@ -438,10 +421,9 @@ fn path_to(
             });
         }
         if leaf_issuer.is_none() {
-            leaf_issuer = Some(next.clone());
+            leaf_issuer = Some((*next).clone());
         }
-        current = next.clone();
-        which = "intermediate";
+        current = (*next).clone();
     }
     Err(CertError::UntrustedIssuer(current.issuer_name()))
 }
