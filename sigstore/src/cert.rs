@@ -388,6 +388,33 @@ pub fn verify_chain<'r>(
     Err(last_error)
 }
 
+/// The general form of the chain walk, for other certificate hierarchies (timestamp
+/// authorities): `leaf` is trusted when it is one of `anchors` or chains to one through the
+/// non-self-issued `intermediates`, every certificate valid at `time`. Returns the leaf's issuer
+/// (the leaf itself when it is an anchor).
+pub fn chain_to_anchors(
+    leaf: &Cert,
+    intermediates: &[Cert],
+    anchors: &[Cert],
+    time: i64,
+) -> Result<Cert, CertError> {
+    if anchors.iter().any(|a| a.der == leaf.der) {
+        return if leaf.valid_at(time) {
+            Ok(leaf.clone())
+        } else {
+            Err(CertError::NotValidAt {
+                which: "leaf",
+                time,
+            })
+        };
+    }
+    let usable: Vec<&Cert> = intermediates
+        .iter()
+        .filter(|c| !c.is_self_issued())
+        .collect();
+    path_to(leaf, &usable, anchors, time)
+}
+
 /// Walks from `leaf` up through `intermediates` until a certificate of `anchors` verifiably
 /// issued the current one. Returns the leaf's issuer.
 fn path_to(

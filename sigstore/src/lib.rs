@@ -19,5 +19,6 @@ pub mod rekor;
 pub mod sct;
 pub mod time;
 pub mod trustroot;
+pub mod tsa;
 
 pub use keys::{KeyError, PublicKey, SigError, decode_base64_lenient};
