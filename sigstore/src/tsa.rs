@@ -235,6 +235,11 @@ pub fn verify_timestamp_signature<'r>(
             last = TsaError::NoSignerCertificate;
             continue;
         };
+        // The signature first: a tampered token is reported as such, not by the time it claims.
+        if let Err(e) = verify_signer_info(ts, signer_info, signer) {
+            last = e;
+            continue;
+        }
         match cert::chain_to_anchors(signer, &embedded, &anchors, ts.gen_time) {
             Ok(_) => {}
             Err(cert::CertError::NotValidAt { .. }) => {
@@ -247,7 +252,6 @@ pub fn verify_timestamp_signature<'r>(
             last = TsaError::TsaNotValidAt(ts.gen_time);
             continue;
         }
-        verify_signer_info(ts, signer_info, signer)?;
         return Ok(tsa);
     }
     Err(last)
