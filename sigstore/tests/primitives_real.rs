@@ -497,3 +497,62 @@ fn rfc3161_timestamps() {
     let e = tsa::verify_rfc3161(&der, &sig, &c.root("rekor2-happy-path"));
     assert_eq!(e, Err(TsaError::ContentDigestMismatch));
 }
+
+/// Real artifacts with one byte changed never make a reader or check panic.
+mod mutations {
+    use super::*;
+    use proptest::prelude::*;
+
+    type Inputs = (Bundle, Vec<u8>, TrustedRoot);
+
+    /// Read once (and the absence noted once) for all cases.
+    fn inputs() -> Option<&'static Inputs> {
+        static INPUTS: std::sync::OnceLock<Option<Inputs>> = std::sync::OnceLock::new();
+        INPUTS
+            .get_or_init(|| {
+                let c = Corpus(common::corpus("mutations")?.join("sigstore"));
+                let bytes = std::fs::read(c.case("rekor2-happy-path").join("bundle.sigstore.json"))
+                    .unwrap();
+                Some((
+                    Bundle::from_json(&bytes).unwrap(),
+                    bytes,
+                    c.root("rekor2-happy-path"),
+                ))
+            })
+            .as_ref()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn mutated_certificates_timestamps_and_bundles(pos in any::<usize>(), byte in any::<u8>()) {
+            let Some((bundle, json, root)) = inputs() else { return Ok(()) };
+            let mut leaf = bundle.material.leaf().unwrap().to_vec();
+            let i = pos % leaf.len();
+            leaf[i] = byte;
+            if let Ok(c) = Cert::from_der(&leaf) {
+                let _ = c.identity();
+                let _ = cert::check_code_signing(&c);
+                let _ = cert::verify_chain(&c, &[], root, 1_750_000_000);
+                let _ = sct::embedded_scts(&c);
+                let _ = sct::verify_embedded_sct(&c, &c, root);
+            }
+            let mut ts = bundle.rfc3161_timestamps[0].clone();
+            let i = pos % ts.len();
+            ts[i] = byte;
+            let _ = tsa::verify_rfc3161(&ts, b"sig", root);
+            let mut js = json.clone();
+            let i = pos % js.len();
+            js[i] = byte;
+            if let Ok(b) = Bundle::from_json(&js) {
+                let _ = bona_sigstore::bundle::check_tlog_requirements(&b);
+                for e in &b.tlog_entries {
+                    let _ = rekor::EntryBody::parse(&e.body);
+                    if let Some(cp) = e.inclusion_proof.as_ref().and_then(|p| p.checkpoint.as_deref()) {
+                        let _ = Checkpoint::parse(cp);
+                    }
+                }
+            }
+        }
+    }
+}
