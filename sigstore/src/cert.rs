@@ -54,6 +54,7 @@ pub const FULCIO_EXTENSIONS: &[(u32, &str, bool)] = &[
     (20, "build_trigger", true),
     (21, "run_invocation_uri", true),
     (22, "source_repository_visibility_at_signing", true),
+    (23, "deployment_environment", true),
 ];
 
 /// Why a certificate cannot be read or is not trusted.
