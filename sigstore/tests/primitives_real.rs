@@ -556,3 +556,47 @@ mod mutations {
         }
     }
 }
+
+/// Rekor stores entry bodies in RFC 8785 form and DSSE payloads are in-toto statements: every
+/// body of the corpus is its own canonical JSON, and every DSSE payload reads as a statement.
+#[test]
+fn canonical_bodies_and_statements_of_the_corpus() {
+    let Some(c) = Corpus::get("canonical_bodies_and_statements_of_the_corpus") else {
+        return;
+    };
+    let (mut bodies, mut statements) = (0, 0);
+    for path in walk(&c.0) {
+        if !path.to_string_lossy().ends_with("bundle.sigstore.json") {
+            continue;
+        }
+        let Ok(b) = Bundle::from_json(&std::fs::read(&path).unwrap()) else {
+            continue;
+        };
+        for e in &b.tlog_entries {
+            let Ok(v) = serde_json::from_slice::<serde_json::Value>(&e.body) else {
+                continue;
+            };
+            // Rekor v2 bodies are protobuf JSON, not canonicalised; v1 bodies are.
+            if e.version.starts_with("0.0.1") || e.kind == "intoto" {
+                let canon = bona_sigstore::canonical::to_canonical_json(&v);
+                assert_eq!(
+                    String::from_utf8_lossy(&canon),
+                    String::from_utf8_lossy(&e.body),
+                    "{}",
+                    path.display()
+                );
+                bodies += 1;
+            }
+        }
+        if let Content::Dsse(env) = &b.content {
+            let st = bona_sigstore::intoto::Statement::from_json(&env.payload);
+            assert!(st.is_ok(), "{}: {st:?}", path.display());
+            assert!(!st.unwrap().subjects.is_empty());
+            statements += 1;
+        }
+    }
+    assert!(
+        bodies > 40 && statements > 20,
+        "{bodies} bodies, {statements} statements"
+    );
+}
