@@ -132,6 +132,38 @@ mod tests {
         );
     }
 
+    fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            "\\PC{0,8}".prop_map(Value::from),
+            "[\u{0}-\u{1f}\"\\\\]{0,4}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("\\PC{0,6}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        #[test]
+        fn canonical_form_reads_back_and_is_a_fixed_point(v in json_value()) {
+            let bytes = to_canonical_json(&v);
+            let back: Value = match serde_json::from_slice(&bytes) {
+                Ok(b) => b,
+                Err(e) => unreachable!("{e}: {}", String::from_utf8_lossy(&bytes)),
+            };
+            proptest::prop_assert_eq!(&back, &v);
+            proptest::prop_assert_eq!(to_canonical_json(&back), bytes);
+        }
+    }
+
     #[test]
     fn numbers() {
         assert_eq!(canon("[1.0, 1e3, 0.5, -0]"), "[1,1000,0.5,0]");
