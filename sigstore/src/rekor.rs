@@ -126,10 +126,12 @@ impl fmt::Display for RekorError {
                     "the log entry is from a transparency log not in the trust root (log ID {id})"
                 )
             }
-            RekorError::LogKeyNotValid(t) => write!(
-                f,
-                "the transparency log's key was not valid at the entry's integrated time {t}"
-            ),
+            RekorError::LogKeyNotValid(t) => {
+                write!(
+                    f,
+                    "the transparency log's key was not valid at the signing time {t}"
+                )
+            }
             RekorError::BadSet => f.write_str(
                 "the signed entry timestamp (SET) does not verify under the transparency log's key",
             ),
@@ -214,6 +216,17 @@ pub fn find_log<'r>(
 ) -> Result<&'r TransparencyLog, RekorError> {
     root.tlog(log_id)
         .ok_or_else(|| RekorError::UnknownLog(hex(log_id)))
+}
+
+/// Check: a log's key was valid (its `validFor`) at `time`, the verified signing time. A SET
+/// checks this itself at its integrated time; a checkpoint's signature carries no time, so the
+/// caller applies this one with the time established otherwise (a timestamp, for Rekor v2).
+pub fn check_log_valid_at(log: &TransparencyLog, time: i64) -> Result<(), RekorError> {
+    if log.valid_for.contains(time) {
+        Ok(())
+    } else {
+        Err(RekorError::LogKeyNotValid(time))
+    }
 }
 
 /// Verifies a SET (check 2, Rekor v1): the log is in `root`, its key was valid at the
@@ -708,6 +721,15 @@ mod tests {
         assert_eq!(
             verify_set(&[], &p, &root),
             Err(RekorError::UnknownLog(String::new()))
+        );
+    }
+
+    #[test]
+    fn integrated_time_may_not_be_in_the_future() {
+        assert_eq!(check_integrated_time(100, 100), Ok(()));
+        assert_eq!(
+            check_integrated_time(101, 100),
+            Err(RekorError::IntegratedTimeInFuture(101))
         );
     }
 

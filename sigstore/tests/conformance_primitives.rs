@@ -89,6 +89,7 @@ fn run_case(base: &Path, case: &Value, now: i64) -> Outcome {
     // Check 2 and 5: every log entry's proofs, and that its body describes this signature.
     let mut signing_time = None;
     let mut bodies = Vec::new();
+    let mut proof_logs = Vec::new();
     for entry in &bundle.tlog_entries {
         let body = EntryBody::parse(&entry.body).map_err(fail("body"))?;
         if let Some(set) = &entry.set {
@@ -115,6 +116,7 @@ fn run_case(base: &Path, case: &Value, now: i64) -> Outcome {
                     .map_err(fail("checkpoint"))?;
                 cp.check_proof_root(&proof.root_hash, Some(size))
                     .map_err(fail("checkpoint"))?;
+                proof_logs.push(log);
             }
         }
         bodies.push(body);
@@ -131,6 +133,13 @@ fn run_case(base: &Path, case: &Value, now: i64) -> Outcome {
             "time",
             "no verified signing time: no SET and no RFC 3161 timestamp".into(),
         ));
+    }
+
+    // The logs that signed checkpoints were valid at every verified time.
+    for log in &proof_logs {
+        for &time in &times {
+            rekor::check_log_valid_at(log, time).map_err(fail("checkpoint"))?;
+        }
     }
 
     // Checks 1 and 3 (keyless only), at every verified time.

@@ -154,6 +154,13 @@ fn set_verifies_and_each_field_is_bound() {
         rekor::verify_set(&set, &early, &root),
         Err(RekorError::LogKeyNotValid(1_600_000_000))
     );
+    // The same window applies to checkpoints, whose signatures carry no time.
+    let log = rekor::find_log(&root, &good.log_id).unwrap();
+    rekor::check_log_valid_at(log, good.integrated_time).unwrap();
+    assert_eq!(
+        rekor::check_log_valid_at(log, 1_600_000_000),
+        Err(RekorError::LogKeyNotValid(1_600_000_000))
+    );
     // The corpus's negative: an invalid SET.
     let bad = c.bundle("set-invalid-signature_fail");
     let e = rekor::verify_set(
