@@ -303,14 +303,21 @@ impl Cert {
 
 /// Check: the leaf has the code-signing extended key usage.
 pub fn check_code_signing(leaf: &Cert) -> Result<(), CertError> {
-    let raw = leaf.extension(&OID_EKU).ok_or(CertError::NotCodeSigning)?;
-    let eku = x509_cert::ext::pkix::ExtendedKeyUsage::from_der(raw)
-        .map_err(|_| CertError::BadExtension(OID_EKU.to_string()))?;
-    if eku.0.contains(&OID_CODE_SIGNING) {
+    if has_extended_key_usage(leaf, &OID_CODE_SIGNING)? {
         Ok(())
     } else {
         Err(CertError::NotCodeSigning)
     }
+}
+
+/// Whether `c` lists `usage` in its extended key usage extension (`false` without one).
+pub fn has_extended_key_usage(c: &Cert, usage: &ObjectIdentifier) -> Result<bool, CertError> {
+    let Some(raw) = c.extension(&OID_EKU) else {
+        return Ok(false);
+    };
+    let eku = x509_cert::ext::pkix::ExtendedKeyUsage::from_der(raw)
+        .map_err(|_| CertError::BadExtension(OID_EKU.to_string()))?;
+    Ok(eku.0.contains(usage))
 }
 
 /// Check: the leaf was valid at `time` (a verified signing time).

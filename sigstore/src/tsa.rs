@@ -5,7 +5,8 @@
 //! stating `genTime` and the hash of the signature it timestamps (`messageImprint`). Verifying
 //! it means: the imprint is the hash of *this* signature; the CMS signer's certificate (embedded
 //! or the trust root's TSA leaf) chains to a TSA of the trust root whose `validFor` contains
-//! `genTime`, every certificate valid at `genTime`; the signed attributes carry the hash of the
+//! `genTime`, every certificate valid at `genTime`, the signer's certificate for time-stamping
+//! (extended key usage, RFC 3161 §2.3); the signed attributes carry the hash of the
 //! `TSTInfo`; and the signer's key verifies the signed attributes. Bundles hold the DER
 //! `TimeStampResp` (cosign's `rfc3161timestamp` too); a bare `TimeStampToken` is accepted.
 
@@ -28,6 +29,7 @@ const OID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.8
 const OID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
 const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const OID_SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
+const OID_TIME_STAMPING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
 const OID_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 
 /// Why a timestamp does not give a verified time.
@@ -51,6 +53,8 @@ pub enum TsaError {
     ContentDigestMismatch,
     /// The CMS signature does not verify under the signer's key.
     BadSignature,
+    /// The signer certificate is not for timestamping (RFC 3161 §2.3).
+    NotTimestamping,
 }
 
 impl fmt::Display for TsaError {
@@ -71,6 +75,9 @@ impl fmt::Display for TsaError {
             }
             TsaError::ContentDigestMismatch => {
                 f.write_str("the RFC 3161 timestamp's signed attributes do not match its content")
+            }
+            TsaError::NotTimestamping => {
+                f.write_str("the RFC 3161 timestamp's signer certificate lacks the time-stamping extended key usage")
             }
             TsaError::BadSignature => {
                 f.write_str("the RFC 3161 timestamp's signature does not verify under the timestamp authority's key")
@@ -235,6 +242,10 @@ pub fn verify_timestamp_signature<'r>(
             last = TsaError::NoSignerCertificate;
             continue;
         };
+        if !cert::has_extended_key_usage(signer, &OID_TIME_STAMPING).unwrap_or(false) {
+            last = TsaError::NotTimestamping;
+            continue;
+        }
         // The signature first: a tampered token is reported as such, not by the time it claims.
         if let Err(e) = verify_signer_info(ts, signer_info, signer) {
             last = e;
