@@ -5,48 +5,15 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use bona_sigstore::keys::{KeyError, PublicKey, decode_base64_lenient};
 
-struct Dir(PathBuf);
+use common::{have_openssl, openssl};
 
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scratch(name: &str) -> Dir {
-    let dir = std::env::temp_dir().join(format!("bona-sigstore-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Dir(dir)
-}
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn have_openssl() -> bool {
-    let ok = Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("note: no `openssl` command, so the openssl key tests check nothing");
-    }
-    ok
+fn scratch(name: &str) -> common::Scratch {
+    common::scratch(name)
 }
 
 /// Generates a key with `genpkey` arguments, returns (private key path, public key).

@@ -37,3 +37,46 @@ pub fn manifest_cases(corpus: &std::path::Path) -> Vec<serde_json::Value> {
     let m = json(&corpus.join("sigstore/manifest.json"));
     m["cases"].as_array().cloned().unwrap_or_default()
 }
+
+/// A scratch directory removed on drop.
+pub struct Scratch(pub PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A fresh scratch directory for test `name`.
+pub fn scratch(name: &str) -> Scratch {
+    let dir = std::env::temp_dir().join(format!("bona-sigstore-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    Scratch(dir)
+}
+
+/// Runs `openssl` in `dir`, failing the test with its stderr.
+pub fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Whether the `openssl` command is there (else a note, and the test checks nothing).
+pub fn have_openssl() -> bool {
+    let ok = std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("note: no `openssl` command, so this openssl test checks nothing");
+    }
+    ok
+}
