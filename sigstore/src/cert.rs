@@ -217,6 +217,15 @@ impl Cert {
             .map(|e| e.extn_value.as_bytes())
     }
 
+    /// The TBSCertificate exactly as received: the signature covers these bytes, and decoding
+    /// then re-encoding could change them (an explicitly encoded default, say).
+    fn raw_tbs(&self) -> Option<Vec<u8>> {
+        let outer = der::asn1::AnyRef::from_der(&self.der).ok()?;
+        let mut reader = der::SliceReader::new(outer.value()).ok()?;
+        let tbs: der::asn1::AnyRef<'_> = der::Reader::decode(&mut reader).ok()?;
+        tbs.to_der().ok()
+    }
+
     /// Whether `issuer`'s key verifies this certificate's signature.
     pub fn signed_by(&self, issuer: &Cert) -> bool {
         let Ok(key) = issuer.public_key() else {
@@ -225,7 +234,7 @@ impl Cert {
         let Some(hash) = HashAlg::of_signature_algorithm(&self.cert.signature_algorithm.oid) else {
             return false;
         };
-        let Ok(tbs) = self.cert.tbs_certificate.to_der() else {
+        let Some(tbs) = self.raw_tbs() else {
             return false;
         };
         let Some(sig) = self.cert.signature.as_bytes() else {

@@ -218,6 +218,24 @@ fn private_pki_chains_and_identities() {
         Some("https://old.example")
     );
 
+    // An edited identity (one byte of the SAN) parses but no longer chains.
+    let mut edited = leaf.der.clone();
+    let at = edited.windows(6).position(|w| w == b"v1.2.3").unwrap();
+    edited[at + 1] = b'9';
+    let edited = Cert::from_der(&edited).unwrap();
+    assert!(
+        edited
+            .identity()
+            .unwrap()
+            .subject
+            .unwrap()
+            .ends_with("v9.2.3")
+    );
+    assert!(matches!(
+        cert::verify_chain(&edited, &[], &tr, t),
+        Err(CertError::UntrustedIssuer(_))
+    ));
+
     // An e-mail identity with only the legacy issuer extension.
     let mail = load("mail");
     let id = mail.identity().unwrap();
