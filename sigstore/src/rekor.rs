@@ -725,6 +725,77 @@ mod tests {
     }
 
     #[test]
+    fn dsse_v002_names_signature_key_and_payload() {
+        let env = Envelope {
+            payload_type: "application/vnd.in-toto+json".into(),
+            payload: b"{}".to_vec(),
+            signatures: vec![crate::dsse::EnvelopeSignature {
+                keyid: String::new(),
+                sig: b"sig".to_vec(),
+            }],
+        };
+        let body = format!(
+            r#"{{"apiVersion":"0.0.2","kind":"dsse","spec":{{"dsseV002":{{"payloadHash":{{"algorithm":"SHA2_256","digest":"{}"}},
+            "signatures":[{{"content":"{}","verifier":{{"keyDetails":"PKIX_ED25519","publicKey":{{"rawBytes":"AQID"}}}}}}]}}}}}}"#,
+            b64(&Sha256::digest(b"{}")),
+            b64(b"sig")
+        );
+        let parsed = EntryBody::parse(body.as_bytes());
+        let Ok(parsed) = parsed else {
+            unreachable!("{parsed:?}")
+        };
+        let key = Verifier::PublicKey(vec![1, 2, 3]);
+        let content = SignedContent::Dsse {
+            envelope: &env,
+            signature: b"sig",
+        };
+        assert_eq!(check_body_describes(&parsed, content, &key), Ok(()));
+        assert_eq!(
+            check_body_describes(
+                &parsed,
+                SignedContent::Dsse {
+                    envelope: &env,
+                    signature: b"gis"
+                },
+                &key
+            ),
+            Err(RekorError::SignatureMismatch)
+        );
+        assert_eq!(
+            check_body_describes(&parsed, content, &Verifier::Certificate(vec![1, 2, 3])),
+            Err(RekorError::VerifierMismatch)
+        );
+        let other = Envelope {
+            payload: b"[]".to_vec(),
+            ..env.clone()
+        };
+        let e = check_body_describes(
+            &parsed,
+            SignedContent::Dsse {
+                envelope: &other,
+                signature: b"sig",
+            },
+            &key,
+        );
+        assert!(matches!(e, Err(RekorError::DigestMismatch { .. })), "{e:?}");
+        let digest = Digest::sha256(b"x");
+        assert_eq!(
+            check_body_describes(
+                &parsed,
+                SignedContent::Message {
+                    digest: &digest,
+                    signature: b"sig"
+                },
+                &key
+            ),
+            Err(RekorError::KindMismatch {
+                kind: "dsse",
+                content: "message signature"
+            })
+        );
+    }
+
+    #[test]
     fn integrated_time_may_not_be_in_the_future() {
         assert_eq!(check_integrated_time(100, 100), Ok(()));
         assert_eq!(
