@@ -1,0 +1,570 @@
+//! The named fixtures: good bundles of every version and kind, and negatives that each break
+//! exactly one thing, written to a directory with a `manifest.json` that says, per case, what it
+//! breaks and whether a verifier following SPEC §7.2 must accept it.
+//!
+//! Every case has its own small log (a few filler entries around its own, so inclusion proofs
+//! have several levels) under the one Rekor key, and its own signer key; everything is derived
+//! from the seed, so the same seed writes the same bytes.
+
+use crate::keys::Key;
+use crate::rekor::{Log, LogEntry, hashedrekord_body};
+use crate::sigstore::*;
+use crate::x509::{CaChain, FulcioExt, Issued, LeafSpec, San, SctMode, issue_leaf};
+use crate::{b64, canonical_json, hex};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// Every fixture, by name. `Good*` verify; the others break the one thing their name says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// messageSignature over the simple-signing payload, bundle v0.1 (SET and inclusion proof).
+    GoodMessageV01,
+    /// The same as a v0.2 bundle.
+    GoodMessageV02,
+    /// The same as a v0.3 bundle (`certificate`, not a chain).
+    GoodMessageV03,
+    /// A v0.3 message signature by an e-mail identity.
+    GoodMessageEmail,
+    /// dsseEnvelope with a `https://sigstore.dev/cosign/sign/v1` statement, bundle v0.3.
+    GoodDsseV03,
+    /// The same DSSE signature as a v0.2 bundle.
+    GoodDsseV02,
+    /// The leaf comes from a CA the trust root does not name.
+    WrongCa,
+    /// The trust root's CA `validFor` ended before the signing time.
+    ExpiredCa,
+    /// The leaf's 10 minutes ended before the entry's integrated time.
+    LeafExpiredBeforeIntegratedTime,
+    /// The leaf has no embedded SCT.
+    SctMissing,
+    /// The SCT carries the CT log's ID but another key signed it.
+    SctForged,
+    /// The SET is the log's signature over another entry.
+    SetOverAnotherEntry,
+    /// The inclusion proof (index and hashes) is another leaf's, of the same signed tree.
+    InclusionProofForAnotherLeaf,
+    /// The checkpoint has the log's name and key hint but another key signed it.
+    CheckpointSignedByAnotherKey,
+    /// The log entry's body names another signature (by the same key, over something else).
+    LogBodyOtherSignature,
+    /// The log entry's body names another artifact digest.
+    LogBodyOtherDigest,
+    /// mediaType relabelled v0.1 and the inclusion proof removed (the SET stays).
+    DowngradeV01WithoutInclusionProof,
+    /// mediaType relabelled v0.1 and the SET removed (the inclusion proof stays).
+    DowngradeV01WithoutSet,
+    /// SAN `https://github.com/company-evil/app/...` where `company/app` is expected.
+    IdentityOtherOrg,
+    /// SAN = the expected identity plus the suffix `/evil`.
+    IdentitySuffix,
+    /// A DSSE statement of another predicate type (an attestation, not a signature).
+    DsseOtherPredicateType,
+    /// A DSSE statement whose subject is another image's digest.
+    DsseOtherSubjectDigest,
+    /// The bundle's signature has one byte flipped.
+    TamperedSignature,
+}
+
+impl Variant {
+    pub const ALL: [Variant; 23] = [
+        Variant::GoodMessageV01,
+        Variant::GoodMessageV02,
+        Variant::GoodMessageV03,
+        Variant::GoodMessageEmail,
+        Variant::GoodDsseV03,
+        Variant::GoodDsseV02,
+        Variant::WrongCa,
+        Variant::ExpiredCa,
+        Variant::LeafExpiredBeforeIntegratedTime,
+        Variant::SctMissing,
+        Variant::SctForged,
+        Variant::SetOverAnotherEntry,
+        Variant::InclusionProofForAnotherLeaf,
+        Variant::CheckpointSignedByAnotherKey,
+        Variant::LogBodyOtherSignature,
+        Variant::LogBodyOtherDigest,
+        Variant::DowngradeV01WithoutInclusionProof,
+        Variant::DowngradeV01WithoutSet,
+        Variant::IdentityOtherOrg,
+        Variant::IdentitySuffix,
+        Variant::DsseOtherPredicateType,
+        Variant::DsseOtherSubjectDigest,
+        Variant::TamperedSignature,
+    ];
+
+    /// The case's directory name.
+    pub fn id(self) -> &'static str {
+        use Variant::*;
+        match self {
+            GoodMessageV01 => "good-message-v0.1",
+            GoodMessageV02 => "good-message-v0.2",
+            GoodMessageV03 => "good-message-v0.3",
+            GoodMessageEmail => "good-message-email",
+            GoodDsseV03 => "good-dsse-v0.3",
+            GoodDsseV02 => "good-dsse-v0.2",
+            WrongCa => "bad-wrong-ca",
+            ExpiredCa => "bad-expired-ca",
+            LeafExpiredBeforeIntegratedTime => "bad-leaf-expired-before-integrated-time",
+            SctMissing => "bad-sct-missing",
+            SctForged => "bad-sct-forged",
+            SetOverAnotherEntry => "bad-set-over-another-entry",
+            InclusionProofForAnotherLeaf => "bad-inclusion-proof-for-another-leaf",
+            CheckpointSignedByAnotherKey => "bad-checkpoint-signed-by-another-key",
+            LogBodyOtherSignature => "bad-log-body-other-signature",
+            LogBodyOtherDigest => "bad-log-body-other-digest",
+            DowngradeV01WithoutInclusionProof => "downgrade-v0.1-without-inclusion-proof",
+            DowngradeV01WithoutSet => "bad-downgrade-v0.1-without-set",
+            IdentityOtherOrg => "bad-identity-other-org",
+            IdentitySuffix => "bad-identity-suffix",
+            DsseOtherPredicateType => "bad-dsse-other-predicate-type",
+            DsseOtherSubjectDigest => "bad-dsse-other-subject-digest",
+            TamperedSignature => "bad-tampered-signature",
+        }
+    }
+
+    /// What the case breaks, in one sentence (empty for good cases).
+    pub fn breaks(self) -> &'static str {
+        use Variant::*;
+        match self {
+            GoodMessageV01 | GoodMessageV02 | GoodMessageV03 | GoodMessageEmail | GoodDsseV03
+            | GoodDsseV02 => "",
+            WrongCa => "check 1: the leaf chains to a CA that is not in the trust root",
+            ExpiredCa => "check 1: the trust root's CA validFor ended before the signing time",
+            LeafExpiredBeforeIntegratedTime => {
+                "check 2: the verified time (integratedTime) is after the leaf's notAfter"
+            }
+            SctMissing => "check 3: the leaf has no embedded SCT while the trust root has a CT log",
+            SctForged => "check 3: the SCT names the CT log but its signature is by another key",
+            SetOverAnotherEntry => "check 2: the SET verifies only for another entry of the log",
+            InclusionProofForAnotherLeaf => {
+                "check 2: the inclusion proof is another leaf's; this body does not reach the root"
+            }
+            CheckpointSignedByAnotherKey => {
+                "check 2: the checkpoint has the log's key hint but another key's signature"
+            }
+            LogBodyOtherSignature => "check 5: the log body names another signature",
+            LogBodyOtherDigest => "check 5: the log body names another artifact digest",
+            DowngradeV01WithoutInclusionProof => {
+                "relabelled v0.1 without its inclusion proof: the SET alone is a proof (§7.2 \
+                 check 2), so a SPEC verifier accepts; sigstore-python wants a proof in every version"
+            }
+            DowngradeV01WithoutSet => {
+                "relabelled v0.1 without its SET: v0.1 requires a SET, and no verified time remains"
+            }
+            IdentityOtherOrg => "check 6: the SAN is https://github.com/company-evil/app/...",
+            IdentitySuffix => "check 6: the SAN is the expected identity with /evil appended",
+            DsseOtherPredicateType => {
+                "binding: the statement's predicate type is not https://sigstore.dev/cosign/sign/v1"
+            }
+            DsseOtherSubjectDigest => "binding: the statement's subject is another image's digest",
+            TamperedSignature => "check 4: one byte of the signature is flipped",
+        }
+    }
+
+    /// Whether a verifier following SPEC §7.2 accepts the case as a signature of the image by
+    /// the expected identity.
+    pub fn verifies(self) -> bool {
+        use Variant::*;
+        matches!(
+            self,
+            GoodMessageV01
+                | GoodMessageV02
+                | GoodMessageV03
+                | GoodMessageEmail
+                | GoodDsseV03
+                | GoodDsseV02
+                | DowngradeV01WithoutInclusionProof
+        )
+    }
+
+    fn knobs(self, ss: &PrivateSigstore) -> Knobs {
+        use Variant::*;
+        let mut k = Knobs::good(ss);
+        match self {
+            GoodMessageV01 => k.version = BundleVersion::V01,
+            GoodMessageV02 => k.version = BundleVersion::V02,
+            GoodMessageV03 => {}
+            GoodMessageEmail => {
+                k.san = San::Email("release@company.example".to_string());
+                k.expected_identity = k.san.value().to_string();
+                k.issuer = EMAIL_ISSUER.to_string();
+                k.extensions = vec![
+                    (FulcioExt::IssuerV1, EMAIL_ISSUER.to_string()),
+                    (FulcioExt::Issuer, EMAIL_ISSUER.to_string()),
+                ];
+            }
+            GoodDsseV03 => k.dsse = true,
+            GoodDsseV02 => {
+                k.dsse = true;
+                k.version = BundleVersion::V02;
+            }
+            WrongCa => k.unrelated_ca = true,
+            ExpiredCa => k.ca_end = Some(EXPIRED_CA_END),
+            LeafExpiredBeforeIntegratedTime => {
+                k.leaf_window = (SIGN_TIME - 1200, SIGN_TIME - 600);
+                k.sct_time = SIGN_TIME - 1190;
+            }
+            SctMissing => k.sct = SctMode::Missing,
+            SctForged => k.sct = SctMode::Forged,
+            SetOverAnotherEntry => k.set_of_neighbour = true,
+            InclusionProofForAnotherLeaf => k.proof_of_neighbour = true,
+            CheckpointSignedByAnotherKey => k.checkpoint_by_intruder = true,
+            LogBodyOtherSignature => k.body_other_signature = true,
+            LogBodyOtherDigest => k.body_other_digest = true,
+            DowngradeV01WithoutInclusionProof => {
+                k.version = BundleVersion::V01;
+                k.proofs.inclusion = false;
+            }
+            DowngradeV01WithoutSet => {
+                k.version = BundleVersion::V01;
+                k.proofs.set = false;
+            }
+            IdentityOtherOrg => {
+                let (san, exts) = github_identity("company-evil", "app", "v1.0.0");
+                k.san = san;
+                k.extensions = exts;
+            }
+            IdentitySuffix => {
+                let (san, exts) = github_identity("company", "app", "v1.0.0");
+                k.san = San::Uri(format!("{}/evil", san.value()));
+                k.extensions = exts;
+            }
+            DsseOtherPredicateType => {
+                k.dsse = true;
+                k.predicate_type = "https://slsa.dev/provenance/v1".to_string();
+            }
+            DsseOtherSubjectDigest => {
+                k.dsse = true;
+                k.subject_digest = ss.other_image_digest();
+            }
+            TamperedSignature => k.tamper_signature = true,
+        }
+        k
+    }
+}
+
+/// Everything one case varies.
+#[derive(Clone, Debug)]
+struct Knobs {
+    version: BundleVersion,
+    dsse: bool,
+    unrelated_ca: bool,
+    ca_end: Option<u64>,
+    san: San,
+    extensions: Vec<(FulcioExt, String)>,
+    expected_identity: String,
+    issuer: String,
+    leaf_window: (u64, u64),
+    sct: SctMode,
+    sct_time: u64,
+    predicate_type: String,
+    subject_digest: [u8; 32],
+    set_of_neighbour: bool,
+    proof_of_neighbour: bool,
+    checkpoint_by_intruder: bool,
+    body_other_signature: bool,
+    body_other_digest: bool,
+    proofs: Proofs,
+    tamper_signature: bool,
+}
+
+impl Knobs {
+    fn good(ss: &PrivateSigstore) -> Knobs {
+        let (san, extensions) = github_identity("company", "app", "v1.0.0");
+        Knobs {
+            version: BundleVersion::V03,
+            dsse: false,
+            unrelated_ca: false,
+            ca_end: None,
+            expected_identity: san.value().to_string(),
+            san,
+            extensions,
+            issuer: GITHUB_ISSUER.to_string(),
+            leaf_window: (SIGN_TIME - 60, SIGN_TIME + 540),
+            sct: SctMode::Valid,
+            sct_time: SIGN_TIME - 59,
+            predicate_type: COSIGN_SIGN_V1.to_string(),
+            subject_digest: ss.image_digest(),
+            set_of_neighbour: false,
+            proof_of_neighbour: false,
+            checkpoint_by_intruder: false,
+            body_other_signature: false,
+            body_other_digest: false,
+            proofs: Proofs {
+                set: true,
+                inclusion: true,
+            },
+            tamper_signature: false,
+        }
+    }
+}
+
+/// One generated case.
+#[derive(Clone, Debug)]
+pub struct Fixture {
+    pub variant: Variant,
+    /// The signing certificate (the leaf).
+    pub leaf: Issued,
+    /// The CA that issued it (the trust root's, or an unrelated one).
+    pub ca: CaChain,
+    pub content: Content,
+    /// The signature in the bundle (tampered where the case says so).
+    pub signature: Vec<u8>,
+    /// The log entry as the bundle presents it.
+    pub entry: LogEntry,
+    /// The Sigstore bundle.
+    pub bundle: Value,
+    /// The SPEC §7.1 bundle facts entry.
+    pub bundle_entry: Value,
+    /// The SPEC §7.1 cosign `.sig` facts entry, for message signatures whose break that form
+    /// can carry (it has no inclusion proof, so proof and checkpoint breaks have none).
+    pub sig_entry: Option<Value>,
+    /// The trust root to verify under.
+    pub trusted_root: Value,
+    /// The identity and OIDC issuer a verifier expects.
+    pub identity: String,
+    pub issuer: String,
+    /// The image the signature must bind.
+    pub image_digest: [u8; 32],
+}
+
+impl Fixture {
+    /// What sigstore-python's CLI is given as the artifact: the payload's digest for message
+    /// signatures (the bundle signs the payload), the image digest for DSSE (a subject of it).
+    pub fn cli_artifact_digest(&self) -> [u8; 32] {
+        match &self.content {
+            Content::Message { payload } => Sha256::digest(payload).into(),
+            Content::Dsse { .. } => self.image_digest,
+        }
+    }
+}
+
+/// Builds one case. `n` (the case's position) only varies the shape of its log.
+pub fn build(ss: &PrivateSigstore, variant: Variant, n: usize) -> Fixture {
+    let k = variant.knobs(ss);
+    let ca = if k.unrelated_ca {
+        &ss.unrelated_ca
+    } else {
+        &ss.ca
+    };
+    let signer = Key::derive(ss.seed, &format!("signer/{}", variant.id()));
+    let leaf = issue_leaf(
+        ss.seed,
+        ca,
+        &signer,
+        &LeafSpec {
+            san: k.san.clone(),
+            extensions: k.extensions.clone(),
+            not_before: k.leaf_window.0,
+            not_after: k.leaf_window.1,
+            sct: k.sct,
+            sct_time: k.sct_time,
+        },
+        &ss.ct_log,
+        &ss.intruder,
+    );
+    let content = if k.dsse {
+        Content::Dsse {
+            payload_type: IN_TOTO_PAYLOAD_TYPE.to_string(),
+            payload: statement(IMAGE_REPO, &k.subject_digest, &k.predicate_type),
+        }
+    } else {
+        Content::Message {
+            payload: simple_signing_payload(IMAGE_REPO, &ss.image_digest()),
+        }
+    };
+    let signature = signer.sign(&content.signed_bytes());
+    let other_signature = signer.sign(b"another payload");
+    let logged_signature = if k.body_other_signature {
+        &other_signature
+    } else {
+        &signature
+    };
+    let cert_pem = leaf.pem();
+    let body = match &content {
+        Content::Message { payload } => {
+            let digest: [u8; 32] = if k.body_other_digest {
+                Sha256::digest(b"another payload").into()
+            } else {
+                Sha256::digest(payload).into()
+            };
+            hashedrekord_body(&digest, logged_signature, &cert_pem)
+        }
+        Content::Dsse { payload, .. } => {
+            // INVARIANT: DSSE content always has an envelope.
+            let env = content.envelope(logged_signature).expect("envelope");
+            crate::rekor::dsse_body(
+                canonical_json(&env).as_bytes(),
+                payload,
+                logged_signature,
+                &cert_pem,
+            )
+        }
+    };
+
+    // The case's log: fillers, this entry, more fillers.
+    let mut log = Log::new(ss.rekor.clone(), REKOR_NAME, 1_000 + ss.seed % 1_000);
+    let filler = Key::derive(ss.seed, "filler");
+    let (before, after) = (2 + n % 5, 1 + n % 3);
+    let mut time = SIGN_TIME - 300;
+    for i in 0..before {
+        let sig = filler.sign(format!("filler {n} {i}").as_bytes());
+        log.append(
+            hashedrekord_body(&Sha256::digest(format!("{n}/{i}")), &sig, &cert_pem),
+            time,
+        );
+        time += 17;
+    }
+    let index = log.append(body, SIGN_TIME + 5);
+    for i in 0..after {
+        let sig = filler.sign(format!("filler {n} after {i}").as_bytes());
+        log.append(
+            hashedrekord_body(&Sha256::digest(format!("{n}/a{i}")), &sig, &cert_pem),
+            SIGN_TIME + 30,
+        );
+    }
+    let mut entry = log.entry(index);
+    let neighbour = log.entry(index - 1);
+    if k.set_of_neighbour {
+        entry.set = neighbour.set.clone();
+    }
+    if k.proof_of_neighbour {
+        entry.proof = neighbour.proof.clone();
+    }
+    if k.checkpoint_by_intruder {
+        entry.proof.checkpoint = log.checkpoint_signed_by(&ss.intruder);
+    }
+
+    let mut bundle_signature = signature.clone();
+    if k.tamper_signature {
+        // Flip a bit inside the DER INTEGER r (byte 8), keeping the encoding well-formed.
+        bundle_signature[8] ^= 0x01;
+    }
+    let tlog = tlog_entry_json(&entry, content.kind(), k.proofs);
+    let bundle = bundle_json(k.version, &leaf, &content, &bundle_signature, tlog);
+    let bundle_entry = bundle_facts_entry(&bundle, &content);
+    let sig_entry = match &content {
+        Content::Message { payload } if !(k.proof_of_neighbour || k.checkpoint_by_intruder) => {
+            Some(sig_facts_entry(
+                payload,
+                &bundle_signature,
+                &leaf,
+                ca,
+                &entry,
+                k.proofs.set,
+            ))
+        }
+        _ => None,
+    };
+    Fixture {
+        variant,
+        leaf,
+        ca: ca.clone(),
+        content,
+        signature: bundle_signature,
+        entry,
+        bundle,
+        bundle_entry,
+        sig_entry,
+        trusted_root: ss.trusted_root_with(k.ca_end),
+        identity: k.expected_identity,
+        issuer: k.issuer,
+        image_digest: ss.image_digest(),
+    }
+}
+
+/// Every case of [`Variant::ALL`].
+pub fn all(ss: &PrivateSigstore) -> Vec<Fixture> {
+    Variant::ALL
+        .iter()
+        .enumerate()
+        .map(|(n, v)| build(ss, *v, n))
+        .collect()
+}
+
+/// Writes the fixture directory:
+///
+/// ```text
+/// DIR/trusted_root.json             the trust root (most cases use it)
+/// DIR/manifest.json                 every case: id, breaks, expect, identity, issuer, digests, files
+/// DIR/keys/{rekor,ctlog,intruder}.pub.pem, DIR/keys/{ca-root,ca-intermediate,unrelated-root,unrelated-intermediate}.pem
+/// DIR/cases/ID/bundle.json          the Sigstore bundle
+/// DIR/cases/ID/entry.json           the SPEC §7.1 bundle facts entry
+/// DIR/cases/ID/sig-entry.json       the SPEC §7.1 cosign .sig facts entry (message signatures)
+/// DIR/cases/ID/trusted_root.json    only where the case's trust root differs
+/// DIR/cases/ID/leaf.pem             the signing certificate
+/// ```
+pub fn write_dir(seed: u64, dir: &Path) -> std::io::Result<()> {
+    let ss = PrivateSigstore::new(seed);
+    let default_root = ss.trusted_root();
+    std::fs::create_dir_all(dir.join("cases"))?;
+    std::fs::create_dir_all(dir.join("keys"))?;
+    write_json(&dir.join("trusted_root.json"), &default_root)?;
+    for (name, key) in [
+        ("rekor", &ss.rekor),
+        ("ctlog", &ss.ct_log),
+        ("intruder", &ss.intruder),
+    ] {
+        std::fs::write(dir.join(format!("keys/{name}.pub.pem")), key.public_pem())?;
+    }
+    for (name, cert) in [
+        ("ca-root", &ss.ca.root),
+        ("ca-intermediate", &ss.ca.intermediate),
+        ("unrelated-root", &ss.unrelated_ca.root),
+        ("unrelated-intermediate", &ss.unrelated_ca.intermediate),
+    ] {
+        std::fs::write(dir.join(format!("keys/{name}.pem")), cert.pem())?;
+    }
+    let mut cases = Vec::new();
+    for f in all(&ss) {
+        let id = f.variant.id();
+        let cdir = dir.join("cases").join(id);
+        std::fs::create_dir_all(&cdir)?;
+        write_json(&cdir.join("bundle.json"), &f.bundle)?;
+        write_json(&cdir.join("entry.json"), &f.bundle_entry)?;
+        std::fs::write(cdir.join("leaf.pem"), f.leaf.pem())?;
+        let mut files = json!({"bundle": format!("cases/{id}/bundle.json"), "entry": format!("cases/{id}/entry.json")});
+        if let Some(sig) = &f.sig_entry {
+            write_json(&cdir.join("sig-entry.json"), sig)?;
+            files["sig_entry"] = json!(format!("cases/{id}/sig-entry.json"));
+        }
+        let root_file = if f.trusted_root == default_root {
+            "trusted_root.json".to_string()
+        } else {
+            write_json(&cdir.join("trusted_root.json"), &f.trusted_root)?;
+            format!("cases/{id}/trusted_root.json")
+        };
+        files["trusted_root"] = json!(root_file);
+        cases.push(json!({
+            "id": id,
+            "kind": match f.content { Content::Message { .. } => "messageSignature", Content::Dsse { .. } => "dsseEnvelope" },
+            "bundle_version": f.bundle["mediaType"],
+            "breaks": f.variant.breaks(),
+            "expect": if f.variant.verifies() { "success" } else { "failure" },
+            "identity": f.identity,
+            "issuer": f.issuer,
+            "image_digest": format!("sha256:{}", hex(&f.image_digest)),
+            "artifact_digest": format!("sha256:{}", hex(&f.cli_artifact_digest())),
+            "payload": b64(f.content.payload()),
+            "files": files,
+        }));
+    }
+    write_json(
+        &dir.join("manifest.json"),
+        &json!({
+            "generator": "bona-testkit",
+            "seed": seed,
+            "signing_time": rfc3339(SIGN_TIME),
+            "image": format!("{IMAGE_REPO}@sha256:{}", hex(&ss.image_digest())),
+            "cases": cases,
+        }),
+    )
+}
+
+fn write_json(path: &Path, v: &Value) -> std::io::Result<()> {
+    // INVARIANT: serde_json Values always serialise.
+    let mut s = serde_json::to_string_pretty(v).expect("JSON");
+    s.push('\n');
+    std::fs::write(path, s)
+}
