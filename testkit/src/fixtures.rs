@@ -64,10 +64,21 @@ pub enum Variant {
     DsseOtherSubjectDigest,
     /// The bundle's signature has one byte flipped.
     TamperedSignature,
+    /// v0.3 with SET, inclusion proof and an RFC 3161 timestamp from the trust root's TSA.
+    GoodMessageTimestamp,
+    /// v0.3 with an inclusion proof and a timestamp but no SET (Rekor v2 style: the time comes
+    /// from the TSA).
+    GoodMessageTimestampWithoutSet,
+    /// No SET, and the timestamp's message imprint is another signature's.
+    TimestampOverAnotherSignature,
+    /// No SET, and the timestamp is from a TSA the trust root does not name.
+    TimestampFromUnrelatedTsa,
+    /// No SET, and the timestamp's genTime is after the leaf's notAfter.
+    TimestampAfterLeafExpiry,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 23] = [
+    pub const ALL: [Variant; 28] = [
         Variant::GoodMessageV01,
         Variant::GoodMessageV02,
         Variant::GoodMessageV03,
@@ -91,6 +102,11 @@ impl Variant {
         Variant::DsseOtherPredicateType,
         Variant::DsseOtherSubjectDigest,
         Variant::TamperedSignature,
+        Variant::GoodMessageTimestamp,
+        Variant::GoodMessageTimestampWithoutSet,
+        Variant::TimestampOverAnotherSignature,
+        Variant::TimestampFromUnrelatedTsa,
+        Variant::TimestampAfterLeafExpiry,
     ];
 
     /// The case's directory name.
@@ -120,6 +136,11 @@ impl Variant {
             DsseOtherPredicateType => "bad-dsse-other-predicate-type",
             DsseOtherSubjectDigest => "bad-dsse-other-subject-digest",
             TamperedSignature => "bad-tampered-signature",
+            GoodMessageTimestamp => "good-message-timestamp",
+            GoodMessageTimestampWithoutSet => "good-message-timestamp-without-set",
+            TimestampOverAnotherSignature => "bad-timestamp-over-another-signature",
+            TimestampFromUnrelatedTsa => "bad-timestamp-from-unrelated-tsa",
+            TimestampAfterLeafExpiry => "bad-timestamp-after-leaf-expiry",
         }
     }
 
@@ -127,8 +148,14 @@ impl Variant {
     pub fn breaks(self) -> &'static str {
         use Variant::*;
         match self {
-            GoodMessageV01 | GoodMessageV02 | GoodMessageV03 | GoodMessageEmail | GoodDsseV03
-            | GoodDsseV02 => "",
+            GoodMessageV01
+            | GoodMessageV02
+            | GoodMessageV03
+            | GoodMessageEmail
+            | GoodDsseV03
+            | GoodDsseV02
+            | GoodMessageTimestamp
+            | GoodMessageTimestampWithoutSet => "",
             WrongCa => "check 1: the leaf chains to a CA that is not in the trust root",
             ExpiredCa => "check 1: the trust root's CA validFor ended before the signing time",
             LeafExpiredBeforeIntegratedTime => {
@@ -159,6 +186,15 @@ impl Variant {
             }
             DsseOtherSubjectDigest => "binding: the statement's subject is another image's digest",
             TamperedSignature => "check 4: one byte of the signature is flipped",
+            TimestampOverAnotherSignature => {
+                "check 2: without a SET the only time source is a timestamp over another signature"
+            }
+            TimestampFromUnrelatedTsa => {
+                "check 2: without a SET the only time source is a TSA the trust root does not name"
+            }
+            TimestampAfterLeafExpiry => {
+                "check 2: without a SET the only verified time (genTime) is after the leaf's notAfter"
+            }
         }
     }
 
@@ -175,6 +211,8 @@ impl Variant {
                 | GoodDsseV03
                 | GoodDsseV02
                 | DowngradeV01WithoutInclusionProof
+                | GoodMessageTimestamp
+                | GoodMessageTimestampWithoutSet
         )
     }
 
@@ -239,9 +277,35 @@ impl Variant {
                 k.subject_digest = ss.other_image_digest();
             }
             TamperedSignature => k.tamper_signature = true,
+            GoodMessageTimestamp => k.timestamp = Some(TimestampMode::Good),
+            GoodMessageTimestampWithoutSet => {
+                k.timestamp = Some(TimestampMode::Good);
+                k.proofs.set = false;
+            }
+            TimestampOverAnotherSignature => {
+                k.timestamp = Some(TimestampMode::OverAnotherSignature);
+                k.proofs.set = false;
+            }
+            TimestampFromUnrelatedTsa => {
+                k.timestamp = Some(TimestampMode::UnrelatedTsa);
+                k.proofs.set = false;
+            }
+            TimestampAfterLeafExpiry => {
+                k.timestamp = Some(TimestampMode::AfterLeafExpiry);
+                k.proofs.set = false;
+            }
         }
         k
     }
+}
+
+/// How a case's RFC 3161 timestamp is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TimestampMode {
+    Good,
+    OverAnotherSignature,
+    UnrelatedTsa,
+    AfterLeafExpiry,
 }
 
 /// Everything one case varies.
@@ -267,6 +331,7 @@ struct Knobs {
     body_other_digest: bool,
     proofs: Proofs,
     tamper_signature: bool,
+    timestamp: Option<TimestampMode>,
 }
 
 impl Knobs {
@@ -296,6 +361,7 @@ impl Knobs {
                 inclusion: true,
             },
             tamper_signature: false,
+            timestamp: None,
         }
     }
 }
@@ -320,6 +386,8 @@ pub struct Fixture {
     /// The SPEC §7.1 cosign `.sig` facts entry, for message signatures whose break that form
     /// can carry (it has no inclusion proof, so proof and checkpoint breaks have none).
     pub sig_entry: Option<Value>,
+    /// The DER `TimeStampResp`, when the case has one.
+    pub timestamp: Option<Vec<u8>>,
     /// The trust root to verify under.
     pub trusted_root: Value,
     /// The identity and OIDC issuer a verifier expects.
@@ -441,8 +509,24 @@ pub fn build(ss: &PrivateSigstore, variant: Variant, n: usize) -> Fixture {
         // Flip a bit inside the DER INTEGER r (byte 8), keeping the encoding well-formed.
         bundle_signature[8] ^= 0x01;
     }
+    let timestamp = k.timestamp.map(|mode| {
+        let (tsa, over, time) = match mode {
+            TimestampMode::Good => (&ss.tsa, &signature, SIGN_TIME + 2),
+            TimestampMode::OverAnotherSignature => (&ss.tsa, &other_signature, SIGN_TIME + 2),
+            TimestampMode::UnrelatedTsa => (&ss.unrelated_tsa, &signature, SIGN_TIME + 2),
+            TimestampMode::AfterLeafExpiry => (&ss.tsa, &signature, k.leaf_window.1 + 60),
+        };
+        crate::tsa::timestamp_response(&tsa.leaf, over, time, 10_000 + n as u64)
+    });
     let tlog = tlog_entry_json(&entry, content.kind(), k.proofs);
-    let bundle = bundle_json(k.version, &leaf, &content, &bundle_signature, tlog);
+    let bundle = bundle_json(
+        k.version,
+        &leaf,
+        &content,
+        &bundle_signature,
+        tlog,
+        timestamp.as_deref(),
+    );
     let bundle_entry = bundle_facts_entry(&bundle, &content);
     let sig_entry = match &content {
         Content::Message { payload } if !(k.proof_of_neighbour || k.checkpoint_by_intruder) => {
@@ -453,6 +537,7 @@ pub fn build(ss: &PrivateSigstore, variant: Variant, n: usize) -> Fixture {
                 ca,
                 &entry,
                 k.proofs.set,
+                timestamp.as_deref(),
             ))
         }
         _ => None,
@@ -467,6 +552,7 @@ pub fn build(ss: &PrivateSigstore, variant: Variant, n: usize) -> Fixture {
         bundle,
         bundle_entry,
         sig_entry,
+        timestamp,
         trusted_root: ss.trusted_root_with(k.ca_end),
         identity: k.expected_identity,
         issuer: k.issuer,
@@ -488,12 +574,14 @@ pub fn all(ss: &PrivateSigstore) -> Vec<Fixture> {
 /// ```text
 /// DIR/trusted_root.json             the trust root (most cases use it)
 /// DIR/manifest.json                 every case: id, breaks, expect, identity, issuer, digests, files
-/// DIR/keys/{rekor,ctlog,intruder}.pub.pem, DIR/keys/{ca-root,ca-intermediate,unrelated-root,unrelated-intermediate}.pem
+/// DIR/keys/{rekor,ctlog,intruder}.pub.pem    public keys
+/// DIR/keys/{ca,unrelated,tsa,unrelated-tsa}-*.pem  CA and TSA certificates
 /// DIR/cases/ID/bundle.json          the Sigstore bundle
 /// DIR/cases/ID/entry.json           the SPEC §7.1 bundle facts entry
 /// DIR/cases/ID/sig-entry.json       the SPEC §7.1 cosign .sig facts entry (message signatures)
 /// DIR/cases/ID/trusted_root.json    only where the case's trust root differs
 /// DIR/cases/ID/leaf.pem             the signing certificate
+/// DIR/cases/ID/timestamp.tsr        the RFC 3161 TimeStampResp (DER), where the case has one
 /// ```
 pub fn write_dir(seed: u64, dir: &Path) -> std::io::Result<()> {
     let ss = PrivateSigstore::new(seed);
@@ -513,6 +601,10 @@ pub fn write_dir(seed: u64, dir: &Path) -> std::io::Result<()> {
         ("ca-intermediate", &ss.ca.intermediate),
         ("unrelated-root", &ss.unrelated_ca.root),
         ("unrelated-intermediate", &ss.unrelated_ca.intermediate),
+        ("tsa-root", &ss.tsa.root),
+        ("tsa-leaf", &ss.tsa.leaf),
+        ("unrelated-tsa-root", &ss.unrelated_tsa.root),
+        ("unrelated-tsa-leaf", &ss.unrelated_tsa.leaf),
     ] {
         std::fs::write(dir.join(format!("keys/{name}.pem")), cert.pem())?;
     }
@@ -524,6 +616,9 @@ pub fn write_dir(seed: u64, dir: &Path) -> std::io::Result<()> {
         write_json(&cdir.join("bundle.json"), &f.bundle)?;
         write_json(&cdir.join("entry.json"), &f.bundle_entry)?;
         std::fs::write(cdir.join("leaf.pem"), f.leaf.pem())?;
+        if let Some(ts) = &f.timestamp {
+            std::fs::write(cdir.join("timestamp.tsr"), ts)?;
+        }
         let mut files = json!({"bundle": format!("cases/{id}/bundle.json"), "entry": format!("cases/{id}/entry.json")});
         if let Some(sig) = &f.sig_entry {
             write_json(&cdir.join("sig-entry.json"), sig)?;

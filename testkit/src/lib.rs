@@ -8,6 +8,7 @@
 //! - [`ct`]: RFC 6962 precertificate SCTs;
 //! - [`rekor`]: `hashedrekord`/`dsse` 0.0.1 bodies, SETs, the Merkle tree, inclusion proofs and
 //!   signed checkpoints;
+//! - [`tsa`]: RFC 3161 timestamps over signature bytes;
 //! - [`sigstore`]: the world (keys, CAs, times), `trusted_root.json`, bundles v0.1–v0.3 and
 //!   cosign `.sig` facts entries;
 //! - [`fixtures`]: the named good and bad cases ([`fixtures::Variant`]) and the directory writer
@@ -18,6 +19,7 @@ pub mod fixtures;
 pub mod keys;
 pub mod rekor;
 pub mod sigstore;
+pub mod tsa;
 pub mod x509;
 
 use base64::Engine;

@@ -4,7 +4,7 @@
 
 use crate::keys::Key;
 use crate::rekor::LogEntry;
-use crate::x509::{CaChain, FulcioExt, Issued, San};
+use crate::x509::{CaChain, FulcioExt, Issued, San, TsaChain};
 use crate::{b64, hex};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -21,6 +21,7 @@ pub const CA_NOT_AFTER: u64 = 2_051_222_400;
 pub const FULCIO_URL: &str = "https://fulcio.testkit.bona.invalid";
 pub const REKOR_URL: &str = "https://rekor.testkit.bona.invalid";
 pub const REKOR_NAME: &str = "rekor.testkit.bona.invalid";
+pub const TSA_URL: &str = "https://tsa.testkit.bona.invalid/api/v1/timestamp";
 pub const CTLOG_URL: &str = "https://ctfe.testkit.bona.invalid/test";
 /// The repository the signed image lives in.
 pub const IMAGE_REPO: &str = "registry.testkit.bona.invalid/company/app";
@@ -43,6 +44,10 @@ pub struct PrivateSigstore {
     pub rekor: Key,
     /// A key nobody trusts: forges SCTs and checkpoints.
     pub intruder: Key,
+    /// The timestamp authority of the trust root.
+    pub tsa: TsaChain,
+    /// A timestamp authority no trust root names.
+    pub unrelated_tsa: TsaChain,
 }
 
 impl PrivateSigstore {
@@ -55,6 +60,8 @@ impl PrivateSigstore {
             ct_log: Key::derive(seed, "ctlog"),
             rekor: Key::derive(seed, "rekor"),
             intruder: Key::derive(seed, "intruder"),
+            tsa: TsaChain::new(seed, "testkit-tsa", EPOCH, CA_NOT_AFTER),
+            unrelated_tsa: TsaChain::new(seed, "unrelated-tsa", EPOCH, CA_NOT_AFTER),
         }
     }
 
@@ -68,7 +75,7 @@ impl PrivateSigstore {
         Sha256::digest(format!("bona-testkit other image {}", self.seed)).into()
     }
 
-    /// The trust root: this Sigstore's CA, Rekor log and CT log, all valid from [`EPOCH`] on.
+    /// The trust root: this Sigstore's CA, Rekor log, CT log and TSA, all valid from [`EPOCH`] on.
     pub fn trusted_root(&self) -> Value {
         self.trusted_root_with(None)
     }
@@ -90,7 +97,13 @@ impl PrivateSigstore {
                 "validFor": ca_valid,
             }],
             "ctlogs": [transparency_log(&self.ct_log, CTLOG_URL)],
-            "timestampAuthorities": [],
+            "timestampAuthorities": [{
+                "subject": {"organization": "testkit-tsa", "commonName": "testkit-tsa"},
+                "uri": TSA_URL,
+                "certChain": {"certificates": self.tsa.chain_der().iter()
+                    .map(|d| json!({"rawBytes": b64(d)})).collect::<Vec<_>>()},
+                "validFor": {"start": rfc3339(EPOCH)},
+            }],
         })
     }
 }
@@ -315,8 +328,13 @@ pub fn bundle_json(
     content: &Content,
     signature: &[u8],
     tlog_entry: Value,
+    timestamp: Option<&[u8]>,
 ) -> Value {
     let mut material = json!({"tlogEntries": [tlog_entry]});
+    if let Some(ts) = timestamp {
+        material["timestampVerificationData"] =
+            json!({"rfc3161Timestamps": [{"signedTimestamp": b64(ts)}]});
+    }
     match version {
         BundleVersion::V03 => material["certificate"] = json!({"rawBytes": b64(&leaf.der)}),
         _ => {
@@ -349,7 +367,8 @@ pub fn bundle_facts_entry(bundle: &Value, content: &Content) -> Value {
 }
 
 /// The SPEC §7.1 cosign `.sig` facts entry (simple signing with the keyless annotations);
-/// `tlog` is left out when `set` is false (the legacy form carries no inclusion proof).
+/// `tlog` is left out when `set` is false (the legacy form carries no inclusion proof);
+/// `rfc3161_timestamp` is the DER `TimeStampResp`, when there is one.
 pub fn sig_facts_entry(
     payload: &[u8],
     signature: &[u8],
@@ -357,6 +376,7 @@ pub fn sig_facts_entry(
     ca: &CaChain,
     entry: &LogEntry,
     set: bool,
+    timestamp: Option<&[u8]>,
 ) -> Value {
     let mut v = json!({
         "payload": b64(payload),
@@ -374,6 +394,9 @@ pub fn sig_facts_entry(
                 "logID": hex(&entry.log_id),
             },
         });
+    }
+    if let Some(ts) = timestamp {
+        v["rfc3161_timestamp"] = json!(b64(ts));
     }
     v
 }

@@ -218,6 +218,83 @@ impl CaChain {
     }
 }
 
+/// id-kp-timeStamping.
+const TIME_STAMPING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
+
+/// A timestamp authority's chain: a root and the leaf that signs timestamps.
+#[derive(Clone, Debug)]
+pub struct TsaChain {
+    pub root: Issued,
+    pub leaf: Issued,
+}
+
+impl TsaChain {
+    /// A TSA root and signing leaf named after `name`, valid `[not_before, not_after]`.
+    pub fn new(seed: u64, name: &str, not_before: u64, not_after: u64) -> TsaChain {
+        let root_key = Key::derive(seed, &format!("{name}/root"));
+        let leaf_key = Key::derive(seed, &format!("{name}/leaf"));
+        let root_name = name_of(&format!("CN={name} root,O={name}"));
+        let leaf_name = name_of(&format!("CN={name} signer,O={name}"));
+        let root_der = sign_tbs(
+            &root_key,
+            tbs(
+                serial(seed, &format!("{name}/root")),
+                root_name.clone(),
+                root_name.clone(),
+                (not_before, not_after),
+                &root_key,
+                ca_extensions(&root_key, None, None),
+            ),
+        );
+        let root = Issued {
+            key: root_key,
+            der: root_der,
+            subject: root_name,
+        };
+        let exts = vec![
+            ext(
+                const_oid_ku(),
+                true,
+                KeyUsage(KeyUsages::DigitalSignature.into()).to_der(),
+            ),
+            // RFC 3161 §2.3: the TSA certificate has exactly this EKU, critical.
+            ext(
+                const_oid_eku(),
+                true,
+                ExtendedKeyUsage(vec![TIME_STAMPING]).to_der(),
+            ),
+            ext(
+                ObjectIdentifier::new_unwrap("2.5.29.14"),
+                false,
+                SubjectKeyIdentifier(octets(&key_identifier(&leaf_key))).to_der(),
+            ),
+            aki(&root.key),
+        ];
+        let leaf_der = sign_tbs(
+            &root.key,
+            tbs(
+                serial(seed, &format!("{name}/leaf")),
+                root.subject.clone(),
+                leaf_name.clone(),
+                (not_before, not_after),
+                &leaf_key,
+                exts,
+            ),
+        );
+        let leaf = Issued {
+            key: leaf_key,
+            der: leaf_der,
+            subject: leaf_name,
+        };
+        TsaChain { root, leaf }
+    }
+
+    /// The TrustedRoot `certChain` order: the signing leaf first, the root last.
+    pub fn chain_der(&self) -> Vec<Vec<u8>> {
+        vec![self.leaf.der.clone(), self.root.der.clone()]
+    }
+}
+
 /// What a Fulcio leaf says.
 #[derive(Clone, Debug)]
 pub struct LeafSpec {

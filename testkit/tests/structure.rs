@@ -467,3 +467,38 @@ fn a_seed_always_writes_the_same_bytes() {
     );
     std::fs::remove_dir_all(&base).unwrap();
 }
+
+#[test]
+fn timestamps_cover_the_signature_and_negatives_break_one_thing() {
+    let ss = world();
+    let f = case(Variant::GoodMessageTimestampWithoutSet);
+    let (imprint, gen_time) =
+        bona_testkit::tsa::read_tst_info(f.timestamp.as_ref().unwrap()).unwrap();
+    assert_eq!(imprint, <[u8; 32]>::from(Sha256::digest(&f.signature)));
+    assert_eq!(gen_time, b"20260301120002Z");
+    let e = &f.bundle["verificationMaterial"]["tlogEntries"][0];
+    assert!(e.get("inclusionPromise").is_none() && e.get("inclusionProof").is_some());
+    assert!(f.bundle["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"][0]
+        ["signedTimestamp"]
+        .is_string());
+    assert!(f.sig_entry.unwrap()["rfc3161_timestamp"].is_string());
+    let tr = ss.trusted_root();
+    let tsa_chain = tr["timestampAuthorities"][0]["certChain"]["certificates"]
+        .as_array()
+        .unwrap();
+    assert_eq!(
+        unb64(tsa_chain[0]["rawBytes"].as_str().unwrap()).unwrap(),
+        ss.tsa.leaf.der
+    );
+    assert!(signed_by(&ss.tsa.leaf.der, &ss.tsa.root.der));
+
+    let other = case(Variant::TimestampOverAnotherSignature);
+    let (imprint, _) = bona_testkit::tsa::read_tst_info(other.timestamp.as_ref().unwrap()).unwrap();
+    assert_ne!(imprint, <[u8; 32]>::from(Sha256::digest(&other.signature)));
+    let late = case(Variant::TimestampAfterLeafExpiry);
+    let (_, gen_time) = bona_testkit::tsa::read_tst_info(late.timestamp.as_ref().unwrap()).unwrap();
+    assert_eq!(
+        gen_time, b"20260301121000Z",
+        "a minute after the leaf's notAfter"
+    );
+}
