@@ -65,6 +65,7 @@ EXPECT = {
     "bad-set-over-another-entry": {"set": False},
     "bad-inclusion-proof-for-another-leaf": {"proof": False},
     "bad-checkpoint-signed-by-another-key": {"checkpoint": False},
+    "bad-checkpoint-of-another-tree-head": {"checkpoint": False},  # signed, but another root
     "bad-tampered-signature": {"sig": False},
     "downgrade-v0.1-without-inclusion-proof": {"proof": None, "checkpoint": None},
     "bad-downgrade-v0.1-without-set": {"set": None},

@@ -38,6 +38,10 @@ KNOWN_DIFF = {
     "downgrade-v0.1-without-inclusion-proof",  # it requires an inclusion proof in every version
     "bad-expired-ca",  # it uses CAs whatever their validFor end (allow_expired=True)
     "bad-dsse-other-predicate-type",  # its CLI does not look at the predicate type
+    "good-issuer-only-v2",  # its issuer policy reads only the legacy extension 1.1
+    "bad-issuer-v2-differs-from-legacy",  # the same: it never reads 1.8
+    "bad-log-key-expired",  # it uses log keys whatever their validFor end (allow_expired)
+    "bad-ctlog-key-expired",  # the same for CT log keys
 }
 
 d = sys.argv[1]

@@ -75,10 +75,24 @@ pub enum Variant {
     TimestampFromUnrelatedTsa,
     /// No SET, and the timestamp's genTime is after the leaf's notAfter.
     TimestampAfterLeafExpiry,
+    /// The leaf's EKU is e-mail protection, not code signing.
+    LeafWithoutCodeSigning,
+    /// Both issuer extensions say `https://token.actions.githubusercontent.com.evil.example`.
+    IssuerNearMiss,
+    /// The leaf has only the issuer extension 1.8 (no legacy 1.1): the issuer is read from it.
+    IssuerOnlyV2,
+    /// Issuer 1.8 is a near miss while the legacy 1.1 is the expected issuer: 1.8 wins (SPEC §6.3).
+    IssuerV2DiffersFromLegacy,
+    /// The checkpoint is the log's, validly signed, but for an older tree (another size and root).
+    CheckpointOfAnotherTreeHead,
+    /// The trust root's Rekor key `validFor` ended before the signing time.
+    LogKeyExpired,
+    /// The trust root's CT log key `validFor` ended before the SCT's time.
+    CtLogKeyExpired,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 28] = [
+    pub const ALL: [Variant; 35] = [
         Variant::GoodMessageV01,
         Variant::GoodMessageV02,
         Variant::GoodMessageV03,
@@ -107,6 +121,13 @@ impl Variant {
         Variant::TimestampOverAnotherSignature,
         Variant::TimestampFromUnrelatedTsa,
         Variant::TimestampAfterLeafExpiry,
+        Variant::LeafWithoutCodeSigning,
+        Variant::IssuerNearMiss,
+        Variant::IssuerOnlyV2,
+        Variant::IssuerV2DiffersFromLegacy,
+        Variant::CheckpointOfAnotherTreeHead,
+        Variant::LogKeyExpired,
+        Variant::CtLogKeyExpired,
     ];
 
     /// The case's directory name.
@@ -141,6 +162,13 @@ impl Variant {
             TimestampOverAnotherSignature => "bad-timestamp-over-another-signature",
             TimestampFromUnrelatedTsa => "bad-timestamp-from-unrelated-tsa",
             TimestampAfterLeafExpiry => "bad-timestamp-after-leaf-expiry",
+            LeafWithoutCodeSigning => "bad-leaf-without-code-signing-eku",
+            IssuerNearMiss => "bad-issuer-near-miss",
+            IssuerOnlyV2 => "good-issuer-only-v2",
+            IssuerV2DiffersFromLegacy => "bad-issuer-v2-differs-from-legacy",
+            CheckpointOfAnotherTreeHead => "bad-checkpoint-of-another-tree-head",
+            LogKeyExpired => "bad-log-key-expired",
+            CtLogKeyExpired => "bad-ctlog-key-expired",
         }
     }
 
@@ -155,7 +183,8 @@ impl Variant {
             | GoodDsseV03
             | GoodDsseV02
             | GoodMessageTimestamp
-            | GoodMessageTimestampWithoutSet => "",
+            | GoodMessageTimestampWithoutSet
+            | IssuerOnlyV2 => "",
             WrongCa => "check 1: the leaf chains to a CA that is not in the trust root",
             ExpiredCa => "check 1: the trust root's CA validFor ended before the signing time",
             LeafExpiredBeforeIntegratedTime => {
@@ -195,6 +224,22 @@ impl Variant {
             TimestampAfterLeafExpiry => {
                 "check 2: without a SET the only verified time (genTime) is after the leaf's notAfter"
             }
+            LeafWithoutCodeSigning => {
+                "check 1: the leaf's extended key usage is e-mail protection, not code signing"
+            }
+            IssuerNearMiss => {
+                "check 6: the OIDC issuer is https://token.actions.githubusercontent.com.evil.example"
+            }
+            IssuerV2DiffersFromLegacy => {
+                "check 6: the issuer extension 1.8 (which SPEC §6.3 reads first) is a near miss; only the legacy 1.1 matches"
+            }
+            CheckpointOfAnotherTreeHead => {
+                "check 2: the checkpoint is a genuine one of an older tree head, not of the proof's root"
+            }
+            LogKeyExpired => "check 2: the log key's validFor ended before the integrated time",
+            CtLogKeyExpired => {
+                "check 3: the CT log key's validFor ended before the SCT's timestamp"
+            }
         }
     }
 
@@ -213,6 +258,7 @@ impl Variant {
                 | DowngradeV01WithoutInclusionProof
                 | GoodMessageTimestamp
                 | GoodMessageTimestampWithoutSet
+                | IssuerOnlyV2
         )
     }
 
@@ -238,7 +284,7 @@ impl Variant {
                 k.version = BundleVersion::V02;
             }
             WrongCa => k.unrelated_ca = true,
-            ExpiredCa => k.ca_end = Some(EXPIRED_CA_END),
+            ExpiredCa => k.ends.ca = Some(EXPIRED_CA_END),
             LeafExpiredBeforeIntegratedTime => {
                 k.leaf_window = (SIGN_TIME - 1200, SIGN_TIME - 600);
                 k.sct_time = SIGN_TIME - 1190;
@@ -294,8 +340,41 @@ impl Variant {
                 k.timestamp = Some(TimestampMode::AfterLeafExpiry);
                 k.proofs.set = false;
             }
+            LeafWithoutCodeSigning => {
+                k.code_signing = false;
+            }
+            IssuerNearMiss => {
+                set_issuer(&mut k.extensions, FulcioExt::IssuerV1, EVIL_ISSUER);
+                set_issuer(&mut k.extensions, FulcioExt::Issuer, EVIL_ISSUER);
+            }
+            IssuerOnlyV2 => {
+                k.extensions.retain(|(e, _)| *e != FulcioExt::IssuerV1);
+            }
+            IssuerV2DiffersFromLegacy => {
+                set_issuer(&mut k.extensions, FulcioExt::Issuer, EVIL_ISSUER);
+            }
+            CheckpointOfAnotherTreeHead => {
+                k.checkpoint_older = true;
+            }
+            LogKeyExpired => {
+                k.ends.tlog = Some(EXPIRED_CA_END);
+            }
+            CtLogKeyExpired => {
+                k.ends.ctlog = Some(EXPIRED_CA_END);
+            }
         }
         k
+    }
+}
+
+/// A near miss of the GitHub issuer.
+const EVIL_ISSUER: &str = "https://token.actions.githubusercontent.com.evil.example";
+
+fn set_issuer(exts: &mut [(FulcioExt, String)], which: FulcioExt, value: &str) {
+    for (e, v) in exts.iter_mut() {
+        if *e == which {
+            *v = value.to_string();
+        }
     }
 }
 
@@ -314,7 +393,6 @@ struct Knobs {
     version: BundleVersion,
     dsse: bool,
     unrelated_ca: bool,
-    ca_end: Option<u64>,
     san: San,
     extensions: Vec<(FulcioExt, String)>,
     expected_identity: String,
@@ -332,6 +410,9 @@ struct Knobs {
     proofs: Proofs,
     tamper_signature: bool,
     timestamp: Option<TimestampMode>,
+    code_signing: bool,
+    checkpoint_older: bool,
+    ends: Ends,
 }
 
 impl Knobs {
@@ -341,7 +422,6 @@ impl Knobs {
             version: BundleVersion::V03,
             dsse: false,
             unrelated_ca: false,
-            ca_end: None,
             expected_identity: san.value().to_string(),
             san,
             extensions,
@@ -362,6 +442,9 @@ impl Knobs {
             },
             tamper_signature: false,
             timestamp: None,
+            code_signing: true,
+            checkpoint_older: false,
+            ends: Ends::default(),
         }
     }
 }
@@ -428,6 +511,7 @@ pub fn build(ss: &PrivateSigstore, variant: Variant, n: usize) -> Fixture {
             not_after: k.leaf_window.1,
             sct: k.sct,
             sct_time: k.sct_time,
+            code_signing: k.code_signing,
         },
         &ss.ct_log,
         &ss.intruder,
@@ -500,6 +584,9 @@ pub fn build(ss: &PrivateSigstore, variant: Variant, n: usize) -> Fixture {
     if k.proof_of_neighbour {
         entry.proof = neighbour.proof.clone();
     }
+    if k.checkpoint_older {
+        entry.proof.checkpoint = log.checkpoint_at(log.size() - 1, &ss.rekor);
+    }
     if k.checkpoint_by_intruder {
         entry.proof.checkpoint = log.checkpoint_signed_by(&ss.intruder);
     }
@@ -529,7 +616,9 @@ pub fn build(ss: &PrivateSigstore, variant: Variant, n: usize) -> Fixture {
     );
     let bundle_entry = bundle_facts_entry(&bundle, &content);
     let sig_entry = match &content {
-        Content::Message { payload } if !(k.proof_of_neighbour || k.checkpoint_by_intruder) => {
+        Content::Message { payload }
+            if !(k.proof_of_neighbour || k.checkpoint_by_intruder || k.checkpoint_older) =>
+        {
             Some(sig_facts_entry(
                 payload,
                 &bundle_signature,
@@ -553,7 +642,7 @@ pub fn build(ss: &PrivateSigstore, variant: Variant, n: usize) -> Fixture {
         bundle_entry,
         sig_entry,
         timestamp,
-        trusted_root: ss.trusted_root_with(k.ca_end),
+        trusted_root: ss.trusted_root_with(&k.ends),
         identity: k.expected_identity,
         issuer: k.issuer,
         image_digest: ss.image_digest(),

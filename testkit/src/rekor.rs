@@ -210,7 +210,13 @@ impl Log {
     /// The signed note over the current tree head, signed by `signer` under this log's name and
     /// key hint (a different `signer` makes the "checkpoint signed by another key" negative).
     pub fn checkpoint_signed_by(&self, signer: &Key) -> String {
-        let leaves = self.leaves();
+        self.checkpoint_at(self.size(), signer)
+    }
+
+    /// The signed note over the tree of the first `size` entries (an older tree head).
+    pub fn checkpoint_at(&self, size: u64, signer: &Key) -> String {
+        let mut leaves = self.leaves();
+        leaves.truncate(size as usize);
         let text = format!(
             "{}\n{}\n{}\n",
             self.origin,

@@ -77,18 +77,15 @@ impl PrivateSigstore {
 
     /// The trust root: this Sigstore's CA, Rekor log, CT log and TSA, all valid from [`EPOCH`] on.
     pub fn trusted_root(&self) -> Value {
-        self.trusted_root_with(None)
+        self.trusted_root_with(&Ends::default())
     }
 
-    /// The trust root with the CA's `validFor` ending at `ca_end` (unix seconds).
-    pub fn trusted_root_with(&self, ca_end: Option<u64>) -> Value {
-        let mut ca_valid = json!({"start": rfc3339(EPOCH)});
-        if let Some(end) = ca_end {
-            ca_valid["end"] = json!(rfc3339(end));
-        }
+    /// The trust root with some `validFor` windows closed at the given ends.
+    pub fn trusted_root_with(&self, ends: &Ends) -> Value {
+        let ca_valid = valid_for(ends.ca);
         json!({
             "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
-            "tlogs": [transparency_log(&self.rekor, REKOR_URL)],
+            "tlogs": [transparency_log(&self.rekor, REKOR_URL, ends.tlog)],
             "certificateAuthorities": [{
                 "subject": {"organization": "testkit-fulcio", "commonName": "testkit-fulcio"},
                 "uri": FULCIO_URL,
@@ -96,7 +93,7 @@ impl PrivateSigstore {
                     .map(|d| json!({"rawBytes": b64(d)})).collect::<Vec<_>>()},
                 "validFor": ca_valid,
             }],
-            "ctlogs": [transparency_log(&self.ct_log, CTLOG_URL)],
+            "ctlogs": [transparency_log(&self.ct_log, CTLOG_URL, ends.ctlog)],
             "timestampAuthorities": [{
                 "subject": {"organization": "testkit-tsa", "commonName": "testkit-tsa"},
                 "uri": TSA_URL,
@@ -108,14 +105,30 @@ impl PrivateSigstore {
     }
 }
 
-fn transparency_log(key: &Key, url: &str) -> Value {
+/// Where the trust root's `validFor` windows end (unix seconds); `None` leaves them open.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Ends {
+    pub ca: Option<u64>,
+    pub tlog: Option<u64>,
+    pub ctlog: Option<u64>,
+}
+
+fn valid_for(end: Option<u64>) -> Value {
+    let mut v = json!({"start": rfc3339(EPOCH)});
+    if let Some(end) = end {
+        v["end"] = json!(rfc3339(end));
+    }
+    v
+}
+
+fn transparency_log(key: &Key, url: &str, end: Option<u64>) -> Value {
     json!({
         "baseUrl": url,
         "hashAlgorithm": "SHA2_256",
         "publicKey": {
             "rawBytes": b64(key.spki_der()),
             "keyDetails": "PKIX_ECDSA_P256_SHA_256",
-            "validFor": {"start": rfc3339(EPOCH)},
+            "validFor": valid_for(end),
         },
         "logId": {"keyId": b64(&key.key_id())},
     })

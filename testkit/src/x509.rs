@@ -30,6 +30,8 @@ use x509_cert::time::{Time, Validity};
 const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 /// id-kp-codeSigning.
 const CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
+/// id-kp-emailProtection.
+const EMAIL_PROTECTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.4");
 /// The embedded SCT list (RFC 6962 §3.3).
 pub const SCT_LIST_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.11129.2.4.2");
 
@@ -306,6 +308,8 @@ pub struct LeafSpec {
     pub sct: SctMode,
     /// The SCT's timestamp (unix seconds).
     pub sct_time: u64,
+    /// Whether the EKU is code signing (else e-mail protection).
+    pub code_signing: bool,
 }
 
 /// Issues a leaf for `leaf_key` from `ca`'s intermediate, with an embedded SCT from `ct_log`
@@ -328,7 +332,12 @@ pub fn issue_leaf(
         ext(
             const_oid_eku(),
             false,
-            ExtendedKeyUsage(vec![CODE_SIGNING]).to_der(),
+            ExtendedKeyUsage(vec![if spec.code_signing {
+                CODE_SIGNING
+            } else {
+                EMAIL_PROTECTION
+            }])
+            .to_der(),
         ),
         ext(
             ObjectIdentifier::new_unwrap("2.5.29.14"),

@@ -502,3 +502,57 @@ fn timestamps_cover_the_signature_and_negatives_break_one_thing() {
         "a minute after the leaf's notAfter"
     );
 }
+
+#[test]
+fn identity_and_window_variants_break_what_they_say() {
+    let ss = world();
+    let leaf = cert(&case(Variant::LeafWithoutCodeSigning).leaf.der);
+    let eku = ExtendedKeyUsage::from_der(&ext_value(&leaf, "2.5.29.37").unwrap()).unwrap();
+    assert!(eku.0.iter().all(|o| o.to_string() != "1.3.6.1.5.5.7.3.3"));
+
+    let issuer_of = |v: Variant, oid: &str| ext_value(&cert(&case(v).leaf.der), oid);
+    let v2 = |b: Vec<u8>| Utf8StringRef::from_der(&b).unwrap().as_str().to_string();
+    assert!(issuer_of(Variant::IssuerOnlyV2, "1.3.6.1.4.1.57264.1.1").is_none());
+    assert_eq!(
+        v2(issuer_of(Variant::IssuerOnlyV2, "1.3.6.1.4.1.57264.1.8").unwrap()),
+        sigstore::GITHUB_ISSUER
+    );
+    let differs = Variant::IssuerV2DiffersFromLegacy;
+    assert_eq!(
+        issuer_of(differs, "1.3.6.1.4.1.57264.1.1").unwrap(),
+        sigstore::GITHUB_ISSUER.as_bytes()
+    );
+    assert_ne!(
+        v2(issuer_of(differs, "1.3.6.1.4.1.57264.1.8").unwrap()),
+        sigstore::GITHUB_ISSUER
+    );
+
+    // An older tree head: signed by the log, but its root is not the proof's.
+    let f = case(Variant::CheckpointOfAnotherTreeHead);
+    assert!(proof_verifies(&f));
+    let note = &f.entry.proof.checkpoint;
+    let root_line = note.lines().nth(2).unwrap();
+    assert_ne!(unb64(root_line).unwrap(), f.entry.proof.root_hash);
+    let size_line = note.lines().nth(1).unwrap();
+    assert_eq!(size_line, (f.entry.proof.tree_size - 1).to_string());
+
+    let tr = case(Variant::LogKeyExpired).trusted_root;
+    assert_eq!(
+        tr["tlogs"][0]["publicKey"]["validFor"]["end"],
+        "2026-01-01T00:00:00Z"
+    );
+    assert!(
+        tr["ctlogs"][0]["publicKey"]["validFor"]
+            .get("end")
+            .is_none()
+    );
+    let tr = case(Variant::CtLogKeyExpired).trusted_root;
+    assert_eq!(
+        tr["ctlogs"][0]["publicKey"]["validFor"]["end"],
+        "2026-01-01T00:00:00Z"
+    );
+    assert_eq!(
+        ss.trusted_root()["tlogs"][0]["publicKey"]["validFor"].get("end"),
+        None
+    );
+}
