@@ -83,7 +83,7 @@ for c in manifest["cases"]:
     if not agree and not known:
         bad += 1
     tag = "agree" if agree else ("known" if known else "DIFF ")
-    print(f"{tag} {c['id']}: expect {c['expect']}, sigstore-python {got}: {why[:150]}")
+    print(f"{tag} {c['id']}: expect {c['expect']}, sigstore-python {got}: {why[:300]}")
 print(f"{len(manifest['cases'])} cases, {bad} unexpected disagreements")
 sys.exit(1 if bad else 0)
 PY
