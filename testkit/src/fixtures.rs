@@ -81,6 +81,8 @@ pub enum Variant {
     IssuerNearMiss,
     /// The leaf has only the issuer extension 1.8 (no legacy 1.1): the issuer is read from it.
     IssuerOnlyV2,
+    /// The CA is P-384 and signs with SHA-384 (like the public-good Fulcio); its own trust root.
+    GoodP384Ca,
     /// Issuer 1.8 is a near miss while the legacy 1.1 is the expected issuer: 1.8 wins (SPEC §6.3).
     IssuerV2DiffersFromLegacy,
     /// The checkpoint is the log's, validly signed, but for an older tree (another size and root).
@@ -92,7 +94,7 @@ pub enum Variant {
 }
 
 impl Variant {
-    pub const ALL: [Variant; 35] = [
+    pub const ALL: [Variant; 36] = [
         Variant::GoodMessageV01,
         Variant::GoodMessageV02,
         Variant::GoodMessageV03,
@@ -124,6 +126,7 @@ impl Variant {
         Variant::LeafWithoutCodeSigning,
         Variant::IssuerNearMiss,
         Variant::IssuerOnlyV2,
+        Variant::GoodP384Ca,
         Variant::IssuerV2DiffersFromLegacy,
         Variant::CheckpointOfAnotherTreeHead,
         Variant::LogKeyExpired,
@@ -165,6 +168,7 @@ impl Variant {
             LeafWithoutCodeSigning => "bad-leaf-without-code-signing-eku",
             IssuerNearMiss => "bad-issuer-near-miss",
             IssuerOnlyV2 => "good-issuer-only-v2",
+            GoodP384Ca => "good-p384-ca",
             IssuerV2DiffersFromLegacy => "bad-issuer-v2-differs-from-legacy",
             CheckpointOfAnotherTreeHead => "bad-checkpoint-of-another-tree-head",
             LogKeyExpired => "bad-log-key-expired",
@@ -184,7 +188,8 @@ impl Variant {
             | GoodDsseV02
             | GoodMessageTimestamp
             | GoodMessageTimestampWithoutSet
-            | IssuerOnlyV2 => "",
+            | IssuerOnlyV2
+            | GoodP384Ca => "",
             WrongCa => "check 1: the leaf chains to a CA that is not in the trust root",
             ExpiredCa => "check 1: the trust root's CA validFor ended before the signing time",
             LeafExpiredBeforeIntegratedTime => {
@@ -259,6 +264,7 @@ impl Variant {
                 | GoodMessageTimestamp
                 | GoodMessageTimestampWithoutSet
                 | IssuerOnlyV2
+                | GoodP384Ca
         )
     }
 
@@ -347,6 +353,7 @@ impl Variant {
                 set_issuer(&mut k.extensions, FulcioExt::IssuerV1, EVIL_ISSUER);
                 set_issuer(&mut k.extensions, FulcioExt::Issuer, EVIL_ISSUER);
             }
+            GoodP384Ca => k.p384_ca = true,
             IssuerOnlyV2 => {
                 k.extensions.retain(|(e, _)| *e != FulcioExt::IssuerV1);
             }
@@ -413,6 +420,7 @@ struct Knobs {
     code_signing: bool,
     checkpoint_older: bool,
     ends: Ends,
+    p384_ca: bool,
 }
 
 impl Knobs {
@@ -445,6 +453,7 @@ impl Knobs {
             code_signing: true,
             checkpoint_older: false,
             ends: Ends::default(),
+            p384_ca: false,
         }
     }
 }
@@ -494,10 +503,11 @@ impl Fixture {
 /// Builds one case. `n` (the case's position) only varies the shape of its log.
 pub fn build(ss: &PrivateSigstore, variant: Variant, n: usize) -> Fixture {
     let k = variant.knobs(ss);
+    let trusted_ca = if k.p384_ca { &ss.ca_p384 } else { &ss.ca };
     let ca = if k.unrelated_ca {
         &ss.unrelated_ca
     } else {
-        &ss.ca
+        trusted_ca
     };
     let signer = Key::derive(ss.seed, &format!("signer/{}", variant.id()));
     let leaf = issue_leaf(
@@ -642,7 +652,7 @@ pub fn build(ss: &PrivateSigstore, variant: Variant, n: usize) -> Fixture {
         bundle_entry,
         sig_entry,
         timestamp,
-        trusted_root: ss.trusted_root_with(&k.ends),
+        trusted_root: ss.trusted_root_for(trusted_ca, &k.ends),
         identity: k.expected_identity,
         issuer: k.issuer,
         image_digest: ss.image_digest(),
@@ -688,6 +698,8 @@ pub fn write_dir(seed: u64, dir: &Path) -> std::io::Result<()> {
     for (name, cert) in [
         ("ca-root", &ss.ca.root),
         ("ca-intermediate", &ss.ca.intermediate),
+        ("ca-p384-root", &ss.ca_p384.root),
+        ("ca-p384-intermediate", &ss.ca_p384.intermediate),
         ("unrelated-root", &ss.unrelated_ca.root),
         ("unrelated-intermediate", &ss.unrelated_ca.intermediate),
         ("tsa-root", &ss.tsa.root),

@@ -36,6 +36,8 @@ pub struct PrivateSigstore {
     pub seed: u64,
     /// The CA of the trust root.
     pub ca: CaChain,
+    /// A P-384 CA (SHA-384 signatures), as the public-good Fulcio has; it has its own trust root.
+    pub ca_p384: CaChain,
     /// A CA no trust root names (the "wrong CA" negative).
     pub unrelated_ca: CaChain,
     /// The certificate-transparency log key.
@@ -56,6 +58,7 @@ impl PrivateSigstore {
         PrivateSigstore {
             seed,
             ca: CaChain::new(seed, "testkit-fulcio", EPOCH, CA_NOT_AFTER),
+            ca_p384: CaChain::new_p384(seed, "testkit-fulcio-p384", EPOCH, CA_NOT_AFTER),
             unrelated_ca: CaChain::new(seed, "unrelated-fulcio", EPOCH, CA_NOT_AFTER),
             ct_log: Key::derive(seed, "ctlog"),
             rekor: Key::derive(seed, "rekor"),
@@ -82,6 +85,11 @@ impl PrivateSigstore {
 
     /// The trust root with some `validFor` windows closed at the given ends.
     pub fn trusted_root_with(&self, ends: &Ends) -> Value {
+        self.trusted_root_for(&self.ca, ends)
+    }
+
+    /// The trust root with `ca` as its one certificate authority.
+    pub fn trusted_root_for(&self, ca: &CaChain, ends: &Ends) -> Value {
         let ca_valid = valid_for(ends.ca);
         json!({
             "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
@@ -89,7 +97,7 @@ impl PrivateSigstore {
             "certificateAuthorities": [{
                 "subject": {"organization": "testkit-fulcio", "commonName": "testkit-fulcio"},
                 "uri": FULCIO_URL,
-                "certChain": {"certificates": self.ca.chain_der().iter()
+                "certChain": {"certificates": ca.chain_der().iter()
                     .map(|d| json!({"rawBytes": b64(d)})).collect::<Vec<_>>()},
                 "validFor": ca_valid,
             }],

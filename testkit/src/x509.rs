@@ -26,8 +26,6 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use x509_cert::time::{Time, Validity};
 
-/// ecdsa-with-SHA256.
-const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 /// id-kp-codeSigning.
 const CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
 /// id-kp-emailProtection.
@@ -177,6 +175,24 @@ impl CaChain {
     pub fn new(seed: u64, name: &str, not_before: u64, not_after: u64) -> CaChain {
         let root_key = Key::derive(seed, &format!("{name}/root"));
         let int_key = Key::derive(seed, &format!("{name}/intermediate"));
+        CaChain::with_keys(seed, name, not_before, not_after, root_key, int_key)
+    }
+
+    /// The same with P-384 keys signing with SHA-384, like the public-good Fulcio.
+    pub fn new_p384(seed: u64, name: &str, not_before: u64, not_after: u64) -> CaChain {
+        let root_key = Key::derive_p384(seed, &format!("{name}/root"));
+        let int_key = Key::derive_p384(seed, &format!("{name}/intermediate"));
+        CaChain::with_keys(seed, name, not_before, not_after, root_key, int_key)
+    }
+
+    fn with_keys(
+        seed: u64,
+        name: &str,
+        not_before: u64,
+        not_after: u64,
+        root_key: Key,
+        int_key: Key,
+    ) -> CaChain {
         let root_name = name_of(&format!("CN={name} root,O={name}"));
         let int_name = name_of(&format!("CN={name} intermediate,O={name}"));
         let root_der = sign_tbs(
@@ -373,6 +389,10 @@ pub fn issue_leaf(
         leaf_key,
         exts,
     );
+    tbs.signature = AlgorithmIdentifierOwned {
+        oid: issuer.key.signature_algorithm(),
+        parameters: None,
+    };
     if spec.sct != SctMode::Missing {
         // INVARIANT: the TBS was built from valid parts above.
         let precert_tbs = tbs.to_der().expect("TBS encodes");
@@ -532,8 +552,9 @@ fn tbs(
     TbsCertificate {
         version: Version::V3,
         serial_number,
+        // Set to the issuer's algorithm by `sign_tbs` (and before a leaf's SCT is computed).
         signature: AlgorithmIdentifierOwned {
-            oid: ECDSA_WITH_SHA256,
+            oid: crate::keys::ECDSA_WITH_SHA256,
             parameters: None,
         },
         issuer,
@@ -551,16 +572,18 @@ fn tbs(
     }
 }
 
-fn sign_tbs(issuer: &Key, tbs: TbsCertificate) -> Vec<u8> {
+fn sign_tbs(issuer: &Key, mut tbs: TbsCertificate) -> Vec<u8> {
+    let alg = AlgorithmIdentifierOwned {
+        oid: issuer.signature_algorithm(),
+        parameters: None,
+    };
+    tbs.signature = alg.clone();
     // INVARIANT: the TBS was built from valid parts.
     let tbs_der = tbs.to_der().expect("TBS encodes");
     let sig = issuer.sign(&tbs_der);
     let cert = Certificate {
         tbs_certificate: tbs,
-        signature_algorithm: AlgorithmIdentifierOwned {
-            oid: ECDSA_WITH_SHA256,
-            parameters: None,
-        },
+        signature_algorithm: alg,
         signature: BitString::from_bytes(&sig).expect("bit string"),
     };
     cert.to_der().expect("certificate encodes")

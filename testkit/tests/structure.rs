@@ -556,3 +556,29 @@ fn identity_and_window_variants_break_what_they_say() {
         None
     );
 }
+
+#[test]
+fn p384_ca_signs_with_sha384_and_its_leaf_has_a_valid_sct() {
+    let ss = world();
+    let f = case(Variant::GoodP384Ca);
+    assert!(signed_by(
+        &ss.ca_p384.intermediate.der,
+        &ss.ca_p384.root.der
+    ));
+    assert!(signed_by(&f.leaf.der, &ss.ca_p384.intermediate.der));
+    let leaf = cert(&f.leaf.der);
+    assert_eq!(
+        leaf.signature_algorithm.oid.to_string(),
+        "1.2.840.10045.4.3.3"
+    );
+    assert_eq!(
+        leaf.tbs_certificate.signature.oid.to_string(),
+        "1.2.840.10045.4.3.3"
+    );
+    assert!(sct_verifies(&f, &ss.ct_log));
+    let chain = f.trusted_root["certificateAuthorities"][0]["certChain"]["certificates"].clone();
+    assert_eq!(
+        unb64(chain[1]["rawBytes"].as_str().unwrap()).unwrap(),
+        ss.ca_p384.root.der
+    );
+}
