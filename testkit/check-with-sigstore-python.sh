@@ -42,6 +42,7 @@ KNOWN_DIFF = {
     "bad-issuer-v2-differs-from-legacy",  # the same: it never reads 1.8
     "bad-log-key-expired",  # it uses log keys whatever their validFor end (allow_expired)
     "bad-ctlog-key-expired",  # the same for CT log keys
+    "good-othername-san",  # it reads the otherName's DER (tag and length) as the name
 }
 
 d = sys.argv[1]

@@ -83,6 +83,8 @@ pub enum Variant {
     IssuerOnlyV2,
     /// The CA is P-384 and signs with SHA-384 (like the public-good Fulcio); its own trust root.
     GoodP384Ca,
+    /// A v0.3 message signature by a username identity (Fulcio's otherName SAN).
+    GoodOtherNameSan,
     /// Issuer 1.8 is a near miss while the legacy 1.1 is the expected issuer: 1.8 wins (SPEC §6.3).
     IssuerV2DiffersFromLegacy,
     /// The checkpoint is the log's, validly signed, but for an older tree (another size and root).
@@ -94,7 +96,7 @@ pub enum Variant {
 }
 
 impl Variant {
-    pub const ALL: [Variant; 36] = [
+    pub const ALL: [Variant; 37] = [
         Variant::GoodMessageV01,
         Variant::GoodMessageV02,
         Variant::GoodMessageV03,
@@ -127,6 +129,7 @@ impl Variant {
         Variant::IssuerNearMiss,
         Variant::IssuerOnlyV2,
         Variant::GoodP384Ca,
+        Variant::GoodOtherNameSan,
         Variant::IssuerV2DiffersFromLegacy,
         Variant::CheckpointOfAnotherTreeHead,
         Variant::LogKeyExpired,
@@ -169,6 +172,7 @@ impl Variant {
             IssuerNearMiss => "bad-issuer-near-miss",
             IssuerOnlyV2 => "good-issuer-only-v2",
             GoodP384Ca => "good-p384-ca",
+            GoodOtherNameSan => "good-othername-san",
             IssuerV2DiffersFromLegacy => "bad-issuer-v2-differs-from-legacy",
             CheckpointOfAnotherTreeHead => "bad-checkpoint-of-another-tree-head",
             LogKeyExpired => "bad-log-key-expired",
@@ -189,7 +193,8 @@ impl Variant {
             | GoodMessageTimestamp
             | GoodMessageTimestampWithoutSet
             | IssuerOnlyV2
-            | GoodP384Ca => "",
+            | GoodP384Ca
+            | GoodOtherNameSan => "",
             WrongCa => "check 1: the leaf chains to a CA that is not in the trust root",
             ExpiredCa => "check 1: the trust root's CA validFor ended before the signing time",
             LeafExpiredBeforeIntegratedTime => {
@@ -265,6 +270,7 @@ impl Variant {
                 | GoodMessageTimestampWithoutSet
                 | IssuerOnlyV2
                 | GoodP384Ca
+                | GoodOtherNameSan
         )
     }
 
@@ -354,6 +360,15 @@ impl Variant {
                 set_issuer(&mut k.extensions, FulcioExt::Issuer, EVIL_ISSUER);
             }
             GoodP384Ca => k.p384_ca = true,
+            GoodOtherNameSan => {
+                k.san = San::OtherName("release-bot!company.example".to_string());
+                k.expected_identity = k.san.value().to_string();
+                k.issuer = EMAIL_ISSUER.to_string();
+                k.extensions = vec![
+                    (FulcioExt::IssuerV1, EMAIL_ISSUER.to_string()),
+                    (FulcioExt::Issuer, EMAIL_ISSUER.to_string()),
+                ];
+            }
             IssuerOnlyV2 => {
                 k.extensions.retain(|(e, _)| *e != FulcioExt::IssuerV1);
             }

@@ -12,11 +12,12 @@ use crate::keys::Key;
 use sha2::{Digest, Sha256};
 use std::str::FromStr;
 use x509_cert::certificate::{Certificate, TbsCertificate, Version};
+use x509_cert::der::asn1::Any;
 use x509_cert::der::asn1::{BitString, Ia5String, OctetString, UtcTime, Utf8StringRef};
 use x509_cert::der::oid::ObjectIdentifier;
 use x509_cert::der::{Decode, Encode};
 use x509_cert::ext::Extension;
-use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::ext::pkix::name::{GeneralName, OtherName};
 use x509_cert::ext::pkix::{
     AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages,
     SubjectAltName, SubjectKeyIdentifier,
@@ -119,13 +120,15 @@ impl FulcioExt {
 pub enum San {
     Uri(String),
     Email(String),
+    /// Fulcio's otherName 1.3.6.1.4.1.57264.1.7 (a username identity), a UTF8String.
+    OtherName(String),
 }
 
 impl San {
     /// The identity string (what `--cert-identity` names).
     pub fn value(&self) -> &str {
         match self {
-            San::Uri(s) | San::Email(s) => s,
+            San::Uri(s) | San::Email(s) | San::OtherName(s) => s,
         }
     }
 }
@@ -367,6 +370,11 @@ pub fn issue_leaf(
             SubjectAltName(vec![match &spec.san {
                 San::Uri(u) => GeneralName::UniformResourceIdentifier(ia5(u)),
                 San::Email(e) => GeneralName::Rfc822Name(ia5(e)),
+                San::OtherName(n) => GeneralName::OtherName(OtherName {
+                    type_id: ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.7"),
+                    // INVARIANT: a UTF8String of a Rust string always encodes.
+                    value: Any::encode_from(&Utf8StringRef::new(n).expect("utf8")).expect("DER"),
+                }),
             }])
             .to_der(),
         ),

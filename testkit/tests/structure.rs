@@ -582,3 +582,18 @@ fn p384_ca_signs_with_sha384_and_its_leaf_has_a_valid_sct() {
         ss.ca_p384.root.der
     );
 }
+
+#[test]
+fn othername_san_is_fulcios_username_form() {
+    let f = case(Variant::GoodOtherNameSan);
+    let san =
+        SubjectAltName::from_der(&ext_value(&cert(&f.leaf.der), "2.5.29.17").unwrap()).unwrap();
+    match &san.0[..] {
+        [GeneralName::OtherName(on)] => {
+            assert_eq!(on.type_id.to_string(), "1.3.6.1.4.1.57264.1.7");
+            let v: Utf8StringRef<'_> = on.value.decode_as().unwrap();
+            assert_eq!(v.as_str(), f.identity);
+        }
+        other => panic!("unexpected SAN {other:?}"),
+    }
+}
