@@ -505,6 +505,18 @@ pub struct Fixture {
 }
 
 impl Fixture {
+    /// A SPEC §3.3 facts document: the signed image, by digest, with `entry` as its one
+    /// signature.
+    pub fn facts(&self, entry: &Value) -> Value {
+        let digest = format!("sha256:{}", hex(&self.image_digest));
+        let mut images = serde_json::Map::new();
+        images.insert(
+            format!("{IMAGE_REPO}@{digest}"),
+            json!({"digest": digest, "signatures": [entry]}),
+        );
+        json!({ "images": images })
+    }
+
     /// What sigstore-python's CLI is given as the artifact: the payload's digest for message
     /// signatures (the bundle signs the payload), the image digest for DSSE (a subject of it).
     pub fn cli_artifact_digest(&self) -> [u8; 32] {
@@ -693,6 +705,7 @@ pub fn all(ss: &PrivateSigstore) -> Vec<Fixture> {
 /// DIR/cases/ID/bundle.json          the Sigstore bundle
 /// DIR/cases/ID/entry.json           the SPEC §7.1 bundle facts entry
 /// DIR/cases/ID/sig-entry.json       the SPEC §7.1 cosign .sig facts entry (message signatures)
+/// DIR/cases/ID/facts.json, facts-sig.json  SPEC §3.3 facts documents with the one entry
 /// DIR/cases/ID/trusted_root.json    only where the case's trust root differs
 /// DIR/cases/ID/leaf.pem             the signing certificate
 /// DIR/cases/ID/timestamp.tsr        the RFC 3161 TimeStampResp (DER), where the case has one
@@ -735,10 +748,17 @@ pub fn write_dir(seed: u64, dir: &Path) -> std::io::Result<()> {
         if let Some(ts) = &f.timestamp {
             std::fs::write(cdir.join("timestamp.tsr"), ts)?;
         }
-        let mut files = json!({"bundle": format!("cases/{id}/bundle.json"), "entry": format!("cases/{id}/entry.json")});
+        write_json(&cdir.join("facts.json"), &f.facts(&f.bundle_entry))?;
+        let mut files = json!({
+            "bundle": format!("cases/{id}/bundle.json"),
+            "entry": format!("cases/{id}/entry.json"),
+            "facts": format!("cases/{id}/facts.json"),
+        });
         if let Some(sig) = &f.sig_entry {
             write_json(&cdir.join("sig-entry.json"), sig)?;
+            write_json(&cdir.join("facts-sig.json"), &f.facts(sig))?;
             files["sig_entry"] = json!(format!("cases/{id}/sig-entry.json"));
+            files["facts_sig"] = json!(format!("cases/{id}/facts-sig.json"));
         }
         let root_file = if f.trusted_root == default_root {
             "trusted_root.json".to_string()

@@ -384,6 +384,17 @@ fn facts_entries_follow_spec_7_1() {
     let p = &sig["tlog"]["Payload"];
     assert_eq!(p["logID"], bona_testkit::hex(&f.entry.log_id));
     assert!(p["integratedTime"].is_u64() && p["logIndex"].is_u64());
+    let facts = f.facts(&f.bundle_entry);
+    let image = format!(
+        "{}@sha256:{}",
+        sigstore::IMAGE_REPO,
+        bona_testkit::hex(&f.image_digest)
+    );
+    assert_eq!(facts["images"][&image]["signatures"][0], f.bundle_entry);
+    assert_eq!(
+        facts["images"][&image]["digest"],
+        format!("sha256:{}", bona_testkit::hex(&f.image_digest))
+    );
     let dsse = case(Variant::GoodDsseV03);
     assert!(dsse.bundle_entry.get("payload").is_none() && dsse.sig_entry.is_none());
     assert!(
