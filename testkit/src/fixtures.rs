@@ -85,6 +85,10 @@ pub enum Variant {
     GoodP384Ca,
     /// A v0.3 message signature by a username identity (Fulcio's otherName SAN).
     GoodOtherNameSan,
+    /// A sharded log: the entry's global `logIndex` is not its position in the proof's tree.
+    GoodShardedLogIndex,
+    /// The checkpoint has an extra line after the root hash (the note's other content).
+    GoodCheckpointWithExtraLine,
     /// Issuer 1.8 is a near miss while the legacy 1.1 is the expected issuer: 1.8 wins (SPEC §6.3).
     IssuerV2DiffersFromLegacy,
     /// The checkpoint is the log's, validly signed, but for an older tree (another size and root).
@@ -96,7 +100,7 @@ pub enum Variant {
 }
 
 impl Variant {
-    pub const ALL: [Variant; 37] = [
+    pub const ALL: [Variant; 39] = [
         Variant::GoodMessageV01,
         Variant::GoodMessageV02,
         Variant::GoodMessageV03,
@@ -130,6 +134,8 @@ impl Variant {
         Variant::IssuerOnlyV2,
         Variant::GoodP384Ca,
         Variant::GoodOtherNameSan,
+        Variant::GoodShardedLogIndex,
+        Variant::GoodCheckpointWithExtraLine,
         Variant::IssuerV2DiffersFromLegacy,
         Variant::CheckpointOfAnotherTreeHead,
         Variant::LogKeyExpired,
@@ -173,6 +179,8 @@ impl Variant {
             IssuerOnlyV2 => "good-issuer-only-v2",
             GoodP384Ca => "good-p384-ca",
             GoodOtherNameSan => "good-othername-san",
+            GoodShardedLogIndex => "good-sharded-log-index",
+            GoodCheckpointWithExtraLine => "good-checkpoint-with-extra-line",
             IssuerV2DiffersFromLegacy => "bad-issuer-v2-differs-from-legacy",
             CheckpointOfAnotherTreeHead => "bad-checkpoint-of-another-tree-head",
             LogKeyExpired => "bad-log-key-expired",
@@ -194,7 +202,9 @@ impl Variant {
             | GoodMessageTimestampWithoutSet
             | IssuerOnlyV2
             | GoodP384Ca
-            | GoodOtherNameSan => "",
+            | GoodOtherNameSan
+            | GoodShardedLogIndex
+            | GoodCheckpointWithExtraLine => "",
             WrongCa => "check 1: the leaf chains to a CA that is not in the trust root",
             ExpiredCa => "check 1: the trust root's CA validFor ended before the signing time",
             LeafExpiredBeforeIntegratedTime => {
@@ -271,6 +281,8 @@ impl Variant {
                 | IssuerOnlyV2
                 | GoodP384Ca
                 | GoodOtherNameSan
+                | GoodShardedLogIndex
+                | GoodCheckpointWithExtraLine
         )
     }
 
@@ -360,6 +372,8 @@ impl Variant {
                 set_issuer(&mut k.extensions, FulcioExt::Issuer, EVIL_ISSUER);
             }
             GoodP384Ca => k.p384_ca = true,
+            GoodShardedLogIndex => k.index_offset = 120_000_000,
+            GoodCheckpointWithExtraLine => k.checkpoint_extra_line = true,
             GoodOtherNameSan => {
                 k.san = San::OtherName("release-bot!company.example".to_string());
                 k.expected_identity = k.san.value().to_string();
@@ -436,6 +450,8 @@ struct Knobs {
     checkpoint_older: bool,
     ends: Ends,
     p384_ca: bool,
+    index_offset: u64,
+    checkpoint_extra_line: bool,
 }
 
 impl Knobs {
@@ -469,6 +485,8 @@ impl Knobs {
             checkpoint_older: false,
             ends: Ends::default(),
             p384_ca: false,
+            index_offset: 0,
+            checkpoint_extra_line: false,
         }
     }
 }
@@ -594,6 +612,11 @@ pub fn build(ss: &PrivateSigstore, variant: Variant, n: usize) -> Fixture {
 
     // The case's log: fillers, this entry, more fillers.
     let mut log = Log::new(ss.rekor.clone(), REKOR_NAME, 1_000 + ss.seed % 1_000);
+    log.index_offset = k.index_offset;
+    if k.checkpoint_extra_line {
+        log.extra_lines
+            .push(format!("Timestamp: {}000000000", SIGN_TIME + 40));
+    }
     let filler = Key::derive(ss.seed, "filler");
     let (before, after) = (2 + n % 5, 1 + n % 3);
     let mut time = SIGN_TIME - 300;

@@ -182,6 +182,11 @@ pub struct Log {
     pub name: String,
     /// The checkpoint origin line (`name - tree id`).
     pub origin: String,
+    /// Added to tree positions to make the entries' global `logIndex` (a sharded Rekor: the
+    /// SET signs the global index, the inclusion proof uses the position in this shard's tree).
+    pub index_offset: u64,
+    /// Lines after the root hash in checkpoints (the note's "other content", e.g. a timestamp).
+    pub extra_lines: Vec<String>,
     entries: Vec<(Vec<u8>, u64)>,
 }
 
@@ -192,6 +197,8 @@ impl Log {
             key,
             name: name.to_string(),
             origin: format!("{name} - {tree_id}"),
+            index_offset: 0,
+            extra_lines: Vec::new(),
             entries: Vec::new(),
         }
     }
@@ -217,12 +224,16 @@ impl Log {
     pub fn checkpoint_at(&self, size: u64, signer: &Key) -> String {
         let mut leaves = self.leaves();
         leaves.truncate(size as usize);
-        let text = format!(
+        let mut text = format!(
             "{}\n{}\n{}\n",
             self.origin,
             leaves.len(),
             b64(&root(&leaves))
         );
+        for line in &self.extra_lines {
+            text.push_str(line);
+            text.push('\n');
+        }
         let mut sig = self.key.key_id()[..4].to_vec();
         sig.extend(signer.sign(text.as_bytes()));
         format!("{text}\n\u{2014} {} {}\n", self.name, b64(&sig))
@@ -232,16 +243,18 @@ impl Log {
         self.entries.iter().map(|(b, _)| leaf_hash(b)).collect()
     }
 
-    /// Entry `index` with its SET and an inclusion proof against the current tree head.
+    /// Entry `index` (a position in the tree) with its SET and an inclusion proof against the
+    /// current tree head; its `log_index` is the global one (`index + index_offset`).
     pub fn entry(&self, index: u64) -> LogEntry {
         let leaves = self.leaves();
         // INVARIANT: callers pass indexes `append` returned.
         let (body, time) = self.entries[index as usize].clone();
         let log_id = self.key.key_id();
+        let global = index + self.index_offset;
         LogEntry {
-            set: self.key.sign(&set_payload(&body, time, &log_id, index)),
+            set: self.key.sign(&set_payload(&body, time, &log_id, global)),
             body,
-            log_index: index,
+            log_index: global,
             integrated_time: time,
             log_id,
             proof: InclusionProof {

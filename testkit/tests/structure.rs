@@ -608,3 +608,24 @@ fn othername_san_is_fulcios_username_form() {
         other => panic!("unexpected SAN {other:?}"),
     }
 }
+
+#[test]
+fn sharded_index_and_extra_checkpoint_line_still_verify() {
+    let ss = world();
+    let f = case(Variant::GoodShardedLogIndex);
+    assert_eq!(f.entry.log_index, f.entry.proof.log_index + 120_000_000);
+    assert!(
+        set_verifies(&f, &ss.rekor) && proof_verifies(&f) && checkpoint_verifies(&f, &ss.rekor)
+    );
+    let f = case(Variant::GoodCheckpointWithExtraLine);
+    assert!(
+        f.entry
+            .proof
+            .checkpoint
+            .lines()
+            .nth(3)
+            .unwrap()
+            .starts_with("Timestamp: ")
+    );
+    assert!(checkpoint_verifies(&f, &ss.rekor));
+}
