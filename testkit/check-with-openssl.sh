@@ -67,6 +67,8 @@ EXPECT = {
     "bad-checkpoint-signed-by-another-key": {"checkpoint": False},
     "bad-checkpoint-of-another-tree-head": {"checkpoint": False},  # signed, but another root
     "bad-tampered-signature": {"sig": False},
+    "bad-dsse-tampered-signature": {"sig": False},
+    "bad-tsa-validfor-ended": {"set": None},  # openssl does not read trust-root windows
     "downgrade-v0.1-without-inclusion-proof": {"proof": None, "checkpoint": None},
     "bad-downgrade-v0.1-without-set": {"set": None},
     "good-message-timestamp-without-set": {"set": None},

@@ -97,10 +97,18 @@ pub enum Variant {
     LogKeyExpired,
     /// The trust root's CT log key `validFor` ended before the SCT's time.
     CtLogKeyExpired,
+    /// DSSE: the log body's payload hash is another payload's.
+    DsseLogBodyOtherPayload,
+    /// DSSE: the log body names another signature.
+    DsseLogBodyOtherSignature,
+    /// DSSE: the envelope's signature has one bit flipped.
+    DsseTamperedSignature,
+    /// No SET, and the trust root's TSA `validFor` ended before the timestamp's genTime.
+    TsaKeyExpired,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 39] = [
+    pub const ALL: [Variant; 43] = [
         Variant::GoodMessageV01,
         Variant::GoodMessageV02,
         Variant::GoodMessageV03,
@@ -136,6 +144,10 @@ impl Variant {
         Variant::GoodOtherNameSan,
         Variant::GoodShardedLogIndex,
         Variant::GoodCheckpointWithExtraLine,
+        Variant::DsseLogBodyOtherPayload,
+        Variant::DsseLogBodyOtherSignature,
+        Variant::DsseTamperedSignature,
+        Variant::TsaKeyExpired,
         Variant::IssuerV2DiffersFromLegacy,
         Variant::CheckpointOfAnotherTreeHead,
         Variant::LogKeyExpired,
@@ -181,6 +193,11 @@ impl Variant {
             GoodOtherNameSan => "good-othername-san",
             GoodShardedLogIndex => "good-sharded-log-index",
             GoodCheckpointWithExtraLine => "good-checkpoint-with-extra-line",
+            DsseLogBodyOtherPayload => "bad-dsse-log-body-other-payload",
+            DsseLogBodyOtherSignature => "bad-dsse-log-body-other-signature",
+            DsseTamperedSignature => "bad-dsse-tampered-signature",
+            TsaKeyExpired => "bad-tsa-validfor-ended",
+
             IssuerV2DiffersFromLegacy => "bad-issuer-v2-differs-from-legacy",
             CheckpointOfAnotherTreeHead => "bad-checkpoint-of-another-tree-head",
             LogKeyExpired => "bad-log-key-expired",
@@ -205,7 +222,10 @@ impl Variant {
             | GoodOtherNameSan
             | GoodShardedLogIndex
             | GoodCheckpointWithExtraLine => "",
-            WrongCa => "check 1: the leaf chains to a CA that is not in the trust root",
+            WrongCa => {
+                "check 1: the leaf chains to a CA that is not in the trust root (the .sig entry's \
+                 chain carries that CA's intermediate and root: chain never supplies anchors)"
+            }
             ExpiredCa => "check 1: the trust root's CA validFor ended before the signing time",
             LeafExpiredBeforeIntegratedTime => {
                 "check 2: the verified time (integratedTime) is after the leaf's notAfter"
@@ -244,6 +264,13 @@ impl Variant {
             TimestampAfterLeafExpiry => {
                 "check 2: without a SET the only verified time (genTime) is after the leaf's notAfter"
             }
+            DsseLogBodyOtherPayload => "check 5: the dsse log body names another payload hash",
+            DsseLogBodyOtherSignature => "check 5: the dsse log body names another signature",
+            DsseTamperedSignature => "check 4: one bit of the DSSE signature is flipped",
+            TsaKeyExpired => {
+                "check 2: without a SET the only time source is a TSA whose validFor ended before its genTime"
+            }
+
             LeafWithoutCodeSigning => {
                 "check 1: the leaf's extended key usage is e-mail protection, not code signing"
             }
@@ -374,6 +401,24 @@ impl Variant {
             GoodP384Ca => k.p384_ca = true,
             GoodShardedLogIndex => k.index_offset = 120_000_000,
             GoodCheckpointWithExtraLine => k.checkpoint_extra_line = true,
+            DsseLogBodyOtherPayload => {
+                k.dsse = true;
+                k.body_other_digest = true;
+            }
+            DsseLogBodyOtherSignature => {
+                k.dsse = true;
+                k.body_other_signature = true;
+            }
+            DsseTamperedSignature => {
+                k.dsse = true;
+                k.tamper_signature = true;
+            }
+            TsaKeyExpired => {
+                k.timestamp = Some(TimestampMode::Good);
+                k.proofs.set = false;
+                k.ends.tsa = Some(EXPIRED_CA_END);
+            }
+
             GoodOtherNameSan => {
                 k.san = San::OtherName("release-bot!company.example".to_string());
                 k.expected_identity = k.san.value().to_string();
@@ -601,9 +646,14 @@ pub fn build(ss: &PrivateSigstore, variant: Variant, n: usize) -> Fixture {
         Content::Dsse { payload, .. } => {
             // INVARIANT: DSSE content always has an envelope.
             let env = content.envelope(logged_signature).expect("envelope");
+            let logged_payload: &[u8] = if k.body_other_digest {
+                b"another payload"
+            } else {
+                payload
+            };
             crate::rekor::dsse_body(
                 canonical_json(&env).as_bytes(),
-                payload,
+                logged_payload,
                 logged_signature,
                 &cert_pem,
             )

@@ -107,7 +107,7 @@ impl PrivateSigstore {
                 "uri": TSA_URL,
                 "certChain": {"certificates": self.tsa.chain_der().iter()
                     .map(|d| json!({"rawBytes": b64(d)})).collect::<Vec<_>>()},
-                "validFor": {"start": rfc3339(EPOCH)},
+                "validFor": valid_for(ends.tsa),
             }],
         })
     }
@@ -119,6 +119,7 @@ pub struct Ends {
     pub ca: Option<u64>,
     pub tlog: Option<u64>,
     pub ctlog: Option<u64>,
+    pub tsa: Option<u64>,
 }
 
 fn valid_for(end: Option<u64>) -> Value {

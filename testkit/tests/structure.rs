@@ -629,3 +629,24 @@ fn sharded_index_and_extra_checkpoint_line_still_verify() {
     );
     assert!(checkpoint_verifies(&f, &ss.rekor));
 }
+
+#[test]
+fn dsse_negatives_and_tsa_window() {
+    let good = body_json(&case(Variant::GoodDsseV03));
+    let other = body_json(&case(Variant::DsseLogBodyOtherPayload));
+    assert_ne!(other["spec"]["payloadHash"], good["spec"]["payloadHash"]);
+    let f = case(Variant::DsseLogBodyOtherSignature);
+    let b = body_json(&f);
+    assert_ne!(
+        b["spec"]["signatures"][0]["signature"],
+        f.bundle["dsseEnvelope"]["signatures"][0]["sig"]
+    );
+    let t = case(Variant::DsseTamperedSignature);
+    let pae = sigstore::pae("application/vnd.in-toto+json", t.content.payload());
+    assert!(!verify(t.leaf.key.spki_der(), &pae, &t.signature));
+    let tr = case(Variant::TsaKeyExpired).trusted_root;
+    assert_eq!(
+        tr["timestampAuthorities"][0]["validFor"]["end"],
+        "2026-01-01T00:00:00Z"
+    );
+}
