@@ -63,6 +63,7 @@ EXPECT = {
     "bad-wrong-ca": {"chain": False},
     "bad-leaf-expired-before-integrated-time": {"chain": False},
     "bad-set-over-another-entry": {"set": False},
+    "bad-integrated-time-altered": {"set": False},  # the chain holds at the claimed time
     "bad-inclusion-proof-for-another-leaf": {"proof": False},
     "bad-checkpoint-signed-by-another-key": {"checkpoint": False},
     "bad-checkpoint-of-another-tree-head": {"checkpoint": False},  # signed, but another root

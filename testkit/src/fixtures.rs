@@ -105,10 +105,14 @@ pub enum Variant {
     DsseTamperedSignature,
     /// No SET, and the trust root's TSA `validFor` ended before the timestamp's genTime.
     TsaKeyExpired,
+    /// The SCT is the CT log's genuine signature, but over another certificate.
+    SctOfAnotherCertificate,
+    /// The leaf expired before the entry was integrated; the bundle claims an integratedTime inside the leaf's validity, which the SET does not sign.
+    IntegratedTimeAltered,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 43] = [
+    pub const ALL: [Variant; 45] = [
         Variant::GoodMessageV01,
         Variant::GoodMessageV02,
         Variant::GoodMessageV03,
@@ -148,6 +152,8 @@ impl Variant {
         Variant::DsseLogBodyOtherSignature,
         Variant::DsseTamperedSignature,
         Variant::TsaKeyExpired,
+        Variant::SctOfAnotherCertificate,
+        Variant::IntegratedTimeAltered,
         Variant::IssuerV2DiffersFromLegacy,
         Variant::CheckpointOfAnotherTreeHead,
         Variant::LogKeyExpired,
@@ -197,6 +203,8 @@ impl Variant {
             DsseLogBodyOtherSignature => "bad-dsse-log-body-other-signature",
             DsseTamperedSignature => "bad-dsse-tampered-signature",
             TsaKeyExpired => "bad-tsa-validfor-ended",
+            SctOfAnotherCertificate => "bad-sct-of-another-certificate",
+            IntegratedTimeAltered => "bad-integrated-time-altered",
 
             IssuerV2DiffersFromLegacy => "bad-issuer-v2-differs-from-legacy",
             CheckpointOfAnotherTreeHead => "bad-checkpoint-of-another-tree-head",
@@ -264,6 +272,13 @@ impl Variant {
             TimestampAfterLeafExpiry => {
                 "check 2: without a SET the only verified time (genTime) is after the leaf's notAfter"
             }
+            SctOfAnotherCertificate => {
+                "check 3: the SCT is genuinely the CT log's, but for another certificate"
+            }
+            IntegratedTimeAltered => {
+                "check 2: integratedTime was moved into the leaf's validity; the SET signs the real (later) time"
+            }
+
             DsseLogBodyOtherPayload => "check 5: the dsse log body names another payload hash",
             DsseLogBodyOtherSignature => "check 5: the dsse log body names another signature",
             DsseTamperedSignature => "check 4: one bit of the DSSE signature is flipped",
@@ -401,6 +416,15 @@ impl Variant {
             GoodP384Ca => k.p384_ca = true,
             GoodShardedLogIndex => k.index_offset = 120_000_000,
             GoodCheckpointWithExtraLine => k.checkpoint_extra_line = true,
+            SctOfAnotherCertificate => {
+                k.sct = SctMode::OtherCertificate;
+            }
+            IntegratedTimeAltered => {
+                k.leaf_window = (SIGN_TIME - 1200, SIGN_TIME - 600);
+                k.sct_time = SIGN_TIME - 1190;
+                k.claimed_time = Some(SIGN_TIME - 900);
+            }
+
             DsseLogBodyOtherPayload => {
                 k.dsse = true;
                 k.body_other_digest = true;
@@ -497,6 +521,7 @@ struct Knobs {
     p384_ca: bool,
     index_offset: u64,
     checkpoint_extra_line: bool,
+    claimed_time: Option<u64>,
 }
 
 impl Knobs {
@@ -532,6 +557,7 @@ impl Knobs {
             p384_ca: false,
             index_offset: 0,
             checkpoint_extra_line: false,
+            claimed_time: None,
         }
     }
 }
@@ -693,6 +719,9 @@ pub fn build(ss: &PrivateSigstore, variant: Variant, n: usize) -> Fixture {
     }
     if k.proof_of_neighbour {
         entry.proof = neighbour.proof.clone();
+    }
+    if let Some(t) = k.claimed_time {
+        entry.integrated_time = t;
     }
     if k.checkpoint_older {
         entry.proof.checkpoint = log.checkpoint_at(log.size() - 1, &ss.rekor);

@@ -142,6 +142,8 @@ pub enum SctMode {
     Missing,
     /// Carries the CT log's ID but is signed by another key.
     Forged,
+    /// Genuinely signed by the CT log, but over another certificate (another serial number).
+    OtherCertificate,
 }
 
 /// A certificate and the key it certifies.
@@ -403,7 +405,13 @@ pub fn issue_leaf(
     };
     if spec.sct != SctMode::Missing {
         // INVARIANT: the TBS was built from valid parts above.
-        let precert_tbs = tbs.to_der().expect("TBS encodes");
+        let precert_tbs = if spec.sct == SctMode::OtherCertificate {
+            let mut other = tbs.clone();
+            other.serial_number = serial(seed, "another certificate");
+            other.to_der().expect("TBS encodes")
+        } else {
+            tbs.to_der().expect("TBS encodes")
+        };
         let signer = if spec.sct == SctMode::Forged {
             forger
         } else {

@@ -650,3 +650,30 @@ fn dsse_negatives_and_tsa_window() {
         "2026-01-01T00:00:00Z"
     );
 }
+
+#[test]
+fn sct_of_another_certificate_and_altered_time() {
+    let ss = world();
+    let f = case(Variant::SctOfAnotherCertificate);
+    assert_eq!(sct_of(&f.leaf.der).unwrap().log_id, ss.ct_log.key_id());
+    assert!(!sct_verifies(&f, &ss.ct_log));
+    let f = case(Variant::IntegratedTimeAltered);
+    let leaf = cert(&f.leaf.der);
+    let not_after = leaf
+        .tbs_certificate
+        .validity
+        .not_after
+        .to_unix_duration()
+        .as_secs();
+    assert!(
+        f.entry.integrated_time < not_after,
+        "the claimed time is inside the validity"
+    );
+    assert!(!set_verifies(&f, &ss.rekor));
+    let e = &f.entry;
+    let real = rekor::set_payload(&e.body, sigstore::SIGN_TIME + 5, &e.log_id, e.log_index);
+    assert!(
+        verify(ss.rekor.spki_der(), &real, &e.set),
+        "the SET signs the real time"
+    );
+}
