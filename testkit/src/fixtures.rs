@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
-/// Every fixture, by name. `Good*` verify; the others break the one thing their name says.
+/// Every fixture, by name. The `Good*` ones and `DowngradeV01WithoutInclusionProof` verify
+/// ([`Variant::verifies`]); every other breaks the one thing its name says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Variant {
     /// messageSignature over the simple-signing payload, bundle v0.1 (SET and inclusion proof).
@@ -80,7 +81,7 @@ pub enum Variant {
     /// Both issuer extensions say `https://token.actions.githubusercontent.com.evil.example`.
     IssuerNearMiss,
     /// The leaf has only the issuer extension 1.8 (no legacy 1.1): the issuer is read from it.
-    IssuerOnlyV2,
+    GoodIssuerOnlyV2,
     /// The CA is P-384 and signs with SHA-384 (like the public-good Fulcio); its own trust root.
     GoodP384Ca,
     /// A v0.3 message signature by a username identity (Fulcio's otherName SAN).
@@ -89,14 +90,6 @@ pub enum Variant {
     GoodShardedLogIndex,
     /// The checkpoint has an extra line after the root hash (the note's other content).
     GoodCheckpointWithExtraLine,
-    /// Issuer 1.8 is a near miss while the legacy 1.1 is the expected issuer: 1.8 wins (SPEC §6.3).
-    IssuerV2DiffersFromLegacy,
-    /// The checkpoint is the log's, validly signed, but for an older tree (another size and root).
-    CheckpointOfAnotherTreeHead,
-    /// The trust root's Rekor key `validFor` ended before the signing time.
-    LogKeyExpired,
-    /// The trust root's CT log key `validFor` ended before the SCT's time.
-    CtLogKeyExpired,
     /// DSSE: the log body's payload hash is another payload's.
     DsseLogBodyOtherPayload,
     /// DSSE: the log body names another signature.
@@ -109,6 +102,14 @@ pub enum Variant {
     SctOfAnotherCertificate,
     /// The leaf expired before the entry was integrated; the bundle claims an integratedTime inside the leaf's validity, which the SET does not sign.
     IntegratedTimeAltered,
+    /// Issuer 1.8 is a near miss while the legacy 1.1 is the expected issuer: 1.8 wins (SPEC §6.3).
+    IssuerV2DiffersFromLegacy,
+    /// The checkpoint is the log's, validly signed, but for an older tree (another size and root).
+    CheckpointOfAnotherTreeHead,
+    /// The trust root's Rekor key `validFor` ended before the signing time.
+    LogKeyExpired,
+    /// The trust root's CT log key `validFor` ended before the SCT's time.
+    CtLogKeyExpired,
 }
 
 impl Variant {
@@ -143,7 +144,7 @@ impl Variant {
         Variant::TimestampAfterLeafExpiry,
         Variant::LeafWithoutCodeSigning,
         Variant::IssuerNearMiss,
-        Variant::IssuerOnlyV2,
+        Variant::GoodIssuerOnlyV2,
         Variant::GoodP384Ca,
         Variant::GoodOtherNameSan,
         Variant::GoodShardedLogIndex,
@@ -194,7 +195,7 @@ impl Variant {
             TimestampAfterLeafExpiry => "bad-timestamp-after-leaf-expiry",
             LeafWithoutCodeSigning => "bad-leaf-without-code-signing-eku",
             IssuerNearMiss => "bad-issuer-near-miss",
-            IssuerOnlyV2 => "good-issuer-only-v2",
+            GoodIssuerOnlyV2 => "good-issuer-only-v2",
             GoodP384Ca => "good-p384-ca",
             GoodOtherNameSan => "good-othername-san",
             GoodShardedLogIndex => "good-sharded-log-index",
@@ -225,7 +226,7 @@ impl Variant {
             | GoodDsseV02
             | GoodMessageTimestamp
             | GoodMessageTimestampWithoutSet
-            | IssuerOnlyV2
+            | GoodIssuerOnlyV2
             | GoodP384Ca
             | GoodOtherNameSan
             | GoodShardedLogIndex
@@ -320,7 +321,7 @@ impl Variant {
                 | DowngradeV01WithoutInclusionProof
                 | GoodMessageTimestamp
                 | GoodMessageTimestampWithoutSet
-                | IssuerOnlyV2
+                | GoodIssuerOnlyV2
                 | GoodP384Ca
                 | GoodOtherNameSan
                 | GoodShardedLogIndex
@@ -452,7 +453,7 @@ impl Variant {
                     (FulcioExt::Issuer, EMAIL_ISSUER.to_string()),
                 ];
             }
-            IssuerOnlyV2 => {
+            GoodIssuerOnlyV2 => {
                 k.extensions.retain(|(e, _)| *e != FulcioExt::IssuerV1);
             }
             IssuerV2DiffersFromLegacy => {

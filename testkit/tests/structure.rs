@@ -523,9 +523,9 @@ fn identity_and_window_variants_break_what_they_say() {
 
     let issuer_of = |v: Variant, oid: &str| ext_value(&cert(&case(v).leaf.der), oid);
     let v2 = |b: Vec<u8>| Utf8StringRef::from_der(&b).unwrap().as_str().to_string();
-    assert!(issuer_of(Variant::IssuerOnlyV2, "1.3.6.1.4.1.57264.1.1").is_none());
+    assert!(issuer_of(Variant::GoodIssuerOnlyV2, "1.3.6.1.4.1.57264.1.1").is_none());
     assert_eq!(
-        v2(issuer_of(Variant::IssuerOnlyV2, "1.3.6.1.4.1.57264.1.8").unwrap()),
+        v2(issuer_of(Variant::GoodIssuerOnlyV2, "1.3.6.1.4.1.57264.1.8").unwrap()),
         sigstore::GITHUB_ISSUER
     );
     let differs = Variant::IssuerV2DiffersFromLegacy;
