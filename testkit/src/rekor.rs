@@ -102,7 +102,7 @@ pub fn root(leaves: &[[u8; 32]]) -> [u8; 32] {
     }
 }
 
-/// PATH(m, D[n]) (RFC 6962 §2.1.1): the audit path of leaf `m`, lowest sibling first.
+/// `PATH(m, D[n])` (RFC 6962 §2.1.1): the audit path of leaf `m`, lowest sibling first.
 pub fn inclusion_path(m: usize, leaves: &[[u8; 32]]) -> Vec<[u8; 32]> {
     let n = leaves.len();
     if n <= 1 {
