@@ -547,3 +547,81 @@ fn lint_reports_findings_exits_by_deny_and_speaks_json_and_sarif() {
     let out = bona(&["lint", "/nonexistent/policies"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Runs `bona ARGS > /dev/full`.
+fn bona_to_full(args: &[&str]) -> Output {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    Command::new(env!("CARGO_BIN_EXE_bona"))
+        .args(args)
+        .stdout(full)
+        .output()
+        .expect("run bona")
+}
+
+#[test]
+fn a_failed_write_to_stdout_is_exit_2_with_one_message() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let production = repo.join("examples/production");
+    let review = production.join("review.json");
+    let scan = repo.join("examples/base-and-scan");
+    let report = repo.join("tests/trivy/reports/image-v2.json");
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("p.bundle");
+    let unformatted = write(dir.path(), "u.trust", "policy \"p\" {action issue}\n");
+    let (scan_facts, scan_inventory) = (scan.join("facts.json"), scan.join("inventory.json"));
+    let inventory = production.join("inventory.json");
+    let build = bona(&["build", s(&production), "-o", s(&bundle)]);
+    assert!(build.status.success(), "{}", text(&build.stderr));
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["--help"],
+        vec!["table", s(&production)],
+        vec!["check", s(&production), "--format", "json"],
+        vec![
+            "eval",
+            "--policy",
+            s(&production),
+            "--admission-review",
+            s(&review),
+        ],
+        vec![
+            "audit",
+            "--policy",
+            s(&scan),
+            "--facts",
+            s(&scan_facts),
+            "--inventory",
+            s(&scan_inventory),
+        ],
+        vec!["test", s(&production)],
+        vec!["facts", "trivy", s(&report)],
+        vec!["lint", s(&production), "--format", "json"],
+        vec![
+            "diff",
+            s(&production),
+            s(&bundle),
+            "--inventory",
+            s(&inventory),
+        ],
+        vec!["fmt", "--check", s(&unformatted), "--format", "json"],
+    ];
+    for args in cases {
+        let out = bona_to_full(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "bona {args:?}: {stderr}");
+        assert_eq!(
+            stderr
+                .lines()
+                .filter(|l| l.contains("cannot write to stdout"))
+                .count(),
+            1,
+            "bona {args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains("error: cannot write to stdout: no space left on device"),
+            "bona {args:?}: {stderr}"
+        );
+    }
+}

@@ -133,8 +133,11 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     let address = listener
         .local_addr()
         .map_or_else(|_| args.listen.to_string(), |a| a.to_string());
-    let _ = writeln!(out, "listening on https://{address}");
-    let _ = out.flush();
+    let announced = writeln!(out, "listening on https://{address}").and_then(|()| out.flush());
+    if announced.is_err_and(|e| e.kind() != std::io::ErrorKind::BrokenPipe) {
+        // `crate::run` says why: stdout cannot be written.
+        return Exit::BadInput;
+    }
     if args.kubernetes.cluster.is_empty() {
         tracing::warn!(
             "no --cluster given: every review is judged with cluster \"\", which scopes such as `cluster matches \"prod-*\"` never match"
