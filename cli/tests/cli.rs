@@ -625,3 +625,67 @@ fn a_failed_write_to_stdout_is_exit_2_with_one_message() {
         );
     }
 }
+
+#[test]
+fn output_files_replace_only_regular_files_and_keep_their_mode() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let production = repo.join("examples/production");
+    let report = repo.join("tests/trivy/reports/image-v2.json");
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let link = dir.path().join("link");
+    let target = write(dir.path(), "target", "keep me\n");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    // A device: /dev/null through a symlink is refused as a symlink; the device itself as one.
+    for (path, kind) in [
+        (fifo.as_path(), "fifo"),
+        (link.as_path(), "symbolic link"),
+        (Path::new("/dev/null"), "character device"),
+        (dir.path(), "directory"),
+    ] {
+        for args in [
+            vec!["facts", "trivy", s(&report), "-o", s(path)],
+            vec!["build", s(&production), "-o", s(path)],
+        ] {
+            let out = bona(&args);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(
+                stderr.contains(&format!(
+                    "{}: cannot write: it is a {kind}, not a regular file",
+                    path.display()
+                )),
+                "{args:?}: {stderr}"
+            );
+            assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        }
+    }
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me\n");
+
+    // An existing file keeps its mode; a new one follows the umask (not 0600).
+    let existing = write(dir.path(), "facts.json", "{}");
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let new = dir.path().join("new.json");
+    for path in [&existing, &new] {
+        let out = bona(&["facts", "trivy", s(&report), "-o", s(path)]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&existing), 0o640);
+    let umask = Command::new("sh")
+        .args(["-c", "umask"])
+        .output()
+        .unwrap()
+        .stdout;
+    let umask = u32::from_str_radix(text(&umask).trim(), 8).unwrap();
+    assert_eq!(mode(&new), 0o666 & !umask);
+}
