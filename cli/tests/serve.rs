@@ -796,6 +796,17 @@ fn unusable_tls_files_and_policies_refuse_to_start() {
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "one clear message: {stderr}");
+    // A half-written certificate is described in words, not as byte values.
+    let pem = std::fs::read_to_string(certs.path("tls.crt")).unwrap();
+    let truncated = certs.path("truncated.crt");
+    std::fs::write(&truncated, &pem[..pem.len() / 2]).unwrap();
+    let (code, stderr) = run(&truncated, &certs.path("tls.key"));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("a PEM block is not finished: `-----END CERTIFICATE-----` is missing"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("[67, 69, 82"), "{stderr}");
 
     // Policies with compile errors: exit 1 with the diagnostics, as every command.
     let broken = tempfile::tempdir().unwrap();

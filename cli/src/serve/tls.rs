@@ -97,6 +97,32 @@ fn read(path: &Path, what: &str) -> Result<Vec<u8>, TlsError> {
     })
 }
 
+/// A PEM error in words: the library's own text shows the markers as arrays of byte values
+/// (`missing section end marker: [45, 45, …]`).
+fn pem_reason(e: &rustls::pki_types::pem::Error) -> String {
+    use rustls::pki_types::pem::Error;
+    let text = |bytes: &[u8]| {
+        String::from_utf8_lossy(bytes)
+            .trim()
+            .escape_debug()
+            .to_string()
+    };
+    match e {
+        Error::MissingSectionEnd { end_marker } => format!(
+            "a PEM block is not finished: `-----END {}-----` is missing (a truncated file?)",
+            text(end_marker)
+        ),
+        Error::IllegalSectionStart { line } => {
+            format!("a PEM block starts with a malformed line `{}`", text(line))
+        }
+        Error::Base64Decode(e) => format!("a PEM block is not valid base64: {e}"),
+        Error::Io(e) => crate::load::io_reason(e),
+        Error::NoItemsFound => "no PEM block found".into(),
+        Error::SectionTooLarge => "a PEM block is larger than 256 MB".into(),
+        other => other.to_string(),
+    }
+}
+
 fn certified_key(files: &TlsFiles) -> Result<CertifiedKey, TlsError> {
     let cert_pem = read(&files.cert, "certificate")?;
     let key_pem = read(&files.key, "key")?;
@@ -104,8 +130,9 @@ fn certified_key(files: &TlsFiles) -> Result<CertifiedKey, TlsError> {
         .collect::<Result<_, _>>()
         .map_err(|e| {
             TlsError(format!(
-                "{}: not a PEM certificate file: {e}",
-                files.cert.display()
+                "{}: not a PEM certificate file: {}",
+                files.cert.display(),
+                pem_reason(&e)
             ))
         })?;
     if chain.is_empty() {
@@ -116,8 +143,9 @@ fn certified_key(files: &TlsFiles) -> Result<CertifiedKey, TlsError> {
     }
     let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {
         TlsError(format!(
-            "{}: no private key found (expected a PEM `BEGIN PRIVATE KEY`, `BEGIN EC PRIVATE KEY` or `BEGIN RSA PRIVATE KEY` block): {e}",
-            files.key.display()
+            "{}: no private key found (expected a PEM `BEGIN PRIVATE KEY`, `BEGIN EC PRIVATE KEY` or `BEGIN RSA PRIVATE KEY` block): {}",
+            files.key.display(),
+            pem_reason(&e)
         ))
     })?;
     let signing_key = provider().key_provider.load_private_key(key).map_err(|e| {
