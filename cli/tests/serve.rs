@@ -826,3 +826,60 @@ fn unusable_tls_files_and_policies_refuse_to_start() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("p.trust"), "{stderr}");
 }
+
+/// Request fields are written escaped (text) or as JSON strings: a newline in `request.uid`
+/// cannot start a log line of its own, a space cannot add a `key=value`.
+#[test]
+fn request_fields_cannot_forge_log_lines() {
+    let forged = "a\n2026-12-07T00:00:00.000000Z  INFO admission uid=FORGED decision=allow";
+    let mut review: Value = serde_json::from_slice(&std::fs::read(review_json()).unwrap()).unwrap();
+    review["request"]["uid"] = Value::String(forged.into());
+    review["request"]["object"]["metadata"]["name"] = Value::String("x decision=allow".into());
+    let body = serde_json::to_vec(&review).unwrap();
+    let policy = repo()
+        .join("examples/production")
+        .to_str()
+        .unwrap()
+        .to_owned();
+
+    let server = serve(&["--policy", &policy, "--cluster", "prod-eu-1"]);
+    let answer = server.validate(body.clone()).json();
+    assert_eq!(answer["response"]["uid"], forged);
+    server.log.wait_for("admission uid=", 1);
+    let text = server.log.text();
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.contains("FORGED") && !l.contains("uid=\"a\\n2026")),
+        "{text}"
+    );
+    assert!(text.contains("name=\"x decision=allow\""), "{text}");
+
+    let server = serve(&[
+        "--policy",
+        &policy,
+        "--cluster",
+        "prod-eu-1",
+        "--log-format",
+        "json",
+    ]);
+    server.validate(body);
+    server.log.wait_for("\"message\":\"admission\"", 1);
+    let line = server
+        .log
+        .text()
+        .lines()
+        .find(|l| l.contains("\"message\":\"admission\""))
+        .unwrap()
+        .to_owned();
+    let event: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(event["uid"], forged);
+    assert_eq!(event["decision"], "prevent");
+    assert_eq!(event["level"], "INFO");
+    for line in server.log.text().lines() {
+        assert!(
+            serde_json::from_str::<Value>(line).is_ok(),
+            "not JSON: {line}"
+        );
+    }
+}

@@ -16,6 +16,7 @@ use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 
 use crate::policies::{ClusterArgs, PolicySource};
+use crate::serve::log::{JsonEvents, LogFormat, TextFields};
 use crate::serve::metrics::Metrics;
 use crate::serve::reload::{self, Sources};
 use crate::serve::tls::{self, Certificate, TlsFiles};
@@ -72,11 +73,15 @@ pub struct Args {
     /// 0 reloads on SIGHUP only.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub reload_interval: u64,
+    /// How log lines look: `text` (one line per event, request fields escaped) or `json` (one
+    /// JSON object per line).
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 }
 
 /// Runs the server until SIGTERM or Ctrl-C.
 pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
-    logging(err);
+    logging(err, args.log_format);
     let sources = Arc::new(Sources {
         policy: args.source.clone(),
         facts: args.facts.clone(),
@@ -182,7 +187,7 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
 ///
 /// `main` holds the lock of Rust's `stderr()` for the whole run, so the runtime's threads write
 /// through a duplicate of the file descriptor instead (as `bona lsp` does for stdout).
-fn logging(err: &mut dyn Write) {
+fn logging(err: &mut dyn Write, format: LogFormat) {
     use std::os::fd::AsFd;
     let level = match std::env::var("BONA_LOG").ok().as_deref() {
         Some("error") => tracing::Level::ERROR,
@@ -202,11 +207,15 @@ fn logging(err: &mut dyn Write) {
     let filter = Targets::new()
         .with_default(level)
         .with_target("salsa", LevelFilter::WARN);
-    let subscriber = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_max_level(level)
         .with_target(false)
         .with_writer(std::sync::Mutex::new(stderr))
-        .finish()
-        .with(filter);
-    let _ = tracing::subscriber::set_global_default(subscriber);
+        .fmt_fields(TextFields);
+    let _ = match format {
+        LogFormat::Text => tracing::subscriber::set_global_default(builder.finish().with(filter)),
+        LogFormat::Json => tracing::subscriber::set_global_default(
+            builder.event_format(JsonEvents).finish().with(filter),
+        ),
+    };
 }

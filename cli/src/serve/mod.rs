@@ -16,6 +16,7 @@
 //! is answered (denied, code 400) so the user sees why.
 
 pub mod listen;
+pub mod log;
 pub mod metrics;
 pub mod reload;
 pub mod response;
@@ -38,6 +39,7 @@ use bona_runtime::input::{ReviewOptions, parse_admission_review};
 use bona_runtime::output::DecisionKind;
 use bona_runtime::signature::VerificationCache;
 
+use log::Text;
 use metrics::{Failure, Metrics};
 use reload::Loaded;
 use response::{Envelope, ReviewResponse};
@@ -102,7 +104,11 @@ async fn metrics(Extract(state): Extract<Arc<State>>) -> Response {
 /// An HTTP error with a JSON body, counted.
 fn failure(state: &State, failure: Failure, status: StatusCode, message: String) -> Response {
     state.metrics.failed(failure);
-    tracing::warn!(status = status.as_u16(), "rejected request: {message}");
+    tracing::warn!(
+        status = status.as_u16(),
+        "rejected request: {}",
+        Text(&message)
+    );
     let body = serde_json::json!({ "error": message }).to_string();
     json_response(status, body)
 }
@@ -284,7 +290,11 @@ fn unreadable(state: &State, bytes: &[u8], envelope: &Envelope, message: String)
     match uid {
         Some(uid) if is_review => {
             state.metrics.failed(Failure::BadImage);
-            tracing::warn!(uid = %uid, "denied an unreadable review: {message}");
+            tracing::warn!(
+                uid = %uid,
+                "denied an unreadable review: {}",
+                Text(&message)
+            );
             let answer = ReviewResponse::unreadable(
                 envelope,
                 uid,
