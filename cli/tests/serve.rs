@@ -20,6 +20,9 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::Value;
 
+#[path = "serve/hostile.rs"]
+mod hostile;
+
 const BONA: &str = env!("CARGO_BIN_EXE_bona");
 const DEADLINE: Duration = Duration::from_secs(10);
 
@@ -567,6 +570,8 @@ fn health_readiness_metrics_and_graceful_stop() {
         policy.to_str().unwrap(),
         "--cluster",
         "prod-eu-1",
+        "--shutdown-delay",
+        "0.5",
     ]);
     for path in ["/healthz", "/readyz"] {
         let answer = server.get(path);

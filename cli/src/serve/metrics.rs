@@ -21,30 +21,38 @@ pub enum Failure {
     BadRequest,
     /// 400 inside an answered review: an image that is not a valid reference.
     BadImage,
+    /// 408: the body did not arrive within `--request-timeout`.
+    Timeout,
     /// 413: the body is over the limit.
     TooLarge,
     /// 415: not `application/json`.
     UnsupportedMediaType,
     /// 500: a bug in Bona (a panic while deciding).
     Internal,
+    /// 503: request bodies held at once are over `--max-buffered-bytes`.
+    Busy,
 }
 
 impl Failure {
-    const ALL: [Failure; 5] = [
+    const ALL: [Failure; 7] = [
         Failure::BadRequest,
         Failure::BadImage,
+        Failure::Timeout,
         Failure::TooLarge,
         Failure::UnsupportedMediaType,
         Failure::Internal,
+        Failure::Busy,
     ];
 
     fn label(self) -> &'static str {
         match self {
             Failure::BadRequest => "bad_request",
             Failure::BadImage => "bad_image",
+            Failure::Timeout => "timeout",
             Failure::TooLarge => "too_large",
             Failure::UnsupportedMediaType => "unsupported_media_type",
             Failure::Internal => "internal",
+            Failure::Busy => "busy",
         }
     }
 }
@@ -54,7 +62,7 @@ impl Failure {
 pub struct Metrics {
     allowed: AtomicU64,
     prevented: AtomicU64,
-    failures: [AtomicU64; 5],
+    failures: [AtomicU64; Failure::ALL.len()],
     images_trusted: AtomicU64,
     images_untrusted_allowed: AtomicU64,
     images_prevented: AtomicU64,
