@@ -99,6 +99,46 @@ impl Certs {
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+
+    /// A client certificate (`client.crt`, `client.key`) signed by this CA, as the API server
+    /// presents to webhooks.
+    fn client(&self) -> (PathBuf, PathBuf) {
+        let out = Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                "client.key",
+                "-out",
+                "client.crt",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=kube-apiserver",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-addext",
+                "basicConstraints=critical,CA:FALSE",
+                "-addext",
+                "extendedKeyUsage=clientAuth",
+            ])
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (self.path("client.crt"), self.path("client.key"))
+    }
 }
 
 /// Lines of the server's stderr, collected by a thread.
@@ -221,6 +261,19 @@ impl Server {
         body: Vec<u8>,
         h2: bool,
     ) -> Answer {
+        self.send_with(self.client_config(h2), method, path, content_type, body)
+    }
+
+    /// As [`Server::send`], with the client's TLS configuration given.
+    fn send_with(
+        &self,
+        config: rustls::ClientConfig,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Answer {
+        let h2 = config.alpn_protocols.first().is_some_and(|p| p == b"h2");
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -228,7 +281,6 @@ impl Server {
         let _entered = runtime.enter();
         runtime
             .block_on(tokio::time::timeout(DEADLINE, async {
-                let config = self.client_config(h2);
                 let tcp = tokio::net::TcpStream::connect(self.addr).await.unwrap();
                 let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
                     .connect(ServerName::try_from("localhost").unwrap(), tcp)
@@ -315,17 +367,30 @@ impl Server {
 
     /// A client that trusts only the test's CA, offering HTTP/2 or HTTP/1.1 by ALPN.
     fn client_config(&self, h2: bool) -> rustls::ClientConfig {
+        self.client_config_as(h2, None)
+    }
+
+    /// As [`Server::client_config`], presenting the client certificate and key `identity`.
+    fn client_config_as(&self, h2: bool, identity: Option<(&Path, &Path)>) -> rustls::ClientConfig {
         let mut roots = rustls::RootCertStore::empty();
         roots
             .add(CertificateDer::from_pem_file(&self.ca).unwrap())
             .unwrap();
-        let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
         .with_safe_default_protocol_versions()
         .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        .with_root_certificates(roots);
+        let mut config = match identity {
+            None => builder.with_no_client_auth(),
+            Some((cert, key)) => builder
+                .with_client_auth_cert(
+                    vec![CertificateDer::from_pem_file(cert).unwrap()],
+                    rustls::pki_types::PrivateKeyDer::from_pem_file(key).unwrap(),
+                )
+                .unwrap(),
+        };
         config.alpn_protocols = vec![if h2 {
             b"h2".to_vec()
         } else {
@@ -887,4 +952,97 @@ fn request_fields_cannot_forge_log_lines() {
             "not JSON: {line}"
         );
     }
+}
+
+#[test]
+fn client_ca_guards_validate_but_not_the_probes() {
+    let policy = repo().join("examples/production");
+    let api_server = Certs::new();
+    let (cert, key) = api_server.client();
+    let stranger = Certs::new();
+    let (stranger_cert, stranger_key) = stranger.client();
+    let ca = api_server.path("ca.crt");
+    for metrics_too in [false, true] {
+        let mut args = vec![
+            "--policy",
+            policy.to_str().unwrap(),
+            "--cluster",
+            "prod-eu-1",
+            "--client-ca",
+            ca.to_str().unwrap(),
+        ];
+        if metrics_too {
+            args.push("--client-ca-metrics");
+        }
+        let server = serve(&args);
+        let review = std::fs::read(review_json()).unwrap();
+        // Without a certificate: the probes answer, /validate does not.
+        assert_eq!(server.get("/healthz").status, 200);
+        assert_eq!(server.get("/readyz").status, 200);
+        assert_eq!(
+            server.get("/metrics").status,
+            if metrics_too { 401 } else { 200 }
+        );
+        let answer = server.validate(review.clone());
+        assert_eq!(answer.status, 401);
+        assert!(
+            answer.json()["error"]
+                .as_str()
+                .unwrap()
+                .contains("client certificate")
+        );
+        // With the API server's certificate, over either protocol.
+        for h2 in [false, true] {
+            let config = server.client_config_as(h2, Some((&cert, &key)));
+            let answer = server.send_with(
+                config,
+                "POST",
+                "/validate",
+                Some("application/json"),
+                review.clone(),
+            );
+            assert_eq!(answer.status, 200);
+            assert_eq!(answer.json()["response"]["allowed"], false);
+        }
+        let config = server.client_config_as(false, Some((&cert, &key)));
+        assert_eq!(
+            server
+                .send_with(config, "GET", "/metrics", None, Vec::new())
+                .status,
+            200
+        );
+        // A certificate from another CA fails the handshake.
+        let config = server.client_config_as(false, Some((&stranger_cert, &stranger_key)));
+        let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            server.send_with(
+                config,
+                "POST",
+                "/validate",
+                Some("application/json"),
+                review.clone(),
+            )
+        }));
+        assert!(refused.is_err(), "a stranger's certificate was accepted");
+    }
+    // An unusable CA file refuses to start.
+    let garbage = api_server.path("garbage.pem");
+    std::fs::write(&garbage, "-----BEGIN CERTIFICATE-----\nAAAA\n").unwrap();
+    let (code, stderr) = refuse(&[
+        "--policy".as_ref(),
+        policy.as_os_str(),
+        "--tls-cert".as_ref(),
+        api_server.path("tls.crt").as_os_str(),
+        "--tls-key".as_ref(),
+        api_server.path("tls.key").as_os_str(),
+        "--client-ca".as_ref(),
+        garbage.as_os_str(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}: not a PEM certificate file",
+            garbage.display()
+        )),
+        "{stderr}"
+    );
 }

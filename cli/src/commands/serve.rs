@@ -21,7 +21,7 @@ use crate::serve::log::{JsonEvents, LogFormat, TextFields};
 use crate::serve::metrics::Metrics;
 use crate::serve::reload::{self, Sources};
 use crate::serve::tls::{self, Certificate, TlsFiles};
-use crate::serve::{State, listen, router};
+use crate::serve::{ClientAuth, State, listen, router};
 use crate::{Exit, bad_input};
 
 /// Run the admission webhook: Kubernetes AdmissionReview v1 over HTTPS.
@@ -115,6 +115,13 @@ pub struct Args {
     /// Seconds requests in flight get to finish once the listener is closed.
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = seconds_or_zero)]
     pub drain_timeout: Duration,
+    /// PEM certificates of the CAs that sign the API server's client certificate: /validate
+    /// then answers only clients presenting one (401 otherwise); the probes need none.
+    #[arg(long, value_name = "FILE")]
+    pub client_ca: Option<PathBuf>,
+    /// With --client-ca, /metrics needs the client certificate too.
+    #[arg(long, requires = "client_ca")]
+    pub client_ca_metrics: bool,
     /// How log lines look: `text` (one line per event, request fields escaped) or `json` (one
     /// JSON object per line).
     #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -177,6 +184,18 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         Ok(c) => Arc::new(c),
         Err(e) => return bad_input(err, e),
     };
+    let client_roots = match args.client_ca.as_deref().map(tls::client_roots).transpose() {
+        Ok(roots) => roots,
+        Err(e) => return bad_input(err, e),
+    };
+    let client_auth = ClientAuth {
+        validate: client_roots.is_some(),
+        metrics: args.client_ca_metrics,
+    };
+    let tls_config = match tls::server_config(Arc::clone(&certificate), client_roots) {
+        Ok(config) => Arc::new(config),
+        Err(e) => return bad_input(err, e),
+    };
     let policies = loaded.engine.policy_set().policies.len();
     let metrics = Metrics::default();
     metrics.loaded(true, policies, crate::policies::now());
@@ -186,6 +205,7 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         args.kubernetes.options(),
         Arc::clone(&certificate),
         args.limits(),
+        client_auth,
     ));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .thread_name("bona-serve")
@@ -230,7 +250,7 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         "bona serve ready"
     );
 
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls::server_config(certificate)));
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls_config);
     let app = router(Arc::clone(&state));
     let interval = (args.reload_interval > 0).then(|| Duration::from_secs(args.reload_interval));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

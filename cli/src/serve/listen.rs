@@ -36,8 +36,8 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
-use super::State;
 use super::limits::{KEEP_ALIVE_INTERVAL, KEEP_ALIVE_TIMEOUT, Limits};
+use super::{ClientCert, State};
 
 /// While draining, an HTTP/1.1 connection idle this long is closed: long enough that a request
 /// sent right after the previous answer arrives first, short enough not to hold up the exit.
@@ -218,14 +218,22 @@ impl Connection {
             }
         };
         let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+        // With `--client-ca`, a certificate present here was verified in the handshake.
+        let client_cert = ClientCert(
+            tls.get_ref()
+                .1
+                .peer_certificates()
+                .is_some_and(|chain| !chain.is_empty()),
+        );
         // The router, with the connection's activity recorded and, while draining, HTTP/1.1
         // answers marked `Connection: close`.
         let service = {
             let inner = TowerToHyperService::new(self.app.clone());
             let state = Arc::clone(&self.state);
             let activity = Arc::clone(&activity);
-            hyper::service::service_fn(move |request: Request<Incoming>| {
+            hyper::service::service_fn(move |mut request: Request<Incoming>| {
                 let busy = activity.begin();
+                request.extensions_mut().insert(client_cert);
                 let http1 = request.version() < Version::HTTP_2;
                 let answer = hyper::service::Service::call(&inner, request);
                 let state = Arc::clone(&state);

@@ -31,10 +31,12 @@ pub enum Failure {
     Internal,
     /// 503: request bodies held at once are over `--max-buffered-bytes`.
     Busy,
+    /// 401: no client certificate from a `--client-ca` authority.
+    Unauthenticated,
 }
 
 impl Failure {
-    const ALL: [Failure; 7] = [
+    const ALL: [Failure; 8] = [
         Failure::BadRequest,
         Failure::BadImage,
         Failure::Timeout,
@@ -42,6 +44,7 @@ impl Failure {
         Failure::UnsupportedMediaType,
         Failure::Internal,
         Failure::Busy,
+        Failure::Unauthenticated,
     ];
 
     fn label(self) -> &'static str {
@@ -53,6 +56,7 @@ impl Failure {
             Failure::UnsupportedMediaType => "unsupported_media_type",
             Failure::Internal => "internal",
             Failure::Busy => "busy",
+            Failure::Unauthenticated => "unauthenticated",
         }
     }
 }

@@ -8,6 +8,10 @@
 //! | `GET /readyz` | 200 once a policy set is loaded, 503 while shutting down (readiness) |
 //! | `GET /metrics` | Prometheus text |
 //!
+//! With `--client-ca`, `/validate` (and with `--client-ca-metrics` `/metrics`) answers only a
+//! client that presented a certificate signed by one of those CAs (the API server, configured
+//! to authenticate to webhooks); others get 401. The probes never need one.
+//!
 //! The decision is [`bona_runtime::Engine::evaluate`] on the review read by
 //! [`bona_runtime::input::parse_admission_review`], exactly what `bona eval --admission-review`
 //! does, so the two agree. It runs on a pool of `--decision-threads` threads apart from the
@@ -32,12 +36,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
-use axum::Router;
 use axum::body::Body;
 use axum::extract::State as Extract;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use bona_runtime::input::{ReviewOptions, parse_admission_review};
 use bona_runtime::output::DecisionKind;
 use bona_runtime::signature::VerificationCache;
@@ -66,7 +70,21 @@ pub struct State {
     pub budget: Arc<Budget>,
     /// One permit per decision thread.
     pub deciders: Arc<tokio::sync::Semaphore>,
+    /// The routes that need a client certificate.
+    pub client_auth: ClientAuth,
 }
+
+/// `--client-ca` and `--client-ca-metrics`: which routes need a verified client certificate.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClientAuth {
+    pub validate: bool,
+    pub metrics: bool,
+}
+
+/// Whether the request's connection presented a client certificate that `--client-ca`
+/// verified; put on every request by [`listen`].
+#[derive(Clone, Copy, Debug)]
+pub struct ClientCert(pub bool);
 
 impl State {
     /// The shared state of a server deciding with `loaded`.
@@ -76,6 +94,7 @@ impl State {
         review: ReviewOptions,
         certificate: Arc<Certificate>,
         limits: Limits,
+        client_auth: ClientAuth,
     ) -> State {
         State {
             loaded: ArcSwap::from_pointee(loaded),
@@ -86,6 +105,7 @@ impl State {
             budget: Budget::new(limits.max_buffered_bytes),
             deciders: Arc::new(tokio::sync::Semaphore::new(limits.decision_threads.max(1))),
             limits,
+            client_auth,
         }
     }
 }
@@ -118,7 +138,13 @@ async fn readyz(Extract(state): Extract<Arc<State>>) -> Response {
     }
 }
 
-async fn metrics(Extract(state): Extract<Arc<State>>) -> Response {
+async fn metrics(
+    Extract(state): Extract<Arc<State>>,
+    Extension(cert): Extension<ClientCert>,
+) -> Response {
+    if state.client_auth.metrics && !cert.0 {
+        return unauthenticated();
+    }
     (
         [(
             header::CONTENT_TYPE,
@@ -127,6 +153,15 @@ async fn metrics(Extract(state): Extract<Arc<State>>) -> Response {
         state.metrics.render(),
     )
         .into_response()
+}
+
+/// 401 for a client without the certificate `--client-ca` asks for.
+fn unauthenticated() -> Response {
+    let body = serde_json::json!({
+        "error": "a client certificate signed by a --client-ca authority is required"
+    })
+    .to_string();
+    json_response(StatusCode::UNAUTHORIZED, body)
 }
 
 /// An HTTP error with a JSON body, counted.
@@ -161,7 +196,17 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
-async fn validate(Extract(state): Extract<Arc<State>>, headers: HeaderMap, body: Body) -> Response {
+async fn validate(
+    Extract(state): Extract<Arc<State>>,
+    Extension(cert): Extension<ClientCert>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if state.client_auth.validate && !cert.0 {
+        state.metrics.failed(Failure::Unauthenticated);
+        tracing::warn!(status = 401, "rejected request: no client certificate");
+        return unauthenticated();
+    }
     let limit = state.limits.max_request_bytes;
     let too_large = || {
         failure(

@@ -12,10 +12,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
+use rustls::RootCertStore;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::server::{ClientHello, ResolvesServerCert, WebPkiClientVerifier};
 use rustls::sign::CertifiedKey;
 
 /// The files of `--tls-cert` and `--tls-key`.
@@ -75,16 +76,69 @@ impl ResolvesServerCert for Certificate {
     }
 }
 
-/// The rustls configuration serving `certificate`.
-pub fn server_config(certificate: Arc<Certificate>) -> rustls::ServerConfig {
+/// The rustls configuration serving `certificate`. With `client_roots` (`--client-ca`), a
+/// client may present a certificate, which must then be signed by one of those CAs; whether a
+/// route requires one is decided per request ([`super::ClientCert`]), so the kubelet's probes
+/// need none.
+///
+/// # Errors
+/// A CA store that rustls cannot use.
+pub fn server_config(
+    certificate: Arc<Certificate>,
+    client_roots: Option<Arc<RootCertStore>>,
+) -> Result<rustls::ServerConfig, TlsError> {
     // INVARIANT: the ring provider supports the default protocol versions.
-    let mut config = rustls::ServerConfig::builder_with_provider(provider())
+    let builder = rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .expect("ring supports TLS 1.2 and 1.3")
-        .with_no_client_auth()
-        .with_cert_resolver(certificate);
+        .expect("ring supports TLS 1.2 and 1.3");
+    let builder = match client_roots {
+        None => builder.with_no_client_auth(),
+        Some(roots) => {
+            let verifier = WebPkiClientVerifier::builder_with_provider(roots, provider())
+                .allow_unauthenticated()
+                .build()
+                .map_err(|e| TlsError(format!("cannot use the client CAs: {e}")))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let mut config = builder.with_cert_resolver(certificate);
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    config
+    Ok(config)
+}
+
+/// Reads `--client-ca`: the PEM certificates of the CAs that sign the API server's client
+/// certificate.
+///
+/// # Errors
+/// A file that cannot be read, holds no PEM certificate, or a certificate that is not a CA
+/// rustls can use.
+pub fn client_roots(path: &Path) -> Result<Arc<RootCertStore>, TlsError> {
+    let pem = read(path, "client CA")?;
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| {
+            TlsError(format!(
+                "{}: not a PEM certificate file: {}",
+                path.display(),
+                pem_reason(&e)
+            ))
+        })?;
+    if certs.is_empty() {
+        return Err(TlsError(format!(
+            "{}: no certificate found (expected a PEM `BEGIN CERTIFICATE` block)",
+            path.display()
+        )));
+    }
+    let mut roots = RootCertStore::empty();
+    for cert in certs {
+        roots.add(cert).map_err(|e| {
+            TlsError(format!(
+                "{}: not a usable CA certificate: {e}",
+                path.display()
+            ))
+        })?;
+    }
+    Ok(Arc::new(roots))
 }
 
 fn read(path: &Path, what: &str) -> Result<Vec<u8>, TlsError> {

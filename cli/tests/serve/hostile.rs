@@ -395,10 +395,10 @@ fn huge_reviews_do_not_hold_up_probes() {
         "--decision-threads",
         "1",
     ]));
-    let body = huge_review(40_000);
+    let body = huge_review(30_000);
     assert!(body.len() < 4 << 20, "{} bytes", body.len());
     let first_huge = Arc::new(Mutex::new(None::<Instant>));
-    let huge: Vec<_> = (0..4)
+    let huge: Vec<_> = (0..3)
         .map(|_| {
             let server = Arc::clone(&server);
             let body = body.clone();
