@@ -77,18 +77,32 @@ pub fn default_decision_threads() -> usize {
     std::thread::available_parallelism().map_or(2, usize::from)
 }
 
+/// A body at most this large is "small": an ordinary review (5–20 KiB) with room to spare.
+pub const SMALL_REQUEST: usize = 64 << 10;
+
 /// A count of request body bytes held in memory, shared by every connection.
+///
+/// An eighth of it is kept for small requests: when large bodies (such as a client declaring
+/// 4 MiB and sending it slowly) have taken the rest, ordinary reviews are still read and
+/// decided rather than refused with 503.
 #[derive(Debug)]
 pub struct Budget {
     used: AtomicUsize,
+    /// What any request may take.
     max: usize,
+    small_used: AtomicUsize,
+    /// What only small requests may take, once `max` is spent.
+    small_max: usize,
 }
 
 impl Budget {
-    pub fn new(max: usize) -> Arc<Budget> {
+    pub fn new(total: usize) -> Arc<Budget> {
+        let small_max = total / 8;
         Arc::new(Budget {
             used: AtomicUsize::new(0),
-            max,
+            max: total - small_max,
+            small_used: AtomicUsize::new(0),
+            small_max,
         })
     }
 
@@ -97,18 +111,28 @@ impl Budget {
         let mut reservation = Reservation {
             budget: Arc::clone(self),
             bytes: 0,
+            small_bytes: 0,
         };
         reservation.grow(bytes).then_some(reservation)
     }
 
     /// Bytes held now.
     pub fn used(&self) -> usize {
-        self.used.load(Ordering::Relaxed)
+        self.used.load(Ordering::Relaxed) + self.small_used.load(Ordering::Relaxed)
     }
 
+    /// The whole budget.
     pub fn max(&self) -> usize {
-        self.max
+        self.max + self.small_max
     }
+}
+
+/// Takes `more` from `used` if the total stays within `max`.
+fn take(used: &AtomicUsize, max: usize, more: usize) -> bool {
+    used.fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| {
+        now.checked_add(more).filter(|total| *total <= max)
+    })
+    .is_ok()
 }
 
 /// Bytes taken from a [`Budget`], given back when dropped.
@@ -116,32 +140,36 @@ impl Budget {
 pub struct Reservation {
     budget: Arc<Budget>,
     bytes: usize,
+    small_bytes: usize,
 }
 
 impl Reservation {
     /// Takes `more` bytes; false (taking nothing) when they do not fit.
     pub fn grow(&mut self, more: usize) -> bool {
         let budget = &self.budget;
-        let taken = budget
-            .used
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
-                used.checked_add(more).filter(|total| *total <= budget.max)
-            });
-        if taken.is_ok() {
+        if take(&budget.used, budget.max, more) {
             self.bytes += more;
+            return true;
         }
-        taken.is_ok()
+        if self.held() + more <= SMALL_REQUEST && take(&budget.small_used, budget.small_max, more) {
+            self.small_bytes += more;
+            return true;
+        }
+        false
     }
 
     /// Bytes held by this reservation.
-    pub fn bytes(&self) -> usize {
-        self.bytes
+    pub fn held(&self) -> usize {
+        self.bytes + self.small_bytes
     }
 }
 
 impl Drop for Reservation {
     fn drop(&mut self) {
         self.budget.used.fetch_sub(self.bytes, Ordering::AcqRel);
+        self.budget
+            .small_used
+            .fetch_sub(self.small_bytes, Ordering::AcqRel);
     }
 }
 
@@ -151,15 +179,20 @@ mod tests {
 
     #[test]
     fn budget_is_shared_and_given_back() {
-        let budget = Budget::new(100);
-        let mut a = budget.reserve(60).unwrap();
-        assert!(budget.reserve(50).is_none());
-        assert!(!a.grow(41));
-        assert!(a.grow(40));
-        assert_eq!(budget.used(), 100);
+        // 700 bytes for any request, 100 more for small ones only.
+        let budget = Budget::new(800);
+        let mut a = budget.reserve(600).unwrap();
+        assert!(a.grow(100));
+        assert_eq!(budget.used(), 700);
+        // Spent: a small request still fits, a large one does not.
+        let small = budget.reserve(100).unwrap();
+        assert!(budget.reserve(1).is_none());
+        drop(small);
+        assert!(budget.reserve(SMALL_REQUEST + 1).is_none());
         drop(a);
         assert_eq!(budget.used(), 0);
-        assert!(budget.reserve(100).is_some());
+        assert!(budget.reserve(700).is_some());
+        assert!(budget.reserve(701).is_none());
         assert_eq!(budget.used(), 0);
     }
 }

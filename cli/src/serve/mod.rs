@@ -251,7 +251,7 @@ async fn validate(
             if total > limit {
                 return Err(Read::TooLarge);
             }
-            if total > reservation.bytes() && !reservation.grow(total - reservation.bytes()) {
+            if total > reservation.held() && !reservation.grow(total - reservation.held()) {
                 return Err(Read::Busy);
             }
             bytes.extend_from_slice(&data);
