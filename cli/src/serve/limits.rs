@@ -77,6 +77,10 @@ pub fn default_decision_threads() -> usize {
     std::thread::available_parallelism().map_or(2, usize::from)
 }
 
+/// A review over this size is "large": at most half the decision threads (at least one) decide
+/// large reviews at once, so ordinary ones always find a thread when there are two or more. A
+/// review of tens of thousands of containers takes a second and some 150 MiB to decide.
+pub const LARGE_REVIEW: usize = 1 << 20;
 /// A body at most this large is "small": an ordinary review (5–20 KiB) with room to spare.
 pub const SMALL_REQUEST: usize = 64 << 10;
 

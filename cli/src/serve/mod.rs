@@ -70,6 +70,9 @@ pub struct State {
     pub budget: Arc<Budget>,
     /// One permit per decision thread.
     pub deciders: Arc<tokio::sync::Semaphore>,
+    /// One permit per decision thread that a review over [`limits::LARGE_REVIEW`] may use:
+    /// half of them, at least one.
+    pub large_deciders: Arc<tokio::sync::Semaphore>,
     /// The routes that need a client certificate.
     pub client_auth: ClientAuth,
 }
@@ -104,6 +107,9 @@ impl State {
             certificate,
             budget: Budget::new(limits.max_buffered_bytes),
             deciders: Arc::new(tokio::sync::Semaphore::new(limits.decision_threads.max(1))),
+            large_deciders: Arc::new(tokio::sync::Semaphore::new(
+                (limits.decision_threads / 2).max(1),
+            )),
             limits,
             client_auth,
         }
@@ -292,7 +298,17 @@ async fn validate(
             "expected `Content-Type: application/json` (an AdmissionReview)".into(),
         );
     }
-    // A decision thread, then the decision on it; the body stays counted until it is done.
+    // A decision thread, then the decision on it; the body stays counted until it is done. A
+    // large review first waits for one of the threads that large reviews may use, so the
+    // others stay free for ordinary ones (and the memory of huge decisions is bounded).
+    let large = if bytes.len() > limits::LARGE_REVIEW {
+        match Arc::clone(&state.large_deciders).acquire_owned().await {
+            Ok(permit) => Some(permit),
+            Err(_) => return busy(),
+        }
+    } else {
+        None
+    };
     let Ok(permit) = Arc::clone(&state.deciders).acquire_owned().await else {
         return busy();
     };
@@ -300,7 +316,7 @@ async fn validate(
     let deciding = Arc::clone(&state);
     let decided = tokio::task::spawn_blocking(move || {
         let answer = decide(&deciding, &bytes);
-        drop((bytes, reservation, permit));
+        drop((bytes, reservation, permit, large));
         answer
     })
     .await;
