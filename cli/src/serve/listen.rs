@@ -6,8 +6,8 @@
 //! connection open for free: a new connection must finish its TLS handshake and start a request
 //! within `--request-timeout`, a connection with no request in progress is closed after
 //! `--idle-timeout` (HTTP/2: a GOAWAY first), and a request body must arrive within
-//! `--request-timeout` (checked in [`super::validate`]). The protocol is the one ALPN chose, with
-//! no sniffing of the first bytes (a client that offers no ALPN speaks HTTP/1.1).
+//! `--request-timeout` (checked by the `/validate` handler). The protocol is the one ALPN
+//! chose, with no sniffing of the first bytes (a client that offers no ALPN speaks HTTP/1.1).
 //!
 //! Shutdown, in order: at the first SIGTERM or SIGINT `/readyz` turns 503 and draining starts
 //! (HTTP/1.1 answers carry `Connection: close`; HTTP/2 connections get a GOAWAY, so their
