@@ -116,9 +116,10 @@ pub async fn serve(
             draining: draining.clone(),
             peer,
         };
+        let open = Open::new(&state);
         tasks.spawn(async move {
             connection.run(tcp).await;
-            drop(permit);
+            drop((permit, open));
         });
     }
     drop(listener);
@@ -137,6 +138,22 @@ pub async fn serve(
             "connections still open after {drain:?}; closing them"
         );
         tasks.abort_all();
+    }
+}
+
+/// One connection counted in `bona_connections` while it lives.
+struct Open(Arc<State>);
+
+impl Open {
+    fn new(state: &Arc<State>) -> Open {
+        state.metrics.connections.fetch_add(1, Ordering::Relaxed);
+        Open(Arc::clone(state))
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.metrics.connections.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -77,6 +77,8 @@ pub struct Metrics {
     reloads_failed: AtomicU64,
     policies: AtomicU64,
     loaded_at: AtomicU64,
+    /// Connections open now (TLS handshake included).
+    pub connections: AtomicU64,
 }
 
 impl Metrics {
@@ -127,8 +129,8 @@ impl Metrics {
         }
     }
 
-    /// The exposition text.
-    pub fn render(&self) -> String {
+    /// The exposition text; `buffered` is the request body bytes held now.
+    pub fn render(&self, buffered: usize) -> String {
         let mut out = String::with_capacity(2048);
         let get = |a: &AtomicU64| a.load(Relaxed);
         let _ = writeln!(
@@ -202,6 +204,16 @@ impl Metrics {
             get(&self.policies),
             get(&self.loaded_at)
         );
+        let _ = writeln!(
+            out,
+            "# HELP bona_connections Connections open now, of at most --max-connections.\n\
+             # TYPE bona_connections gauge\n\
+             bona_connections {}\n\
+             # HELP bona_request_body_bytes Request body bytes held in memory now, of at most --max-buffered-bytes.\n\
+             # TYPE bona_request_body_bytes gauge\n\
+             bona_request_body_bytes {buffered}",
+            get(&self.connections)
+        );
         out
     }
 }
@@ -215,7 +227,7 @@ mod tests {
         let m = Metrics::default();
         m.observe(Duration::from_micros(50));
         m.observe(Duration::from_millis(3));
-        let text = m.render();
+        let text = m.render(0);
         assert!(text.contains("bona_admission_duration_seconds_bucket{le=\"0.0001\"} 1\n"));
         assert!(text.contains("bona_admission_duration_seconds_bucket{le=\"0.005\"} 2\n"));
         assert!(text.contains("bona_admission_duration_seconds_bucket{le=\"+Inf\"} 2\n"));
@@ -224,9 +236,11 @@ mod tests {
 
     #[test]
     fn every_series_is_present_at_zero() {
-        let text = Metrics::default().render();
+        let text = Metrics::default().render(0);
         assert!(text.contains("bona_admission_requests_total{decision=\"prevent\"} 0\n"));
         assert!(text.contains("bona_admission_errors_total{reason=\"internal\"} 0\n"));
         assert!(text.contains("bona_policies 0\n"));
+        assert!(text.contains("bona_connections 0\n"));
+        assert!(text.contains("bona_request_body_bytes 0\n"));
     }
 }

@@ -108,6 +108,19 @@ async fn read_head(stream: &mut (impl AsyncRead + Unpin)) -> String {
     String::from_utf8_lossy(&got).into_owned()
 }
 
+/// `GET path` on a new HTTP/1.1 connection with `Connection: close`; the whole answer.
+async fn get_closing(server: &Server, path: &str) -> String {
+    let mut tls = server.tls(false).await;
+    tls.write_all(
+        format!("GET {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(BOUND, tls.read_to_end(&mut answer)).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
 fn post_head(length: usize) -> String {
     format!(
         "POST /validate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n\
@@ -203,6 +216,21 @@ fn partial_bodies_time_out_and_the_buffer_budget_answers_503() {
             .unwrap();
         let head = read_head(&mut second).await;
         assert!(head.starts_with("HTTP/1.1 503 "), "{head}");
+        // The gauges show what is held.
+        let metrics = get_closing(&server, "/metrics").await;
+        assert!(
+            metrics
+                .lines()
+                .any(|l| l == "bona_request_body_bytes 786432"),
+            "{metrics}"
+        );
+        // The slow one and this one, and the refused one until it has closed.
+        let open: u32 = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("bona_connections "))
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        assert!((2..=3).contains(&open), "{metrics}");
         // An ordinary review still fits: an eighth of the budget is kept for small bodies.
         let review = std::fs::read(review_json()).unwrap();
         let mut small = server.tls(false).await;
