@@ -807,16 +807,32 @@ fn changed_files_are_picked_up_by_polling() {
 
 /// Runs `bona serve` expecting it to refuse to start.
 fn refuse(args: &[&std::ffi::OsStr]) -> (i32, String) {
-    let out = Command::new(BONA)
+    use std::io::Read as _;
+    let mut child = Command::new(BONA)
         .arg("serve")
         .args(args)
         .args(["--listen", "127.0.0.1:0"])
-        .output()
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    // Bounded: a server that starts (or hangs reading a file) is killed and fails the test.
+    let deadline = Instant::now() + DEADLINE;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("bona serve {args:?} did not exit within {DEADLINE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+    (status.code().unwrap_or(-1), stderr)
 }
 
 #[test]
@@ -866,6 +882,31 @@ fn unusable_tls_files_and_policies_refuse_to_start() {
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "one clear message: {stderr}");
+    // A FIFO (which would block the read) and a device that never ends are refused at once.
+    let fifo = certs.path("fifo.crt");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for special in [fifo.as_path(), Path::new("/dev/zero")] {
+        let (code, stderr) = run(special, &certs.path("tls.key"));
+        assert_eq!(code, 2, "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{}: cannot read the TLS certificate: not a regular file",
+                special.display()
+            )),
+            "{stderr}"
+        );
+    }
+    let huge = certs.path("huge.crt");
+    std::fs::write(&huge, vec![b'x'; (1 << 20) + 1]).unwrap();
+    let (code, stderr) = run(&certs.path("tls.crt"), &huge);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("larger than 1 MiB"), "{stderr}");
     // A half-written certificate is described in words, not as byte values.
     let pem = std::fs::read_to_string(certs.path("tls.crt")).unwrap();
     let truncated = certs.path("truncated.crt");

@@ -141,14 +141,40 @@ pub fn client_roots(path: &Path) -> Result<Arc<RootCertStore>, TlsError> {
     Ok(Arc::new(roots))
 }
 
+/// Certificate, key and CA files larger than this are refused: a PEM chain is a few KiB.
+const MAX_PEM_BYTES: u64 = 1 << 20;
+
+/// Reads a PEM file: a regular file (a symlink to one, as in a mounted Secret, is fine), at most
+/// [`MAX_PEM_BYTES`]. A FIFO would block the read, and a device such as `/dev/zero` never ends.
 fn read(path: &Path, what: &str) -> Result<Vec<u8>, TlsError> {
-    std::fs::read(path).map_err(|e| {
+    use std::io::Read as _;
+    let fail = |reason: String| {
         TlsError(format!(
-            "{}: cannot read the TLS {what}: {}",
-            path.display(),
-            crate::load::io_reason(&e)
+            "{}: cannot read the TLS {what}: {reason}",
+            path.display()
         ))
-    })
+    };
+    let io = |e: std::io::Error| fail(crate::load::io_reason(&e));
+    let not_regular = || fail("not a regular file".into());
+    // Checked before opening (opening a FIFO waits for a writer) and on the open file.
+    if !std::fs::metadata(path).map_err(io)?.is_file() {
+        return Err(not_regular());
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    if !file.metadata().map_err(io)?.is_file() {
+        return Err(not_regular());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_PEM_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_PEM_BYTES {
+        return Err(fail(format!(
+            "larger than {} MiB, not a PEM file",
+            MAX_PEM_BYTES >> 20
+        )));
+    }
+    Ok(bytes)
 }
 
 /// A PEM error in words: the library's own text shows the markers as arrays of byte values
