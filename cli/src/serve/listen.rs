@@ -12,7 +12,8 @@
 //! Shutdown, in order: at the first SIGTERM or SIGINT `/readyz` turns 503 and draining starts
 //! (HTTP/1.1 answers carry `Connection: close`; HTTP/2 connections get a GOAWAY, so their
 //! streams finish and the client opens a new connection elsewhere); the listener stays open for
-//! `--shutdown-delay` so load balancers see the 503 first; then it closes, and the process waits
+//! `--shutdown-delay` so load balancers see the 503 first (HTTP/2 connections made meanwhile
+//! get their GOAWAY when it closes); then it closes, and the process waits
 //! for the connections in flight for at most `--drain-timeout`. An HTTP/1.1 connection is closed
 //! only once it has been idle for [`LINGER`]: a request a client already sent on a keep-alive
 //! connection is read and answered, not dropped with the connection.
@@ -86,6 +87,11 @@ pub async fn serve(
     let builders = builders(&limits);
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let mut tasks = JoinSet::new();
+    // Turns true when the listener closes: the drain signal of connections accepted while
+    // already draining (during --shutdown-delay). A GOAWAY on those at once would only send an
+    // HTTP/2 client round to reconnect, maybe to this replica again; they are served until the
+    // listener closes. (An HTTP/1.1 one closes after its first answer, `Connection: close`.)
+    let (closed_tx, closed) = watch::channel(false);
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -113,7 +119,11 @@ pub async fn serve(
             app: app.clone(),
             builders: builders.clone(),
             state: Arc::clone(&state),
-            draining: draining.clone(),
+            draining: if *draining.borrow() {
+                closed.clone()
+            } else {
+                draining.clone()
+            },
             peer,
         };
         let open = Open::new(&state);
@@ -123,6 +133,7 @@ pub async fn serve(
         });
     }
     drop(listener);
+    let _ = closed_tx.send(true);
     while tasks.try_join_next().is_some() {}
     tracing::info!(
         connections = tasks.len(),
@@ -212,6 +223,8 @@ struct Connection {
     app: Router,
     builders: Builders,
     state: Arc<State>,
+    /// Turns true when this connection is to drain: at the first signal, or for a connection
+    /// accepted after it, when the listener closes.
     draining: watch::Receiver<bool>,
     peer: SocketAddr,
 }

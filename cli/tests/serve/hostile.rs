@@ -564,6 +564,26 @@ fn drain(delay: &str) {
             server.validate_file(&review_json())["response"]["allowed"],
             false
         );
+        // A new HTTP/2 connection is served until the listener closes, not sent away at once.
+        runtime().block_on(async {
+            let tls = server.tls(true).await;
+            let (mut sender, connection) =
+                hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tls))
+                    .await
+                    .unwrap();
+            tokio::spawn(connection);
+            for _ in 0..3 {
+                let request = hyper::Request::post(format!(
+                    "https://localhost:{}/validate",
+                    server.addr.port()
+                ))
+                .header("content-type", "application/json")
+                .body(Full::new(Bytes::from(body.clone())))
+                .unwrap();
+                let answer = sender.send_request(request).await.unwrap();
+                assert_eq!(answer.status(), 200);
+            }
+        });
     }
     let deadline = std::thread::spawn({
         let stop = Arc::clone(&stop);
