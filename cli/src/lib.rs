@@ -47,7 +47,58 @@ pub enum Command {
 }
 
 /// Runs `bona` with `args` (the first is the program name), writing to `out` and `err`.
+///
+/// A write to `out` that fails (a full disk, `> /dev/full`) makes the command fail with exit 2
+/// and one message, whatever it returned: its output is lost. A closed pipe (`bona … | head`)
+/// is not a failure: the reader has all it wanted.
 pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
+    let mut checked = Checked {
+        inner: out,
+        failed: None,
+    };
+    let exit = dispatch(args, &mut checked, err);
+    let _ = checked.flush();
+    match checked.failed {
+        Some(reason) => {
+            let _ = writeln!(err, "error: cannot write to stdout: {reason}");
+            Exit::BadInput
+        }
+        None => exit,
+    }
+}
+
+/// Standard output as the commands see it: the first write error is kept for [`run`].
+struct Checked<'a> {
+    inner: &'a mut dyn Write,
+    failed: Option<String>,
+}
+
+impl Checked<'_> {
+    fn note<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &result
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+            && e.kind() != std::io::ErrorKind::Interrupted
+            && self.failed.is_none()
+        {
+            self.failed = Some(load::io_reason(e));
+        }
+        result
+    }
+}
+
+impl Write for Checked<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.note(result)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let result = self.inner.flush();
+        self.note(result)
+    }
+}
+
+fn dispatch(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

@@ -547,3 +547,155 @@ fn lint_reports_findings_exits_by_deny_and_speaks_json_and_sarif() {
     let out = bona(&["lint", "/nonexistent/policies"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Runs `bona ARGS > /dev/full`.
+fn bona_to_full(args: &[&str]) -> Output {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    Command::new(env!("CARGO_BIN_EXE_bona"))
+        .args(args)
+        .stdout(full)
+        .output()
+        .expect("run bona")
+}
+
+#[test]
+fn a_failed_write_to_stdout_is_exit_2_with_one_message() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let production = repo.join("examples/production");
+    let review = production.join("review.json");
+    let scan = repo.join("examples/base-and-scan");
+    let report = repo.join("tests/trivy/reports/image-v2.json");
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("p.bundle");
+    let unformatted = write(dir.path(), "u.trust", "policy \"p\" {action issue}\n");
+    let (scan_facts, scan_inventory) = (scan.join("facts.json"), scan.join("inventory.json"));
+    let inventory = production.join("inventory.json");
+    let build = bona(&["build", s(&production), "-o", s(&bundle)]);
+    assert!(build.status.success(), "{}", text(&build.stderr));
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["--help"],
+        vec!["table", s(&production)],
+        vec!["check", s(&production), "--format", "json"],
+        vec![
+            "eval",
+            "--policy",
+            s(&production),
+            "--admission-review",
+            s(&review),
+        ],
+        vec![
+            "audit",
+            "--policy",
+            s(&scan),
+            "--facts",
+            s(&scan_facts),
+            "--inventory",
+            s(&scan_inventory),
+        ],
+        vec!["test", s(&production)],
+        vec!["facts", "trivy", s(&report)],
+        vec!["lint", s(&production), "--format", "json"],
+        vec![
+            "diff",
+            s(&production),
+            s(&bundle),
+            "--inventory",
+            s(&inventory),
+        ],
+        vec!["fmt", "--check", s(&unformatted), "--format", "json"],
+    ];
+    for args in cases {
+        let out = bona_to_full(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "bona {args:?}: {stderr}");
+        assert_eq!(
+            stderr
+                .lines()
+                .filter(|l| l.contains("cannot write to stdout"))
+                .count(),
+            1,
+            "bona {args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains("error: cannot write to stdout: no space left on device"),
+            "bona {args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn output_files_replace_only_regular_files_and_keep_their_mode() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let production = repo.join("examples/production");
+    let report = repo.join("tests/trivy/reports/image-v2.json");
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let link = dir.path().join("link");
+    let target = write(dir.path(), "target", "keep me\n");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    // A character device of our own (as root; the same major and minor as /dev/null), so that
+    // a regression replaces a file in the temporary directory, not /dev/null itself.
+    let device = dir.path().join("device");
+    let mut cases = vec![
+        (fifo.as_path(), "fifo"),
+        (link.as_path(), "symbolic link"),
+        (dir.path(), "directory"),
+    ];
+    let made = Command::new("mknod")
+        .arg(&device)
+        .args(["c", "1", "3"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if made {
+        cases.push((device.as_path(), "character device"));
+    }
+    for (path, kind) in cases {
+        for args in [
+            vec!["facts", "trivy", s(&report), "-o", s(path)],
+            vec!["build", s(&production), "-o", s(path)],
+        ] {
+            let out = bona(&args);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(
+                stderr.contains(&format!(
+                    "{}: cannot write: it is a {kind}, not a regular file",
+                    path.display()
+                )),
+                "{args:?}: {stderr}"
+            );
+            assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        }
+    }
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me\n");
+
+    // An existing file keeps its mode; a new one follows the umask (not 0600).
+    let existing = write(dir.path(), "facts.json", "{}");
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let new = dir.path().join("new.json");
+    for path in [&existing, &new] {
+        let out = bona(&["facts", "trivy", s(&report), "-o", s(path)]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&existing), 0o640);
+    let umask = Command::new("sh")
+        .args(["-c", "umask"])
+        .output()
+        .unwrap()
+        .stdout;
+    let umask = u32::from_str_radix(text(&umask).trim(), 8).unwrap();
+    assert_eq!(mode(&new), 0o666 & !umask);
+}

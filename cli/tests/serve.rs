@@ -20,6 +20,9 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::Value;
 
+#[path = "serve/hostile.rs"]
+mod hostile;
+
 const BONA: &str = env!("CARGO_BIN_EXE_bona");
 const DEADLINE: Duration = Duration::from_secs(10);
 
@@ -95,6 +98,46 @@ impl Certs {
 
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    /// A client certificate (`client.crt`, `client.key`) signed by this CA, as the API server
+    /// presents to webhooks.
+    fn client(&self) -> (PathBuf, PathBuf) {
+        let out = Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                "client.key",
+                "-out",
+                "client.crt",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=kube-apiserver",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-addext",
+                "basicConstraints=critical,CA:FALSE",
+                "-addext",
+                "extendedKeyUsage=clientAuth",
+            ])
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (self.path("client.crt"), self.path("client.key"))
     }
 }
 
@@ -218,6 +261,19 @@ impl Server {
         body: Vec<u8>,
         h2: bool,
     ) -> Answer {
+        self.send_with(self.client_config(h2), method, path, content_type, body)
+    }
+
+    /// As [`Server::send`], with the client's TLS configuration given.
+    fn send_with(
+        &self,
+        config: rustls::ClientConfig,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Answer {
+        let h2 = config.alpn_protocols.first().is_some_and(|p| p == b"h2");
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -225,7 +281,6 @@ impl Server {
         let _entered = runtime.enter();
         runtime
             .block_on(tokio::time::timeout(DEADLINE, async {
-                let config = self.client_config(h2);
                 let tcp = tokio::net::TcpStream::connect(self.addr).await.unwrap();
                 let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
                     .connect(ServerName::try_from("localhost").unwrap(), tcp)
@@ -312,17 +367,30 @@ impl Server {
 
     /// A client that trusts only the test's CA, offering HTTP/2 or HTTP/1.1 by ALPN.
     fn client_config(&self, h2: bool) -> rustls::ClientConfig {
+        self.client_config_as(h2, None)
+    }
+
+    /// As [`Server::client_config`], presenting the client certificate and key `identity`.
+    fn client_config_as(&self, h2: bool, identity: Option<(&Path, &Path)>) -> rustls::ClientConfig {
         let mut roots = rustls::RootCertStore::empty();
         roots
             .add(CertificateDer::from_pem_file(&self.ca).unwrap())
             .unwrap();
-        let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
         .with_safe_default_protocol_versions()
         .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        .with_root_certificates(roots);
+        let mut config = match identity {
+            None => builder.with_no_client_auth(),
+            Some((cert, key)) => builder
+                .with_client_auth_cert(
+                    vec![CertificateDer::from_pem_file(cert).unwrap()],
+                    rustls::pki_types::PrivateKeyDer::from_pem_file(key).unwrap(),
+                )
+                .unwrap(),
+        };
         config.alpn_protocols = vec![if h2 {
             b"h2".to_vec()
         } else {
@@ -567,6 +635,8 @@ fn health_readiness_metrics_and_graceful_stop() {
         policy.to_str().unwrap(),
         "--cluster",
         "prod-eu-1",
+        "--shutdown-delay",
+        "0.5",
     ]);
     for path in ["/healthz", "/readyz"] {
         let answer = server.get(path);
@@ -737,16 +807,32 @@ fn changed_files_are_picked_up_by_polling() {
 
 /// Runs `bona serve` expecting it to refuse to start.
 fn refuse(args: &[&std::ffi::OsStr]) -> (i32, String) {
-    let out = Command::new(BONA)
+    use std::io::Read as _;
+    let mut child = Command::new(BONA)
         .arg("serve")
         .args(args)
         .args(["--listen", "127.0.0.1:0"])
-        .output()
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    // Bounded: a server that starts (or hangs reading a file) is killed and fails the test.
+    let deadline = Instant::now() + DEADLINE;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("bona serve {args:?} did not exit within {DEADLINE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+    (status.code().unwrap_or(-1), stderr)
 }
 
 #[test]
@@ -796,6 +882,42 @@ fn unusable_tls_files_and_policies_refuse_to_start() {
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "one clear message: {stderr}");
+    // A FIFO (which would block the read) and a device that never ends are refused at once.
+    let fifo = certs.path("fifo.crt");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for special in [fifo.as_path(), Path::new("/dev/zero")] {
+        let (code, stderr) = run(special, &certs.path("tls.key"));
+        assert_eq!(code, 2, "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{}: cannot read the TLS certificate: not a regular file",
+                special.display()
+            )),
+            "{stderr}"
+        );
+    }
+    let huge = certs.path("huge.crt");
+    std::fs::write(&huge, vec![b'x'; (1 << 20) + 1]).unwrap();
+    let (code, stderr) = run(&certs.path("tls.crt"), &huge);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("larger than 1 MiB"), "{stderr}");
+    // A half-written certificate is described in words, not as byte values.
+    let pem = std::fs::read_to_string(certs.path("tls.crt")).unwrap();
+    let truncated = certs.path("truncated.crt");
+    std::fs::write(&truncated, &pem[..pem.len() / 2]).unwrap();
+    let (code, stderr) = run(&truncated, &certs.path("tls.key"));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("a PEM block is not finished: `-----END CERTIFICATE-----` is missing"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("[67, 69, 82"), "{stderr}");
 
     // Policies with compile errors: exit 1 with the diagnostics, as every command.
     let broken = tempfile::tempdir().unwrap();
@@ -814,4 +936,154 @@ fn unusable_tls_files_and_policies_refuse_to_start() {
     ]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("p.trust"), "{stderr}");
+}
+
+/// Request fields are written escaped (text) or as JSON strings: a newline in `request.uid`
+/// cannot start a log line of its own, a space cannot add a `key=value`.
+#[test]
+fn request_fields_cannot_forge_log_lines() {
+    let forged = "a\n2026-12-07T00:00:00.000000Z  INFO admission uid=FORGED decision=allow";
+    let mut review: Value = serde_json::from_slice(&std::fs::read(review_json()).unwrap()).unwrap();
+    review["request"]["uid"] = Value::String(forged.into());
+    review["request"]["object"]["metadata"]["name"] = Value::String("x decision=allow".into());
+    let body = serde_json::to_vec(&review).unwrap();
+    let policy = repo()
+        .join("examples/production")
+        .to_str()
+        .unwrap()
+        .to_owned();
+
+    let server = serve(&["--policy", &policy, "--cluster", "prod-eu-1"]);
+    let answer = server.validate(body.clone()).json();
+    assert_eq!(answer["response"]["uid"], forged);
+    server.log.wait_for("admission uid=", 1);
+    let text = server.log.text();
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.contains("FORGED") && !l.contains("uid=\"a\\n2026")),
+        "{text}"
+    );
+    assert!(text.contains("name=\"x decision=allow\""), "{text}");
+
+    let server = serve(&[
+        "--policy",
+        &policy,
+        "--cluster",
+        "prod-eu-1",
+        "--log-format",
+        "json",
+    ]);
+    server.validate(body);
+    server.log.wait_for("\"message\":\"admission\"", 1);
+    let line = server
+        .log
+        .text()
+        .lines()
+        .find(|l| l.contains("\"message\":\"admission\""))
+        .unwrap()
+        .to_owned();
+    let event: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(event["uid"], forged);
+    assert_eq!(event["decision"], "prevent");
+    assert_eq!(event["level"], "INFO");
+    for line in server.log.text().lines() {
+        assert!(
+            serde_json::from_str::<Value>(line).is_ok(),
+            "not JSON: {line}"
+        );
+    }
+}
+
+#[test]
+fn client_ca_guards_validate_but_not_the_probes() {
+    let policy = repo().join("examples/production");
+    let api_server = Certs::new();
+    let (cert, key) = api_server.client();
+    let stranger = Certs::new();
+    let (stranger_cert, stranger_key) = stranger.client();
+    let ca = api_server.path("ca.crt");
+    for metrics_too in [false, true] {
+        let mut args = vec![
+            "--policy",
+            policy.to_str().unwrap(),
+            "--cluster",
+            "prod-eu-1",
+            "--client-ca",
+            ca.to_str().unwrap(),
+        ];
+        if metrics_too {
+            args.push("--client-ca-metrics");
+        }
+        let server = serve(&args);
+        let review = std::fs::read(review_json()).unwrap();
+        // Without a certificate: the probes answer, /validate does not.
+        assert_eq!(server.get("/healthz").status, 200);
+        assert_eq!(server.get("/readyz").status, 200);
+        assert_eq!(
+            server.get("/metrics").status,
+            if metrics_too { 401 } else { 200 }
+        );
+        let answer = server.validate(review.clone());
+        assert_eq!(answer.status, 401);
+        assert!(
+            answer.json()["error"]
+                .as_str()
+                .unwrap()
+                .contains("client certificate")
+        );
+        // With the API server's certificate, over either protocol.
+        for h2 in [false, true] {
+            let config = server.client_config_as(h2, Some((&cert, &key)));
+            let answer = server.send_with(
+                config,
+                "POST",
+                "/validate",
+                Some("application/json"),
+                review.clone(),
+            );
+            assert_eq!(answer.status, 200);
+            assert_eq!(answer.json()["response"]["allowed"], false);
+        }
+        let config = server.client_config_as(false, Some((&cert, &key)));
+        assert_eq!(
+            server
+                .send_with(config, "GET", "/metrics", None, Vec::new())
+                .status,
+            200
+        );
+        // A certificate from another CA fails the handshake.
+        let config = server.client_config_as(false, Some((&stranger_cert, &stranger_key)));
+        let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            server.send_with(
+                config,
+                "POST",
+                "/validate",
+                Some("application/json"),
+                review.clone(),
+            )
+        }));
+        assert!(refused.is_err(), "a stranger's certificate was accepted");
+    }
+    // An unusable CA file refuses to start.
+    let garbage = api_server.path("garbage.pem");
+    std::fs::write(&garbage, "-----BEGIN CERTIFICATE-----\nAAAA\n").unwrap();
+    let (code, stderr) = refuse(&[
+        "--policy".as_ref(),
+        policy.as_os_str(),
+        "--tls-cert".as_ref(),
+        api_server.path("tls.crt").as_os_str(),
+        "--tls-key".as_ref(),
+        api_server.path("tls.key").as_os_str(),
+        "--client-ca".as_ref(),
+        garbage.as_os_str(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}: not a PEM certificate file",
+            garbage.display()
+        )),
+        "{stderr}"
+    );
 }

@@ -21,30 +21,42 @@ pub enum Failure {
     BadRequest,
     /// 400 inside an answered review: an image that is not a valid reference.
     BadImage,
+    /// 408: the body did not arrive within `--request-timeout`.
+    Timeout,
     /// 413: the body is over the limit.
     TooLarge,
     /// 415: not `application/json`.
     UnsupportedMediaType,
     /// 500: a bug in Bona (a panic while deciding).
     Internal,
+    /// 503: request bodies held at once are over `--max-buffered-bytes`.
+    Busy,
+    /// 401: no client certificate from a `--client-ca` authority.
+    Unauthenticated,
 }
 
 impl Failure {
-    const ALL: [Failure; 5] = [
+    const ALL: [Failure; 8] = [
         Failure::BadRequest,
         Failure::BadImage,
+        Failure::Timeout,
         Failure::TooLarge,
         Failure::UnsupportedMediaType,
         Failure::Internal,
+        Failure::Busy,
+        Failure::Unauthenticated,
     ];
 
     fn label(self) -> &'static str {
         match self {
             Failure::BadRequest => "bad_request",
             Failure::BadImage => "bad_image",
+            Failure::Timeout => "timeout",
             Failure::TooLarge => "too_large",
             Failure::UnsupportedMediaType => "unsupported_media_type",
             Failure::Internal => "internal",
+            Failure::Busy => "busy",
+            Failure::Unauthenticated => "unauthenticated",
         }
     }
 }
@@ -54,7 +66,7 @@ impl Failure {
 pub struct Metrics {
     allowed: AtomicU64,
     prevented: AtomicU64,
-    failures: [AtomicU64; 5],
+    failures: [AtomicU64; Failure::ALL.len()],
     images_trusted: AtomicU64,
     images_untrusted_allowed: AtomicU64,
     images_prevented: AtomicU64,
@@ -65,6 +77,8 @@ pub struct Metrics {
     reloads_failed: AtomicU64,
     policies: AtomicU64,
     loaded_at: AtomicU64,
+    /// Connections open now (TLS handshake included).
+    pub connections: AtomicU64,
 }
 
 impl Metrics {
@@ -115,8 +129,8 @@ impl Metrics {
         }
     }
 
-    /// The exposition text.
-    pub fn render(&self) -> String {
+    /// The exposition text; `buffered` is the request body bytes held now.
+    pub fn render(&self, buffered: usize) -> String {
         let mut out = String::with_capacity(2048);
         let get = |a: &AtomicU64| a.load(Relaxed);
         let _ = writeln!(
@@ -190,6 +204,16 @@ impl Metrics {
             get(&self.policies),
             get(&self.loaded_at)
         );
+        let _ = writeln!(
+            out,
+            "# HELP bona_connections Connections open now, of at most --max-connections.\n\
+             # TYPE bona_connections gauge\n\
+             bona_connections {}\n\
+             # HELP bona_request_body_bytes Request body bytes held in memory now, of at most --max-buffered-bytes.\n\
+             # TYPE bona_request_body_bytes gauge\n\
+             bona_request_body_bytes {buffered}",
+            get(&self.connections)
+        );
         out
     }
 }
@@ -203,7 +227,7 @@ mod tests {
         let m = Metrics::default();
         m.observe(Duration::from_micros(50));
         m.observe(Duration::from_millis(3));
-        let text = m.render();
+        let text = m.render(0);
         assert!(text.contains("bona_admission_duration_seconds_bucket{le=\"0.0001\"} 1\n"));
         assert!(text.contains("bona_admission_duration_seconds_bucket{le=\"0.005\"} 2\n"));
         assert!(text.contains("bona_admission_duration_seconds_bucket{le=\"+Inf\"} 2\n"));
@@ -212,9 +236,11 @@ mod tests {
 
     #[test]
     fn every_series_is_present_at_zero() {
-        let text = Metrics::default().render();
+        let text = Metrics::default().render(0);
         assert!(text.contains("bona_admission_requests_total{decision=\"prevent\"} 0\n"));
         assert!(text.contains("bona_admission_errors_total{reason=\"internal\"} 0\n"));
         assert!(text.contains("bona_policies 0\n"));
+        assert!(text.contains("bona_connections 0\n"));
+        assert!(text.contains("bona_request_body_bytes 0\n"));
     }
 }

@@ -8,14 +8,22 @@
 //! | `GET /readyz` | 200 once a policy set is loaded, 503 while shutting down (readiness) |
 //! | `GET /metrics` | Prometheus text |
 //!
+//! With `--client-ca`, `/validate` (and with `--client-ca-metrics` `/metrics`) answers only a
+//! client that presented a certificate signed by one of those CAs (the API server, configured
+//! to authenticate to webhooks); others get 401. The probes never need one.
+//!
 //! The decision is [`bona_runtime::Engine::evaluate`] on the review read by
 //! [`bona_runtime::input::parse_admission_review`], exactly what `bona eval --admission-review`
-//! does, so the two agree. HTTP errors (400 malformed, 413 too large, 415 not JSON, 500 a bug)
-//! carry a JSON body `{"error": "…"}`; the API server then applies the webhook's
+//! does, so the two agree. It runs on a pool of `--decision-threads` threads apart from the
+//! async workers, so a huge review being decided does not hold up probes, metrics or the
+//! reading of other requests. HTTP errors (400 malformed, 408 body too slow, 413 too large,
+//! 415 not JSON, 500 a bug, 503 too many bytes buffered at once) carry a JSON body `{"error": "…"}`; the API server then applies the webhook's
 //! `failurePolicy`. A review that is well formed but names an image that is not a valid reference
 //! is answered (denied, code 400) so the user sees why.
 
+pub mod limits;
 pub mod listen;
+pub mod log;
 pub mod metrics;
 pub mod reload;
 pub mod response;
@@ -28,24 +36,23 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
-use axum::Router;
 use axum::body::Body;
 use axum::extract::State as Extract;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use bona_runtime::input::{ReviewOptions, parse_admission_review};
 use bona_runtime::output::DecisionKind;
 use bona_runtime::signature::VerificationCache;
+use http_body_util::BodyExt;
 
+use limits::{Budget, Limits};
+use log::Text;
 use metrics::{Failure, Metrics};
 use reload::Loaded;
 use response::{Envelope, ReviewResponse};
 use tls::Certificate;
-
-/// The largest request body accepted: the API server's own limit for a request is 3 MiB, and
-/// an AdmissionReview of such an object is a little larger.
-pub const BODY_LIMIT: usize = 4 << 20;
 
 /// What every request handler shares.
 #[derive(Debug)]
@@ -58,6 +65,55 @@ pub struct State {
     /// `--cluster` and `--cloud`.
     pub review: ReviewOptions,
     pub certificate: Arc<Certificate>,
+    pub limits: Limits,
+    /// Request body bytes held in memory, across all connections.
+    pub budget: Arc<Budget>,
+    /// One permit per decision thread.
+    pub deciders: Arc<tokio::sync::Semaphore>,
+    /// One permit per decision thread that a review over [`limits::LARGE_REVIEW`] may use:
+    /// half of them, at least one.
+    pub large_deciders: Arc<tokio::sync::Semaphore>,
+    /// The routes that need a client certificate.
+    pub client_auth: ClientAuth,
+}
+
+/// `--client-ca` and `--client-ca-metrics`: which routes need a verified client certificate.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClientAuth {
+    pub validate: bool,
+    pub metrics: bool,
+}
+
+/// Whether the request's connection presented a client certificate that `--client-ca`
+/// verified; put on every request by [`listen`].
+#[derive(Clone, Copy, Debug)]
+pub struct ClientCert(pub bool);
+
+impl State {
+    /// The shared state of a server deciding with `loaded`.
+    pub fn new(
+        loaded: Loaded,
+        metrics: Metrics,
+        review: ReviewOptions,
+        certificate: Arc<Certificate>,
+        limits: Limits,
+        client_auth: ClientAuth,
+    ) -> State {
+        State {
+            loaded: ArcSwap::from_pointee(loaded),
+            metrics,
+            ready: AtomicBool::new(true),
+            review,
+            certificate,
+            budget: Budget::new(limits.max_buffered_bytes),
+            deciders: Arc::new(tokio::sync::Semaphore::new(limits.decision_threads.max(1))),
+            large_deciders: Arc::new(tokio::sync::Semaphore::new(
+                (limits.decision_threads / 2).max(1),
+            )),
+            limits,
+            client_auth,
+        }
+    }
 }
 
 thread_local! {
@@ -88,21 +144,40 @@ async fn readyz(Extract(state): Extract<Arc<State>>) -> Response {
     }
 }
 
-async fn metrics(Extract(state): Extract<Arc<State>>) -> Response {
+async fn metrics(
+    Extract(state): Extract<Arc<State>>,
+    Extension(cert): Extension<ClientCert>,
+) -> Response {
+    if state.client_auth.metrics && !cert.0 {
+        return unauthenticated();
+    }
     (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
         )],
-        state.metrics.render(),
+        state.metrics.render(state.budget.used()),
     )
         .into_response()
+}
+
+/// 401 for a client without the certificate `--client-ca` asks for.
+fn unauthenticated() -> Response {
+    let body = serde_json::json!({
+        "error": "a client certificate signed by a --client-ca authority is required"
+    })
+    .to_string();
+    json_response(StatusCode::UNAUTHORIZED, body)
 }
 
 /// An HTTP error with a JSON body, counted.
 fn failure(state: &State, failure: Failure, status: StatusCode, message: String) -> Response {
     state.metrics.failed(failure);
-    tracing::warn!(status = status.as_u16(), "rejected request: {message}");
+    tracing::warn!(
+        status = status.as_u16(),
+        "rejected request: {}",
+        Text(&message)
+    );
     let body = serde_json::json!({ "error": message }).to_string();
     json_response(status, body)
 }
@@ -127,33 +202,89 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
-async fn validate(Extract(state): Extract<Arc<State>>, headers: HeaderMap, body: Body) -> Response {
+async fn validate(
+    Extract(state): Extract<Arc<State>>,
+    Extension(cert): Extension<ClientCert>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if state.client_auth.validate && !cert.0 {
+        state.metrics.failed(Failure::Unauthenticated);
+        tracing::warn!(status = 401, "rejected request: no client certificate");
+        return unauthenticated();
+    }
+    let limit = state.limits.max_request_bytes;
     let too_large = || {
         failure(
             &state,
             Failure::TooLarge,
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the body is larger than {} MiB", BODY_LIMIT >> 20),
+            format!("the body is larger than {}", bytes_text(limit)),
+        )
+    };
+    let busy = || {
+        failure(
+            &state,
+            Failure::Busy,
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "too many request bytes held at once (over {}); try again",
+                bytes_text(state.budget.max())
+            ),
         )
     };
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > BODY_LIMIT) {
+    if declared.is_some_and(|n| n > limit) {
         return too_large();
     }
-    let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            if over_limit(&e) {
-                return too_large();
+    // The declared length is taken from the budget before a byte is read; a body without one
+    // (chunked, HTTP/2) takes it as it comes.
+    let Some(mut reservation) = state.budget.reserve(declared.unwrap_or(0)) else {
+        return busy();
+    };
+    let read = async {
+        let mut bytes = Vec::with_capacity(declared.unwrap_or(0));
+        let mut body = body;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| Read::Failed(e.to_string()))?;
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            let total = bytes.len() + data.len();
+            if total > limit {
+                return Err(Read::TooLarge);
             }
+            if total > reservation.held() && !reservation.grow(total - reservation.held()) {
+                return Err(Read::Busy);
+            }
+            bytes.extend_from_slice(&data);
+        }
+        Ok(bytes)
+    };
+    let bytes = match tokio::time::timeout(state.limits.request_timeout, read).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(Read::TooLarge)) => return too_large(),
+        Ok(Err(Read::Busy)) => return busy(),
+        Ok(Err(Read::Failed(e))) => {
             return failure(
                 &state,
                 Failure::BadRequest,
                 StatusCode::BAD_REQUEST,
                 format!("cannot read the body: {e}"),
+            );
+        }
+        Err(_) => {
+            return failure(
+                &state,
+                Failure::Timeout,
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the body did not arrive within {} s",
+                    state.limits.request_timeout.as_secs_f64()
+                ),
             );
         }
     };
@@ -167,22 +298,55 @@ async fn validate(Extract(state): Extract<Arc<State>>, headers: HeaderMap, body:
             "expected `Content-Type: application/json` (an AdmissionReview)".into(),
         );
     }
+    // A decision thread, then the decision on it; the body stays counted until it is done. A
+    // large review first waits for one of the threads that large reviews may use, so the
+    // others stay free for ordinary ones (and the memory of huge decisions is bounded).
+    let large = if bytes.len() > limits::LARGE_REVIEW {
+        match Arc::clone(&state.large_deciders).acquire_owned().await {
+            Ok(permit) => Some(permit),
+            Err(_) => return busy(),
+        }
+    } else {
+        None
+    };
+    let Ok(permit) = Arc::clone(&state.deciders).acquire_owned().await else {
+        return busy();
+    };
     let started = Instant::now();
-    let answer = decide(&state, &bytes);
+    let deciding = Arc::clone(&state);
+    let decided = tokio::task::spawn_blocking(move || {
+        let answer = decide(&deciding, &bytes);
+        drop((bytes, reservation, permit, large));
+        answer
+    })
+    .await;
     state.metrics.observe(started.elapsed());
-    answer
+    decided.unwrap_or_else(|e| {
+        failure(
+            &state,
+            Failure::Internal,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("internal error while deciding (this is a bug in Bona; please report it): {e}"),
+        )
+    })
 }
 
-/// Whether reading the body stopped at [`BODY_LIMIT`] (rather than the client going away).
-fn over_limit(e: &axum::Error) -> bool {
-    let mut source = std::error::Error::source(e);
-    while let Some(err) = source {
-        if err.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        source = err.source();
+/// Why reading a body stopped.
+enum Read {
+    TooLarge,
+    Busy,
+    Failed(String),
+}
+
+/// `4 MiB`, `512 KiB`, `100 bytes`.
+fn bytes_text(n: usize) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) {
+        format!("{} KiB", n >> 10)
+    } else {
+        format!("{n} bytes")
     }
-    false
 }
 
 /// Reads the review, decides, answers.
@@ -284,7 +448,11 @@ fn unreadable(state: &State, bytes: &[u8], envelope: &Envelope, message: String)
     match uid {
         Some(uid) if is_review => {
             state.metrics.failed(Failure::BadImage);
-            tracing::warn!(uid = %uid, "denied an unreadable review: {message}");
+            tracing::warn!(
+                uid = %uid,
+                "denied an unreadable review: {}",
+                Text(&message)
+            );
             let answer = ReviewResponse::unreadable(
                 envelope,
                 uid,

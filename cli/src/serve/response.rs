@@ -8,7 +8,10 @@
 //!
 //! `auditAnnotations` (recorded in the cluster's audit log under the webhook's name) carry the
 //! decision and, when it fits, the whole SPEC 4.3 decision document: the same JSON that
-//! `bona eval --admission-review … --format json` prints, compacted.
+//! `bona eval --admission-review … --format json` prints, compacted. Every value is bounded, so
+//! a pod with 50,000 images does not write megabytes into every audit event: the list of
+//! untrusted images stops at [`UNTRUSTED_MAX`] and says how many it left out, and a decision
+//! document over [`DETAILS_MAX`] is replaced by `details-omitted`, a note giving its size.
 
 use std::collections::BTreeMap;
 
@@ -26,7 +29,9 @@ const WARNINGS_MAX: usize = 8;
 /// A denial message longer than this stops listing images.
 const MESSAGE_MAX: usize = 1024;
 /// The decision document goes into `auditAnnotations` only up to this size.
-const DETAILS_MAX: usize = 16 * 1024;
+pub const DETAILS_MAX: usize = 16 * 1024;
+/// The `untrusted-images` annotation lists images up to about this size.
+pub const UNTRUSTED_MAX: usize = 4 * 1024;
 
 /// The envelope fields of a request that the answer echoes, read leniently.
 #[derive(Debug, Default, Deserialize)]
@@ -84,12 +89,23 @@ impl ReviewResponse {
             .map(|image| image.reference.as_str())
             .collect();
         if !untrusted.is_empty() {
-            annotations.insert("untrusted-images", untrusted.join(", "));
+            annotations.insert("untrusted-images", image_list(&untrusted));
         }
-        if let Ok(details) = serde_json::to_string(decision)
-            && details.len() <= DETAILS_MAX
-        {
-            annotations.insert("details", details);
+        if let Ok(details) = serde_json::to_string(decision) {
+            if details.len() <= DETAILS_MAX {
+                annotations.insert("details", details);
+            } else {
+                annotations.insert(
+                    "details-omitted",
+                    format!(
+                        "the decision document ({} bytes, {} images) is over the {} KiB cap of \
+                         this annotation; `bona eval --admission-review` on the object prints it",
+                        details.len(),
+                        decision.images.len(),
+                        DETAILS_MAX >> 10
+                    ),
+                );
+            }
         }
         let response = Response {
             uid,
@@ -139,6 +155,27 @@ impl ReviewResponse {
             response,
         }
     }
+}
+
+/// `a, b, c`, cut after about [`UNTRUSTED_MAX`] bytes: `a, b and 49998 more (list cut at
+/// 4 KiB)`.
+fn image_list(images: &[&str]) -> String {
+    let mut out = String::new();
+    for (n, image) in images.iter().enumerate() {
+        let separator = if n == 0 { "" } else { ", " };
+        if n > 0 && out.len() + separator.len() + image.len() > UNTRUSTED_MAX {
+            let rest = images.len() - n;
+            out.push_str(&format!(
+                " and {rest} more (list cut at {} KiB)",
+                UNTRUSTED_MAX >> 10
+            ));
+            break;
+        }
+        out.push_str(separator);
+        // A single reference longer than the cap (a client can send any string) is cut too.
+        out.push_str(&shorten((*image).to_owned(), UNTRUSTED_MAX));
+    }
+    out
 }
 
 /// `"production images"`, or `"a", "b"` for several.
@@ -298,6 +335,42 @@ mod tests {
             warnings[WARNINGS_MAX - 1],
             "and 93 more untrusted images allowed"
         );
+    }
+
+    #[test]
+    fn annotations_are_capped_with_a_note() {
+        let decision = Decision {
+            decision: DecisionKind::Allow,
+            images: (0..5000)
+                .map(|n| {
+                    image(
+                        &format!("docker.io/library/app{n}:1"),
+                        false,
+                        "p",
+                        Action::Issue,
+                    )
+                })
+                .collect(),
+            issues: Vec::new(),
+        };
+        let answer = ReviewResponse::decided(&Envelope::default(), "u".into(), &decision);
+        let annotations = &answer.response.audit_annotations;
+        let list = &annotations["untrusted-images"];
+        assert!(list.len() <= UNTRUSTED_MAX + 64, "{}", list.len());
+        assert!(
+            list.ends_with(" more (list cut at 4 KiB)"),
+            "{}",
+            &list[list.len() - 60..]
+        );
+        assert!(!annotations.contains_key("details"));
+        assert!(
+            annotations["details-omitted"].contains("5000 images) is over the 16 KiB cap"),
+            "{}",
+            annotations["details-omitted"]
+        );
+        for value in annotations.values() {
+            assert!(value.len() <= UNTRUSTED_MAX + 64);
+        }
     }
 
     #[test]

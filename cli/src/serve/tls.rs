@@ -12,10 +12,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
+use rustls::RootCertStore;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::server::{ClientHello, ResolvesServerCert, WebPkiClientVerifier};
 use rustls::sign::CertifiedKey;
 
 /// The files of `--tls-cert` and `--tls-key`.
@@ -75,26 +76,131 @@ impl ResolvesServerCert for Certificate {
     }
 }
 
-/// The rustls configuration serving `certificate`.
-pub fn server_config(certificate: Arc<Certificate>) -> rustls::ServerConfig {
+/// The rustls configuration serving `certificate`. With `client_roots` (`--client-ca`), a
+/// client may present a certificate, which must then be signed by one of those CAs; whether a
+/// route requires one is decided per request ([`super::ClientCert`]), so the kubelet's probes
+/// need none.
+///
+/// # Errors
+/// A CA store that rustls cannot use.
+pub fn server_config(
+    certificate: Arc<Certificate>,
+    client_roots: Option<Arc<RootCertStore>>,
+) -> Result<rustls::ServerConfig, TlsError> {
     // INVARIANT: the ring provider supports the default protocol versions.
-    let mut config = rustls::ServerConfig::builder_with_provider(provider())
+    let builder = rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .expect("ring supports TLS 1.2 and 1.3")
-        .with_no_client_auth()
-        .with_cert_resolver(certificate);
+        .expect("ring supports TLS 1.2 and 1.3");
+    let builder = match client_roots {
+        None => builder.with_no_client_auth(),
+        Some(roots) => {
+            let verifier = WebPkiClientVerifier::builder_with_provider(roots, provider())
+                .allow_unauthenticated()
+                .build()
+                .map_err(|e| TlsError(format!("cannot use the client CAs: {e}")))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let mut config = builder.with_cert_resolver(certificate);
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    config
+    Ok(config)
 }
 
+/// Reads `--client-ca`: the PEM certificates of the CAs that sign the API server's client
+/// certificate.
+///
+/// # Errors
+/// A file that cannot be read, holds no PEM certificate, or a certificate that is not a CA
+/// rustls can use.
+pub fn client_roots(path: &Path) -> Result<Arc<RootCertStore>, TlsError> {
+    let pem = read(path, "client CA")?;
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| {
+            TlsError(format!(
+                "{}: not a PEM certificate file: {}",
+                path.display(),
+                pem_reason(&e)
+            ))
+        })?;
+    if certs.is_empty() {
+        return Err(TlsError(format!(
+            "{}: no certificate found (expected a PEM `BEGIN CERTIFICATE` block)",
+            path.display()
+        )));
+    }
+    let mut roots = RootCertStore::empty();
+    for cert in certs {
+        roots.add(cert).map_err(|e| {
+            TlsError(format!(
+                "{}: not a usable CA certificate: {e}",
+                path.display()
+            ))
+        })?;
+    }
+    Ok(Arc::new(roots))
+}
+
+/// Certificate, key and CA files larger than this are refused: a PEM chain is a few KiB.
+const MAX_PEM_BYTES: u64 = 1 << 20;
+
+/// Reads a PEM file: a regular file (a symlink to one, as in a mounted Secret, is fine), at most
+/// [`MAX_PEM_BYTES`]. A FIFO would block the read, and a device such as `/dev/zero` never ends.
 fn read(path: &Path, what: &str) -> Result<Vec<u8>, TlsError> {
-    std::fs::read(path).map_err(|e| {
+    use std::io::Read as _;
+    let fail = |reason: String| {
         TlsError(format!(
-            "{}: cannot read the TLS {what}: {}",
-            path.display(),
-            crate::load::io_reason(&e)
+            "{}: cannot read the TLS {what}: {reason}",
+            path.display()
         ))
-    })
+    };
+    let io = |e: std::io::Error| fail(crate::load::io_reason(&e));
+    let not_regular = || fail("not a regular file".into());
+    // Checked before opening (opening a FIFO waits for a writer) and on the open file.
+    if !std::fs::metadata(path).map_err(io)?.is_file() {
+        return Err(not_regular());
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    if !file.metadata().map_err(io)?.is_file() {
+        return Err(not_regular());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_PEM_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_PEM_BYTES {
+        return Err(fail(format!(
+            "larger than {} MiB, not a PEM file",
+            MAX_PEM_BYTES >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
+/// A PEM error in words: the library's own text shows the markers as arrays of byte values
+/// (`missing section end marker: [45, 45, …]`).
+fn pem_reason(e: &rustls::pki_types::pem::Error) -> String {
+    use rustls::pki_types::pem::Error;
+    let text = |bytes: &[u8]| {
+        String::from_utf8_lossy(bytes)
+            .trim()
+            .escape_debug()
+            .to_string()
+    };
+    match e {
+        Error::MissingSectionEnd { end_marker } => format!(
+            "a PEM block is not finished: `-----END {}-----` is missing (a truncated file?)",
+            text(end_marker)
+        ),
+        Error::IllegalSectionStart { line } => {
+            format!("a PEM block starts with a malformed line `{}`", text(line))
+        }
+        Error::Base64Decode(e) => format!("a PEM block is not valid base64: {e}"),
+        Error::Io(e) => crate::load::io_reason(e),
+        Error::NoItemsFound => "no PEM block found".into(),
+        Error::SectionTooLarge => "a PEM block is larger than 256 MB".into(),
+        other => other.to_string(),
+    }
 }
 
 fn certified_key(files: &TlsFiles) -> Result<CertifiedKey, TlsError> {
@@ -104,8 +210,9 @@ fn certified_key(files: &TlsFiles) -> Result<CertifiedKey, TlsError> {
         .collect::<Result<_, _>>()
         .map_err(|e| {
             TlsError(format!(
-                "{}: not a PEM certificate file: {e}",
-                files.cert.display()
+                "{}: not a PEM certificate file: {}",
+                files.cert.display(),
+                pem_reason(&e)
             ))
         })?;
     if chain.is_empty() {
@@ -116,8 +223,9 @@ fn certified_key(files: &TlsFiles) -> Result<CertifiedKey, TlsError> {
     }
     let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {
         TlsError(format!(
-            "{}: no private key found (expected a PEM `BEGIN PRIVATE KEY`, `BEGIN EC PRIVATE KEY` or `BEGIN RSA PRIVATE KEY` block): {e}",
-            files.key.display()
+            "{}: no private key found (expected a PEM `BEGIN PRIVATE KEY`, `BEGIN EC PRIVATE KEY` or `BEGIN RSA PRIVATE KEY` block): {}",
+            files.key.display(),
+            pem_reason(&e)
         ))
     })?;
     let signing_key = provider().key_provider.load_private_key(key).map_err(|e| {
