@@ -699,3 +699,115 @@ fn output_files_replace_only_regular_files_and_keep_their_mode() {
     let umask = u32::from_str_radix(text(&umask).trim(), 8).unwrap();
     assert_eq!(mode(&new), 0o666 & !umask);
 }
+
+/// Runs bona with a deadline: a command that hangs on a hostile file fails the test instead of
+/// hanging it.
+fn bona_within(args: &[&str], limit: std::time::Duration) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bona"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run bona");
+    let deadline = std::time::Instant::now() + limit;
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("bona {args:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+/// Issue 10, D1 and D13: what sits in a policy directory, or what a key names, cannot hang or
+/// exhaust a command: FIFOs, devices and symbolic link loops are bad input (exit 2) naming the
+/// entry.
+#[test]
+fn hostile_policy_directories_and_key_files_are_bad_input() {
+    let limit = std::time::Duration::from_secs(20);
+    let input = {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "input.json", INPUT);
+        (dir, p)
+    };
+    /// Makes a hostile entry in a directory; returns what the message must say.
+    type Make = fn(&Path) -> String;
+    let make: [(&str, Make); 4] = [
+        ("fifo", |dir| {
+            let fifo = dir.join("x.trust");
+            assert!(
+                Command::new("mkfifo")
+                    .arg(&fifo)
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+            "x.trust: cannot read: it is a FIFO, not a regular file".into()
+        }),
+        ("zero", |dir| {
+            std::os::unix::fs::symlink("/dev/zero", dir.join("z.trust")).unwrap();
+            "z.trust: cannot read: it is a character device, not a regular file".into()
+        }),
+        ("loops", |dir| {
+            std::os::unix::fs::symlink(".", dir.join("a")).unwrap();
+            std::os::unix::fs::symlink(".", dir.join("b")).unwrap();
+            "a: symbolic link loop".into()
+        }),
+        ("root", |dir| {
+            std::os::unix::fs::symlink("/", dir.join("everything")).unwrap();
+            "everything".into()
+        }),
+    ];
+    for (what, make) in make {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "good.trust", GOOD);
+        let expected = make(dir.path());
+        for args in [
+            vec!["check", s(dir.path())],
+            vec![
+                "eval",
+                "--policy",
+                s(dir.path()),
+                "--input",
+                s(&input.1),
+                "--format",
+                "json",
+            ],
+        ] {
+            let out = bona_within(&args, limit);
+            assert_eq!(out.status.code(), Some(2), "{what} {args:?}");
+            let stderr = text(&out.stderr);
+            assert!(stderr.contains(&expected), "{what} {args:?}: {stderr}");
+            assert_eq!(stderr.lines().count(), 1, "{what}: one message: {stderr}");
+        }
+    }
+    // A key file that is a device or a FIFO is a compile error at the key's string, at once.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("k.pub");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for key in ["/dev/zero", "k.pub"] {
+        let policy = write(
+            dir.path(),
+            "p.trust",
+            format!(
+                "key k = file(\"{key}\")\npolicy \"p\" {{\n  action prevent\n  trust signed by k\n}}\n"
+            ),
+        );
+        let out = bona_within(&["check", s(&policy)], limit);
+        assert_eq!(out.status.code(), Some(1), "{key}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("error[E0401]") && stderr.contains("not a regular file"),
+            "{key}: {stderr}"
+        );
+    }
+}

@@ -1087,3 +1087,108 @@ fn client_ca_guards_validate_but_not_the_probes() {
         "{stderr}"
     );
 }
+
+/// Makes a hostile entry in a directory; returns what the message must name.
+type Make = fn(&Path) -> &'static str;
+
+/// The hostile entries of a policy directory (issue 10, D1): a FIFO named like a policy file,
+/// two symbolic links back to the directory, a link to `/dev/zero`. Each returns the name of
+/// the entry it made.
+fn hostile_entries() -> Vec<(&'static str, Make)> {
+    fn fifo(dir: &Path) -> &'static str {
+        let status = Command::new("mkfifo")
+            .arg(dir.join("x.trust"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        "x.trust"
+    }
+    fn loops(dir: &Path) -> &'static str {
+        std::os::unix::fs::symlink(".", dir.join("a")).unwrap();
+        std::os::unix::fs::symlink(".", dir.join("b")).unwrap();
+        "symbolic link loop"
+    }
+    fn zero(dir: &Path) -> &'static str {
+        std::os::unix::fs::symlink("/dev/zero", dir.join("z.trust")).unwrap();
+        "z.trust"
+    }
+    vec![
+        ("a FIFO", fifo),
+        ("symlink loops", loops),
+        ("/dev/zero", zero),
+    ]
+}
+
+#[test]
+fn hostile_policy_directories_refuse_start_up() {
+    let certs = Certs::new();
+    for (what, make) in hostile_entries() {
+        let policies = policy_copy();
+        let named = make(policies.path());
+        let (code, stderr) = refuse(&[
+            "--policy".as_ref(),
+            policies.path().as_os_str(),
+            "--tls-cert".as_ref(),
+            certs.path("tls.crt").as_os_str(),
+            "--tls-key".as_ref(),
+            certs.path("tls.key").as_os_str(),
+        ]);
+        assert_eq!(code, 2, "{what}: {stderr}");
+        assert!(stderr.contains(named), "{what}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{what}: one message: {stderr}");
+    }
+}
+
+#[test]
+fn hostile_entries_appearing_later_never_stall_the_webhook() {
+    for (what, make) in hostile_entries() {
+        let policies = policy_copy();
+        let server = serve(&[
+            "--policy",
+            policies.path().to_str().unwrap(),
+            "--cluster",
+            "prod-eu-1",
+            "--reload-interval",
+            "1",
+            "--shutdown-delay",
+            "0",
+        ]);
+        assert_eq!(
+            server.validate_file(&review_json())["response"]["allowed"],
+            false
+        );
+        make(policies.path());
+        server.log.wait_for(
+            "policy reload failed (files changed); keeping the previous policies",
+            1,
+        );
+        // The set in use stays and the probes answer at once. The bound is loose on purpose:
+        // it tells a stall (the reload used to block the workers for good) from a busy machine.
+        for _ in 0..5 {
+            let started = Instant::now();
+            assert_eq!(server.get("/healthz").status, 200, "{what}");
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "{what}: /healthz took {:?}",
+                started.elapsed()
+            );
+        }
+        assert_eq!(
+            server.validate_file(&review_json())["response"]["allowed"],
+            false,
+            "{what}"
+        );
+        // SIGTERM still ends it.
+        let mut server = server;
+        server.signal("TERM");
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = server.child.try_wait().unwrap() {
+                assert_eq!(status.code(), Some(0), "{what}");
+                break;
+            }
+            assert!(Instant::now() < deadline, "{what}: SIGTERM did not end it");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
