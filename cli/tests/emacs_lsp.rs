@@ -9,7 +9,7 @@
 //! Emacs is a test tool like openssl: `scripts/install-test-tools.sh` installs it, and CI runs
 //! that script first. Without `emacs` this test fails and says so, rather than pass unseen.
 
-mod editors;
+use crate::editors;
 
 use std::path::Path;
 use std::process::Command;

@@ -15,7 +15,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
 
-mod common;
+use crate::common;
 use common::TOKENS;
 
 // ---------------------------------------------------------------- the model

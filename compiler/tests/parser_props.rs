@@ -12,7 +12,7 @@ use bona_compiler::syntax::{lexer, parser};
 use proptest::prelude::*;
 use proptest::sample::select;
 
-mod common;
+use crate::common;
 use common::TOKENS;
 
 /// A database whose key files never exist: generated `file("…")` paths must not touch the disk.

@@ -20,7 +20,7 @@ use bona_runtime::signature::VerificationCache;
 use bona_runtime::tri::Tri;
 use proptest::prelude::*;
 
-mod strategies;
+use crate::strategies;
 use strategies::*;
 
 proptest! {

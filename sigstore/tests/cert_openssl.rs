@@ -5,7 +5,7 @@
 //! signing time, a forged intermediate with the right name and the wrong key.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -7,7 +7,7 @@
 //! passes every primitive. All 98 cases agree with the manifest's expected result.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 //! real cosign RSA signatures of the shared corpus.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

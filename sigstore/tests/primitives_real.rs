@@ -3,7 +3,7 @@
 //! that a check is shown to be the one that catches its attack.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

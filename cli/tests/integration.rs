@@ -1,0 +1,17 @@
+//! The `bona` binary end to end: exit codes and messages, every command, the examples, the
+//! webhook under normal and hostile clients, real editors, the Python oracle.
+//!
+//! One test binary for the crate, one module per area: each binary links the whole crate
+//! and its dependencies, so fewer binaries build faster.
+
+mod editors;
+
+mod audit_stream;
+mod cli;
+mod emacs_lsp;
+mod examples;
+mod facts_trivy;
+mod nvim_lsp;
+mod oracle;
+mod serve;
+mod vscode_lsp;
