@@ -8,6 +8,7 @@ mod strategies;
 
 mod decide_rules;
 mod inputs;
+mod readers;
 mod reference_differential;
 mod signature_openssl;
 mod table_vs_interpreter;
