@@ -27,11 +27,25 @@ pub struct PolicySource {
     pub bundle: Option<PathBuf>,
 }
 
+/// `--bundle-key PUB`, on the commands that load bundles.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct BundleKey {
+    /// Refuse the bundle unless `FILE.sig` (written by `bona build --sign-key`) verifies under
+    /// this public key.
+    #[arg(long = "bundle-key", value_name = "PUB")]
+    pub key: Option<PathBuf>,
+}
+
 impl PolicySource {
     /// The source as the host crate names it.
     pub fn as_host(&self) -> HostSource<'_> {
+        self.signed_by(None)
+    }
+
+    /// The source as the host crate names it, with the key its bundle must be signed with.
+    pub fn signed_by<'a>(&'a self, key: Option<&'a Path>) -> HostSource<'a> {
         match &self.bundle {
-            Some(path) => HostSource::Bundle(path),
+            Some(path) => HostSource::Bundle { path, key },
             None => HostSource::Sources(&self.policy),
         }
     }
@@ -39,7 +53,23 @@ impl PolicySource {
 
 /// Builds the engine, printing diagnostics or the load error on failure.
 pub fn engine(src: &PolicySource, err: &mut dyn Write) -> Result<Engine, Exit> {
-    load_engine(src.as_host()).map_err(|e| match e {
+    signed_engine(src, &BundleKey::default(), err)
+}
+
+/// [`engine`], refusing a bundle that is not signed with `key` when one is given.
+pub fn signed_engine(
+    src: &PolicySource,
+    key: &BundleKey,
+    err: &mut dyn Write,
+) -> Result<Engine, Exit> {
+    if key.key.is_some() && src.bundle.is_none() {
+        return Err(bad_input(
+            err,
+            "--bundle-key checks the signature of a bundle: give --bundle FILE, or drop \
+             --bundle-key (sources given with --policy are not signed)",
+        ));
+    }
+    load_engine(src.signed_by(key.key.as_deref())).map_err(|e| match e {
         LoadError::BadInput(message) => bad_input(err, message),
         LoadError::Compile(failure) => {
             print_diagnostics(&failure.db, &failure.diagnostics, err);

@@ -811,3 +811,158 @@ fn hostile_policy_directories_and_key_files_are_bad_input() {
         );
     }
 }
+
+/// Signed bundles (issue 10): `build --sign-key` writes `FILE.sig`; `--bundle-key` refuses a
+/// bundle without one, with a changed body, or signed with another key. OpenSSL makes the keys
+/// and checks the signature independently.
+#[test]
+fn signed_bundles_are_verified_before_they_decide() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(d)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            text(&out.stderr)
+        );
+    };
+    for name in ["release", "other"] {
+        openssl(&[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            &format!("{name}.key"),
+        ]);
+        openssl(&[
+            "pkey",
+            "-in",
+            &format!("{name}.key"),
+            "-pubout",
+            "-out",
+            &format!("{name}.pub"),
+        ]);
+    }
+    let policy = write(d, "p.trust", GOOD);
+    let input = write(d, "input.json", INPUT);
+    let bundle = d.join("p.bundle");
+    let out = bona(&[
+        "build",
+        s(&policy),
+        "-o",
+        s(&bundle),
+        "--sign-key",
+        s(&d.join("release.key")),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let sig = d.join("p.bundle.sig");
+    // OpenSSL agrees: the signature is base64 DER ECDSA over the bundle's bytes.
+    let der = d.join("sig.der");
+    openssl(&[
+        "base64",
+        "-d",
+        "-A",
+        "-in",
+        "p.bundle.sig",
+        "-out",
+        "sig.der",
+    ]);
+    assert!(der.exists());
+    openssl(&[
+        "dgst",
+        "-sha256",
+        "-verify",
+        "release.pub",
+        "-signature",
+        "sig.der",
+        "p.bundle",
+    ]);
+
+    let eval = |bundle: &Path, key: &str| {
+        bona(&[
+            "eval",
+            "--bundle",
+            s(bundle),
+            "--bundle-key",
+            s(&d.join(key)),
+            "--input",
+            s(&input),
+            "--format",
+            "json",
+        ])
+    };
+    let out = eval(&bundle, "release.pub");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("\"decision\": \"prevent\""));
+
+    let out = eval(&bundle, "other.pub");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("does not verify under"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A changed bundle (here, rebuilt without signing over the old signature) is refused.
+    let relaxed = write(d, "relaxed.trust", GOOD.replace("prevent", "issue"));
+    let out = bona(&["build", s(&relaxed), "-o", s(&bundle)]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = eval(&bundle, "release.pub");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("does not verify under"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    std::fs::remove_file(&sig).unwrap();
+    let out = eval(&bundle, "release.pub");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("the bundle is not signed"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // The audit checks it too; and --bundle-key makes no sense without --bundle.
+    let out = bona(&[
+        "audit",
+        "--bundle",
+        s(&bundle),
+        "--bundle-key",
+        s(&d.join("release.pub")),
+        "--inventory",
+        s(&input),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let out = bona(&[
+        "eval",
+        "--policy",
+        s(&policy),
+        "--bundle-key",
+        s(&d.join("release.pub")),
+        "--input",
+        s(&input),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // A key that cannot sign is refused before anything is written.
+    let fresh = d.join("fresh.bundle");
+    let out = bona(&[
+        "build",
+        s(&policy),
+        "-o",
+        s(&fresh),
+        "--sign-key",
+        s(&d.join("release.pub")),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!fresh.exists());
+}

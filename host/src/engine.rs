@@ -16,8 +16,12 @@ use crate::source::policy_set;
 pub enum PolicySource<'a> {
     /// `.trust` files or directories, compiled now.
     Sources(&'a [PathBuf]),
-    /// A bundle written by `bona build`.
-    Bundle(&'a Path),
+    /// A bundle written by `bona build`, and the public key its signature must verify under
+    /// (`--bundle-key`), if one is required.
+    Bundle {
+        path: &'a Path,
+        key: Option<&'a Path>,
+    },
 }
 
 /// Why no engine could be had.
@@ -51,8 +55,11 @@ impl std::fmt::Debug for CompileFailure {
 /// module from `bona build --target wasm` is named as such).
 pub fn load_engine(source: PolicySource<'_>) -> Result<Engine, LoadError> {
     match source {
-        PolicySource::Bundle(path) => {
+        PolicySource::Bundle { path, key } => {
             let bytes = read_input(path).map_err(LoadError::BadInput)?;
+            if let Some(key) = key {
+                verify_signed(path, &bytes, key).map_err(LoadError::BadInput)?;
+            }
             if bona_wasm::abi::is_wasm(&bytes) {
                 return Err(LoadError::BadInput(format!(
                     "{}: this is a wasm module (`bona build --target wasm`), which only \
@@ -76,6 +83,15 @@ pub fn load_engine(source: PolicySource<'_>) -> Result<Engine, LoadError> {
             Engine::new(compiled.set.clone()).map_err(|e| LoadError::BadInput(e.to_string()))
         }
     }
+}
+
+/// Checks a bundle's (or wasm module's) signature under the public key in `key`.
+///
+/// # Errors
+/// One message naming the file: an unreadable key, a missing or bad signature.
+pub fn verify_signed(path: &Path, bytes: &[u8], key: &Path) -> Result<(), String> {
+    let public = crate::signing::read_public_key(key)?;
+    crate::signing::verify(path, bytes, &public, key)
 }
 
 /// Reads a whole input file (an input document, facts, an inventory).

@@ -5,12 +5,14 @@
 //!   directories) and [`source`]: reading them into the compiler's database;
 //! - [`engine`]: sources or a bundle to an [`Engine`](bona_runtime::Engine), and the facts that go
 //!   with it;
+//! - [`signing`]: signed bundles (`bona build --sign-key`, `--bundle-key`);
 //! - [`clock`]: the time every host decides at;
 //! - [`trivy`]: Trivy reports to facts; [`diff`]: what a policy change does to an inventory.
 
 pub mod clock;
 pub mod diff;
 pub mod engine;
+pub mod signing;
 pub mod source;
 pub mod trivy;
 pub mod walk;

@@ -50,7 +50,7 @@ use bona_runtime::input::{
 use bona_runtime::output::PostureIssue;
 use bona_runtime::signature::VerificationCache;
 
-use crate::policies::{self, ClusterArgs, OutputFormat, PolicySource};
+use crate::policies::{self, BundleKey, ClusterArgs, OutputFormat, PolicySource};
 use crate::progress::Delayed;
 use crate::{Exit, bad_input, load};
 
@@ -76,6 +76,8 @@ use crate::render;
 pub struct Args {
     #[command(flatten)]
     pub source: PolicySource,
+    #[command(flatten)]
+    pub bundle_key: BundleKey,
     /// Bona's inventory (JSON, streamed) or a `kubectl get pods -A -o json` list (read whole).
     #[arg(long, value_name = "FILE")]
     pub inventory: PathBuf,
@@ -91,7 +93,7 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
-    let engine = match policies::engine(&args.source, err) {
+    let engine = match policies::signed_engine(&args.source, &args.bundle_key, err) {
         Ok(e) => e,
         Err(exit) => return exit,
     };

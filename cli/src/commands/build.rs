@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use bona_compiler::db::compile;
 
+use bona_host::signing;
+
 use crate::commands::check::print_diagnostics;
 use crate::{Exit, bad_input, load};
 
@@ -28,6 +30,10 @@ pub struct Args {
     /// What to build.
     #[arg(long, value_enum, default_value_t = Target::Bundle)]
     pub target: Target,
+    /// Sign the output with this ECDSA P-256 private key (unencrypted PEM) and write the
+    /// signature to `FILE.sig`, for `--bundle-key` on `eval`, `audit` and `serve`.
+    #[arg(long, value_name = "KEY")]
+    pub sign_key: Option<PathBuf>,
     /// `json` prints `{"output", "target", "policies", "bytes", "sha256"}` on stdout; without
     /// it a line on stderr says what was written.
     #[arg(long, value_enum)]
@@ -54,6 +60,16 @@ pub enum Target {
 
 /// Runs the command.
 pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
+    // The key is read first: a bad key must not leave a new, unsigned bundle behind.
+    let signer = match args
+        .sign_key
+        .as_deref()
+        .map(signing::read_signing_key)
+        .transpose()
+    {
+        Ok(signer) => signer,
+        Err(message) => return bad_input(err, message),
+    };
     let (db, ws) = match load::policy_set(&args.paths) {
         Ok(x) => x,
         Err(e) => return bad_input(err, e),
@@ -77,16 +93,26 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
             Err(e) => return bad_input(err, format!("cannot build a wasm module: {e}")),
         },
     };
-    // A failed write leaves the old file, never half a bundle.
-    if let Err(e) = load::write_atomically(&args.output, &bytes) {
-        return bad_input(
-            err,
-            format!(
-                "{}: cannot write: {}",
-                args.output.display(),
-                load::io_reason(&e)
+    // A failed write leaves the old file, never half a bundle. The signature goes first, so
+    // a bundle is never newer than its signature.
+    let mut written = vec![(args.output.clone(), bytes.clone())];
+    if let Some(signer) = &signer {
+        let signature = signing::sign(signer, &bytes);
+        written.insert(
+            0,
+            (
+                signing::signature_path(&args.output),
+                signature.into_bytes(),
             ),
         );
+    }
+    for (path, contents) in &written {
+        if let Err(e) = load::write_atomically(path, contents) {
+            return bad_input(
+                err,
+                format!("{}: cannot write: {}", path.display(), load::io_reason(&e)),
+            );
+        }
     }
     if args.format == Some(BuildFormat::Json) {
         use sha2::Digest as _;

@@ -11,7 +11,7 @@ use bona_runtime::input::{AdmissionInput, parse_admission_input, parse_admission
 use bona_runtime::output::{Decision, DecisionKind};
 use bona_runtime::signature::VerificationCache;
 
-use crate::policies::{self, ClusterArgs, OutputFormat, PolicySource};
+use crate::policies::{self, BundleKey, ClusterArgs, OutputFormat, PolicySource};
 use crate::{Exit, bad_input, render};
 
 /// Decide whether a workload's images are trusted.
@@ -30,6 +30,8 @@ use crate::{Exit, bad_input, render};
 pub struct Args {
     #[command(flatten)]
     pub source: PolicySource,
+    #[command(flatten)]
+    pub bundle_key: BundleKey,
     /// Bona's admission input (JSON, SPEC 4.1).
     #[arg(
         long,
@@ -88,14 +90,18 @@ enum Decider {
 }
 
 /// Loads `--bundle` as a wasm module when it is one, else as the other commands do.
-fn decider(source: &PolicySource, err: &mut dyn Write) -> Result<Decider, Exit> {
+fn decider(source: &PolicySource, key: &BundleKey, err: &mut dyn Write) -> Result<Decider, Exit> {
     if let Some(path) = &source.bundle {
         let bytes = policies::read(path, err)?;
         if bona_wasm::abi::is_wasm(&bytes) {
+            if let Some(key) = &key.key {
+                bona_host::engine::verify_signed(path, &bytes, key)
+                    .map_err(|message| crate::bad_input(err, message))?;
+            }
             return wasm_decider(path, &bytes, err);
         }
     }
-    policies::engine(source, err).map(|e| Decider::Engine(Box::new(e)))
+    policies::signed_engine(source, key, err).map(|e| Decider::Engine(Box::new(e)))
 }
 
 #[cfg(feature = "wasm")]
@@ -173,7 +179,7 @@ fn document(args: &Args, err: &mut dyn Write) -> Result<Document, Exit> {
 }
 
 fn decide(args: &Args, err: &mut dyn Write) -> Result<(AdmissionInput, Decision), Exit> {
-    let decider = decider(&args.source, err)?;
+    let decider = decider(&args.source, &args.bundle_key, err)?;
     let facts = policies::facts(args.facts.as_deref(), err)?;
     let doc = document(args, err)?;
     let decision = match &decider {
