@@ -1,5 +1,5 @@
-//! `bona serve`: the admission webhook's HTTP side (the command itself is
-//! [`crate::commands::serve`]).
+//! The admission webhook's HTTPS server, which `bona serve` runs ([`serve`]); the answer to
+//! each review is [`crate::response`].
 //!
 //! | route | answer |
 //! |---|---|
@@ -26,7 +26,7 @@ pub mod listen;
 pub mod log;
 pub mod metrics;
 pub mod reload;
-pub mod response;
+pub mod run;
 pub mod tls;
 
 use std::cell::RefCell;
@@ -47,12 +47,14 @@ use bona_runtime::output::DecisionKind;
 use bona_runtime::signature::VerificationCache;
 use http_body_util::BodyExt;
 
+use crate::response::{Envelope, ReviewResponse};
 use limits::{Budget, Limits};
 use log::Text;
 use metrics::{Failure, Metrics};
 use reload::Loaded;
-use response::{Envelope, ReviewResponse};
 use tls::Certificate;
+
+pub use run::{Config, ServeError, logging, serve};
 
 /// What every request handler shares.
 #[derive(Debug)]
@@ -371,7 +373,7 @@ fn decide(state: &State, bytes: &[u8]) -> Response {
             loaded.engine.evaluate(
                 &review.input,
                 loaded.facts.as_ref(),
-                crate::policies::now(),
+                bona_host::clock::now(),
                 &mut cache.borrow_mut(),
             )
         })
