@@ -1,8 +1,9 @@
 //! `bona-webhook`: Bona as a Kubernetes validating admission webhook.
 //!
-//! - [`response`]: the AdmissionReview v1 answer to one decision (the denial message, the
-//!   warnings `kubectl` prints, the bounded audit annotations): product behaviour any embedder
-//!   can reuse, with no HTTP types;
+//! - [`admission`]: one AdmissionReview in, its answer out ([`admission::review`]): product
+//!   behaviour any embedder can call, with no HTTP types;
+//! - [`response`]: that answer (the denial message, the warnings `kubectl` prints, the bounded
+//!   audit annotations);
 //! - [`server`]: the HTTPS server that `bona serve` runs ([`server::serve`]): TLS with client
 //!   certificates, limits on every client, Prometheus metrics, reloads without a restart and a
 //!   graceful drain.
@@ -15,5 +16,6 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod admission;
 pub mod response;
 pub mod server;
