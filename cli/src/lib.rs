@@ -9,7 +9,6 @@ pub mod policies;
 pub mod progress;
 pub mod render;
 pub mod sarif;
-pub mod serve;
 
 use std::ffi::OsString;
 use std::io::Write;

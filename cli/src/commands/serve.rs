@@ -1,27 +1,21 @@
 //! `bona serve`: the admission webhook (SPEC §5), AdmissionReview v1 over HTTPS.
 //!
-//! This module is the command: arguments, startup (policies, certificate, port), signals and
-//! shutdown. The HTTP side is [`crate::serve`].
+//! This module is the command's arguments; the server (startup, signals, shutdown and the HTTP
+//! side) is [`bona_webhook::server`].
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use bona_webhook::server::limits::{self, Limits};
+use bona_webhook::server::log;
+use bona_webhook::server::reload::PolicyFiles;
+use bona_webhook::server::tls::TlsFiles;
+use bona_webhook::server::{Config, ServeError};
 use clap::builder::TypedValueParser as _;
-use tokio::signal::unix::{Signal, SignalKind, signal};
-use tracing_subscriber::filter::{LevelFilter, Targets};
-use tracing_subscriber::layer::SubscriberExt;
 
 use crate::policies::{ClusterArgs, PolicySource};
-use crate::serve::limits::{self, Limits};
-use crate::serve::log::{JsonEvents, LogFormat, TextFields};
-use crate::serve::metrics::Metrics;
-use crate::serve::reload::{self, Sources};
-use crate::serve::tls::{self, Certificate, TlsFiles};
-use crate::serve::{ClientAuth, State, listen, router};
 use crate::{Exit, bad_input};
 
 /// Run the admission webhook: Kubernetes AdmissionReview v1 over HTTPS.
@@ -145,6 +139,28 @@ fn seconds_or_zero(text: &str) -> Result<Duration, String> {
 }
 
 impl Args {
+    /// The server's configuration.
+    fn config(&self) -> Config {
+        Config {
+            policies: PolicyFiles {
+                policy: self.source.policy.clone(),
+                bundle: self.source.bundle.clone(),
+            },
+            facts: self.facts.clone(),
+            tls: TlsFiles {
+                cert: self.tls_cert.clone(),
+                key: self.tls_key.clone(),
+            },
+            client_ca: self.client_ca.clone(),
+            client_ca_metrics: self.client_ca_metrics,
+            listen: self.listen,
+            review: self.kubernetes.options(),
+            reload_interval: (self.reload_interval > 0)
+                .then(|| Duration::from_secs(self.reload_interval)),
+            limits: self.limits(),
+        }
+    }
+
     fn limits(&self) -> Limits {
         Limits {
             max_connections: self.max_connections,
@@ -162,193 +178,36 @@ impl Args {
     }
 }
 
+/// `--log-format`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// `2026-11-25T13:10:57.685272Z  INFO admission uid=… decision=prevent`
+    #[default]
+    Text,
+    /// `{"timestamp":"…","level":"INFO","message":"admission","uid":"…",…}`
+    Json,
+}
+
+impl From<LogFormat> for log::LogFormat {
+    fn from(format: LogFormat) -> log::LogFormat {
+        match format {
+            LogFormat::Text => log::LogFormat::Text,
+            LogFormat::Json => log::LogFormat::Json,
+        }
+    }
+}
+
 /// Runs the server until SIGTERM or Ctrl-C.
 pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
-    logging(err, args.log_format);
-    let sources = Arc::new(Sources {
-        policy: args.source.clone(),
-        facts: args.facts.clone(),
-        tls: TlsFiles {
-            cert: args.tls_cert.clone(),
-            key: args.tls_key.clone(),
-        },
-    });
-    let loaded = match reload::load_policies(&sources) {
-        Ok(loaded) => loaded,
-        Err(failure) => {
-            let _ = writeln!(err, "error: {}", failure.message.trim_end());
-            return failure.exit;
+    bona_webhook::server::logging(err, args.log_format.into());
+    match bona_webhook::server::serve(args.config(), out) {
+        Ok(()) => Exit::Ok,
+        Err(e @ ServeError::Compile(_)) => {
+            let _ = writeln!(err, "error: {e}");
+            Exit::Findings
         }
-    };
-    let certificate = match Certificate::load(&sources.tls) {
-        Ok(c) => Arc::new(c),
-        Err(e) => return bad_input(err, e),
-    };
-    let client_roots = match args.client_ca.as_deref().map(tls::client_roots).transpose() {
-        Ok(roots) => roots,
-        Err(e) => return bad_input(err, e),
-    };
-    let client_auth = ClientAuth {
-        validate: client_roots.is_some(),
-        metrics: args.client_ca_metrics,
-    };
-    let tls_config = match tls::server_config(Arc::clone(&certificate), client_roots) {
-        Ok(config) => Arc::new(config),
-        Err(e) => return bad_input(err, e),
-    };
-    let policies = loaded.engine.policy_set().policies.len();
-    let metrics = Metrics::default();
-    metrics.loaded(true, policies, crate::policies::now());
-    let state = Arc::new(State::new(
-        loaded,
-        metrics,
-        args.kubernetes.options(),
-        Arc::clone(&certificate),
-        args.limits(),
-        client_auth,
-    ));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .thread_name("bona-serve")
-        .thread_stack_size(8 << 20)
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => return bad_input(err, format!("cannot start the server: {e}")),
-    };
-    // Bind and register signal handlers first, then say where we listen: whoever reads the
-    // address may send SIGHUP or SIGTERM right away.
-    let setup = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-        let hangups = reload::hangups().map_err(|e| format!("cannot handle SIGHUP: {e}"))?;
-        let stops = Stops::new().map_err(|e| format!("cannot handle SIGTERM and SIGINT: {e}"))?;
-        Ok::<_, String>((listener, hangups, stops))
-    });
-    let (listener, hangups, mut stops) = match setup {
-        Ok(s) => s,
-        Err(e) => return bad_input(err, e),
-    };
-    let address = listener
-        .local_addr()
-        .map_or_else(|_| args.listen.to_string(), |a| a.to_string());
-    let announced = writeln!(out, "listening on https://{address}").and_then(|()| out.flush());
-    if announced.is_err_and(|e| e.kind() != std::io::ErrorKind::BrokenPipe) {
+        Err(e @ ServeError::BadInput(_)) => bad_input(err, e),
         // `crate::run` says why: stdout cannot be written.
-        return Exit::BadInput;
+        Err(ServeError::Announce) => Exit::BadInput,
     }
-    if args.kubernetes.cluster.is_empty() {
-        tracing::warn!(
-            "no --cluster given: every review is judged with cluster \"\", which scopes such as `cluster matches \"prod-*\"` never match"
-        );
-    }
-    tracing::info!(
-        address = %address,
-        policies,
-        cluster = %args.kubernetes.cluster,
-        "bona serve ready"
-    );
-
-    let acceptor = tokio_rustls::TlsAcceptor::from(tls_config);
-    let app = router(Arc::clone(&state));
-    let interval = (args.reload_interval > 0).then(|| Duration::from_secs(args.reload_interval));
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let delay = state.limits.shutdown_delay;
-    runtime.block_on(async {
-        let watcher = tokio::spawn(reload::watch(
-            Arc::clone(&state),
-            Arc::clone(&sources),
-            hangups,
-            interval,
-            stop_rx.clone(),
-        ));
-        let shutdown = async {
-            let name = stops.recv().await;
-            tracing::info!("{name} received: /readyz answers 503 from now");
-            state.ready.store(false, Ordering::Relaxed);
-            let _ = stop_tx.send(true);
-            if !delay.is_zero() {
-                tracing::info!("closing the listener in {delay:?}");
-                tokio::select! {
-                    () = tokio::time::sleep(delay) => {}
-                    name = stops.recv() => tracing::info!("{name} received again: closing now"),
-                }
-            }
-        };
-        listen::serve(
-            listener,
-            acceptor,
-            app,
-            Arc::clone(&state),
-            stop_rx,
-            shutdown,
-        )
-        .await;
-        let _ = watcher.await;
-    });
-    runtime.shutdown_timeout(Duration::from_secs(1));
-    tracing::info!("stopped");
-    Exit::Ok
-}
-
-/// SIGTERM and SIGINT, both registered before the server says where it listens (until then,
-/// SIGINT's default action would kill the process).
-struct Stops {
-    terms: Signal,
-    interrupts: Signal,
-}
-
-impl Stops {
-    fn new() -> std::io::Result<Stops> {
-        Ok(Stops {
-            terms: signal(SignalKind::terminate())?,
-            interrupts: signal(SignalKind::interrupt())?,
-        })
-    }
-
-    /// The name of the next stop signal.
-    async fn recv(&mut self) -> &'static str {
-        tokio::select! {
-            _ = self.terms.recv() => "SIGTERM",
-            _ = self.interrupts.recv() => "SIGINT",
-        }
-    }
-}
-
-/// Sends `tracing` output to stderr, one line per event.
-///
-/// `main` holds the lock of Rust's `stderr()` for the whole run, so the runtime's threads write
-/// through a duplicate of the file descriptor instead (as `bona lsp` does for stdout).
-fn logging(err: &mut dyn Write, format: LogFormat) {
-    use std::os::fd::AsFd;
-    let level = match std::env::var("BONA_LOG").ok().as_deref() {
-        Some("error") => tracing::Level::ERROR,
-        Some("warn") => tracing::Level::WARN,
-        Some("debug") => tracing::Level::DEBUG,
-        Some("trace") => tracing::Level::TRACE,
-        _ => tracing::Level::INFO,
-    };
-    let stderr = match std::io::stderr().as_fd().try_clone_to_owned() {
-        Ok(fd) => std::fs::File::from(fd),
-        Err(e) => {
-            let _ = writeln!(err, "warning: cannot log to stderr: {e}");
-            return;
-        }
-    };
-    // The compiler's database (salsa) logs every query at info: that is its debugging, not ours.
-    let filter = Targets::new()
-        .with_default(level)
-        .with_target("salsa", LevelFilter::WARN);
-    let builder = tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_target(false)
-        .with_writer(std::sync::Mutex::new(stderr))
-        .fmt_fields(TextFields);
-    let _ = match format {
-        LogFormat::Text => tracing::subscriber::set_global_default(builder.finish().with(filter)),
-        LogFormat::Json => tracing::subscriber::set_global_default(
-            builder.event_format(JsonEvents).finish().with(filter),
-        ),
-    };
 }

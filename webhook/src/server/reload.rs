@@ -24,15 +24,36 @@ use bona_runtime::facts::FactsDocument;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::watch;
 
+use bona_host::engine::PolicySource;
+use bona_host::walk::trust_files;
+
 use super::State;
+use super::run::ServeError;
 use super::tls::TlsFiles;
-use crate::policies::PolicySource;
-use crate::{Exit, load};
+
+/// `--policy PATHS` or `--bundle FILE`: where the policy set comes from.
+#[derive(Clone, Debug, Default)]
+pub struct PolicyFiles {
+    /// `.trust` files or directories, compiled at each load.
+    pub policy: Vec<PathBuf>,
+    /// A bundle written by `bona build`; when given, `policy` is not read.
+    pub bundle: Option<PathBuf>,
+}
+
+impl PolicyFiles {
+    /// The source as the host crate names it.
+    pub fn as_host(&self) -> PolicySource<'_> {
+        match &self.bundle {
+            Some(path) => PolicySource::Bundle(path),
+            None => PolicySource::Sources(&self.policy),
+        }
+    }
+}
 
 /// Everything the server reads from disk.
 #[derive(Clone, Debug)]
 pub struct Sources {
-    pub policy: PolicySource,
+    pub policy: PolicyFiles,
     pub facts: Option<PathBuf>,
     pub tls: TlsFiles,
 }
@@ -44,34 +65,32 @@ pub struct Loaded {
     pub facts: Option<FactsDocument>,
 }
 
-/// Why a policy set could not be loaded: the exit code at startup and the text to show.
+/// Why a policy set could not be loaded: the error at startup, whose text a reload logs.
 #[derive(Debug)]
 pub struct LoadFailure {
-    pub exit: Exit,
-    pub message: String,
+    pub error: ServeError,
 }
 
 fn bad(message: String) -> LoadFailure {
     LoadFailure {
-        exit: Exit::BadInput,
-        message,
+        error: ServeError::BadInput(message),
     }
 }
 
 /// Compiles (or reads) the policy set and reads the facts, like `bona eval` does.
 ///
 /// # Errors
-/// Compile errors (exit 1, with the rendered diagnostics) or unreadable input (exit 2).
+/// Compile errors ([`ServeError::Compile`], with the rendered diagnostics) or unreadable input
+/// ([`ServeError::BadInput`]).
 pub fn load_policies(sources: &Sources) -> Result<Loaded, LoadFailure> {
     let engine = load_engine(sources.policy.as_host()).map_err(|e| match e {
         LoadError::BadInput(message) => bad(message),
         LoadError::Compile(failure) => LoadFailure {
-            exit: Exit::Findings,
-            message: format!(
+            error: ServeError::Compile(format!(
                 "{}{}; fix the policies first",
                 render_text(&failure.db, &failure.diagnostics),
                 summary(&failure.diagnostics)
-            ),
+            )),
         },
     })?;
     let facts = sources
@@ -87,7 +106,7 @@ pub fn load_policies(sources: &Sources) -> Result<Loaded, LoadFailure> {
 /// disappears counts as a change).
 pub fn policy_fingerprint(sources: &Sources) -> u64 {
     let mut hasher = DefaultHasher::new();
-    match load::trust_files(&sources.policy.policy) {
+    match trust_files(&sources.policy.policy) {
         Ok(files) => files.iter().for_each(|f| hash_file(&mut hasher, f)),
         Err(e) => e.to_string().hash(&mut hasher),
     }
@@ -201,14 +220,14 @@ async fn reload_policies(state: &State, sources: Arc<Sources>, forced: bool) {
         Ok(loaded) => {
             let count = loaded.engine.policy_set().policies.len();
             state.loaded.store(Arc::new(loaded));
-            state.metrics.loaded(true, count, crate::policies::now());
+            state.metrics.loaded(true, count, bona_host::clock::now());
             tracing::info!(policies = count, "policies reloaded ({why})");
         }
         Err(failure) => {
             state.metrics.loaded(false, 0, 0);
             tracing::error!(
                 "policy reload failed ({why}); keeping the previous policies:\n{}",
-                failure.message.trim_end()
+                failure.error
             );
         }
     }
@@ -224,7 +243,7 @@ mod tests {
         let file = dir.path().join("a.trust");
         std::fs::write(&file, "let x = 1\n").unwrap();
         let sources = Sources {
-            policy: PolicySource {
+            policy: PolicyFiles {
                 policy: vec![dir.path().to_owned()],
                 bundle: None,
             },

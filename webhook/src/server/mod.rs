@@ -1,5 +1,5 @@
-//! `bona serve`: the admission webhook's HTTP side (the command itself is
-//! [`crate::commands::serve`]).
+//! The admission webhook's HTTPS server, which `bona serve` runs ([`serve`]); the answer to
+//! each review is [`crate::response`].
 //!
 //! | route | answer |
 //! |---|---|
@@ -12,9 +12,9 @@
 //! client that presented a certificate signed by one of those CAs (the API server, configured
 //! to authenticate to webhooks); others get 401. The probes never need one.
 //!
-//! The decision is [`bona_runtime::Engine::evaluate`] on the review read by
-//! [`bona_runtime::input::parse_admission_review`], exactly what `bona eval --admission-review`
-//! does, so the two agree. It runs on a pool of `--decision-threads` threads apart from the
+//! The decision and the answer are [`crate::admission`]'s: [`bona_runtime::Engine::evaluate`]
+//! on the review read by [`bona_runtime::input::parse_admission_review`], exactly what
+//! `bona eval --admission-review` does, so the two agree. It runs on a pool of `--decision-threads` threads apart from the
 //! async workers, so a huge review being decided does not hold up probes, metrics or the
 //! reading of other requests. HTTP errors (400 malformed, 408 body too slow, 413 too large,
 //! 415 not JSON, 500 a bug, 503 too many bytes buffered at once) carry a JSON body `{"error": "…"}`; the API server then applies the webhook's
@@ -26,7 +26,7 @@ pub mod listen;
 pub mod log;
 pub mod metrics;
 pub mod reload;
-pub mod response;
+pub mod run;
 pub mod tls;
 
 use std::cell::RefCell;
@@ -42,17 +42,20 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
-use bona_runtime::input::{ReviewOptions, parse_admission_review};
+use bona_runtime::input::ReviewOptions;
 use bona_runtime::output::DecisionKind;
 use bona_runtime::signature::VerificationCache;
 use http_body_util::BodyExt;
 
+use crate::admission;
+use crate::response::ReviewResponse;
 use limits::{Budget, Limits};
 use log::Text;
 use metrics::{Failure, Metrics};
 use reload::Loaded;
-use response::{Envelope, ReviewResponse};
 use tls::Certificate;
+
+pub use run::{Config, ServeError, logging, serve};
 
 /// What every request handler shares.
 #[derive(Debug)]
@@ -352,26 +355,33 @@ fn bytes_text(n: usize) -> String {
 /// Reads the review, decides, answers.
 fn decide(state: &State, bytes: &[u8]) -> Response {
     let started = Instant::now();
-    let envelope: Envelope = serde_json::from_slice(bytes).unwrap_or_default();
-    let review = match parse_admission_review(bytes, &state.review) {
-        Ok(review) => review,
-        Err(e) => return unreadable(state, bytes, &envelope, e.to_string()),
+    let request = match admission::read(bytes, &state.review) {
+        Ok(admission::Read::Request(request)) => request,
+        Ok(admission::Read::Unreadable(unreadable)) => {
+            state.metrics.failed(Failure::BadImage);
+            tracing::warn!(
+                uid = %unreadable.uid,
+                "denied an unreadable review: {}",
+                Text(&unreadable.reason)
+            );
+            return answer(state, &unreadable.answer);
+        }
+        Err(e) => {
+            return failure(
+                state,
+                Failure::BadRequest,
+                StatusCode::BAD_REQUEST,
+                e.to_string(),
+            );
+        }
     };
-    if review.uid.is_empty() {
-        return failure(
-            state,
-            Failure::BadRequest,
-            StatusCode::BAD_REQUEST,
-            "missing `request.uid`: the answer must echo it".into(),
-        );
-    }
     let loaded = state.loaded.load_full();
     let evaluated = std::panic::catch_unwind(AssertUnwindSafe(|| {
         CACHE.with(|cache| {
-            loaded.engine.evaluate(
-                &review.input,
+            request.evaluate(
+                &loaded.engine,
                 loaded.facts.as_ref(),
-                crate::policies::now(),
+                bona_host::clock::now(),
                 &mut cache.borrow_mut(),
             )
         })
@@ -385,7 +395,7 @@ fn decide(state: &State, bytes: &[u8]) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR,
             format!(
                 "internal error while deciding request {} (this is a bug in Bona; please report it)",
-                review.uid
+                request.uid()
             ),
         );
     };
@@ -401,9 +411,9 @@ fn decide(state: &State, bytes: &[u8]) -> Response {
     state
         .metrics
         .decided(prevented, trusted, untrusted_allowed, blocked);
-    let asset = &review.input.asset;
+    let asset = &request.input().asset;
     tracing::info!(
-        uid = %review.uid,
+        uid = %request.uid(),
         kind = %asset.kind,
         namespace = %asset.namespace,
         name = %asset.name,
@@ -413,66 +423,18 @@ fn decide(state: &State, bytes: &[u8]) -> Response {
         latency_us = started.elapsed().as_micros(),
         "admission"
     );
-    let answer = ReviewResponse::decided(&envelope, review.uid, &decision);
-    match serde_json::to_string(&answer) {
+    answer(state, &request.answer(&decision))
+}
+
+/// 200 with the AdmissionReview answer.
+fn answer(state: &State, answer: &ReviewResponse) -> Response {
+    match serde_json::to_string(answer) {
         Ok(body) => json_response(StatusCode::OK, body),
         Err(e) => failure(
             state,
             Failure::Internal,
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("cannot write the answer: {e}"),
-        ),
-    }
-}
-
-/// A review the runtime could not read. With a `request.uid` (a real API server request whose
-/// object holds, say, an image that is not a valid reference) it is answered and denied, so the
-/// user sees the reason; without one there is nobody to answer, and it is a 400.
-fn unreadable(state: &State, bytes: &[u8], envelope: &Envelope, message: String) -> Response {
-    #[derive(serde::Deserialize, Default)]
-    #[serde(default)]
-    struct Uid {
-        request: Option<UidRequest>,
-    }
-    #[derive(serde::Deserialize, Default)]
-    #[serde(default)]
-    struct UidRequest {
-        uid: Option<String>,
-    }
-    let uid = serde_json::from_slice::<Uid>(bytes)
-        .ok()
-        .and_then(|u| u.request)
-        .and_then(|r| r.uid)
-        .filter(|uid| !uid.is_empty());
-    let is_review = envelope.kind.as_deref() == Some("AdmissionReview");
-    match uid {
-        Some(uid) if is_review => {
-            state.metrics.failed(Failure::BadImage);
-            tracing::warn!(
-                uid = %uid,
-                "denied an unreadable review: {}",
-                Text(&message)
-            );
-            let answer = ReviewResponse::unreadable(
-                envelope,
-                uid,
-                format!("Bona cannot read the object: {message}"),
-            );
-            match serde_json::to_string(&answer) {
-                Ok(body) => json_response(StatusCode::OK, body),
-                Err(e) => failure(
-                    state,
-                    Failure::Internal,
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("cannot write the answer: {e}"),
-                ),
-            }
-        }
-        _ => failure(
-            state,
-            Failure::BadRequest,
-            StatusCode::BAD_REQUEST,
-            format!("malformed AdmissionReview: {message}"),
         ),
     }
 }

@@ -34,7 +34,7 @@ pub const DETAILS_MAX: usize = 16 * 1024;
 pub const UNTRUSTED_MAX: usize = 4 * 1024;
 
 /// The envelope fields of a request that the answer echoes, read leniently.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Envelope {
     /// `admission.k8s.io/v1` (or `v1beta1`, whose request has the same shape).

@@ -87,10 +87,11 @@ pub fn server_config(
     certificate: Arc<Certificate>,
     client_roots: Option<Arc<RootCertStore>>,
 ) -> Result<rustls::ServerConfig, TlsError> {
-    // INVARIANT: the ring provider supports the default protocol versions.
+    // The ring provider supports the default protocol versions, so this never fails; an error
+    // rather than a panic keeps the crate free of them.
     let builder = rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .expect("ring supports TLS 1.2 and 1.3");
+        .map_err(|e| TlsError(format!("cannot use TLS 1.2 and 1.3: {e}")))?;
     let builder = match client_roots {
         None => builder.with_no_client_auth(),
         Some(roots) => {
@@ -154,7 +155,7 @@ fn read(path: &Path, what: &str) -> Result<Vec<u8>, TlsError> {
             path.display()
         ))
     };
-    let io = |e: std::io::Error| fail(crate::load::io_reason(&e));
+    let io = |e: std::io::Error| fail(bona_compiler::files::io_reason(&e));
     let not_regular = || fail("not a regular file".into());
     // Checked before opening (opening a FIFO waits for a writer) and on the open file.
     if !std::fs::metadata(path).map_err(io)?.is_file() {
@@ -196,7 +197,7 @@ fn pem_reason(e: &rustls::pki_types::pem::Error) -> String {
             format!("a PEM block starts with a malformed line `{}`", text(line))
         }
         Error::Base64Decode(e) => format!("a PEM block is not valid base64: {e}"),
-        Error::Io(e) => crate::load::io_reason(e),
+        Error::Io(e) => bona_compiler::files::io_reason(e),
         Error::NoItemsFound => "no PEM block found".into(),
         Error::SectionTooLarge => "a PEM block is larger than 256 MB".into(),
         other => other.to_string(),
