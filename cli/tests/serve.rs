@@ -1192,3 +1192,75 @@ fn hostile_entries_appearing_later_never_stall_the_webhook() {
         }
     }
 }
+
+/// `--bundle-key` (issue 10): the webhook starts only with a bundle signed by the key.
+#[test]
+fn serve_refuses_a_bundle_not_signed_with_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for name in ["release", "other"] {
+        let key = d.join(format!("{name}.key"));
+        let out = Command::new("openssl")
+            .args([
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-out",
+            ])
+            .arg(&key)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let out = Command::new("openssl")
+            .args(["pkey", "-pubout", "-in"])
+            .arg(&key)
+            .arg("-out")
+            .arg(d.join(format!("{name}.pub")))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    let bundle = d.join("p.bundle");
+    let out = Command::new(BONA)
+        .arg("build")
+        .arg(repo().join("examples/production"))
+        .arg("-o")
+        .arg(&bundle)
+        .arg("--sign-key")
+        .arg(d.join("release.key"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = serve(&[
+        "--bundle",
+        bundle.to_str().unwrap(),
+        "--bundle-key",
+        d.join("release.pub").to_str().unwrap(),
+        "--cluster",
+        "prod-eu-1",
+    ]);
+    assert_eq!(
+        server.validate_file(&review_json())["response"]["allowed"],
+        false
+    );
+    drop(server);
+    let certs = Certs::new();
+    let (code, stderr) = refuse(&[
+        "--bundle".as_ref(),
+        bundle.as_os_str(),
+        "--bundle-key".as_ref(),
+        d.join("other.pub").as_os_str(),
+        "--tls-cert".as_ref(),
+        certs.path("tls.crt").as_os_str(),
+        "--tls-key".as_ref(),
+        certs.path("tls.key").as_os_str(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("does not verify under"), "{stderr}");
+}

@@ -15,7 +15,7 @@ use bona_webhook::server::tls::TlsFiles;
 use bona_webhook::server::{Config, ServeError};
 use clap::builder::TypedValueParser as _;
 
-use crate::policies::{ClusterArgs, PolicySource};
+use crate::policies::{BundleKey, ClusterArgs, PolicySource};
 use crate::{Exit, bad_input};
 
 /// Run the admission webhook: Kubernetes AdmissionReview v1 over HTTPS.
@@ -59,6 +59,8 @@ use crate::{Exit, bad_input};
 pub struct Args {
     #[command(flatten)]
     pub source: PolicySource,
+    #[command(flatten)]
+    pub bundle_key: BundleKey,
     /// The server's certificate chain (PEM, server certificate first).
     #[arg(long, value_name = "FILE")]
     pub tls_cert: PathBuf,
@@ -145,6 +147,7 @@ impl Args {
             policies: PolicyFiles {
                 policy: self.source.policy.clone(),
                 bundle: self.source.bundle.clone(),
+                bundle_key: self.bundle_key.key.clone(),
             },
             facts: self.facts.clone(),
             tls: TlsFiles {
@@ -199,6 +202,13 @@ impl From<LogFormat> for log::LogFormat {
 
 /// Runs the server until SIGTERM or Ctrl-C.
 pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
+    if args.bundle_key.key.is_some() && args.source.bundle.is_none() {
+        return bad_input(
+            err,
+            "--bundle-key checks the signature of a bundle: give --bundle FILE, or drop \
+             --bundle-key (sources given with --policy are not signed)",
+        );
+    }
     bona_webhook::server::logging(err, args.log_format.into());
     match bona_webhook::server::serve(args.config(), out) {
         Ok(()) => Exit::Ok,

@@ -38,13 +38,18 @@ pub struct PolicyFiles {
     pub policy: Vec<PathBuf>,
     /// A bundle written by `bona build`; when given, `policy` is not read.
     pub bundle: Option<PathBuf>,
+    /// The public key the bundle's signature (`BUNDLE.sig`) must verify under, if required.
+    pub bundle_key: Option<PathBuf>,
 }
 
 impl PolicyFiles {
     /// The source as the host crate names it.
     pub fn as_host(&self) -> PolicySource<'_> {
         match &self.bundle {
-            Some(path) => PolicySource::Bundle(path),
+            Some(path) => PolicySource::Bundle {
+                path,
+                key: self.bundle_key.as_deref(),
+            },
             None => PolicySource::Sources(&self.policy),
         }
     }
@@ -110,10 +115,18 @@ pub fn policy_fingerprint(sources: &Sources) -> u64 {
         Ok(files) => files.iter().for_each(|f| hash_file(&mut hasher, f)),
         Err(e) => e.to_string().hash(&mut hasher),
     }
+    // A re-signed bundle is a change too.
+    let signature = sources
+        .policy
+        .bundle
+        .as_deref()
+        .filter(|_| sources.policy.bundle_key.is_some())
+        .map(bona_host::signing::signature_path);
     sources
         .policy
         .bundle
         .iter()
+        .chain(&signature)
         .chain(&sources.facts)
         .for_each(|f| hash_file(&mut hasher, f));
     hasher.finish()
@@ -245,7 +258,7 @@ mod tests {
         let sources = Sources {
             policy: PolicyFiles {
                 policy: vec![dir.path().to_owned()],
-                bundle: None,
+                ..PolicyFiles::default()
             },
             facts: None,
             tls: TlsFiles {
