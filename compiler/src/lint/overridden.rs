@@ -205,7 +205,7 @@ fn finding(m: &Model, i: usize, found: Vec<(usize, Example)>) -> Option<Diagnost
     }
     Some(d.help(format!(
         "an image is trusted when any policy that applies trusts it, whatever that policy's \
-         action (SPEC 4.2 rule 3). To block what \"{p}\" rejects, add its conditions to the \
+         action (allow wins: docs/decisions.md#rule-3). To block what \"{p}\" rejects, add its conditions to the \
          rules of \"{q}\" with `and`, or narrow the scope of \"{q}\" so that it does not apply \
          where \"{p}\" does",
         p = p.name(),
