@@ -1,15 +1,15 @@
 //! The conformance corpus: every folder `tests/conformance/<case>/` is one named test that
 //! runs `bona eval` or `bona audit` in-process (through `bona::run`) and compares the JSON it
-//! prints with the case's hand-written `expect.json`. The corpus pins SPEC §4's semantics; it
+//! prints with the case's hand-written `expect.json`. The corpus pins docs/decisions.md's semantics; it
 //! is the specification's oracle, not a snapshot of the implementation, so a failure is either
 //! a bug in Bona or a mistake in the case, never something to re-record blindly.
 //!
 //! A case folder holds:
 //!
 //! - one or more `.trust` files (the policy set: the folder is passed as `--policy`);
-//! - exactly one input: `input.json` (admission input, SPEC 4.1, run as `eval --input`),
+//! - exactly one input: `input.json` (admission input, docs/output.md#admission-input, run as `eval --input`),
 //!   `review.json` (an AdmissionReview, run as `eval --admission-review`) or `inventory.json`
-//!   (SPEC 4.4 inventory or a kubectl pod list, run as `audit --inventory`);
+//!   (docs/output.md#bona-audit inventory or a kubectl pod list, run as `audit --inventory`);
 //! - optionally `facts.json` (passed as `--facts`), and extra arguments in `args.json` (a JSON
 //!   array of strings, e.g. `["--cluster", "prod-eu-1"]`) or `cmd` (whitespace-separated);
 //! - the expectation: `expect.json` (the exact output of `--format json`, exit 0), or

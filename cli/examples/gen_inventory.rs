@@ -1,5 +1,5 @@
 //! Generates a large audit workload for `bona audit`: 1,000 policies and an inventory of N
-//! assets × 3 images (SPEC 4.4), for timing and memory measurements (docs/performance.md,
+//! assets × 3 images (docs/output.md#bona-audit), for timing and memory measurements (docs/performance.md,
 //! "Audit"). Deterministic: the same arguments always give the same files.
 //!
 //! ```sh

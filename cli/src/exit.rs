@@ -1,4 +1,4 @@
-//! Exit codes, in one place (SPEC §4.5 "Exit codes", §5).
+//! Exit codes, in one place (docs/commands.md#exit-codes, docs/commands.md).
 
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! Progress of long runs on a terminal (SPEC §5): a bar on stderr that appears only once the
+//! Progress of long runs on a terminal (docs/commands.md): a bar on stderr that appears only once the
 //! run has taken half a second, so short runs print nothing extra, and never when stderr is
 //! not a terminal (a pipe, a CI log).
 

@@ -1,6 +1,6 @@
 //! `bona audit` streams Bona's inventory: these tests run the real binary and hold it to what
 //! reading the whole inventory into memory and rendering the whole audit at once gives, and to
-//! SPEC 5 on bad input (one message with the place, exit 2, never a partial result).
+//! docs/commands.md on bad input (one message with the place, exit 2, never a partial result).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! The real `bona` binary against an independent oracle of the SPEC (`tests/oracle/`, Python
 //! standard library only): random policy sets, admission inputs, inventories and facts
 //! documents, each run through `bona eval` and `bona audit --format json`, and every field of
-//! SPEC 4.3 / 4.4 compared with what the oracle computes from the SPEC alone (reasons only as
+//! docs/output.md#bona-eval / 4.4 compared with what the oracle computes from the SPEC alone (reasons only as
 //! empty or not: their wording is Bona's). Bounded and deterministic: fixed seeds, a few hundred
 //! cases, two processes.
 

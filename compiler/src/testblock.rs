@@ -1,5 +1,5 @@
-//! `test` blocks (SPEC §2.7): checked here, run by `bona test`. The `input` object is
-//! converted to the JSON of SPEC §4.1 and validated by the runtime's own strict reader, so a
+//! `test` blocks (docs/language.md#tests): checked here, run by `bona test`. The `input` object is
+//! converted to the JSON of docs/output.md#admission-input and validated by the runtime's own strict reader, so a
 //! test input and an `bona eval --input` file accept exactly the same documents.
 
 use bona_runtime::Reference;
@@ -30,7 +30,7 @@ pub struct TestCase {
     pub name: String,
     pub span: Span,
     pub name_span: Span,
-    /// The admission input as JSON text (SPEC §4.1).
+    /// The admission input as JSON text (docs/output.md#admission-input).
     pub input: String,
     pub expectations: Vec<(Expectation, Span)>,
 }

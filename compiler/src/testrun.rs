@@ -1,4 +1,4 @@
-//! Running `test` blocks (SPEC §2.7) against a compiled policy set, and measuring which
+//! Running `test` blocks (docs/language.md#tests) against a compiled policy set, and measuring which
 //! rules and scopes they exercise. `bona test` and the language server's code lens both call
 //! this, so they always agree.
 //!

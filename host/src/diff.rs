@@ -47,9 +47,9 @@ pub struct ImageChange {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Issue {
-    /// Filed at admission (SPEC 4.2 rule 6).
+    /// Filed at admission (docs/decisions.md#rule).
     RuntimeSecurity(RuntimeIssue),
-    /// Filed by an audit (SPEC 4.2 rule 7).
+    /// Filed by an audit (docs/decisions.md#rule).
     Posture(PostureIssue),
 }
 

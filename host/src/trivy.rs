@@ -1,4 +1,4 @@
-//! Trivy JSON reports → a facts document (SPEC §3.3): the pure part of `bona facts trivy`.
+//! Trivy JSON reports → a facts document (docs/images.md#facts): the pure part of `bona facts trivy`.
 //!
 //! Input is what `trivy image --format json` writes (schema version 2, Trivy 0.20 and later).
 //! Output is a document that [`bona_runtime::facts::FactsDocument::from_json`] accepts. No I/O here:

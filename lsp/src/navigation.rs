@@ -1,5 +1,5 @@
 //! Go to definition and find references for `let`, `key` and `scope` names, across every file
-//! of the policy set (names share one namespace, SPEC §2.2).
+//! of the policy set (names share one namespace, docs/language.md#items).
 
 use bona_compiler::db::{SourceFile, Workspace};
 use bona_compiler::syntax::span::Span;

@@ -1,6 +1,6 @@
 //! Strict reading of Bona's own JSON documents, with errors that say where.
 //!
-//! SPEC §5: bad input of any kind gives "one clear message naming the file and the place (JSON
+//! docs/commands.md: bad input of any kind gives "one clear message naming the file and the place (JSON
 //! path, line and column)". Every input module (facts, the admission input of §4.1, the audit
 //! inventory of §4.4) reads its document through [`from_slice`], so every one of those messages has
 //! the same shape:
@@ -93,7 +93,7 @@ fn from_serde_json(bytes: &[u8], path: String, err: &serde_json::Error) -> JsonE
     }
 }
 
-/// serde_json counts columns in bytes; users count characters (SPEC §4.5: positions are
+/// serde_json counts columns in bytes; users count characters (docs/spec-map.md#details: positions are
 /// characters). Converts the 1-based byte column of 1-based `line` into a character column by
 /// counting the UTF-8 sequences that start in the line up to that byte.
 fn char_column(bytes: &[u8], line: usize, byte_column: usize) -> usize {

@@ -9,7 +9,7 @@
 //! typed model of [`ir`], or [`engine::Engine::from_bundle`] from the bytes `bona build` wrote
 //! — and then answers admissions ([`Engine::evaluate`], or the allocation-free
 //! [`Engine::verdict`]) and audits ([`Engine::audit`], [`Engine::audit_asset`]) with the
-//! outputs of SPEC 4.3 and 4.4 ([`output`]). The caller owns the signature
+//! outputs of docs/output.md#bona-eval and 4.4 ([`output`]). The caller owns the signature
 //! [`signature::VerificationCache`] and passes the time used when an input carries none.
 //!
 //! ```

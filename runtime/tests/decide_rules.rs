@@ -1,4 +1,4 @@
-//! One test per rule of SPEC 4.2, per bullet of SPEC 4.5 that concerns decisions, and the three
+//! One test per rule of docs/decisions.md, per bullet of docs/spec-map.md#details that concerns decisions, and the three
 //! worked examples of 4.2, on IR values built by hand.
 //!
 //! Every admission goes through [`admit`], which also checks that the table (`evaluate`), the
@@ -236,7 +236,7 @@ fn reasons_of(d: &Decision, image: usize, policy: usize) -> Vec<String> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// SPEC 4.2: the three worked examples.
+// docs/decisions.md: the three worked examples.
 
 /// alpine `docker.io/library/alpine:1.2.3`, two prevent policies, one trusting registry
 /// `docker.io`: allowed, no issues.
@@ -355,7 +355,7 @@ fn cortex_example_3_on_unknown_issue_allows() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// SPEC 4.2 rules.
+// docs/decisions.md rules.
 
 /// Rule 1: no applicable policy: every image is trusted, `allow`, no issues, `policies: []`.
 #[test]
@@ -656,7 +656,7 @@ fn rule_7_order_and_shape() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// SPEC 4.5 bullets.
+// docs/spec-map.md#details bullets.
 
 /// 4.5 "Posture issues": a prevent policy with `on unknown issue` whose verdict is unknown lets
 /// the image run and still files one posture issue, reason missing-information, at every
@@ -1163,7 +1163,7 @@ fn spec_4_5_policies_in_code_point_order() {
     assert_eq!(got, ["A b", "B", "a", "b", "ä"]);
 }
 
-/// SPEC 2.5 through the decision: `x or not x` stays unknown, so it does not trust.
+/// docs/language.md#three-valued-logic through the decision: `x or not x` stays unknown, so it does not trust.
 #[test]
 fn excluded_middle_does_not_trust() {
     let e = engine(set(vec![strict(
@@ -1275,7 +1275,7 @@ fn bundle_round_trip_decides_the_same() {
     assert_eq!(a, b);
 }
 
-/// SPEC 4.3's example: the failed registry rule is not a reason for an unknown result; the
+/// docs/output.md#bona-eval's example: the failed registry rule is not a reason for an unknown result; the
 /// unknown tag of the pattern rule is.
 #[test]
 fn spec_4_3_example_reasons() {

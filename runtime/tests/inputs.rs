@@ -1,6 +1,6 @@
-//! Reading the four input formats: Bona's admission input (SPEC 4.1) and inventory (4.4), read
+//! Reading the four input formats: Bona's admission input (docs/output.md#admission-input) and inventory (4.4), read
 //! strictly, and Kubernetes AdmissionReview v1 and `kubectl get pods -A -o json` lists, read
-//! leniently (SPEC 4.5 "AdmissionReview", "kubectl lists", SPEC 5 on bad input).
+//! leniently (docs/output.md#admission-review, "kubectl lists", docs/commands.md on bad input).
 //!
 //! The Kubernetes fixtures under `tests/fixtures/kubernetes/` were made by the real kubectl; see
 //! the README there for the command behind each file.
@@ -130,7 +130,7 @@ fn review_doc(operation: &str, kind: &str, namespace: &str, name: &str, object: 
     .into_bytes()
 }
 
-// ---- Bona's admission input (SPEC 4.1) ---------------------------------------------------------
+// ---- Bona's admission input (docs/output.md#admission-input) ---------------------------------------------------------
 
 #[test]
 fn admission_input_reads_every_field() {
@@ -394,7 +394,7 @@ fn admission_input_with_100000_images() {
     eprintln!("100,000 images read in {elapsed:?}");
 }
 
-// ---- Bona's inventory (SPEC 4.4) ---------------------------------------------------------------
+// ---- Bona's inventory (docs/output.md#bona-audit) ---------------------------------------------------------------
 
 #[test]
 fn inventory_reads_flattened_assets() {

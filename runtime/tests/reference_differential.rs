@@ -9,16 +9,16 @@
 //!
 //! Differences, each with the side Bona takes:
 //! 1. Digests: Bona accepts only `sha256` with 64 and `sha512` with 128 lower-case hex digits
-//!    (SPEC 3.1, 4.5). oci-spec also accepts `sha384` (96 digits) and upper-case hex digits.
+//!    (docs/images.md#references, 4.5). oci-spec also accepts `sha384` (96 digits) and upper-case hex digits.
 //! 2. Tags: Bona's tag characters are ASCII `[A-Za-z0-9_.-]`, as in Docker's grammar. oci-spec's
 //!    regex uses `\w`, which in Rust is Unicode-aware, so it also accepts tags like `é`.
-//! 3. Upper-case first component: Bona, like Docker and SPEC 4.5, treats a first component with an
+//! 3. Upper-case first component: Bona, like Docker and docs/spec-map.md#details, treats a first component with an
 //!    upper-case letter as a registry and lower-cases it (`Foo/bar` is registry `foo`, repository
 //!    `bar`). oci-spec keeps it in the repository (`docker.io`, `Foo/bar`), an upper-case
 //!    repository its own tests mark as a known bug.
-//! 4. Registry case: Bona lower-cases the registry (SPEC 4.5); oci-spec keeps it as written.
+//! 4. Registry case: Bona lower-cases the registry (docs/spec-map.md#details); oci-spec keeps it as written.
 //! 5. Docker Hub aliases: Bona maps `index.docker.io` and `registry-1.docker.io`, in any case, to
-//!    `docker.io` and then adds `library/` to a one-component repository (SPEC 3.1). oci-spec maps
+//!    `docker.io` and then adds `library/` to a one-component repository (docs/images.md#references). oci-spec maps
 //!    only a lower-case `index.docker.io`.
 //! 6. Registries with `_`: a first component such as `foo_bar.com` is a registry by the `.` rule
 //!    but not a valid host name. Bona rejects it, as Docker does; oci-spec accepts it because its

@@ -5,7 +5,7 @@
 //! wasm` copies it and places a policy bundle at the start of its heap region (after
 //! `__heap_base`, see [`embedded_bundle`]), growing the initial memory to hold it. So the module
 //! that users run holds the whole runtime — reference parsing, globs, facts, signatures, the
-//! table and SPEC 4.2's rules — and its policies, imports nothing, and answers with exactly the
+//! table and docs/decisions.md's rules — and its policies, imports nothing, and answers with exactly the
 //! JSON of `bona eval --format json` and `bona audit --format json`.
 //!
 //! The host's side is small: write a document into a buffer the module hands out
@@ -144,7 +144,7 @@ pub extern "C" fn bona_output_len() -> u32 {
     STATE.with_borrow(|state| state.output.len() as u32)
 }
 
-/// One admission decision (SPEC 4.1–4.3) of the admission input in slot 0, with the facts
+/// One admission decision (docs/output.md#admission-input) of the admission input in slot 0, with the facts
 /// document in slot 1 when it is not empty. `now` (unix seconds) is used when the input has
 /// no `time`. Output: the decision JSON of `bona eval --format json`.
 #[expect(unsafe_code, reason = "a wasm export needs an unmangled name")]
@@ -160,7 +160,7 @@ pub extern "C" fn bona_eval(now: i64) -> u32 {
 }
 
 /// The same decision for a Kubernetes AdmissionReview (v1) in slot 0; slot 2 may hold
-/// `{"cluster": NAME, "cloud": NAME}` (SPEC 4.5: both default to `""`).
+/// `{"cluster": NAME, "cloud": NAME}` (docs/spec-map.md#details: both default to `""`).
 #[expect(unsafe_code, reason = "a wasm export needs an unmangled name")]
 #[unsafe(no_mangle)]
 pub extern "C" fn bona_review(now: i64) -> u32 {
@@ -174,7 +174,7 @@ pub extern "C" fn bona_review(now: i64) -> u32 {
     })
 }
 
-/// The posture issues (SPEC 4.4) of the inventory in slot 0: Bona's inventory, or a
+/// The posture issues (docs/output.md#bona-audit) of the inventory in slot 0: Bona's inventory, or a
 /// `kubectl get pods -A -o json` list whose assets take the cluster and cloud of slot 2.
 /// Output: `{"issues": [...]}`, as `bona audit --format json`.
 #[expect(unsafe_code, reason = "a wasm export needs an unmangled name")]

@@ -26,11 +26,11 @@ pub const ABI_EXPORT: &str = "bona_abi_version";
 /// `(slot: i32, len: i32) -> i32`: the address of `len` writable bytes for input `slot`
 /// ([`SLOT_DOCUMENT`], [`SLOT_FACTS`], [`SLOT_OPTIONS`]); 0 for an unknown slot.
 pub const BUFFER_EXPORT: &str = "bona_buffer";
-/// `(now: i64) -> i32`: decide the admission input (SPEC 4.1) of the document slot.
+/// `(now: i64) -> i32`: decide the admission input (docs/output.md#admission-input) of the document slot.
 pub const EVAL_EXPORT: &str = "bona_eval";
 /// `(now: i64) -> i32`: decide the AdmissionReview (v1) of the document slot.
 pub const REVIEW_EXPORT: &str = "bona_review";
-/// `(now: i64) -> i32`: audit the inventory (SPEC 4.4) of the document slot.
+/// `(now: i64) -> i32`: audit the inventory (docs/output.md#bona-audit) of the document slot.
 pub const AUDIT_EXPORT: &str = "bona_audit";
 /// `() -> i32`: the address of the last call's output.
 pub const OUTPUT_PTR_EXPORT: &str = "bona_output_ptr";
@@ -39,7 +39,7 @@ pub const OUTPUT_LEN_EXPORT: &str = "bona_output_len";
 
 /// Input slot: the document (admission input, AdmissionReview or inventory).
 pub const SLOT_DOCUMENT: u32 = 0;
-/// Input slot: the facts document of `--facts` (SPEC 3.3); empty for none.
+/// Input slot: the facts document of `--facts` (docs/images.md#facts); empty for none.
 pub const SLOT_FACTS: u32 = 1;
 /// Input slot: `{"cluster": NAME, "cloud": NAME}` for AdmissionReviews and kubectl lists;
 /// empty for both `""`.
@@ -49,7 +49,7 @@ pub const SLOT_OPTIONS: u32 = 2;
 pub const STATUS_OK: u32 = 0;
 /// Status: the module holds no policy set, or a corrupt one; the output says which.
 pub const STATUS_NO_POLICY: u32 = 1;
-/// Status: a document is malformed (SPEC 5, exit 2); the output is the message.
+/// Status: a document is malformed (docs/commands.md, exit 2); the output is the message.
 pub const STATUS_BAD_INPUT: u32 = 2;
 
 /// The start of the embedded policy region: 8 bytes of magic, the bundle's length (u32

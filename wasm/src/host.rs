@@ -281,7 +281,7 @@ impl WasmInstance {
         })
     }
 
-    /// One admission decision of an admission input (SPEC 4.1, Bona's own JSON), with an
+    /// One admission decision of an admission input (docs/output.md#admission-input, Bona's own JSON), with an
     /// optional facts document; `now` (unix seconds) when the input has no `time`. The same
     /// [`Decision`] as [`bona_runtime::Engine::evaluate`].
     ///
@@ -321,7 +321,7 @@ impl WasmInstance {
         parse_output(&output)
     }
 
-    /// The posture issues of an inventory (SPEC 4.4: Bona's inventory, or a kubectl list
+    /// The posture issues of an inventory (docs/output.md#bona-audit: Bona's inventory, or a kubectl list
     /// whose assets take `opts`), as `bona audit` finds them.
     ///
     /// # Errors

@@ -1,7 +1,7 @@
 //! Differential property test: a policy module (`wasm_module::build`, run by the wasmtime host)
 //! against the engine, on the generated policy sets and images of `table_vs_interpreter.rs`.
 //!
-//! The input goes to the module as the JSON of SPEC 4.1 (the engine's decision is taken on the
+//! The input goes to the module as the JSON of docs/output.md#admission-input (the engine's decision is taken on the
 //! same bytes, parsed), so the module's own parsing, facts, signatures, table and rules are all
 //! under test, and its answer must equal the engine's field for field, reasons included. Each
 //! generated set is compiled once (winch) and asked several inputs on one instance.

@@ -7,7 +7,7 @@
 //! each, 4 KiB in all), so they are kept short here rather than cut mid-word there.
 //!
 //! `auditAnnotations` (recorded in the cluster's audit log under the webhook's name) carry the
-//! decision and, when it fits, the whole SPEC 4.3 decision document: the same JSON that
+//! decision and, when it fits, the whole docs/output.md#bona-eval decision document: the same JSON that
 //! `bona eval --admission-review … --format json` prints, compacted. Every value is bounded, so
 //! a pod with 50,000 images does not write megabytes into every audit event: the list of
 //! untrusted images stops at [`UNTRUSTED_MAX`] and says how many it left out, and a decision

@@ -1,4 +1,4 @@
-//! `bona audit`: posture issues of running assets (SPEC §4.4), streamed.
+//! `bona audit`: posture issues of running assets (docs/output.md#bona-audit), streamed.
 //!
 //! An inventory can list every workload of a fleet, so the audit never holds it whole:
 //!
@@ -14,7 +14,7 @@
 //!   evaluate each batch with [`Engine::audit_asset`] and render its issues (JSON or table text);
 //!   the main thread puts the batches back in input order. At most [`IN_FLIGHT`] batches per
 //!   worker are out at any time, so a slow batch cannot make the others pile up.
-//! - **Printing.** SPEC 5 asks for "never a partial result", and bad input can sit at the last
+//! - **Printing.** docs/commands.md asks for "never a partial result", and bad input can sit at the last
 //!   byte of the file. Rendered issues therefore go to a [`Report`] that keeps them in memory up
 //!   to [`SPOOL_MEMORY`] and then in an unnamed temporary file, and reaches stdout only once the
 //!   whole input has been read without error; on bad input nothing is printed but the message
@@ -59,7 +59,7 @@ use crate::render;
 
 /// Report posture issues of what is running.
 ///
-/// The inventory is Bona's audit document (SPEC 4.4) or the output of
+/// The inventory is Bona's audit document (docs/output.md#bona-audit) or the output of
 /// `kubectl get pods -A -o json` (with `--cluster`): each pod is counted under its owning
 /// workload. Issues come in a stable order: asset, image, policy.
 ///
@@ -83,7 +83,7 @@ pub struct Args {
     pub inventory: PathBuf,
     #[command(flatten)]
     pub kubernetes: ClusterArgs,
-    /// A facts document (JSON, SPEC 3.3).
+    /// A facts document (JSON, docs/images.md#facts).
     #[arg(long, value_name = "FILE")]
     pub facts: Option<PathBuf>,
     /// Output format [default: table on a terminal, json otherwise].

@@ -1,5 +1,5 @@
 //! `bona diff OLD NEW --inventory FILE`: which running assets change decision or issues when
-//! the policy set OLD is replaced by NEW (SPEC §5).
+//! the policy set OLD is replaced by NEW (docs/commands.md).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ use crate::{Exit, bad_input, render};
 /// or stop blocking, and issues that would be filed or closed. OLD and NEW are each a `.trust`
 /// file, a directory of them, or a bundle written by `bona build`.
 ///
-/// The inventory is Bona's audit document (SPEC 4.4) or `kubectl get pods -A -o json` (with
+/// The inventory is Bona's audit document (docs/output.md#bona-audit) or `kubectl get pods -A -o json` (with
 /// `--cluster`), as for `bona audit`. Exit 0 whatever changes; 1 when a policy set has errors;
 /// 2 on bad input.
 ///
@@ -43,7 +43,7 @@ pub struct Args {
     pub inventory: PathBuf,
     #[command(flatten)]
     pub kubernetes: ClusterArgs,
-    /// A facts document (JSON, SPEC 3.3), used for both sets.
+    /// A facts document (JSON, docs/images.md#facts), used for both sets.
     #[arg(long, value_name = "FILE")]
     pub facts: Option<PathBuf>,
     /// Output format [default: table on a terminal, json otherwise].

@@ -1,4 +1,4 @@
-//! `bona eval`: one admission decision (SPEC §4.1–4.3).
+//! `bona eval`: one admission decision (docs/output.md#admission-input).
 //!
 //! `--bundle` takes a bundle or a wasm module from `bona build --target wasm` (told apart by
 //! their first bytes); a module runs in the wasmtime host of `bona-runtime` when this binary is
@@ -16,7 +16,7 @@ use crate::{Exit, bad_input, render};
 
 /// Decide whether a workload's images are trusted.
 ///
-/// Reads Bona's admission input (`--input`, SPEC 4.1) or a Kubernetes AdmissionReview v1
+/// Reads Bona's admission input (`--input`, docs/output.md#admission-input) or a Kubernetes AdmissionReview v1
 /// (`--admission-review`), evaluates every image against the policies, and prints the
 /// decision, each image's verdict with every applicable policy's result and reasons, and the
 /// runtime-security issues.
@@ -32,7 +32,7 @@ pub struct Args {
     pub source: PolicySource,
     #[command(flatten)]
     pub bundle_key: BundleKey,
-    /// Bona's admission input (JSON, SPEC 4.1).
+    /// Bona's admission input (JSON, docs/output.md#admission-input).
     #[arg(
         long,
         value_name = "FILE",
@@ -45,7 +45,7 @@ pub struct Args {
     pub admission_review: Option<PathBuf>,
     #[command(flatten)]
     pub kubernetes: ClusterArgs,
-    /// A facts document (JSON, SPEC 3.3) for images without inline facts.
+    /// A facts document (JSON, docs/images.md#facts) for images without inline facts.
     #[arg(long, value_name = "FILE")]
     pub facts: Option<PathBuf>,
     /// Output format [default: table on a terminal, json otherwise].

@@ -1,4 +1,4 @@
-//! `bona facts trivy REPORT.json... [-o FILE]`: build a facts document (SPEC §3.3) from other
+//! `bona facts trivy REPORT.json... [-o FILE]`: build a facts document (docs/images.md#facts) from other
 //! tools' output. The conversion is `bona_host::trivy`; this module reads the files, reports
 //! bad input, and writes the result atomically.
 
@@ -26,7 +26,7 @@ pub enum Source {
 /// Turn Trivy JSON reports into a facts document.
 ///
 /// Reads reports written by `trivy image --format json` (schema version 2) and prints one
-/// facts document (SPEC 3.3) for `bona eval --facts` and `bona audit --facts`. Each image is
+/// facts document (docs/images.md#facts) for `bona eval --facts` and `bona audit --facts`. Each image is
 /// stored under its digest (from RepoDigests) and under each of its tags (RepoTags), with
 /// `scanned`, the scan time (CreatedAt), the counts of critical, high, medium and low
 /// vulnerabilities (each advisory counted once per package; UNKNOWN severity not counted),
@@ -57,7 +57,7 @@ pub struct TrivyArgs {
 /// `--format json` is accepted as everywhere else; the output is a document, never a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum JsonOnly {
-    /// The facts document of SPEC 3.3.
+    /// The facts document of docs/images.md#facts.
     Json,
 }
 

@@ -1,4 +1,4 @@
-//! `bona lint PATHS`: the compiler's warnings plus the static analysis of SPEC 2.6.
+//! `bona lint PATHS`: the compiler's warnings plus the static analysis of docs/language.md#linting.
 
 use std::io::Write;
 use std::path::PathBuf;

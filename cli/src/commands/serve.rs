@@ -1,4 +1,4 @@
-//! `bona serve`: the admission webhook (SPEC §5), AdmissionReview v1 over HTTPS.
+//! `bona serve`: the admission webhook (docs/commands.md), AdmissionReview v1 over HTTPS.
 //!
 //! This module is the command's arguments; the server (startup, signals, shutdown and the HTTP
 //! side) is [`bona_webhook::server`].
@@ -72,7 +72,7 @@ pub struct Args {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub kubernetes: ClusterArgs,
-    /// A facts document (JSON, SPEC 3.3) for images without inline facts.
+    /// A facts document (JSON, docs/images.md#facts) for images without inline facts.
     #[arg(long, value_name = "FILE")]
     pub facts: Option<PathBuf>,
     /// Seconds between checks of the policy, facts and certificate files for changes;

@@ -1,4 +1,4 @@
-//! `bona fmt`: the one canonical layout of a `.trust` file (SPEC §2.6), comments kept.
+//! `bona fmt`: the one canonical layout of a `.trust` file (docs/language.md#linting), comments kept.
 //!
 //! # Design
 //!

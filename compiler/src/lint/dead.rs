@@ -1,6 +1,6 @@
 //! L0003: a `prevent` policy whose trust another `prevent` policy always grants.
 //!
-//! Allow wins (SPEC 4.2 rule 3): an image is trusted when any applicable policy trusts it. If
+//! Allow wins (docs/decisions.md#rule): an image is trusted when any applicable policy trusts it. If
 //! policy Q applies wherever P does (`scope(P) ≤ scope(Q)`) and resolves to trusted whenever P
 //! does, then P's trust never decides anything, and since Q is a `prevent` policy too, neither
 //! does P's prevention: every decision is the same without P. That is the common mistake of a

@@ -1,7 +1,7 @@
 //! The lint's reasoning over rules and scopes: negation normal form, per-attribute
 //! satisfiability of conjunctions, and a sound test of pointwise order under Kleene logic.
 //!
-//! # Why these steps are sound under three values (SPEC 2.5)
+//! # Why these steps are sound under three values (docs/language.md#three-valued-logic)
 //! Kleene's strong logic is a De Morgan algebra: `and`/`or` distribute, De Morgan's laws and
 //! double negation hold; only the excluded middle and non-contradiction fail. So pushing `not`
 //! down to the atoms ([`Nnf`]) and distributing into disjunctive normal form are equivalences,

@@ -1,4 +1,4 @@
-//! `bona lint`: static analysis of a compiled policy set (SPEC 2.6), one file per finding.
+//! `bona lint`: static analysis of a compiled policy set (docs/language.md#linting), one file per finding.
 //!
 //! | code | file | finding |
 //! |---|---|---|

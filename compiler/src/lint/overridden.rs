@@ -1,6 +1,6 @@
 //! L0004: a `prevent` policy that an overlapping `issue` policy overrides.
 //!
-//! Allow wins whatever the action (SPEC 4.2 rule 3): where an `issue` policy I and a `prevent`
+//! Allow wins whatever the action (docs/decisions.md#rule): where an `issue` policy I and a `prevent`
 //! policy P both apply, an image I trusts is admitted even when P rejects it. Teams write I to
 //! audit ("everything should be scanned") and P to block ("only our registries"), and expect
 //! both to hold; instead, a scanned image from anywhere is let in, with no runtime issue.

@@ -1,7 +1,7 @@
 //! Exact answers to "is there a string that …" for the lint's string constraints.
 //!
 //! Every string comparison the language has is membership in a set of patterns: `== "v"` and
-//! `in [..]` are sets of literal strings, `matches [..]` a set of globs (SPEC 3.2: `*` any run
+//! `in [..]` are sets of literal strings, `matches [..]` a set of globs (docs/images.md#patterns: `*` any run
 //! without `/`, `**` any run, `?` one character other than `/`, every other character itself).
 //! A conjunction of such memberships and non-memberships is satisfiable iff the intersection of
 //! the positive languages minus the negative ones is non-empty. Globs are tiny automata, so this

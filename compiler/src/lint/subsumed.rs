@@ -1,6 +1,6 @@
 //! L0002: a rule that another rule of the same policy makes redundant.
 //!
-//! A policy's verdict is the `or` of its rules (SPEC 2.5), so rule A adds nothing when some
+//! A policy's verdict is the `or` of its rules (docs/language.md#three-valued-logic), so rule A adds nothing when some
 //! other rule B is at least as true for every image: `A ≤ B` pointwise in false < unknown <
 //! true ([`logic::le`]). Classical implication is not enough: `A` unknown where `B` is false
 //! would still make the verdict unknown rather than untrusted. Of two equivalent rules only the

@@ -108,7 +108,7 @@ pub struct Clause {
     pub span: Span,
 }
 
-/// The clause kinds of SPEC §2.2.
+/// The clause kinds of docs/language.md#items.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClauseKind {
     /// `action prevent | issue`; the span is the action word's.

@@ -1010,7 +1010,7 @@ fn trust_compare(
                 ("digest", None) => ImageStrAttr::Digest,
                 _ => ImageStrAttr::Scanner,
             };
-            // Registries are host names, compared case-insensitively (SPEC §4.5).
+            // Registries are host names, compared case-insensitively (docs/spec-map.md#details).
             let fold = |s: String| {
                 if a == ImageStrAttr::Registry {
                     s.to_ascii_lowercase()

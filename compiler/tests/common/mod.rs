@@ -2,7 +2,7 @@
 
 /// The language's tokens, and the near-misses people type.
 pub const TOKENS: &[&str] = &[
-    // keywords (SPEC §2.1) and the contextual ones of test blocks
+    // keywords (docs/language.md#lexical-rules) and the contextual ones of test blocks
     "policy",
     "let",
     "key",

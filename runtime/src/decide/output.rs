@@ -1,11 +1,11 @@
-//! The results the runtime hands back, in the exact JSON shapes of SPEC 4.3 and 4.4.
+//! The results the runtime hands back, in the exact JSON shapes of docs/output.md#bona-eval and 4.4.
 //!
 //! These types are the contract with everything downstream (the CLI's `--format json`, the
 //! conformance corpus, admission components), so they are plain data with `serde` derives and no
 //! behaviour beyond building the issue texts. Field order in each struct is the order the SPEC
 //! prints, and serde keeps it.
 //!
-//! The issue texts of SPEC 4.3 are built here and only here, so the interpreter and the decision
+//! The issue texts of docs/output.md#bona-eval are built here and only here, so the interpreter and the decision
 //! table cannot drift apart on a comma:
 //!
 //! - posture title: `Untrusted image running in ASSET`
@@ -27,7 +27,7 @@ use crate::input::{Asset, AssetType};
 use crate::ir::Action;
 use crate::tri::Tri;
 
-/// The workload's decision (SPEC 4.2 rule 5).
+/// The workload's decision (docs/decisions.md#rule).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DecisionKind {
@@ -104,7 +104,7 @@ impl From<Tri> for PolicyResult {
     }
 }
 
-/// The answer to one admission request (SPEC 4.3).
+/// The answer to one admission request (docs/output.md#bona-eval).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     /// `prevent` iff some image is prevented.
@@ -172,7 +172,7 @@ pub struct RuntimeIssue {
 }
 
 impl RuntimeIssue {
-    /// Builds the issue with the SPEC 4.3 texts.
+    /// Builds the issue with the docs/output.md#bona-eval texts.
     pub fn new(asset: &str, image: String, policies: Vec<String>, prevented: bool) -> RuntimeIssue {
         let title = if prevented {
             format!("Untrusted image prevented in {asset}")
@@ -194,7 +194,7 @@ impl RuntimeIssue {
     }
 }
 
-/// The answer to an audit (SPEC 4.4): `{"issues": [...]}`.
+/// The answer to an audit (docs/output.md#bona-audit): `{"issues": [...]}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Audit {
     /// Posture issues: assets in input order, then images in order, then policy name.
@@ -261,7 +261,7 @@ impl From<&Asset> for AssetRef {
     }
 }
 
-/// A posture issue: a running image that one policy does not trust (SPEC 4.2 rule 7, 4.5).
+/// A posture issue: a running image that one policy does not trust (docs/decisions.md#rule, 4.5).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostureIssue {
     /// Always `posture`.
@@ -277,12 +277,12 @@ pub struct PostureIssue {
     pub reason: PostureReason,
     /// `Untrusted image running in ASSET`.
     pub title: String,
-    /// One of the two posture descriptions of SPEC 4.3.
+    /// One of the two posture descriptions of docs/output.md#bona-eval.
     pub description: String,
 }
 
 impl PostureIssue {
-    /// Builds the issue with the SPEC 4.3 texts; `described` is [`Asset::describe`].
+    /// Builds the issue with the docs/output.md#bona-eval texts; `described` is [`Asset::describe`].
     pub fn new(
         asset: AssetRef,
         described: &str,

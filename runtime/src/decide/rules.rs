@@ -1,4 +1,4 @@
-//! The decision rules of SPEC 4.2 and 4.5, one function per rule, and the direct interpreter
+//! The decision rules of docs/decisions.md and 4.5, one function per rule, and the direct interpreter
 //! that applies them to a policy set as written.
 //!
 //! Every function below quotes the rule it implements. The rule functions are shared by both
@@ -84,7 +84,7 @@ pub fn workload_decision(prevented: impl IntoIterator<Item = bool>) -> DecisionK
 /// > 6. **Runtime security issues** (admission): exactly one per image that is not trusted,
 /// > prevented or not, naming every applicable policy. None for a trusted image.
 ///
-/// `applicable` is S(A) in name order; the texts are SPEC 4.3's ([`RuntimeIssue::new`]).
+/// `applicable` is S(A) in name order; the texts are docs/output.md#bona-eval's ([`RuntimeIssue::new`]).
 pub fn runtime_issue(
     asset: &Asset,
     image: &str,
@@ -102,7 +102,7 @@ pub fn runtime_issue(
     })
 }
 
-/// Rule 7 and SPEC 4.5 "Posture issues": whether policy p files a posture issue for a running
+/// Rule 7 and docs/decisions.md#rule: whether policy p files a posture issue for a running
 /// image i, and with which reason.
 ///
 /// > 7. **Posture issues** (audit of running assets …): for each running image i,
@@ -134,7 +134,7 @@ pub fn posture_reason(policy: &Policy, verdict: Tri, image_trusted: bool) -> Opt
     }
 }
 
-/// SPEC 4.5 "Order": `policies` by name in code-point order.
+/// docs/decisions.md#order: `policies` by name in code-point order.
 pub fn by_name(a: &Policy, b: &Policy) -> Ordering {
     a.name.cmp(&b.name)
 }
@@ -153,7 +153,7 @@ pub struct Judged<'p> {
 
 /// The facts of an image that every output needs: its printed reference and the asset.
 pub(crate) struct ImageOutput {
-    /// The image's entry of SPEC 4.3.
+    /// The image's entry of docs/output.md#bona-eval.
     pub decision: ImageDecision,
     /// Rule 6's issue, if any.
     pub issue: Option<RuntimeIssue>,
@@ -249,7 +249,7 @@ fn judge<'p>(applicable: &[&'p Policy], evaluator: &mut Evaluator<'_, '_>) -> Ve
         .collect()
 }
 
-/// One admission decision by direct interpretation (SPEC 4.2 rules 1–6, output of 4.3).
+/// One admission decision by direct interpretation (docs/decisions.md rules 1–6, output of 4.3).
 ///
 /// `now` is used when the input carries no `time`.
 pub fn admission(
@@ -355,7 +355,7 @@ pub fn posture_of_images<'p>(
 }
 
 /// A whole audit by direct interpretation: assets in input order, images in order, policies
-/// by name (SPEC 4.5 "Order"). `now` is used when the inventory carries no `time`.
+/// by name (docs/decisions.md#order). `now` is used when the inventory carries no `time`.
 pub fn audit(
     set: &PolicySet,
     keys: &KeyRing,

@@ -11,7 +11,7 @@
 //!    (rule 4).
 //! 2. **Rules are indexed by what the image is.** A rule that is a conjunction containing a
 //!    `registry`, `repository` or `image matches` constraint the image fails is false whatever
-//!    else it holds (`false and x` is false, SPEC 2.5), and registry and repository are always
+//!    else it holds (`false and x` is false, docs/language.md#three-valued-logic), and registry and repository are always
 //!    known. So each rule gets *keys* — (registry or any, repository literal prefix) pairs, one
 //!    of which the image must match for the rule to be anything but false — and goes into a
 //!    per-registry byte trie over repository prefixes. An image visits its registry's trie and
@@ -383,18 +383,18 @@ impl ScopeBits {
 }
 
 impl AssetScope {
-    /// Whether some policy applies to the asset (if none, SPEC 4.2 rule 1 trusts every image).
+    /// Whether some policy applies to the asset (if none, docs/decisions.md#rule trusts every image).
     pub fn any_applicable(&self) -> bool {
         self.any
     }
 
-    /// Whether some applicable policy has action `prevent` (SPEC 4.2 rule 4).
+    /// Whether some applicable policy has action `prevent` (docs/decisions.md#rule).
     pub fn any_prevent(&self) -> bool {
         self.prevent
     }
 }
 
-/// One image's fast verdict (SPEC 4.2 rules 1–4).
+/// One image's fast verdict (docs/decisions.md rules 1–4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ImageVerdict {
     /// Some applicable policy resolves to trusted, or none applies.

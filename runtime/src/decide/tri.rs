@@ -1,4 +1,4 @@
-//! Three-valued truth for trust expressions (SPEC 2.5).
+//! Three-valued truth for trust expressions (docs/language.md#three-valued-logic).
 //!
 //! An image's facts are often incomplete: a digest-only reference has no tag until the facts name
 //! one, a scan may be missing. Bona never guesses, so a comparison on a missing fact is neither

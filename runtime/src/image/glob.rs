@@ -1,4 +1,4 @@
-//! Glob patterns for `matches` (SPEC 3.2 and 4.5).
+//! Glob patterns for `matches` (docs/images.md#patterns and 4.5).
 //!
 //! The language is deliberately tiny: `*` is any run of characters without `/`, `**` any run
 //! including `/` (possibly empty, and nothing more), `?` one character other than `/`; every other

@@ -1,4 +1,4 @@
-//! Image references: parsing and normalisation (SPEC 3.1 and 4.5).
+//! Image references: parsing and normalisation (docs/images.md#references and 4.5).
 //!
 //! A reference is `[registry/]repository[:tag][@digest]` in the grammar of Docker's
 //! `distribution/reference`. Policies compare references part by part, so two spellings of the
@@ -93,7 +93,7 @@ impl std::error::Error for ReferenceError {}
 type Fault = (usize, String);
 
 impl Reference {
-    /// Parses and normalises a reference (SPEC 3.1).
+    /// Parses and normalises a reference (docs/images.md#references).
     ///
     /// # Errors
     /// A [`ReferenceError`] naming the first character that breaks the grammar.
@@ -140,14 +140,14 @@ impl Reference {
         self.digest.as_deref()
     }
 
-    /// Whether the reference carries a digest (SPEC 2.4 `pinned`).
+    /// Whether the reference carries a digest (docs/language.md#attributes `pinned`).
     #[must_use]
     pub fn is_pinned(&self) -> bool {
         self.digest.is_some()
     }
 
     /// The same reference without its digest, for a reference with both a tag and a digest (the
-    /// last step of the facts lookup in SPEC 4.5); `None` otherwise, so that a digest-only
+    /// last step of the facts lookup in docs/images.md); `None` otherwise, so that a digest-only
     /// reference never falls back to `REPO:latest`.
     #[must_use]
     pub fn without_digest(&self) -> Option<Reference> {
@@ -168,7 +168,7 @@ impl Reference {
 }
 
 impl fmt::Display for Reference {
-    /// The printed form of SPEC 4.5: `registry/repository[:tag][@digest]`, with `:latest` added
+    /// The printed form of docs/images.md: `registry/repository[:tag][@digest]`, with `:latest` added
     /// when the reference has neither tag nor digest.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.registry, self.repository)?;
@@ -340,7 +340,7 @@ fn parse_reference(s: &str) -> Result<Reference, Fault> {
     })
 }
 
-/// Docker's rule for a first path component that names a registry (SPEC 3.1, 4.5).
+/// Docker's rule for a first path component that names a registry (docs/images.md#references, 4.5).
 pub(crate) fn is_registry_like(component: &str) -> bool {
     component.contains(['.', ':'])
         || component == "localhost"
@@ -810,7 +810,7 @@ mod tests {
 
     #[test]
     fn upper_case_registry_prints_lower_case() {
-        // SPEC 4.5 makes `MyRegistry` a registry and lower-cases it; the printed form then reads
+        // docs/images.md makes `MyRegistry` a registry and lower-cases it; the printed form then reads
         // as a Docker Hub namespace (docs/choices.md). Registries with `.`, `:` or `localhost`
         // round-trip.
         let r = parse("MyRegistry/app");

@@ -1,4 +1,4 @@
-//! Reference patterns for `image matches P` and `base matches P` (SPEC 3.2 and 4.5).
+//! Reference patterns for `image matches P` and `base matches P` (docs/images.md#patterns and 4.5).
 //!
 //! A reference pattern is written like a reference, `[registry/]repository[:tag][@digest]`, with a
 //! glob in each part, and is normalised *literally* the way a reference is: `alpine` means
@@ -15,7 +15,7 @@
 //! Matching compares the parts separately and combines them with Kleene `and` ([`Tri`]): registry
 //! and repository are always known, so a mismatch there makes the whole match false even when the
 //! tag or digest is unknown; a tag or digest part that the pattern has is unknown when the image's
-//! tag or digest is. SPEC 3.2's example — `production/alpine:1.2.3` against
+//! tag or digest is. docs/images.md#patterns's example — `production/alpine:1.2.3` against
 //! `production/alpine@sha256:…` with no facts — is therefore unknown, not false.
 
 use std::fmt;
@@ -41,7 +41,7 @@ pub struct ReferencePattern {
     digest: Option<Glob>,
 }
 
-/// What normalisation added to a pattern, for the compiler's warnings (SPEC 4.5).
+/// What normalisation added to a pattern, for the compiler's warnings (docs/images.md).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Normalised {
     /// No registry was written, so `docker.io/` was added.
@@ -97,7 +97,7 @@ pub enum Tags<'a> {
 }
 
 impl<'a> Tags<'a> {
-    /// The tags SPEC 2.4 gives an image: the reference's tag (implied `latest` included), else the
+    /// The tags docs/language.md#attributes gives an image: the reference's tag (implied `latest` included), else the
     /// facts' `tags` for a digest-only reference, else unknown.
     #[must_use]
     pub fn of(reference: &'a Reference, facts_tags: Option<&'a [String]>) -> Tags<'a> {
@@ -165,7 +165,7 @@ impl ReferencePattern {
         self.digest.as_ref()
     }
 
-    /// Matches an image part by part (SPEC 3.2). `registry` and `repository` are the image's
+    /// Matches an image part by part (docs/images.md#patterns). `registry` and `repository` are the image's
     /// normalised ones (the registry is compared ignoring ASCII case all the same); the tag part
     /// is only consulted when the pattern has one, likewise the digest part, which is unknown when
     /// `digest` is `None`.

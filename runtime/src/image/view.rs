@@ -1,7 +1,7 @@
-//! The per-image view: one image as the trust rules see it (SPEC 2.4, 4.5).
+//! The per-image view: one image as the trust rules see it (docs/language.md#attributes, 4.5).
 //!
 //! An [`ImageView`] joins three things — the normalised reference, the *effective* facts (the
-//! image's inline facts, else the facts document's entry, SPEC 4.5 "Facts lookup") and the
+//! image's inline facts, else the facts document's entry, docs/images.md#facts-lookup) and the
 //! evaluation time — and answers, once, what each image attribute is or why it is unknown. Both
 //! evaluators (the interpreter in [`crate::eval`] and the decision table in [`crate::table`]) read
 //! attributes only through this view, so the knowledge rules live in one place:
@@ -105,7 +105,7 @@ impl<'a> ImageView<'a> {
         }
     }
 
-    /// A view of an input image: its inline facts win, else the document's entry (SPEC 4.5).
+    /// A view of an input image: its inline facts win, else the document's entry (docs/images.md).
     pub fn of_input(image: &'a ImageInput, document: Option<&'a FactsDocument>, time: i64) -> Self {
         let facts = image
             .facts

@@ -1,4 +1,4 @@
-//! Bona's own admission input (SPEC 4.1): one asset, its images, an optional time.
+//! Bona's own admission input (docs/output.md#admission-input): one asset, its images, an optional time.
 //!
 //! ```json
 //! { "time": "2026-11-22T00:00:00Z",
@@ -8,7 +8,7 @@
 //!
 //! Read strictly (see the [module overview](super)). Images are taken as given: no
 //! de-duplication, because the caller wrote the list and the output keeps the input's order
-//! (SPEC 4.5 "AdmissionReview", last sentence). `asset` and `images` may be absent (a default
+//! (docs/output.md#admission-review, last sentence). `asset` and `images` may be absent (a default
 //! asset, no images); only `ref` is required in an image.
 
 use serde::Deserialize;
@@ -24,10 +24,10 @@ use crate::reference::Reference;
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImageInput {
-    /// `ref`, normalised (SPEC 3.1); a reference that breaks the grammar is bad input.
+    /// `ref`, normalised (docs/images.md#references); a reference that breaks the grammar is bad input.
     #[serde(rename = "ref", deserialize_with = "reference")]
     pub reference: Reference,
-    /// `facts` given inline; they win over a `--facts` document (SPEC 4.5 "Facts lookup").
+    /// `facts` given inline; they win over a `--facts` document (docs/images.md#facts-lookup).
     #[serde(default, deserialize_with = "opt_object")]
     pub facts: Option<ImageFacts>,
 }
@@ -65,7 +65,7 @@ pub struct AdmissionInput {
     pub images: Vec<ImageInput>,
 }
 
-/// Reads Bona's admission input (SPEC 4.1).
+/// Reads Bona's admission input (docs/output.md#admission-input).
 ///
 /// # Errors
 /// Malformed JSON, an unknown field at any level, a value of the wrong type, a `time` that is not

@@ -1,8 +1,8 @@
 //! The asset a decision is about: a Kubernetes workload or a virtual machine.
 //!
 //! Every input format ends in an [`Asset`]; the rules read its fields through scopes, and the
-//! issue texts name it through [`Asset::describe`] (SPEC 4.3 "ASSET"). Absent fields take the
-//! defaults of SPEC 4.5 "Assets": `type` is `workload`, strings are `""`, labels are empty, and
+//! issue texts name it through [`Asset::describe`] (docs/output.md#bona-eval). Absent fields take the
+//! defaults of docs/decisions.md#assets: `type` is `workload`, strings are `""`, labels are empty, and
 //! `null` counts as absent.
 
 use std::collections::BTreeMap;
@@ -91,10 +91,10 @@ impl ObjectFields for Asset {
 }
 
 impl Asset {
-    /// How issue texts name the asset (SPEC 4.3 "ASSET"): `Kubernetes workload NAMESPACE/NAME`
+    /// How issue texts name the asset (docs/output.md#bona-eval): `Kubernetes workload NAMESPACE/NAME`
     /// or `Virtual machine NAME`.
     ///
-    /// The template is applied literally: absent fields are `""` (SPEC 4.5), so a workload
+    /// The template is applied literally: absent fields are `""` (docs/output.md), so a workload
     /// without a namespace is `Kubernetes workload /NAME`.
     pub fn describe(&self) -> String {
         match self.asset_type {

@@ -1,4 +1,4 @@
-//! Bona's own audit inventory (SPEC 4.4): the assets running now, each with its images.
+//! Bona's own audit inventory (docs/output.md#bona-audit): the assets running now, each with its images.
 //!
 //! ```json
 //! { "time": "2026-11-22T00:00:00Z",
@@ -10,7 +10,7 @@
 //! plus `images` in one object. serde's `flatten` would read that shape but silently disables
 //! `deny_unknown_fields`, so the asset struct spells the fields out and is converted. Assets
 //! and images are kept as given, in order: the caller wrote them, and the posture output follows
-//! the input's order (SPEC 4.5 "Order").
+//! the input's order (docs/decisions.md#order).
 //!
 //! # Streaming
 //!
@@ -45,7 +45,7 @@
 //! `kubectl get pods -o json` lists do not stream: pods of one workload can be anywhere in the
 //! list, and a workload is one asset, so [`super::parse_kubectl_list`] needs the whole list.
 //!
-//! **Positions.** `serde_json` reports the line and the *byte* column of an error; SPEC 4.5
+//! **Positions.** `serde_json` reports the line and the *byte* column of an error; docs/output.md
 //! counts characters. [`crate::json`] converts with the whole document at hand; a stream has
 //! only the bytes it has read, so the reader sits between a [`BufReader`] (which keeps
 //! `serde_json`'s byte-by-byte reads fast) and the caller's reader, remembers the last 64 KiB it
@@ -161,7 +161,7 @@ pub enum Streamed {
     },
 }
 
-/// Reads Bona's audit inventory (SPEC 4.4) from `reader`, calling `on_asset(time, asset)` for
+/// Reads Bona's audit inventory (docs/output.md#bona-audit) from `reader`, calling `on_asset(time, asset)` for
 /// each asset, in order, as soon as it is parsed; `time` is the inventory's (`None` when it has
 /// none). Memory holds one asset at a time. Reading stops early when `on_asset` returns
 /// [`ControlFlow::Break`].
@@ -239,7 +239,7 @@ pub fn inventory_time<R: Read>(reader: R) -> Option<i64> {
     found
 }
 
-/// Reads Bona's audit inventory (SPEC 4.4). `{}` and `{"assets": []}` are an empty inventory.
+/// Reads Bona's audit inventory (docs/output.md#bona-audit). `{}` and `{"assets": []}` are an empty inventory.
 ///
 /// Built on [`stream_inventory`], so it reports the same errors.
 ///

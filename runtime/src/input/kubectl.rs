@@ -1,4 +1,4 @@
-//! `kubectl get pods -A -o json` lists as an audit inventory (SPEC 4.4, 4.5 "kubectl lists").
+//! `kubectl get pods -A -o json` lists as an audit inventory (docs/output.md#bona-audit, 4.5 "kubectl lists").
 //!
 //! Read leniently (see the [module overview](super)). A cluster runs pods, but people own
 //! workloads, so each pod is counted under the workload that owns it:

@@ -4,12 +4,12 @@
 //!
 //! | document | read by | reading |
 //! |---|---|---|
-//! | Bona's admission input (SPEC 4.1, `bona eval --input`) | [`parse_admission_input`] | strict |
+//! | Bona's admission input (docs/output.md#admission-input, `bona eval --input`) | [`parse_admission_input`] | strict |
 //! | Kubernetes `AdmissionReview` v1 (`bona eval --admission-review`, `bona serve`) | [`parse_admission_review`] | lenient |
-//! | Bona's audit inventory (SPEC 4.4, `bona audit --inventory`) | [`stream_inventory`] (asset by asset), [`parse_inventory`] | strict |
+//! | Bona's audit inventory (docs/output.md#bona-audit, `bona audit --inventory`) | [`stream_inventory`] (asset by asset), [`parse_inventory`] | strict |
 //! | `kubectl get pods -A -o json` (`bona audit --inventory … --cluster`) | [`parse_kubectl_list`] | lenient |
 //!
-//! *Strict* (SPEC 5): Bona's own documents are written by people and by Bona's integrations, so a
+//! *Strict* (docs/commands.md): Bona's own documents are written by people and by Bona's integrations, so a
 //! misspelt field must be an error at its place rather than a silently missing value; every struct
 //! uses `deny_unknown_fields`. *Lenient*: Kubernetes documents carry hundreds of fields Bona has no
 //! use for and gain new ones every release, so unknown fields are ignored, as Kubernetes clients
@@ -20,7 +20,7 @@
 //! handles a [`Reference`], never a string, and a bad reference is reported with its JSON path,
 //! the line and column, and the character position inside the reference. Errors are
 //! [`InputError`]s: one line naming the place; the CLI prefixes the file name and exits 2
-//! (SPEC 4.5 "Exit codes").
+//! (docs/commands.md#exit-codes).
 
 mod admission;
 mod asset;
@@ -122,7 +122,7 @@ fn read_object<T: serde::de::DeserializeOwned + ObjectFields>(
     read::<Object<T>>(bytes).map(|object| object.0)
 }
 
-/// `deserialize_with` for fields where `null` means absent (SPEC 4.5 "Facts lookup"): `null`
+/// `deserialize_with` for fields where `null` means absent (docs/images.md#facts-lookup): `null`
 /// gives the type's default, like a missing field with `#[serde(default)]`.
 fn null_as_default<'de, D, T>(de: D) -> Result<T, D::Error>
 where
@@ -141,7 +141,7 @@ fn parse_reference(text: &str) -> Result<Reference, String> {
 fn reference<'de, D: Deserializer<'de>>(de: D) -> Result<Reference, D::Error> {
     match Option::<String>::deserialize(de)? {
         Some(text) => parse_reference(&text).map_err(serde::de::Error::custom),
-        // `null` is absent (SPEC 4.5), and `ref` may not be absent.
+        // `null` is absent (docs/output.md), and `ref` may not be absent.
         None => Err(serde::de::Error::custom("missing field `ref`")),
     }
 }

@@ -1,4 +1,4 @@
-//! Kubernetes `AdmissionReview` v1, as kube-apiserver sends it to a webhook (SPEC 4.1, 4.5).
+//! Kubernetes `AdmissionReview` v1, as kube-apiserver sends it to a webhook (docs/output.md#admission-input, 4.5).
 //!
 //! Read leniently (see the [module overview](super)): only `request.uid`, `request.operation`,
 //! `request.kind.kind`, `request.namespace`, `request.name` and `request.object` matter.
@@ -14,7 +14,7 @@
 //! apiserver round trip; review bodies are kilobytes.
 //!
 //! Images come in the order initContainers, containers, ephemeralContainers, and a reference that
-//! repeats once normalised is one image, at its first occurrence (SPEC 4.5 "AdmissionReview").
+//! repeats once normalised is one image, at its first occurrence (docs/output.md#admission-review).
 
 use std::collections::{BTreeMap, HashSet};
 

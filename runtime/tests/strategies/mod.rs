@@ -504,7 +504,7 @@ pub fn rfc3339(secs: i64) -> String {
     )
 }
 
-/// Facts as the JSON of SPEC 3.3 (absent fields left out).
+/// Facts as the JSON of docs/images.md#facts (absent fields left out).
 pub fn facts_json(f: &ImageFacts) -> serde_json::Value {
     use base64::Engine as _;
     use serde_json::{Map, Value, json};
@@ -559,7 +559,7 @@ pub fn facts_json(f: &ImageFacts) -> serde_json::Value {
     Value::Object(o)
 }
 
-/// An admission input (SPEC 4.1) as JSON bytes.
+/// An admission input (docs/output.md#admission-input) as JSON bytes.
 pub fn input_json(time: i64, asset: &Asset, images: &[ImageInput]) -> Vec<u8> {
     use serde_json::json;
     let images: Vec<serde_json::Value> = images
