@@ -8,6 +8,7 @@ mod editors;
 
 mod audit_stream;
 mod cli;
+mod conformance_real;
 mod emacs_lsp;
 mod examples;
 mod facts_trivy;

@@ -245,7 +245,7 @@ pub const KEYWORDS: &[(&str, &str)] = &[
     ),
     (
         "key",
-        "`key NAME = file(\"path.pub\")` or `pem(\"…\")` declares a P-256 public key for `signed by`.",
+        "`key NAME = file(\"path.pub\")` or `pem(\"…\")` declares a public key (ECDSA P-256/P-384/P-521, Ed25519 or RSA) for `signed by`.",
     ),
     (
         "scope",

@@ -72,7 +72,7 @@ codes! {
     E0322 => Error, "`on unknown` on an `issue` policy";
     E0330 => Error, "invalid test block";
     E0401 => Error, "key file cannot be read";
-    E0402 => Error, "not a P-256 public key in PEM";
+    E0402 => Error, "not a supported public key";
     E0403 => Error, "unknown key source";
     W0001 => Warning, "glob characters in an `in` list";
     W0002 => Warning, "policy with no `trust` rule";

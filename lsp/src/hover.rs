@@ -90,7 +90,7 @@ fn name_doc(snap: &Snapshot, here: SourceFile, name: &str) -> Option<String> {
                 md.push_str(&format!("\n\nconstant of type `{}`", c.type_name()));
             }
         }
-        Item::Key(_) => md.push_str("\n\nP-256 public key, for `signed by`"),
+        Item::Key(_) => md.push_str("\n\npublic key (ECDSA, Ed25519 or RSA), for `signed by`"),
         Item::Scope(_) => md.push_str("\n\nnamed scope over asset attributes"),
         _ => {}
     }

@@ -7,7 +7,6 @@ mod expr;
 use std::path::Path;
 
 use bona_runtime::ir::{self, Action};
-use bona_runtime::signature::PublicKey;
 
 pub use expr::{lower_const, lower_scope, lower_trust};
 
@@ -372,19 +371,14 @@ fn duplicate(
 }
 
 fn load_key(db: &dyn Db, sink: &mut Sink, file: SourceFile, k: &KeyDecl) -> Option<Vec<u8>> {
-    let pem = match k.source.name.as_str() {
-        "pem" => k.arg.value.clone(),
+    let bytes = match k.source.name.as_str() {
+        "pem" => k.arg.value.clone().into_bytes(),
         "file" => {
             let base = file.path(db).parent().unwrap_or(Path::new(""));
             let path = base.join(&k.arg.value);
             match db.read_key(&path) {
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(s) => s,
-                    Err(_) => {
-                        not_a_key(sink, k, "the file is not text");
-                        return None;
-                    }
-                },
+                // PEM text or, as some KMS exports write, DER: both are read below.
+                Ok(bytes) => bytes,
                 Err(e) => {
                     sink.push(
                         sink.diag(
@@ -416,54 +410,45 @@ fn load_key(db: &dyn Db, sink: &mut Sink, file: SourceFile, k: &KeyDecl) -> Opti
             return None;
         }
     };
-    match PublicKey::from_pem(&pem) {
-        Ok(key) => Some(key.to_spki_der()),
+    match bona_sigstore::keys::PublicKey::from_pem_or_der(&bytes) {
+        Ok(key) => Some(key.spki_der().to_vec()),
         Err(e) => {
-            not_a_key(sink, k, &key_problem(&pem, &e.message));
+            not_a_key(sink, k, &key_problem(&bytes, &e));
             None
         }
     }
 }
 
-/// Says what a key that is not a P-256 public key is instead, in the user's terms.
-fn key_problem(pem: &str, fallback: &str) -> String {
-    use p256::pkcs8::der::pem;
-    use p256::pkcs8::spki::SubjectPublicKeyInfoRef;
-    if pem.trim().is_empty() {
-        return "the key is empty".into();
+/// Says why a key is not usable, in the user's terms: what the text or file is instead, or
+/// which key type it holds when that type is not one of SPEC §6.1's.
+fn key_problem(bytes: &[u8], err: &bona_sigstore::keys::KeyError) -> String {
+    use bona_sigstore::keys::KeyError as E;
+    let text = std::str::from_utf8(bytes).ok();
+    if let Some(t) = text {
+        if t.trim().is_empty() {
+            return "the key is empty".into();
+        }
+        if t.contains("PRIVATE KEY") {
+            return "this is a private key; point at the public key (e.g. `cosign.pub`)".into();
+        }
     }
-    if pem.contains("PRIVATE KEY") {
-        return "this is a private key; point at the public key (e.g. `cosign.pub`)".into();
-    }
-    let Ok((label, der)) = pem::decode_vec(pem.trim().as_bytes()) else {
-        let framed =
-            pem.trim_start().starts_with("-----BEGIN ") && pem.trim_end().ends_with("-----");
-        return if framed {
+    let pem = text.is_some_and(|t| t.contains("-----BEGIN"));
+    match err {
+        E::BadPem => {
             "the text between the `-----BEGIN` and `-----END` lines is not valid base64".into()
-        } else {
+        }
+        E::BadDer if pem => "the PEM block does not hold a public key".into(),
+        E::BadDer if text.is_some() => {
             "not a PEM block (`-----BEGIN PUBLIC KEY-----` … `-----END PUBLIC KEY-----`)".into()
-        };
-    };
-    if label != "PUBLIC KEY" {
-        return format!("a PEM `{label}` block, not a `PUBLIC KEY`");
-    }
-    let Ok(spki) = SubjectPublicKeyInfoRef::try_from(der.as_slice()) else {
-        return "the PEM block does not hold a public key".into();
-    };
-    let curve = spki.algorithm.parameters_oid().ok().map(|o| o.to_string());
-    match (spki.algorithm.oid.to_string().as_str(), curve.as_deref()) {
-        ("1.2.840.113549.1.1.1", _) => {
-            "it is an RSA key; Bona verifies ECDSA P-256 (cosign) keys".into()
         }
-        ("1.3.101.112", _) => {
-            "it is an Ed25519 key; Bona verifies ECDSA P-256 (cosign) keys".into()
+        E::BadDer => "the file is neither PEM text nor a DER public key".into(),
+        E::WrongPemLabel(label) => format!("a PEM `{label}` block, not a `PUBLIC KEY`"),
+        E::UnsupportedType(kind) => format!("the key type {kind} is not one Bona verifies"),
+        E::UnsupportedCurve(curve) => {
+            format!("it is an ECDSA key on curve {curve}, a curve Bona does not verify")
         }
-        ("1.2.840.10045.2.1", Some("1.3.132.0.34")) => "it is a P-384 key; Bona needs P-256".into(),
-        ("1.2.840.10045.2.1", Some("1.3.132.0.35")) => "it is a P-521 key; Bona needs P-256".into(),
-        ("1.2.840.10045.2.1", Some("1.3.132.0.10")) => {
-            "it is a secp256k1 key; Bona needs P-256".into()
-        }
-        _ => fallback.to_owned(),
+        E::RsaSize(bits) => format!("it is an RSA {bits}-bit key; Bona accepts 2048 to 4096 bits"),
+        E::InvalidKey(kind) => format!("the {kind} key is not a valid point or modulus"),
     }
 }
 
@@ -472,10 +457,10 @@ fn not_a_key(sink: &mut Sink, k: &KeyDecl, why: &str) {
         sink.diag(
             Code::E0402,
             k.arg.span,
-            format!("`{}` is not a P-256 public key: {why}", k.name.name),
-            "not a P-256 public key",
+            format!("`{}` is not a supported public key: {why}", k.name.name),
+            "not a supported public key",
         )
-        .help("cosign keys are ECDSA P-256: `cosign generate-key-pair` or `openssl ec -pubout` produce one (`-----BEGIN PUBLIC KEY-----`)"),
+        .help("Bona verifies ECDSA P-256, P-384 and P-521, Ed25519 and RSA 2048–4096 keys, as `cosign generate-key-pair`, `cosign public-key` or a KMS export write them (`-----BEGIN PUBLIC KEY-----`, or DER)"),
     );
 }
 

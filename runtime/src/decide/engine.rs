@@ -32,7 +32,7 @@ use crate::table::{AssetScope, ImageVerdict, Table, TableError};
 /// Why a policy set cannot be loaded into an engine.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EngineError {
-    /// A `key` is not a P-256 public key.
+    /// A `key` is not a public key of a type SPEC §6.1 accepts.
     BadKey {
         /// The key's name.
         name: String,

@@ -56,7 +56,7 @@ impl KeyRing {
     /// Parses every key definition, in order (index = [`KeyId`]).
     ///
     /// # Errors
-    /// The name of the first key that is not a P-256 SubjectPublicKeyInfo, and why.
+    /// The name of the first key that is not a SubjectPublicKeyInfo of an accepted type, and why.
     pub fn from_defs(defs: &[KeyDef]) -> Result<KeyRing, (String, KeyError)> {
         let mut ring = KeyRing::default();
         for def in defs {

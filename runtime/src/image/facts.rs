@@ -204,7 +204,7 @@ pub struct Signature {
     /// The signed simple-signing JSON document, byte for byte.
     #[serde(deserialize_with = "de_base64")]
     pub payload: Vec<u8>,
-    /// The ECDSA P-256 signature over `payload` (ASN.1 DER, or raw r‖s).
+    /// The signature over `payload` (ECDSA as ASN.1 DER or raw r‖s, Ed25519, RSA).
     #[serde(deserialize_with = "de_base64")]
     pub signature: Vec<u8>,
 }
@@ -357,7 +357,9 @@ fn de_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error
     }
 }
 
-/// Standard base64 alphabet; padding optional (some tools strip it). No whitespace.
+/// Standard base64 alphabet; padding optional (some tools strip it). ASCII whitespace anywhere
+/// is skipped first: cosign accepts base64 wrapped over several lines, as registries and
+/// `kubectl` sometimes deliver it.
 const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
     &base64::alphabet::STANDARD,
     base64::engine::GeneralPurposeConfig::new()
@@ -366,8 +368,9 @@ const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::n
 
 fn de_base64<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
     let text = String::deserialize(d)?;
+    let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     BASE64
-        .decode(text.as_bytes())
+        .decode(&compact)
         .map_err(|err| de::Error::custom(format!("not valid base64: {err}")))
 }
 
@@ -555,6 +558,26 @@ mod tests {
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn signature_base64_may_be_wrapped() {
+        let text = format!(
+            r#"{{ "images": {{ "{D1}": {{
+              "signatures": [ {{ "payload": "aGVs\nbG8=", "signature": "ME\r\n UC\t" }} ] }} }} }}"#
+        );
+        let doc = load(&text);
+        let facts = doc
+            .lookup(&reference(&format!("registry.company.com/app@{D1}")))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(
+            facts.signatures,
+            Some(vec![Signature {
+                payload: b"hello".to_vec(),
+                signature: vec![0x30, 0x45, 0x02],
+            }])
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Cosign "simple signing" verification: the `signed by K` attribute (SPEC §3.4, §4.5).
 //!
-//! A cosign signature is an ECDSA P-256 / SHA-256 signature over a small JSON document, the
-//! *payload*, which names the signed image by its manifest digest:
+//! A cosign signature is a signature, under one of the key types of SPEC §6.1 (ECDSA P-256,
+//! P-384, P-521, Ed25519, RSA), over a small JSON document, the *payload*, which names the
+//! signed image by its manifest digest:
 //!
 //! ```json
 //! {"critical": {"identity": {"docker-reference": "registry.company.com/app"},
@@ -23,15 +24,18 @@
 //! `docker-reference` is read but, as in the SPEC, not compared with the image: the digest is
 //! what binds a signature to an image.
 //!
-//! The cryptography is RustCrypto's `p256` (no OpenSSL in the runtime); the tests cross-check it
-//! against the `openssl` command. Verification costs tens of microseconds, so an admission
+//! The cryptography is `bona-sigstore`'s (pure RustCrypto, so it also runs in the wasm engine),
+//! with `ring` as a native fast path for P-256 keys; no OpenSSL in the runtime. The tests
+//! cross-check it against the `openssl` command. Verification costs tens of microseconds, so an admission
 //! component that sees the same images again and again should use a [`VerificationCache`].
 
 use std::collections::HashMap;
 use std::fmt;
 
 use p256::ecdsa::VerifyingKey;
-use p256::pkcs8::{DecodePublicKey as _, EncodePublicKey as _};
+#[cfg(not(target_family = "wasm"))]
+use p256::pkcs8::DecodePublicKey as _;
+use p256::pkcs8::EncodePublicKey as _;
 use sha2::{Digest as _, Sha256};
 
 use crate::facts::Signature;
@@ -41,15 +45,17 @@ use crate::tri::Tri;
 /// The `critical.type` of a cosign simple-signing payload.
 pub const SIMPLE_SIGNING_TYPE: &str = "cosign container image signature";
 
-/// A P-256 public key (a cosign `cosign.pub`), ready to verify signatures.
+/// A public key of any type SPEC §6.1 accepts (ECDSA P-256/P-384/P-521, Ed25519, RSA
+/// 2048–4096), ready to verify signatures. Reading and verifying are `bona-sigstore`'s; P-256
+/// keys, by far the most common (`cosign generate-key-pair`), keep `ring`'s faster arithmetic on
+/// native targets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublicKey {
-    key: VerifyingKey,
-    /// The uncompressed SEC1 point, the form `ring` verifies with.
-    sec1: Vec<u8>,
-    /// The key's SubjectPublicKeyInfo DER, as re-encoded by us (so one key has one encoding).
-    spki_der: Vec<u8>,
-    /// SHA-256 of `spki_der`: names the key in a [`VerificationCache`].
+    key: bona_sigstore::keys::PublicKey,
+    /// For a P-256 key, the uncompressed SEC1 point, the form `ring` verifies with.
+    #[cfg(not(target_family = "wasm"))]
+    p256_sec1: Option<Vec<u8>>,
+    /// SHA-256 of the key's SubjectPublicKeyInfo DER: names the key in a [`VerificationCache`].
     fingerprint: [u8; 32],
 }
 
@@ -68,50 +74,72 @@ impl fmt::Display for KeyError {
 
 impl std::error::Error for KeyError {}
 
+impl From<bona_sigstore::keys::KeyError> for KeyError {
+    fn from(err: bona_sigstore::keys::KeyError) -> Self {
+        KeyError {
+            message: err.to_string(),
+        }
+    }
+}
+
 impl PublicKey {
-    /// Reads a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) block holding a P-256 key, as written by
-    /// `cosign generate-key-pair` or `openssl ec -pubout`. Surrounding whitespace is ignored.
+    /// Reads a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) block, as written by
+    /// `cosign generate-key-pair`, `cosign public-key`, `openssl pkey -pubout` or a KMS export.
     pub fn from_pem(pem: &str) -> Result<PublicKey, KeyError> {
-        let key = VerifyingKey::from_public_key_pem(pem.trim()).map_err(|err| KeyError {
-            message: format!("not a PEM `PUBLIC KEY` block holding a P-256 key: {err}"),
-        })?;
-        PublicKey::from_verifying_key(key)
+        PublicKey::wrap(bona_sigstore::keys::PublicKey::from_pem(pem)?)
     }
 
-    /// Reads a DER SubjectPublicKeyInfo holding a P-256 key.
+    /// Reads a PEM `PUBLIC KEY` block or, when the bytes are not PEM, a DER
+    /// SubjectPublicKeyInfo (what some KMS exports write).
+    pub fn from_pem_or_der(bytes: &[u8]) -> Result<PublicKey, KeyError> {
+        PublicKey::wrap(bona_sigstore::keys::PublicKey::from_pem_or_der(bytes)?)
+    }
+
+    /// Reads a DER SubjectPublicKeyInfo.
     pub fn from_spki_der(der: &[u8]) -> Result<PublicKey, KeyError> {
-        let key = VerifyingKey::from_public_key_der(der).map_err(|err| KeyError {
-            message: format!("not a DER public key holding a P-256 key: {err}"),
-        })?;
-        PublicKey::from_verifying_key(key)
+        PublicKey::wrap(bona_sigstore::keys::PublicKey::from_der(der)?)
     }
 
-    /// Wraps an already decoded key.
+    /// Wraps an already decoded P-256 key.
     pub fn from_verifying_key(key: VerifyingKey) -> Result<PublicKey, KeyError> {
-        let spki_der = key
-            .to_public_key_der()
-            .map_err(|err| KeyError {
-                message: format!("the key cannot be encoded: {err}"),
-            })?
-            .into_vec();
-        let fingerprint = Sha256::digest(&spki_der).into();
-        let sec1 = key.to_encoded_point(false).as_bytes().to_vec();
+        let der = key.to_public_key_der().map_err(|err| KeyError {
+            message: format!("the key cannot be encoded: {err}"),
+        })?;
+        PublicKey::from_spki_der(der.as_bytes())
+    }
+
+    fn wrap(key: bona_sigstore::keys::PublicKey) -> Result<PublicKey, KeyError> {
+        let fingerprint = key.fingerprint();
+        #[cfg(not(target_family = "wasm"))]
+        let p256_sec1 = VerifyingKey::from_public_key_der(key.spki_der())
+            .ok()
+            .map(|k| k.to_encoded_point(false).as_bytes().to_vec());
         Ok(PublicKey {
             key,
-            sec1,
-            spki_der,
+            #[cfg(not(target_family = "wasm"))]
+            p256_sec1,
             fingerprint,
         })
     }
 
     /// The key as DER SubjectPublicKeyInfo (what a bundle stores).
     pub fn to_spki_der(&self) -> Vec<u8> {
-        self.spki_der.clone()
+        self.key.spki_der().to_vec()
     }
 
     /// SHA-256 of the DER SubjectPublicKeyInfo: a stable name for the key.
     pub fn fingerprint(&self) -> [u8; 32] {
         self.fingerprint
+    }
+
+    /// What kind of key this is, for messages: `ECDSA P-384`, `Ed25519`, `RSA 4096-bit`, ….
+    pub fn kind(&self) -> String {
+        self.key.kind()
+    }
+
+    /// The `bona-sigstore` key underneath.
+    pub fn sigstore_key(&self) -> &bona_sigstore::keys::PublicKey {
+        &self.key
     }
 }
 
@@ -152,34 +180,28 @@ pub fn parse_payload(payload: &[u8]) -> Option<SimpleSigning> {
     })
 }
 
-/// Whether `signature` is a valid ECDSA P-256 / SHA-256 signature of `payload` under `key`.
-/// The signature is ASN.1 DER (what cosign and OpenSSL write), or raw `r‖s` (64 bytes).
+/// Whether `signature` is a valid signature of `payload` under `key`, with any hash and
+/// encoding cosign uses for the key's type (SPEC §6.1): ECDSA signatures are ASN.1 DER (what
+/// cosign and OpenSSL write) or raw `r‖s`; Ed25519 pure or prehashed; RSA PKCS#1 v1.5 or PSS.
 ///
-/// The arithmetic is `ring`'s (assembly-optimised, about 4× faster than the pure-Rust `p256`
-/// here: a first verification is the cost that matters at admission); `p256` still parses
-/// and re-encodes keys, and the OpenSSL tests cross-check both.
-#[cfg(not(target_family = "wasm"))]
+/// For P-256 keys on native targets the arithmetic is `ring`'s (assembly-optimised, about 4×
+/// faster than the pure-Rust `p256`: a first verification is the cost that matters at
+/// admission); everything else, and everything in the wasm engine, is `bona-sigstore`'s. The
+/// OpenSSL tests cross-check both.
 pub fn verify(key: &PublicKey, payload: &[u8], signature: &[u8]) -> bool {
-    use ring::signature::{ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
-    let der = UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, &key.sec1);
-    if der.verify(payload, signature).is_ok() {
-        return true;
+    #[cfg(not(target_family = "wasm"))]
+    if let Some(sec1) = &key.p256_sec1 {
+        use ring::signature::{ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
+        let der = UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, sec1);
+        if der.verify(payload, signature).is_ok() {
+            return true;
+        }
+        return signature.len() == 64
+            && UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, sec1)
+                .verify(payload, signature)
+                .is_ok();
     }
-    signature.len() == 64
-        && UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &key.sec1)
-            .verify(payload, signature)
-            .is_ok()
-}
-
-/// [`verify`] in the wasm engine, where `ring` does not build: the same answers from the
-/// pure-Rust `p256` (DER first, then raw `r‖s`).
-#[cfg(target_family = "wasm")]
-pub fn verify(key: &PublicKey, payload: &[u8], signature: &[u8]) -> bool {
-    use p256::ecdsa::Signature as EcdsaSignature;
-    use p256::ecdsa::signature::Verifier as _;
-    let parsed =
-        EcdsaSignature::from_der(signature).or_else(|_| EcdsaSignature::from_slice(signature));
-    parsed.is_ok_and(|s| key.key.verify(payload, &s).is_ok())
+    key.key.verify(payload, signature).is_ok()
 }
 
 /// The digest a signature vouches for under `key`: `Some` when the payload is simple signing
@@ -553,6 +575,59 @@ mod tests {
         }
         assert!(PublicKey::from_spki_der(&der[1..]).is_err());
         assert!(PublicKey::from_spki_der(&[]).is_err());
+    }
+
+    /// Keys of every other type of SPEC §6.1, made with the RustCrypto signers: each verifies
+    /// its own signatures, and not another key's.
+    #[test]
+    fn every_key_type_verifies() {
+        use p256::pkcs8::EncodePublicKey as _;
+        let message = payload(D1);
+        let mut cases: Vec<(PublicKey, Vec<u8>)> = Vec::new();
+
+        let p384 = p384::ecdsa::SigningKey::random(&mut OsRng);
+        let sig: p384::ecdsa::Signature = p384.sign(&message);
+        let der = p384.verifying_key().to_public_key_der();
+        cases.push((
+            spki(der.map(|d| d.into_vec())),
+            sig.to_der().as_bytes().to_vec(),
+        ));
+
+        let ed = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+        let sig = ed25519_dalek::Signer::sign(&ed, &message);
+        // SubjectPublicKeyInfo of an Ed25519 key: a fixed prefix (RFC 8410) and the point.
+        let mut der = vec![
+            0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+        ];
+        der.extend_from_slice(ed.verifying_key().as_bytes());
+        cases.push((spki(Ok::<_, String>(der)), sig.to_bytes().to_vec()));
+
+        let (_, p256_pk) = keypair();
+        for (pk, sig) in &cases {
+            let signatures = [Signature {
+                payload: message.clone(),
+                signature: sig.clone(),
+            }];
+            check(pk, Some(&signatures), Some(D1), Tri::True);
+            check(pk, Some(&signatures), Some(D2), Tri::False);
+            check(&p256_pk, Some(&signatures), Some(D1), Tri::False);
+            let mut flipped = sig.clone();
+            if let Some(last) = flipped.last_mut() {
+                *last ^= 1;
+            }
+            assert!(!verify(pk, &message, &flipped), "{}", pk.kind());
+        }
+        assert_eq!(cases[0].0.kind(), "ECDSA P-384");
+        assert_eq!(cases[1].0.kind(), "Ed25519");
+        assert_eq!(p256_pk.kind(), "ECDSA P-256");
+    }
+
+    fn spki<E: std::fmt::Display>(der: Result<Vec<u8>, E>) -> PublicKey {
+        match der.map(|d| PublicKey::from_spki_der(&d)) {
+            Ok(Ok(k)) => k,
+            Ok(Err(e)) => panic!("{e}"),
+            Err(e) => panic!("{e}"),
+        }
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub struct PolicySet {
 pub struct KeyDef {
     /// The `key` item's name.
     pub name: String,
-    /// The key as DER SubjectPublicKeyInfo (P-256).
+    /// The key as DER SubjectPublicKeyInfo (any key type of SPEC §6.1).
     pub spki_der: Vec<u8>,
 }
 
