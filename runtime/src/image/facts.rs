@@ -205,8 +205,9 @@ pub struct Vulnerabilities {
 /// keyless material of a cosign `.sig` layer (`certificate`, `chain`, `tlog`,
 /// `rfc3161_timestamp`: read strictly, then set aside, since a keyed signer ignores
 /// transparency-log material); and `{bundle, payload}`, a Sigstore bundle read leniently, whose
-/// `messageSignature` signs `payload`. A bundle holding a `dsseEnvelope` is read but, until
-/// DSSE statements are verified, verifies nothing (an empty signature).
+/// `messageSignature` signs `payload`. For a bundle holding a `dsseEnvelope`, `payload` is the
+/// envelope's pre-authentication encoding (what its first signature signs), whose in-toto
+/// statement the verifier reads.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "RawEntry")]
 pub struct Signature {
@@ -302,16 +303,23 @@ impl TryFrom<RawEntry> for Signature {
                 )?;
                 Ok(Signature { payload, signature })
             }
-            bona_sigstore::bundle::Content::Dsse(_) => {
+            bona_sigstore::bundle::Content::Dsse(envelope) => {
                 if raw.payload.is_some() {
                     return Err(
                         "a bundle with `dsseEnvelope` carries its own payload: remove `payload`"
                             .into(),
                     );
                 }
+                // What the envelope's signature signs: the pre-authentication encoding, which
+                // the verifier reads back (its statement binds the image).
+                let signature = envelope
+                    .signatures
+                    .first()
+                    .map(|s| s.sig.clone())
+                    .unwrap_or_default();
                 Ok(Signature {
-                    payload: Vec::new(),
-                    signature: Vec::new(),
+                    payload: envelope.pae(),
+                    signature,
                 })
             }
         }
@@ -716,8 +724,8 @@ mod tests {
             (
                 format!("{{{dsse}}}"),
                 Signature {
-                    payload: Vec::new(),
-                    signature: Vec::new(),
+                    payload: b"DSSEv1 28 application/vnd.in-toto+json 2 {}".to_vec(),
+                    signature: vec![0x30, 0x45, 0x02],
                 },
             ),
         ] {
