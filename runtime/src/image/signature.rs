@@ -257,6 +257,30 @@ fn vouched_digest(key: &PublicKey, signature: &Signature) -> Option<String> {
     verify(key, &signature.payload, &signature.signature).then_some(payload.docker_manifest_digest)
 }
 
+/// Why `signature` vouches for nothing under `key`: the first check that fails, in the order
+/// the verifier runs them (payload, then signature), as a phrase for `reasons` (SPEC §7.2).
+/// Off the hot path: only called to explain a false answer.
+pub fn failed_check(key: &PublicKey, signature: &Signature) -> String {
+    if parse_payload(&signature.payload).is_none() {
+        return if signature.payload.starts_with(b"DSSEv1 ") {
+            format!(
+                "its DSSE statement is not a cosign signature (predicate type `{}`) naming an \
+                 image digest",
+                bona_sigstore::intoto::COSIGN_SIGN_V1
+            )
+        } else {
+            "its payload is not a cosign simple-signing document".to_owned()
+        };
+    }
+    if verify(key, &signature.payload, &signature.signature) {
+        return "it verifies".to_owned();
+    }
+    match key.key.verify(&signature.payload, &signature.signature) {
+        Err(err) => err.to_string(),
+        Ok(()) => format!("the signature does not verify under the {} key", key.kind()),
+    }
+}
+
 /// The tri-state of §4.5 from what each signature vouches for.
 fn decide<'a>(
     signatures: Option<&'a [Signature]>,
