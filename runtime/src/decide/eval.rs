@@ -628,8 +628,13 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                          does names the image's digest `{digest}`"
                     ),
                     (1, false) => {
+                        let why = match (self.keys.get(*key), signatures.first()) {
+                            (Some(k), Some(s)) => crate::signature::failed_check(k, s),
+                            _ => "no key".to_owned(),
+                        };
                         format!(
-                            "not signed by {name}: the one signature does not verify under the key"
+                            "not signed by {name}: the one signature does not verify under the \
+                             key ({why})"
                         )
                     }
                     (n, false) => {

@@ -158,7 +158,8 @@ impl ObjectFields for Vulnerabilities {
     const EXPECTING: &'static str = "an object of vulnerability counts";
 }
 impl ObjectFields for Signature {
-    const EXPECTING: &'static str = "a signature object with `payload` and `signature`";
+    const EXPECTING: &'static str =
+        "a signature object with `payload` and `signature`, or `bundle`";
 }
 impl ObjectFields for RawDocument {
     const EXPECTING: &'static str = "a facts document object with `images`";
@@ -197,16 +198,132 @@ pub struct Vulnerabilities {
     pub low: Option<u64>,
 }
 
-/// One cosign signature, decoded from base64 at load. Both fields are required.
+/// One signature entry (SPEC §7.1), decoded from base64 at load, reduced to what a keyed
+/// signer verifies: the signed bytes and the signature over them.
+///
+/// The three entry forms are read: `{payload, signature}` (simple signing); the same with the
+/// keyless material of a cosign `.sig` layer (`certificate`, `chain`, `tlog`,
+/// `rfc3161_timestamp`: read strictly, then set aside, since a keyed signer ignores
+/// transparency-log material); and `{bundle, payload}`, a Sigstore bundle read leniently, whose
+/// `messageSignature` signs `payload`. For a bundle holding a `dsseEnvelope`, `payload` is the
+/// envelope's pre-authentication encoding (what its first signature signs), whose in-toto
+/// statement the verifier reads.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RawEntry")]
 pub struct Signature {
     /// The signed simple-signing JSON document, byte for byte.
-    #[serde(deserialize_with = "de_base64")]
     pub payload: Vec<u8>,
     /// The signature over `payload` (ECDSA as ASN.1 DER or raw r‖s, Ed25519, RSA).
-    #[serde(deserialize_with = "de_base64")]
     pub signature: Vec<u8>,
+}
+
+/// A signature entry as written: every key of the three forms, each strictly typed.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    #[serde(default, deserialize_with = "de_some_base64")]
+    payload: Option<Vec<u8>>,
+    #[serde(default, deserialize_with = "de_some_base64")]
+    signature: Option<Vec<u8>>,
+    #[serde(default, deserialize_with = "de_some_string")]
+    certificate: Option<String>,
+    #[serde(default, deserialize_with = "de_some_string")]
+    chain: Option<String>,
+    #[serde(default, deserialize_with = "opt_object")]
+    tlog: Option<RawTlog>,
+    #[serde(default, deserialize_with = "de_some_base64")]
+    rfc3161_timestamp: Option<Vec<u8>>,
+    #[serde(default)]
+    bundle: Option<serde_json::Value>,
+}
+
+/// A cosign `.sig` layer's `dev.sigstore.cosign/bundle` annotation (a Rekor v1 entry).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "read to check its shape; keyed signers ignore it (SPEC §7.2)"
+)]
+struct RawTlog {
+    #[serde(rename = "SignedEntryTimestamp", deserialize_with = "de_base64")]
+    signed_entry_timestamp: Vec<u8>,
+    #[serde(rename = "Payload", deserialize_with = "de_tlog_payload")]
+    payload: RawTlogPayload,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "read to check its shape; keyed signers ignore it (SPEC §7.2)"
+)]
+struct RawTlogPayload {
+    #[serde(deserialize_with = "de_base64")]
+    body: Vec<u8>,
+    #[serde(rename = "integratedTime")]
+    integrated_time: i64,
+    #[serde(rename = "logIndex")]
+    log_index: u64,
+    #[serde(rename = "logID")]
+    log_id: String,
+}
+
+impl ObjectFields for RawTlog {
+    const EXPECTING: &'static str = "a `tlog` object with `SignedEntryTimestamp` and `Payload`";
+}
+impl ObjectFields for RawTlogPayload {
+    const EXPECTING: &'static str =
+        "a `Payload` object with `body`, `integratedTime`, `logIndex` and `logID`";
+}
+
+impl TryFrom<RawEntry> for Signature {
+    type Error = String;
+
+    fn try_from(raw: RawEntry) -> Result<Signature, String> {
+        let Some(bundle) = raw.bundle else {
+            let payload = raw.payload.ok_or("missing field `payload`")?;
+            let signature = raw.signature.ok_or("missing field `signature`")?;
+            return Ok(Signature { payload, signature });
+        };
+        if raw.signature.is_some()
+            || raw.certificate.is_some()
+            || raw.chain.is_some()
+            || raw.tlog.is_some()
+            || raw.rfc3161_timestamp.is_some()
+        {
+            return Err("an entry with `bundle` takes only `payload` beside it".into());
+        }
+        let bundle = bona_sigstore::bundle::Bundle::from_value(&bundle)
+            .map_err(|e| format!("bundle: {e}"))?;
+        match bundle.content {
+            bona_sigstore::bundle::Content::MessageSignature { signature, .. } => {
+                let payload = raw.payload.ok_or(
+                    "missing field `payload` (a bundle with `messageSignature` signs the \
+                     simple-signing document given in `payload`)",
+                )?;
+                Ok(Signature { payload, signature })
+            }
+            bona_sigstore::bundle::Content::Dsse(envelope) => {
+                if raw.payload.is_some() {
+                    return Err(
+                        "a bundle with `dsseEnvelope` carries its own payload: remove `payload`"
+                            .into(),
+                    );
+                }
+                // What the envelope's signature signs: the pre-authentication encoding, which
+                // the verifier reads back (its statement binds the image).
+                let signature = envelope
+                    .signatures
+                    .first()
+                    .map(|s| s.sig.clone())
+                    .unwrap_or_default();
+                Ok(Signature {
+                    payload: envelope.pae(),
+                    signature,
+                })
+            }
+        }
+    }
 }
 
 /// Parses an RFC 3339 timestamp (`2026-11-20T10:00:00Z`, `2026-11-20T11:30:00.5+01:30`) into
@@ -365,6 +482,18 @@ const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::n
     base64::engine::GeneralPurposeConfig::new()
         .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
 );
+
+fn de_some_base64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+    de_base64(d).map(Some)
+}
+
+fn de_tlog_payload<'de, D: Deserializer<'de>>(d: D) -> Result<RawTlogPayload, D::Error> {
+    Object::<RawTlogPayload>::deserialize(d).map(|o| o.0)
+}
+
+fn de_some_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(d).map(Some)
+}
 
 fn de_base64<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
     let text = String::deserialize(d)?;
@@ -557,6 +686,87 @@ mod tests {
             "2026-11-20T10:00:00Ž",
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_three_entry_forms() {
+        let tlog = r#""tlog": {"SignedEntryTimestamp": "MEUC", "Payload": {"body": "e30=",
+            "integratedTime": 1700000000, "logIndex": 42, "logID": "ab"}}"#;
+        let bundle = |content: &str| {
+            format!(
+                r#""bundle": {{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+                  "verificationMaterial": {{"publicKey": {{"hint": "k"}}, "tlogEntries": []}},
+                  {content}, "future": 1}}"#
+            )
+        };
+        let message = bundle(r#""messageSignature": {"signature": "MEUC"}"#);
+        let dsse = bundle(
+            r#""dsseEnvelope": {"payload": "e30=", "payloadType": "application/vnd.in-toto+json",
+                "signatures": [{"sig": "MEUC"}]}"#,
+        );
+        let expected = Signature {
+            payload: b"hello".to_vec(),
+            signature: vec![0x30, 0x45, 0x02],
+        };
+        for (entry, want) in [
+            (
+                format!(
+                    r#"{{"payload": "aGVsbG8=", "signature": "MEUC", "certificate": "PEM",
+                       "chain": "", {tlog}, "rfc3161_timestamp": "MEUC"}}"#
+                ),
+                expected.clone(),
+            ),
+            (
+                format!(r#"{{"payload": "aGVsbG8=", {message}}}"#),
+                expected.clone(),
+            ),
+            (
+                format!("{{{dsse}}}"),
+                Signature {
+                    payload: b"DSSEv1 28 application/vnd.in-toto+json 2 {}".to_vec(),
+                    signature: vec![0x30, 0x45, 0x02],
+                },
+            ),
+        ] {
+            let doc = load(&format!(
+                r#"{{"images": {{"{D1}": {{"signatures": [{entry}]}}}}}}"#
+            ));
+            let facts = doc.get(D1).cloned().unwrap_or_default();
+            assert_eq!(facts.signatures, Some(vec![want]), "{entry}");
+        }
+        for (entry, path, message) in [
+            (format!("{{{message}}}"), "signatures[0]", "missing field `payload`"),
+            (
+                format!(r#"{{"payload": "aGk=", {dsse}}}"#),
+                "signatures[0]",
+                "a bundle with `dsseEnvelope`",
+            ),
+            (
+                format!(r#"{{"payload": "aGk=", "signature": "aGk=", {message}}}"#),
+                "signatures[0]",
+                "an entry with `bundle`",
+            ),
+            (
+                r#"{"payload": "aGk=", "bundle": {"mediaType": "x"}}"#.to_owned(),
+                "signatures[0]",
+                "bundle:",
+            ),
+            (
+                r#"{"payload": "aGk=", "signature": "aGk=", "tlog": {"SignedEntryTimestamp": "aGk="}}"#
+                    .to_owned(),
+                "signatures[0].tlog",
+                "missing field `Payload`",
+            ),
+            (
+                r#"{"payload": "aGk=", "signature": "aGk=", "certificate": 7}"#.to_owned(),
+                "signatures[0].certificate",
+                "invalid type: integer",
+            ),
+        ] {
+            let e = load_err(&format!(r#"{{"images": {{"nginx": {{"signatures": [{entry}]}}}}}}"#));
+            assert_eq!(e.path, format!("images.nginx.{path}"), "{entry}: {e}");
+            assert!(e.message.contains(message), "{entry}: {e}");
         }
     }
 

@@ -157,6 +157,9 @@ pub struct SimpleSigning {
 /// valid digest; other fields are ignored, as cosign does. Anything else is `None`: such a
 /// payload verifies nothing.
 pub fn parse_payload(payload: &[u8]) -> Option<SimpleSigning> {
+    if payload.starts_with(b"DSSEv1 ") {
+        return parse_dsse_statement(payload);
+    }
     let value: serde_json::Value = serde_json::from_slice(payload).ok()?;
     let critical = value.get("critical")?;
     if critical.get("type")?.as_str()? != SIMPLE_SIGNING_TYPE {
@@ -178,6 +181,48 @@ pub fn parse_payload(payload: &[u8]) -> Option<SimpleSigning> {
         docker_manifest_digest: digest.to_owned(),
         docker_reference,
     })
+}
+
+/// The in-toto media type of a DSSE envelope's payload.
+const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
+
+/// Reads a DSSE pre-authentication encoding (`DSSEv1 <len> <type> <len> <body>`, what a DSSE
+/// signature signs; the facts reader stores a bundle's envelope so) holding an in-toto
+/// statement of predicate type `https://sigstore.dev/cosign/sign/v1` (SPEC §7.1: a cosign v3
+/// signature). Its image is the first subject's `sha256` digest: cosign signs one subject; a
+/// statement naming several images is, for now, bound to the first only (it can fail to
+/// vouch for the others, never vouch for an image it does not name). Any other predicate type
+/// is an attestation, never a signature: `None`.
+fn parse_dsse_statement(pae: &[u8]) -> Option<SimpleSigning> {
+    let rest = pae.strip_prefix(b"DSSEv1 ")?;
+    let (payload_type, rest) = pae_field(rest)?;
+    let rest = rest.strip_prefix(b" ")?;
+    let (body, rest) = pae_field(rest)?;
+    if !rest.is_empty() || payload_type != IN_TOTO_PAYLOAD_TYPE.as_bytes() {
+        return None;
+    }
+    let statement = bona_sigstore::intoto::Statement::from_json(body).ok()?;
+    if statement.predicate_type != bona_sigstore::intoto::COSIGN_SIGN_V1 {
+        return None;
+    }
+    let hex = statement
+        .subjects
+        .iter()
+        .find_map(|s| s.digest.get("sha256"))?;
+    let digest = format!("sha256:{}", hex.to_ascii_lowercase());
+    is_valid_digest(&digest).then_some(SimpleSigning {
+        docker_manifest_digest: digest,
+        docker_reference: None,
+    })
+}
+
+/// One `<len> <bytes>` field of a PAE: the bytes and what follows them.
+fn pae_field(text: &[u8]) -> Option<(&[u8], &[u8])> {
+    let space = text.iter().position(|&b| b == b' ')?;
+    let len: usize = std::str::from_utf8(text.get(..space)?).ok()?.parse().ok()?;
+    let start = space.checked_add(1)?;
+    let end = start.checked_add(len)?;
+    Some((text.get(start..end)?, text.get(end..)?))
 }
 
 /// Whether `signature` is a valid signature of `payload` under `key`, with any hash and
@@ -210,6 +255,30 @@ pub fn verify(key: &PublicKey, payload: &[u8], signature: &[u8]) -> bool {
 fn vouched_digest(key: &PublicKey, signature: &Signature) -> Option<String> {
     let payload = parse_payload(&signature.payload)?;
     verify(key, &signature.payload, &signature.signature).then_some(payload.docker_manifest_digest)
+}
+
+/// Why `signature` vouches for nothing under `key`: the first check that fails, in the order
+/// the verifier runs them (payload, then signature), as a phrase for `reasons` (SPEC §7.2).
+/// Off the hot path: only called to explain a false answer.
+pub fn failed_check(key: &PublicKey, signature: &Signature) -> String {
+    if parse_payload(&signature.payload).is_none() {
+        return if signature.payload.starts_with(b"DSSEv1 ") {
+            format!(
+                "its DSSE statement is not a cosign signature (predicate type `{}`) naming an \
+                 image digest",
+                bona_sigstore::intoto::COSIGN_SIGN_V1
+            )
+        } else {
+            "its payload is not a cosign simple-signing document".to_owned()
+        };
+    }
+    if verify(key, &signature.payload, &signature.signature) {
+        return "it verifies".to_owned();
+    }
+    match key.key.verify(&signature.payload, &signature.signature) {
+        Err(err) => err.to_string(),
+        Ok(()) => format!("the signature does not verify under the {} key", key.kind()),
+    }
 }
 
 /// The tri-state of §4.5 from what each signature vouches for.
@@ -628,6 +697,37 @@ mod tests {
             Ok(Err(e)) => panic!("{e}"),
             Err(e) => panic!("{e}"),
         }
+    }
+
+    /// A cosign v3 DSSE signature: the statement's subject binds the image; another predicate
+    /// type is an attestation and verifies nothing as a signature.
+    #[test]
+    fn dsse_statements() {
+        let (sk, pk) = keypair();
+        let pae = |predicate: &str, digest: &str| {
+            let hex = digest.trim_start_matches("sha256:");
+            let body = format!(
+                r#"{{"_type":"https://in-toto.io/Statement/v1","subject":[{{"name":"app","digest":{{"sha256":"{hex}"}}}}],"predicateType":"{predicate}","predicate":{{}}}}"#
+            );
+            format!(
+                "DSSEv1 28 application/vnd.in-toto+json {} {body}",
+                body.len()
+            )
+            .into_bytes()
+        };
+        let good = [sign(&sk, &pae(bona_sigstore::intoto::COSIGN_SIGN_V1, D1))];
+        check(&pk, Some(&good), Some(D1), Tri::True);
+        check(&pk, Some(&good), Some(D2), Tri::False);
+        check(&pk, Some(&good), None, Tri::Unknown);
+        let provenance = [sign(&sk, &pae("https://slsa.dev/provenance/v1", D1))];
+        check(&pk, Some(&provenance), Some(D1), Tri::False);
+        // A wrong length, another payload type: not a statement.
+        let mut bad = pae(bona_sigstore::intoto::COSIGN_SIGN_V1, D1);
+        bad.push(b' ');
+        assert_eq!(parse_payload(&bad), None);
+        let other = String::from_utf8_lossy(&pae(bona_sigstore::intoto::COSIGN_SIGN_V1, D1))
+            .replace("28 application/vnd.in-toto+json", "16 application/json");
+        assert_eq!(parse_payload(other.as_bytes()), None);
     }
 
     #[test]
