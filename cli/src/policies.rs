@@ -36,6 +36,22 @@ pub struct BundleKey {
     pub key: Option<PathBuf>,
 }
 
+impl BundleKey {
+    /// A key needs a bundle to check: sources compiled with `--policy` carry no signature.
+    ///
+    /// # Errors
+    /// The message for a key given without `--bundle`.
+    pub fn applies_to(&self, src: &PolicySource) -> Result<(), &'static str> {
+        if self.key.is_some() && src.bundle.is_none() {
+            return Err(
+                "--bundle-key checks the signature of a bundle: give --bundle FILE, or drop \
+                 --bundle-key (sources given with --policy are not signed)",
+            );
+        }
+        Ok(())
+    }
+}
+
 impl PolicySource {
     /// The source as the host crate names it.
     pub fn as_host(&self) -> HostSource<'_> {
@@ -62,13 +78,8 @@ pub fn signed_engine(
     key: &BundleKey,
     err: &mut dyn Write,
 ) -> Result<Engine, Exit> {
-    if key.key.is_some() && src.bundle.is_none() {
-        return Err(bad_input(
-            err,
-            "--bundle-key checks the signature of a bundle: give --bundle FILE, or drop \
-             --bundle-key (sources given with --policy are not signed)",
-        ));
-    }
+    key.applies_to(src)
+        .map_err(|message| bad_input(err, message))?;
     load_engine(src.signed_by(key.key.as_deref())).map_err(|e| match e {
         LoadError::BadInput(message) => bad_input(err, message),
         LoadError::Compile(failure) => {

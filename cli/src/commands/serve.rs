@@ -202,12 +202,8 @@ impl From<LogFormat> for log::LogFormat {
 
 /// Runs the server until SIGTERM or Ctrl-C.
 pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
-    if args.bundle_key.key.is_some() && args.source.bundle.is_none() {
-        return bad_input(
-            err,
-            "--bundle-key checks the signature of a bundle: give --bundle FILE, or drop \
-             --bundle-key (sources given with --policy are not signed)",
-        );
+    if let Err(message) = args.bundle_key.applies_to(&args.source) {
+        return bad_input(err, message);
     }
     bona_webhook::server::logging(err, args.log_format.into());
     match bona_webhook::server::serve(args.config(), out) {
