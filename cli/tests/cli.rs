@@ -832,23 +832,7 @@ fn signed_bundles_are_verified_before_they_decide() {
         );
     };
     for name in ["release", "other"] {
-        openssl(&[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-out",
-            &format!("{name}.key"),
-        ]);
-        openssl(&[
-            "pkey",
-            "-in",
-            &format!("{name}.key"),
-            "-pubout",
-            "-out",
-            &format!("{name}.pub"),
-        ]);
+        crate::keys::p256_pair(d, name);
     }
     let policy = write(d, "p.trust", GOOD);
     let input = write(d, "input.json", INPUT);

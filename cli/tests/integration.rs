@@ -5,6 +5,7 @@
 //! and its dependencies, so fewer binaries build faster.
 
 mod editors;
+mod keys;
 
 mod audit_stream;
 mod cli;

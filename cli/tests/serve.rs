@@ -1201,28 +1201,7 @@ fn serve_refuses_a_bundle_not_signed_with_its_key() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     for name in ["release", "other"] {
-        let key = d.join(format!("{name}.key"));
-        let out = Command::new("openssl")
-            .args([
-                "genpkey",
-                "-algorithm",
-                "EC",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-out",
-            ])
-            .arg(&key)
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        let out = Command::new("openssl")
-            .args(["pkey", "-pubout", "-in"])
-            .arg(&key)
-            .arg("-out")
-            .arg(d.join(format!("{name}.pub")))
-            .output()
-            .unwrap();
-        assert!(out.status.success());
+        crate::keys::p256_pair(d, name);
     }
     let bundle = d.join("p.bundle");
     let out = Command::new(BONA)
