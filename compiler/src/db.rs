@@ -190,10 +190,7 @@ pub fn compile(db: &dyn Db, ws: Workspace) -> Compiled {
         .keys
         .iter()
         .zip(keys)
-        .map(|(name, der)| ir::KeyDef {
-            name: name.clone(),
-            spki_der: der.unwrap_or_default(),
-        })
+        .map(|(name, der)| ir::KeyDef::key(name.clone(), der.unwrap_or_default()))
         .collect();
     out
 }

@@ -329,7 +329,10 @@ fn check(policies: &[PolicyGen]) -> Result<(), TestCaseError> {
             let mut stand_in = set.clone();
             for (id, key) in (0..).zip(stand_in.keys.iter_mut()) {
                 if example.image.signed_by.contains(&id) {
-                    key.spki_der = witness::stand_in_spki(id).expect("a stand-in key");
+                    key.signer = bona_runtime::ir::Signer::Key {
+                        spki_der: witness::stand_in_spki(id).expect("a stand-in key"),
+                        tlog: None,
+                    };
                 }
             }
             let engine = Engine::new(stand_in).expect("an engine");

@@ -22,6 +22,7 @@ fn fixture() -> (PublicKey, Vec<Signature>) {
         vec![Signature {
             payload,
             signature: sig.to_der().as_bytes().to_vec(),
+            evidence: None,
         }],
     )
 }

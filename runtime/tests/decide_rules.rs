@@ -168,6 +168,7 @@ fn cluster_matches(g: &str) -> Expr<AssetAtom> {
 
 fn set(policies: Vec<Policy>) -> PolicySet {
     PolicySet {
+        trust_roots: Vec::new(),
         keys: vec![],
         policies,
     }
@@ -975,6 +976,7 @@ fn sign(key: &SigningKey, digest: &str) -> Signature {
     Signature {
         payload,
         signature: sig.to_der().as_bytes().to_vec(),
+        evidence: None,
     }
 }
 
@@ -986,10 +988,8 @@ fn spec_4_5_signatures() {
     let public =
         PublicKey::from_verifying_key(*release.verifying_key()).unwrap_or_else(|e| panic!("{e}"));
     let e = engine(PolicySet {
-        keys: vec![KeyDef {
-            name: "release".into(),
-            spki_der: public.to_spki_der(),
-        }],
+        trust_roots: Vec::new(),
+        keys: vec![KeyDef::key("release", public.to_spki_der())],
         policies: vec![prevent(
             "signed",
             vec![atom(ImageAtom::SignedBy { key: 0 })],
@@ -1255,10 +1255,8 @@ fn engine_refuses_duplicate_names_and_unknown_keys() {
     )]));
     assert!(unknown.is_err_and(|e| e.to_string().contains("key #3")));
     let bad_key = Engine::new(PolicySet {
-        keys: vec![KeyDef {
-            name: "k".into(),
-            spki_der: vec![1, 2, 3],
-        }],
+        trust_roots: Vec::new(),
+        keys: vec![KeyDef::key("k", vec![1, 2, 3])],
         policies: vec![],
     });
     assert!(bad_key.is_err_and(|e| e.to_string().starts_with("key `k`:")));
@@ -1283,10 +1281,8 @@ fn spec_4_3_example_reasons() {
     let public =
         PublicKey::from_verifying_key(*release.verifying_key()).unwrap_or_else(|e| panic!("{e}"));
     let e = engine(PolicySet {
-        keys: vec![KeyDef {
-            name: "release".into(),
-            spki_der: public.to_spki_der(),
-        }],
+        trust_roots: Vec::new(),
+        keys: vec![KeyDef::key("release", public.to_spki_der())],
         policies: vec![strict(
             "production images",
             vec![

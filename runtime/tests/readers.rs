@@ -25,6 +25,7 @@ const FACTS: [&str; 3] = [
 
 fn a_bundle() -> Vec<u8> {
     let set = PolicySet {
+        trust_roots: Vec::new(),
         keys: vec![],
         policies: vec![Policy {
             name: "corporate".into(),

@@ -107,6 +107,7 @@ fn openssl_fixture_verifies() {
     let sigs = [Signature {
         payload: PAYLOAD.to_vec(),
         signature: SIG_DER.to_vec(),
+        evidence: None,
     }];
     assert_eq!(signed_by(&pk, Some(&sigs), Some(DIGEST)), Tri::True);
     assert_eq!(signed_by(&pk, Some(&sigs), Some(OTHER_DIGEST)), Tri::False);
@@ -236,6 +237,7 @@ fn bona_verifies_what_openssl_signs() {
             Signature {
                 payload: payload.into_bytes(),
                 signature,
+                evidence: None,
             },
         ));
     }

@@ -38,5 +38,6 @@ pub mod sct;
 pub mod time;
 pub mod trustroot;
 pub mod tsa;
+pub mod verify;
 
 pub use keys::{KeyError, PublicKey, SigError, decode_base64_lenient};

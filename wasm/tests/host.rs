@@ -59,6 +59,7 @@ fn sample() -> PolicySet {
     }));
     prod.description = Some("Pinned corporate images only.".into());
     PolicySet {
+        trust_roots: Vec::new(),
         keys: vec![],
         policies: vec![
             prod,

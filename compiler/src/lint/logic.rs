@@ -48,6 +48,8 @@ pub enum Key {
     Scanned,
     /// `signed by K`: only ever compared with itself.
     SignedBy(KeyId),
+    /// `signed by N of [K, …]`: only ever compared with itself.
+    SignedByN(u32, Vec<KeyId>),
     /// `image matches` / `base matches`, by their pattern texts: only compared with itself.
     RefMatches(bool, Vec<String>),
     /// `asset == workload`.
@@ -285,6 +287,11 @@ impl Atom for ImageAtom {
                 pred: Pred::Bool(true),
                 span,
             },
+            ImageAtom::SignedByN { n, keys } => Lit {
+                key: Key::SignedByN(*n, keys.clone()),
+                pred: Pred::Bool(true),
+                span,
+            },
         }
     }
 }
@@ -441,7 +448,11 @@ pub fn conflict(lits: &Lits, term: &[usize]) -> Option<Vec<usize>> {
 pub fn group_satisfiable(key: &Key, group: &[&Lit]) -> Option<bool> {
     match key {
         Key::Vulns(_) | Key::ScanAge => Some(numbers_satisfiable(group)),
-        Key::Pinned | Key::Scanned | Key::SignedBy(_) | Key::RefMatches(..) => {
+        Key::Pinned
+        | Key::Scanned
+        | Key::SignedBy(_)
+        | Key::SignedByN(..)
+        | Key::RefMatches(..) => {
             let pos = group.iter().any(|l| l.pred == Pred::Bool(true));
             let neg = group.iter().any(|l| l.pred == Pred::Bool(false));
             Some(!(pos && neg))

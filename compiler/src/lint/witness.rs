@@ -21,9 +21,9 @@ use bona_runtime::Reference;
 use bona_runtime::eval::KeyRing;
 use bona_runtime::facts::{ImageFacts, Scan, Signature, Vulnerabilities};
 use bona_runtime::input::{Asset, AssetType};
-use bona_runtime::ir::{CmpOp, KeyDef, KeyId};
+use bona_runtime::ir::{CmpOp, KeyDef, KeyId, Signer};
 use bona_runtime::signature::PublicKey;
-use p256::ecdsa::signature::Signer;
+use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature as Ecdsa, SigningKey};
 
 use crate::lint::logic::{AssetKey, ImgKey, Key, Lit, Lits, Pred, Sev};
@@ -69,6 +69,7 @@ fn sign(id: KeyId, reference: &Reference, digest: &str) -> Option<Signature> {
     Some(Signature {
         payload,
         signature: signature.to_der().as_bytes().to_vec(),
+        evidence: None,
     })
 }
 
@@ -81,14 +82,18 @@ pub fn stand_in_spki(id: KeyId) -> Option<Vec<u8>> {
 }
 
 /// The key ring to evaluate `image` with: the set's keys, with the stand-ins for those the
-/// image is signed by.
+/// image is signed by. A signer that is not a plain key (keyless, or requiring a log) is a
+/// stand-in too: the witness's signatures are the stand-ins' own, so what matters is only
+/// whether the signer is one the image is signed by.
 pub fn keys(defs: &[KeyDef], image: &Image) -> Option<KeyRing> {
     let mut keys = Vec::with_capacity(defs.len());
     for (id, def) in (0..).zip(defs) {
-        let key = if image.signed_by.contains(&id) {
-            PublicKey::from_verifying_key(*stand_in(id)?.verifying_key()).ok()?
-        } else {
-            PublicKey::from_spki_der(&def.spki_der).ok()?
+        let key = match &def.signer {
+            Signer::Key {
+                spki_der,
+                tlog: None,
+            } if !image.signed_by.contains(&id) => PublicKey::from_spki_der(spki_der).ok()?,
+            _ => PublicKey::from_verifying_key(*stand_in(id)?.verifying_key()).ok()?,
         };
         keys.push((def.name.clone(), key));
     }
@@ -282,7 +287,9 @@ pub fn image(lits: &Lits, term: &[usize], keys: &[KeyDef]) -> Option<Image> {
     // digest and does not forbid pinning; otherwise a wanted digest comes from the facts.
     let mut facts_digest = None;
     // Signed or not, the answer is known only where the digest is.
-    let signatures = g.keys().any(|k| matches!(k, Key::SignedBy(_)));
+    let signatures = g
+        .keys()
+        .any(|k| matches!(k, Key::SignedBy(_) | Key::SignedByN(..)));
     match (pinned, digest) {
         (Some(true), d) => text = format!("{text}@{}", d.as_deref().unwrap_or(DIGEST)),
         (None, Some(d)) => text = format!("{text}@{d}"),
@@ -351,6 +358,19 @@ pub fn image(lits: &Lits, term: &[usize], keys: &[KeyDef]) -> Option<Image> {
             Key::SignedBy(id) => {
                 if boolean(group)? {
                     signed_by.push(*id);
+                }
+                facts.signatures.get_or_insert_with(Vec::new);
+            }
+            Key::SignedByN(n, ids) => {
+                if boolean(group)? {
+                    let n = usize::try_from(*n).ok()?;
+                    signed_by.extend(
+                        ids.iter()
+                            .filter(|id| !signed_by.contains(id))
+                            .take(n)
+                            .copied()
+                            .collect::<Vec<_>>(),
+                    );
                 }
                 facts.signatures.get_or_insert_with(Vec::new);
             }
@@ -497,14 +517,8 @@ mod tests {
         // Two keys of the set (their own SPKI does not matter: both are replaced or unused).
         let spki = |id: KeyId| stand_in_spki(id + 10).expect("a key");
         let defs = [
-            KeyDef {
-                name: "release".into(),
-                spki_der: spki(0),
-            },
-            KeyDef {
-                name: "other".into(),
-                spki_der: spki(1),
-            },
+            KeyDef::key("release", spki(0)),
+            KeyDef::key("other", spki(1)),
         ];
         let ring = keys(&defs, &image).expect("a key ring");
         let mut cache = VerificationCache::new();

@@ -131,10 +131,8 @@ pub fn policy_set(n: usize) -> PolicySet {
         })
         .collect();
     PolicySet {
-        keys: vec![KeyDef {
-            name: "release".into(),
-            spki_der: key.to_spki_der(),
-        }],
+        trust_roots: Vec::new(),
+        keys: vec![KeyDef::key("release", key.to_spki_der())],
         policies,
     }
 }
@@ -165,6 +163,7 @@ pub fn signature(digest: &str) -> Signature {
     Signature {
         payload,
         signature: sig.to_der().as_bytes().to_vec(),
+        evidence: None,
     }
 }
 

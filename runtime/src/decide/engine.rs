@@ -32,7 +32,7 @@ use crate::table::{AssetScope, ImageVerdict, Table, TableError};
 /// Why a policy set cannot be loaded into an engine.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EngineError {
-    /// A `key` is not a public key of a type SPEC §6.1 accepts.
+    /// A `key` is not a public key of an accepted type, or a `trustroot` is not a trust root.
     BadKey {
         /// The key's name.
         name: String,
@@ -90,7 +90,7 @@ impl Engine {
     /// # Errors
     /// An [`EngineError`] for the first problem found.
     pub fn new(set: PolicySet) -> Result<Engine, EngineError> {
-        let keys = KeyRing::from_defs(&set.keys)
+        let keys = KeyRing::from_set(&set.keys, &set.trust_roots)
             .map_err(|(name, error)| EngineError::BadKey { name, error })?;
         let table = Table::new(set).map_err(|e| match e {
             TableError::DuplicatePolicy(name) => EngineError::DuplicatePolicy(name),

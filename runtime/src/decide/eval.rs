@@ -32,66 +32,95 @@
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
+use std::sync::Arc;
 
 use crate::glob::Glob;
 use crate::image::{ImageView, TagKnowledge};
 use crate::input::{Asset, AssetType};
 use crate::ir::{
     AssetAtom, AssetAttr, AssetKind, EqOp, Expr, ImageAtom, ImageBoolAttr, ImageStrAttr, KeyDef,
-    KeyId, Policy, RefAttr, VulnSeverity,
+    KeyId, Policy, RefAttr, TrustRootDef, VulnSeverity,
 };
 use crate::reference::Reference;
 use crate::refpattern::{ReferencePattern, Tags};
 use crate::signature::{KeyError, PublicKey, VerificationCache};
+use crate::signer::{Signer, SignerKind, TrustRoot};
 use crate::tri::Tri;
 
-/// The policy set's public keys, parsed once, with their names for reasons.
+/// The policy set's signers (keys and keyless identities), parsed once, with their names for
+/// reasons.
 #[derive(Clone, Debug, Default)]
 pub struct KeyRing {
-    keys: Vec<PublicKey>,
-    names: Vec<String>,
+    signers: Vec<Signer>,
 }
 
 impl KeyRing {
-    /// Parses every key definition, in order (index = [`KeyId`]).
+    /// Parses plain key definitions, in order (index = [`KeyId`]), for a set with no trust
+    /// roots.
     ///
     /// # Errors
-    /// The name of the first key that is not a SubjectPublicKeyInfo of an accepted type, and why.
+    /// The name of the first key that cannot be read, and why.
     pub fn from_defs(defs: &[KeyDef]) -> Result<KeyRing, (String, KeyError)> {
-        let mut ring = KeyRing::default();
-        for def in defs {
-            let key = PublicKey::from_spki_der(&def.spki_der).map_err(|e| (def.name.clone(), e))?;
-            ring.keys.push(key);
-            ring.names.push(def.name.clone());
-        }
-        Ok(ring)
+        KeyRing::from_set(defs, &[])
+    }
+
+    /// Parses the trust roots, then every signer, in order (index = [`KeyId`]).
+    ///
+    /// # Errors
+    /// The name of the first trust root or signer that cannot be read, and why.
+    pub fn from_set(
+        defs: &[KeyDef],
+        roots: &[TrustRootDef],
+    ) -> Result<KeyRing, (String, KeyError)> {
+        let roots = roots
+            .iter()
+            .map(|r| {
+                TrustRoot::new(&r.name, &r.document)
+                    .map(Arc::new)
+                    .map_err(|e| (r.name.clone(), e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let signers = defs
+            .iter()
+            .map(|d| Signer::from_def(d, &roots).map_err(|e| (d.name.clone(), e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(KeyRing { signers })
     }
 
     /// A ring of already parsed keys with their names.
     pub fn from_keys(keys: Vec<(String, PublicKey)>) -> KeyRing {
-        let (names, keys) = keys.into_iter().unzip();
-        KeyRing { keys, names }
+        KeyRing {
+            signers: keys
+                .into_iter()
+                .map(|(name, key)| Signer::key(name, key))
+                .collect(),
+        }
     }
 
-    /// The key with this id.
-    pub fn get(&self, id: KeyId) -> Option<&PublicKey> {
-        self.keys.get(usize::try_from(id).ok()?)
+    /// The signer with this id.
+    pub fn get(&self, id: KeyId) -> Option<&Signer> {
+        self.signers.get(usize::try_from(id).ok()?)
     }
 
-    /// How many keys the ring holds.
+    /// The public key of the key signer with this id.
+    pub fn key(&self, id: KeyId) -> Option<&PublicKey> {
+        self.get(id).and_then(Signer::public_key)
+    }
+
+    /// How many signers the ring holds.
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.signers.len()
     }
 
-    /// Whether the ring holds no key.
+    /// Whether the ring holds no signer.
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.signers.is_empty()
     }
 
-    /// How reasons name the key: `` `release` ``, or `key #3` for an id with no key.
+    /// How reasons name the signer: `` `release` ``, or `key #3` for an id with no signer.
     fn describe(&self, id: KeyId) -> String {
-        match usize::try_from(id).ok().and_then(|i| self.names.get(i)) {
-            Some(name) => format!("`{name}`"),
+        match self.get(id) {
+            Some(s) => format!("`{}`", s.name()),
             None => format!("key #{id}"),
         }
     }
@@ -308,10 +337,30 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                 .map_or(Tri::Unknown, |age| Tri::from(op.holds(age, *seconds))),
             ImageAtom::SignedBy { key } => match self.keys.get(*key) {
                 None => Tri::Unknown,
-                Some(k) => self
-                    .cache
-                    .signed_by_cached(k, image.signatures(), image.digest()),
+                Some(s) => self.cache.signed_by_signers(
+                    1,
+                    &[s],
+                    image.signatures(),
+                    image.digest(),
+                    image.time(),
+                ),
             },
+            ImageAtom::SignedByN { n, keys } => {
+                let Some(signers) = keys
+                    .iter()
+                    .map(|k| self.keys.get(*k))
+                    .collect::<Option<Vec<_>>>()
+                else {
+                    return Tri::Unknown;
+                };
+                self.cache.signed_by_signers(
+                    usize::try_from(*n).unwrap_or(usize::MAX),
+                    &signers,
+                    image.signatures(),
+                    image.digest(),
+                    image.time(),
+                )
+            }
         }
     }
 
@@ -497,7 +546,123 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                     )
                 });
             }
+            ImageAtom::SignedByN { n, keys } => {
+                let what = self.describe_quorum(*n, keys);
+                out.push(if keys.iter().any(|k| self.keys.get(*k).is_none()) {
+                    format!("{what} is unknown: the policy set defines no such key")
+                } else if !image.has_facts() {
+                    format!("{what} is unknown: no facts for this image")
+                } else if image.signatures().is_none() {
+                    format!("{what} is unknown: the facts give no signatures")
+                } else {
+                    format!(
+                        "{what} is unknown: enough signatures verify under the signers but the \
+                         image's digest is unknown"
+                    )
+                });
+            }
         }
+    }
+
+    /// `signed by 2 of [a, b, c]`, as reasons name it.
+    fn describe_quorum(&self, n: u32, keys: &[KeyId]) -> String {
+        let names: Vec<String> = keys
+            .iter()
+            .map(|k| match self.keys.get(*k) {
+                Some(s) => s.name().to_owned(),
+                None => format!("key #{k}"),
+            })
+            .collect();
+        format!("signed by {n} of [{}]", names.join(", "))
+    }
+
+    /// For each signature, why it vouches for nothing under `signer`, and the closest of them
+    /// (the one that passed the most checks; the first of equals).
+    fn closest(&self, signer: &Signer) -> Option<crate::signer::Explanation> {
+        let image = self.image;
+        let mut best: Option<crate::signer::Explanation> = None;
+        for s in image.signatures().unwrap_or_default() {
+            let e = signer.explain(s, image.digest(), image.time());
+            if best.as_ref().is_none_or(|b| e.rank > b.rank) {
+                best = Some(e);
+            }
+        }
+        best
+    }
+
+    /// Why `signed by K` is false for a signer that is not a plain key (keyless, or a key that
+    /// requires a transparency log): the closest signature's first failed check.
+    fn explain_not_signed(&self, name: &str, signer: &Signer) -> String {
+        let signatures = self.image.signatures().unwrap_or_default();
+        let digest = self.image.digest().unwrap_or("unknown");
+        match (signatures.len(), self.closest(signer)) {
+            (_, Some(e)) if e.rank >= 30 => format!(
+                "not signed by {name}: a signature verifies under the signer but names another \
+                 image than the digest `{digest}`"
+            ),
+            (1, Some(e)) => {
+                format!("not signed by {name}: the one signature does not verify ({e})")
+            }
+            (n, Some(e)) => {
+                format!("not signed by {name}: none of {n} signatures verifies; the closest: {e}")
+            }
+            (_, None) => format!("not signed by {name}: the facts list no signatures"),
+        }
+    }
+
+    /// Why `signed by N of [...]` is false: which signers are satisfied and, for the others,
+    /// their closest signature's first failed check.
+    fn explain_quorum(&mut self, n: u32, keys: &[KeyId]) -> String {
+        let what = self.describe_quorum(n, keys);
+        let image = self.image;
+        let signatures = image.signatures().unwrap_or_default();
+        if signatures.is_empty() {
+            return format!("not {what}: the facts list no signatures");
+        }
+        let mut satisfied = Vec::new();
+        let mut others = Vec::new();
+        for &k in keys {
+            let Some(signer) = self.keys.get(k) else {
+                continue;
+            };
+            let one = self.cache.signed_by_signers(
+                1,
+                &[signer],
+                Some(signatures),
+                image.digest(),
+                image.time(),
+            );
+            if one == Tri::True {
+                satisfied.push(format!("`{}`", signer.name()));
+            } else {
+                let why = self
+                    .closest(signer)
+                    .map_or_else(|| "no signature".to_owned(), |e| e.reason);
+                others.push(format!("`{}`: {why}", signer.name()));
+            }
+        }
+        let mut out = format!("not {what}: ");
+        if satisfied.is_empty() {
+            out.push_str("no signer has a signature for this image");
+        } else if u32::try_from(satisfied.len()).unwrap_or(u32::MAX) >= n {
+            let _ = write!(
+                out,
+                "{} have signatures for this image, but not {n} distinct ones (each signature \
+                 counts for one signer)",
+                satisfied.join(", ")
+            );
+        } else {
+            let _ = write!(
+                out,
+                "only {} of the {n} needed ({})",
+                satisfied.len(),
+                satisfied.join(", ")
+            );
+        }
+        for o in others {
+            let _ = write!(out, "; {o}");
+        }
+        out
     }
 
     /// `NAME is unknown: WHY`, with "no facts for this image" when there are none.
@@ -603,6 +768,13 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                     format_duration(*seconds)
                 )
             }
+            ImageAtom::SignedByN { n, keys } => {
+                if !want {
+                    let what = self.describe_quorum(*n, keys);
+                    return format!("{what}, the rule needs an image that is not");
+                }
+                self.explain_quorum(*n, keys)
+            }
             ImageAtom::SignedBy { key } => {
                 let name = self.keys.describe(*key);
                 if !want {
@@ -612,9 +784,14 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                 if signatures.is_empty() {
                     return format!("not signed by {name}: the facts list no signatures");
                 }
+                if let Some(signer) = self.keys.get(*key)
+                    && !matches!(signer.kind(), SignerKind::Key { tlog: None, .. })
+                {
+                    return self.explain_not_signed(&name, signer);
+                }
                 // With no digest, the cached answer is unknown exactly when some signature
                 // verifies under the key: it tells the two kinds of failure apart for free.
-                let some_verify = self.keys.get(*key).is_some_and(|k| {
+                let some_verify = self.keys.key(*key).is_some_and(|k| {
                     self.cache.signed_by_cached(k, Some(signatures), None) == Tri::Unknown
                 });
                 let digest = image.digest().unwrap_or("unknown");
@@ -628,7 +805,7 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                          does names the image's digest `{digest}`"
                     ),
                     (1, false) => {
-                        let why = match (self.keys.get(*key), signatures.first()) {
+                        let why = match (self.keys.key(*key), signatures.first()) {
                             (Some(k), Some(s)) => crate::signature::failed_check(k, s),
                             _ => "no key".to_owned(),
                         };

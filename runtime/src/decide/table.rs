@@ -591,7 +591,12 @@ fn compile<'a>(
     match expr {
         Expr::Const(b) => (CExpr::Const(Tri::from(*b)), (!*b).then(Vec::new)),
         Expr::Atom(atom) => {
-            if let ImageAtom::SignedBy { key } = atom {
+            let used: &[KeyId] = match atom {
+                ImageAtom::SignedBy { key } => std::slice::from_ref(key),
+                ImageAtom::SignedByN { keys, .. } => keys,
+                _ => &[],
+            };
+            for key in used {
                 *max_key = Some(max_key.map_or(*key, |m| m.max(*key)));
             }
             (
@@ -691,7 +696,7 @@ fn compile_atom(atom: &ImageAtom, interners: &mut Interners) -> CAtom {
             attr: ImageStrAttr::Registry | ImageStrAttr::Repository,
             ..
         } => CAtom::Ir { cost: 2 },
-        ImageAtom::SignedBy { .. } => CAtom::Ir { cost: 5 },
+        ImageAtom::SignedBy { .. } | ImageAtom::SignedByN { .. } => CAtom::Ir { cost: 5 },
         _ => CAtom::Ir { cost: 3 },
     }
 }

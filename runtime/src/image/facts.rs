@@ -198,23 +198,55 @@ pub struct Vulnerabilities {
     pub low: Option<u64>,
 }
 
-/// One signature entry (SPEC §7.1), decoded from base64 at load, reduced to what a keyed
-/// signer verifies: the signed bytes and the signature over them.
+/// One signature entry (docs/signatures.md#signature-entries), decoded from base64 at load: the
+/// signed bytes, the signature over them and, for a keyless or logged signature, its Sigstore
+/// evidence.
 ///
 /// The three entry forms are read: `{payload, signature}` (simple signing); the same with the
 /// keyless material of a cosign `.sig` layer (`certificate`, `chain`, `tlog`,
-/// `rfc3161_timestamp`: read strictly, then set aside, since a keyed signer ignores
-/// transparency-log material); and `{bundle, payload}`, a Sigstore bundle read leniently, whose
-/// `messageSignature` signs `payload`. For a bundle holding a `dsseEnvelope`, `payload` is the
-/// envelope's pre-authentication encoding (what its first signature signs), whose in-toto
-/// statement the verifier reads.
+/// `rfc3161_timestamp`), read strictly; and `{bundle, payload}`, a Sigstore bundle read
+/// leniently, whose `messageSignature` signs `payload`. For a bundle holding a `dsseEnvelope`,
+/// `payload` is the envelope's pre-authentication encoding (what its signature signs), whose
+/// in-toto statement the verifier reads.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "RawEntry")]
 pub struct Signature {
-    /// The signed simple-signing JSON document, byte for byte.
+    /// The signed simple-signing JSON document, byte for byte (or a DSSE PAE).
     pub payload: Vec<u8>,
     /// The signature over `payload` (ECDSA as ASN.1 DER or raw r‖s, Ed25519, RSA).
     pub signature: Vec<u8>,
+    /// The certificate, chain, log entries and timestamps, when the entry has any: what a
+    /// keyless signer, or a key with `{ tlog R }`, verifies.
+    pub evidence: Option<Box<Evidence>>,
+}
+
+impl Signature {
+    /// A keyed simple-signing entry with no Sigstore evidence.
+    pub fn simple(payload: Vec<u8>, signature: Vec<u8>) -> Signature {
+        Signature {
+            payload,
+            signature,
+            evidence: None,
+        }
+    }
+}
+
+/// A signature entry's Sigstore evidence and its fingerprint (which a verification cache keys
+/// on, beside the payload and signature).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Evidence {
+    pub sigstore: bona_sigstore::verify::Evidence,
+    pub fingerprint: [u8; 32],
+}
+
+impl Evidence {
+    fn new(sigstore: bona_sigstore::verify::Evidence) -> Box<Evidence> {
+        let fingerprint = sigstore.fingerprint();
+        Box::new(Evidence {
+            sigstore,
+            fingerprint,
+        })
+    }
 }
 
 /// A signature entry as written: every key of the three forms, each strictly typed.
@@ -240,10 +272,6 @@ struct RawEntry {
 /// A cosign `.sig` layer's `dev.sigstore.cosign/bundle` annotation (a Rekor v1 entry).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-#[expect(
-    dead_code,
-    reason = "read to check its shape; keyed signers ignore it (SPEC §7.2)"
-)]
 struct RawTlog {
     #[serde(rename = "SignedEntryTimestamp", deserialize_with = "de_base64")]
     signed_entry_timestamp: Vec<u8>,
@@ -253,10 +281,6 @@ struct RawTlog {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-#[expect(
-    dead_code,
-    reason = "read to check its shape; keyed signers ignore it (SPEC §7.2)"
-)]
 struct RawTlogPayload {
     #[serde(deserialize_with = "de_base64")]
     body: Vec<u8>,
@@ -276,14 +300,79 @@ impl ObjectFields for RawTlogPayload {
         "a `Payload` object with `body`, `integratedTime`, `logIndex` and `logID`";
 }
 
+/// The DER certificates of a PEM text (`certificate`, `chain`); `field` names the key.
+fn pem_certificates(text: &str, field: &str) -> Result<Vec<Vec<u8>>, String> {
+    let certs =
+        bona_sigstore::cert::Cert::from_pem_chain(text).map_err(|e| format!("{field}: {e}"))?;
+    if certs.is_empty() {
+        return Err(format!("{field}: no `-----BEGIN CERTIFICATE-----` block"));
+    }
+    Ok(certs.into_iter().map(|c| c.der).collect())
+}
+
+/// The evidence of a cosign `.sig` layer entry (`certificate`, `chain`, `tlog`,
+/// `rfc3161_timestamp`), or `None` when it has none of them.
+fn layer_evidence(raw: &mut RawEntry, signature: &[u8]) -> Result<Option<Box<Evidence>>, String> {
+    if raw.certificate.is_none()
+        && raw.chain.is_none()
+        && raw.tlog.is_none()
+        && raw.rfc3161_timestamp.is_none()
+    {
+        return Ok(None);
+    }
+    let certificate = match &raw.certificate {
+        Some(text) => pem_certificates(text, "certificate")?.into_iter().next(),
+        None => None,
+    };
+    let chain = match &raw.chain {
+        Some(text) => pem_certificates(text, "chain")?,
+        None => Vec::new(),
+    };
+    let tlog_entries = match raw.tlog.take() {
+        None => Vec::new(),
+        Some(t) => {
+            let log_id = bona_sigstore::keys::unhex(&t.payload.log_id)
+                .ok_or("tlog.Payload.logID: is not hexadecimal")?;
+            let log_index = i64::try_from(t.payload.log_index)
+                .map_err(|_| "tlog.Payload.logIndex: is too large")?;
+            vec![bona_sigstore::bundle::TlogEntry {
+                log_index,
+                log_id,
+                kind: String::new(),
+                version: String::new(),
+                integrated_time: Some(t.payload.integrated_time),
+                set: Some(t.signed_entry_timestamp),
+                inclusion_proof: None,
+                body: t.payload.body,
+            }]
+        }
+    };
+    Ok(Some(Evidence::new(bona_sigstore::verify::Evidence {
+        version: None,
+        certificate,
+        chain,
+        tlog_entries,
+        rfc3161_timestamps: raw.rfc3161_timestamp.take().into_iter().collect(),
+        content: bona_sigstore::bundle::Content::MessageSignature {
+            digest: None,
+            signature: signature.to_vec(),
+        },
+    })))
+}
+
 impl TryFrom<RawEntry> for Signature {
     type Error = String;
 
-    fn try_from(raw: RawEntry) -> Result<Signature, String> {
-        let Some(bundle) = raw.bundle else {
-            let payload = raw.payload.ok_or("missing field `payload`")?;
-            let signature = raw.signature.ok_or("missing field `signature`")?;
-            return Ok(Signature { payload, signature });
+    fn try_from(mut raw: RawEntry) -> Result<Signature, String> {
+        let Some(bundle) = raw.bundle.take() else {
+            let payload = raw.payload.take().ok_or("missing field `payload`")?;
+            let signature = raw.signature.take().ok_or("missing field `signature`")?;
+            let evidence = layer_evidence(&mut raw, &signature)?;
+            return Ok(Signature {
+                payload,
+                signature,
+                evidence,
+            });
         };
         if raw.signature.is_some()
             || raw.certificate.is_some()
@@ -295,13 +384,13 @@ impl TryFrom<RawEntry> for Signature {
         }
         let bundle = bona_sigstore::bundle::Bundle::from_value(&bundle)
             .map_err(|e| format!("bundle: {e}"))?;
-        match bundle.content {
+        let (payload, signature) = match &bundle.content {
             bona_sigstore::bundle::Content::MessageSignature { signature, .. } => {
-                let payload = raw.payload.ok_or(
+                let payload = raw.payload.take().ok_or(
                     "missing field `payload` (a bundle with `messageSignature` signs the \
                      simple-signing document given in `payload`)",
                 )?;
-                Ok(Signature { payload, signature })
+                (payload, signature.clone())
             }
             bona_sigstore::bundle::Content::Dsse(envelope) => {
                 if raw.payload.is_some() {
@@ -317,12 +406,22 @@ impl TryFrom<RawEntry> for Signature {
                     .first()
                     .map(|s| s.sig.clone())
                     .unwrap_or_default();
-                Ok(Signature {
-                    payload: envelope.pae(),
-                    signature,
-                })
+                (envelope.pae(), signature)
             }
-        }
+        };
+        let evidence = Evidence::new(bona_sigstore::verify::Evidence {
+            version: Some(bundle.version),
+            certificate: bundle.material.leaf().map(<[u8]>::to_vec),
+            chain: bundle.material.intermediates().to_vec(),
+            tlog_entries: bundle.tlog_entries,
+            rfc3161_timestamps: bundle.rfc3161_timestamps,
+            content: bundle.content,
+        });
+        Ok(Signature {
+            payload,
+            signature,
+            evidence: Some(evidence),
+        })
     }
 }
 
@@ -705,35 +804,46 @@ mod tests {
             r#""dsseEnvelope": {"payload": "e30=", "payloadType": "application/vnd.in-toto+json",
                 "signatures": [{"sig": "MEUC"}]}"#,
         );
-        let expected = Signature {
-            payload: b"hello".to_vec(),
-            signature: vec![0x30, 0x45, 0x02],
-        };
-        for (entry, want) in [
+        let hello = (b"hello".to_vec(), vec![0x30, 0x45, 0x02]);
+        for (entry, want, evidence) in [
+            (
+                r#"{"payload": "aGVsbG8=", "signature": "MEUC"}"#.to_owned(),
+                hello.clone(),
+                false,
+            ),
             (
                 format!(
-                    r#"{{"payload": "aGVsbG8=", "signature": "MEUC", "certificate": "PEM",
-                       "chain": "", {tlog}, "rfc3161_timestamp": "MEUC"}}"#
+                    r#"{{"payload": "aGVsbG8=", "signature": "MEUC", {tlog},
+                       "rfc3161_timestamp": "MEUC"}}"#
                 ),
-                expected.clone(),
+                hello.clone(),
+                true,
             ),
             (
                 format!(r#"{{"payload": "aGVsbG8=", {message}}}"#),
-                expected.clone(),
+                hello.clone(),
+                true,
             ),
             (
                 format!("{{{dsse}}}"),
-                Signature {
-                    payload: b"DSSEv1 28 application/vnd.in-toto+json 2 {}".to_vec(),
-                    signature: vec![0x30, 0x45, 0x02],
-                },
+                (
+                    b"DSSEv1 28 application/vnd.in-toto+json 2 {}".to_vec(),
+                    vec![0x30, 0x45, 0x02],
+                ),
+                true,
             ),
         ] {
             let doc = load(&format!(
                 r#"{{"images": {{"{D1}": {{"signatures": [{entry}]}}}}}}"#
             ));
             let facts = doc.get(D1).cloned().unwrap_or_default();
-            assert_eq!(facts.signatures, Some(vec![want]), "{entry}");
+            let got: Vec<_> = facts
+                .signatures
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| ((s.payload, s.signature), s.evidence.is_some()))
+                .collect();
+            assert_eq!(got, vec![(want, evidence)], "{entry}");
         }
         for (entry, path, message) in [
             (format!("{{{message}}}"), "signatures[0]", "missing field `payload`"),
@@ -763,6 +873,16 @@ mod tests {
                 "signatures[0].certificate",
                 "invalid type: integer",
             ),
+            (
+                r#"{"payload": "aGk=", "signature": "aGk=", "certificate": "PEM"}"#.to_owned(),
+                "signatures[0]",
+                "certificate: the certificate is malformed: no PEM `CERTIFICATE` block",
+            ),
+            (
+                r#"{"payload": "aGk=", "signature": "aGk=", "chain": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}"#.to_owned(),
+                "signatures[0]",
+                "chain: the certificate is malformed",
+            ),
         ] {
             let e = load_err(&format!(r#"{{"images": {{"nginx": {{"signatures": [{entry}]}}}}}}"#));
             assert_eq!(e.path, format!("images.nginx.{path}"), "{entry}: {e}");
@@ -786,6 +906,7 @@ mod tests {
             Some(vec![Signature {
                 payload: b"hello".to_vec(),
                 signature: vec![0x30, 0x45, 0x02],
+                evidence: None,
             }])
         );
     }
@@ -832,6 +953,7 @@ mod tests {
             Some(vec![Signature {
                 payload: b"hello".to_vec(),
                 signature: vec![0x30, 0x45, 0x02],
+                evidence: None,
             }])
         );
     }

@@ -40,6 +40,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::facts::Signature;
 use crate::reference::is_valid_digest;
+use crate::signer::{Signer, Vouch, quorum};
 use crate::tri::Tri;
 
 /// The `critical.type` of a cosign simple-signing payload.
@@ -393,6 +394,64 @@ impl VerificationCache {
         })
     }
 
+    /// What `signature` vouches for under `signer` at time `now` ([`Signer::vouched`]),
+    /// remembered.
+    pub fn vouched(&mut self, signer: &Signer, signature: &Signature, now: i64) -> Option<String> {
+        let id = (signer.fingerprint(), signature_hash(signature));
+        if let Some(outcome) = self.entries.get(&id) {
+            self.hits += 1;
+            return outcome.as_deref().map(str::to_owned);
+        }
+        self.misses += 1;
+        let outcome = signer.vouched(signature, now);
+        if self.entries.len() >= self.limit {
+            self.entries.clear();
+        }
+        self.entries.insert(id, outcome.as_deref().map(Box::from));
+        outcome
+    }
+
+    /// `signed by n of [signers]` (docs/signatures.md#several-signers) for an image whose facts
+    /// carry `signatures` and whose digest is `digest`, at time `now`: absent signatures are
+    /// unknown; otherwise [`quorum`] over what each signature vouches for under each signer.
+    /// `signed by K` is `n = 1` with one signer.
+    pub fn signed_by_signers(
+        &mut self,
+        n: usize,
+        signers: &[&Signer],
+        signatures: Option<&[Signature]>,
+        digest: Option<&str>,
+        now: i64,
+    ) -> Tri {
+        let Some(signatures) = signatures else {
+            return Tri::Unknown;
+        };
+        if let [signer] = signers
+            && n == 1
+        {
+            // The common case: stop at the first signature that vouches for this image.
+            let mut maybe = false;
+            for s in signatures {
+                match Vouch::of(self.vouched(signer, s, now).as_deref(), digest) {
+                    Vouch::Yes => return Tri::True,
+                    Vouch::Maybe => maybe = true,
+                    Vouch::No => {}
+                }
+            }
+            return if maybe { Tri::Unknown } else { Tri::False };
+        }
+        let mut vouches = Vec::with_capacity(signers.len() * signatures.len());
+        for signer in signers {
+            for s in signatures {
+                vouches.push(Vouch::of(self.vouched(signer, s, now).as_deref(), digest));
+            }
+        }
+        let width = signatures.len();
+        quorum(n, signers.len(), width, |i, j| {
+            vouches.get(i * width + j).copied().unwrap_or(Vouch::No)
+        })
+    }
+
     /// How many outcomes are remembered.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -416,12 +475,17 @@ impl VerificationCache {
 }
 
 /// SHA-256 of a signature's payload and signature bytes, with the payload's length first so
-/// that the boundary between the two is unambiguous.
+/// that the boundary between the two is unambiguous, and of its Sigstore evidence when it has
+/// any (so that the same signature with other certificates or proofs is another entry).
 fn signature_hash(signature: &Signature) -> [u8; 32] {
     let mut hasher = Sha256::new();
     hasher.update((signature.payload.len() as u64).to_be_bytes());
     hasher.update(&signature.payload);
+    hasher.update((signature.signature.len() as u64).to_be_bytes());
     hasher.update(&signature.signature);
+    if let Some(evidence) = &signature.evidence {
+        hasher.update(evidence.fingerprint);
+    }
     hasher.finalize().into()
 }
 
@@ -456,6 +520,7 @@ mod tests {
         Signature {
             payload: payload.to_vec(),
             signature: sig.to_der().as_bytes().to_vec(),
+            evidence: None,
         }
     }
 
@@ -464,6 +529,7 @@ mod tests {
         Signature {
             payload: payload.to_vec(),
             signature: sig.to_bytes().to_vec(),
+            evidence: None,
         }
     }
 
@@ -676,6 +742,7 @@ mod tests {
             let signatures = [Signature {
                 payload: message.clone(),
                 signature: sig.clone(),
+                evidence: None,
             }];
             check(pk, Some(&signatures), Some(D1), Tri::True);
             check(pk, Some(&signatures), Some(D2), Tri::False);

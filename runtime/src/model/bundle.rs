@@ -3,7 +3,7 @@
 //! A bundle is one header line followed by the body:
 //!
 //! ```text
-//! BONA-BUNDLE 1 sha256:<64 lower-case hex digits> <body length in bytes>\n
+//! BONA-BUNDLE 2 sha256:<64 lower-case hex digits> <body length in bytes>\n
 //! <body>
 //! ```
 //!
@@ -22,7 +22,9 @@
 //!   readable form.
 //!
 //! The header is ASCII text so that `head -1 policy.bundle` shows what a file is. Version 1 is
-//! this layout with a postcard body.
+//! this layout with a postcard body; version 2 added keyless signers, `{ tlog R }` on keys,
+//! trust roots and `signed by N of [...]` (a v1 body is read through [`v1`] and converted, so
+//! bundles built before keyless signers still load).
 
 use std::fmt;
 
@@ -34,7 +36,7 @@ use crate::ir::PolicySet;
 pub const MAGIC: &str = "BONA-BUNDLE";
 
 /// The bundle format this runtime writes, and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The longest header a well-formed bundle can have.
 const MAX_HEADER: usize = 128;
@@ -108,8 +110,16 @@ pub fn write_bundle(set: &PolicySet) -> Vec<u8> {
 /// # Errors
 /// A [`BundleError`] saying which check failed.
 pub fn read_bundle(bytes: &[u8]) -> Result<PolicySet, BundleError> {
-    let body = check_bundle(bytes)?;
-    match postcard::take_from_bytes::<PolicySet>(body) {
+    let (version, body) = check_bundle(bytes)?;
+    if version == 1 {
+        return decode::<v1::PolicySet>(body).map(PolicySet::from);
+    }
+    decode::<PolicySet>(body)
+}
+
+/// Decodes a whole postcard body: bytes left over are an error.
+fn decode<'de, T: serde::Deserialize<'de>>(body: &'de [u8]) -> Result<T, BundleError> {
+    match postcard::take_from_bytes::<T>(body) {
         Ok((set, [])) => Ok(set),
         Ok((_, rest)) => Err(BundleError::Body(format!(
             "{} bytes are left after the policy set",
@@ -119,11 +129,45 @@ pub fn read_bundle(bytes: &[u8]) -> Result<PolicySet, BundleError> {
     }
 }
 
-/// Checks the header, length and hash, and returns the body.
+/// The body of a version-1 bundle: keys were plain public keys and there were no trust roots.
+/// Policies are unchanged (version 2 only appended an atom), so they are read as they are.
+mod v1 {
+    use serde::Deserialize;
+
+    use crate::ir::{self, Policy};
+
+    #[derive(Deserialize)]
+    pub struct PolicySet {
+        keys: Vec<KeyDef>,
+        policies: Vec<Policy>,
+    }
+
+    #[derive(Deserialize)]
+    struct KeyDef {
+        name: String,
+        spki_der: Vec<u8>,
+    }
+
+    impl From<PolicySet> for ir::PolicySet {
+        fn from(old: PolicySet) -> ir::PolicySet {
+            ir::PolicySet {
+                keys: old
+                    .keys
+                    .into_iter()
+                    .map(|k| ir::KeyDef::key(k.name, k.spki_der))
+                    .collect(),
+                policies: old.policies,
+                trust_roots: Vec::new(),
+            }
+        }
+    }
+}
+
+/// Checks the header, length and hash, and returns the format version and the body.
 ///
 /// # Errors
 /// As [`read_bundle`], except for the body's contents.
-pub fn check_bundle(bytes: &[u8]) -> Result<&[u8], BundleError> {
+pub fn check_bundle(bytes: &[u8]) -> Result<(u32, &[u8]), BundleError> {
     let magic = MAGIC.as_bytes();
     if bytes.len() < magic.len() {
         return if magic.starts_with(bytes) && !bytes.is_empty() {
@@ -194,7 +238,7 @@ pub fn check_bundle(bytes: &[u8]) -> Result<&[u8], BundleError> {
             "the SHA-256 of the policies does not match the header".into(),
         ));
     }
-    Ok(body)
+    Ok((version, body))
 }
 
 /// Lower-case hex.
@@ -212,14 +256,15 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::{Action, Expr, ImageAtom, ImageStrAttr, KeyDef, Policy};
+    use crate::ir::{
+        Action, Expr, IdentityAttr, IdentityConstraint, IdentityTest, ImageAtom, ImageStrAttr,
+        KeyDef, Policy, Signer, TrustRootDef,
+    };
 
     fn set() -> PolicySet {
         PolicySet {
-            keys: vec![KeyDef {
-                name: "release".into(),
-                spki_der: vec![1, 2, 3],
-            }],
+            trust_roots: Vec::new(),
+            keys: vec![KeyDef::key("release", vec![1, 2, 3])],
             policies: vec![Policy {
                 name: "corp".into(),
                 action: Action::Prevent,
@@ -235,11 +280,70 @@ mod tests {
         }
     }
 
+    /// A set with everything version 2 added.
+    fn keyless_set() -> PolicySet {
+        let mut s = set();
+        s.trust_roots.push(TrustRootDef {
+            name: "sigstore".into(),
+            document: "{}".into(),
+        });
+        s.keys.push(KeyDef {
+            name: "ci".into(),
+            signer: Signer::Keyless {
+                root: 0,
+                identity: vec![IdentityConstraint {
+                    attr: IdentityAttr::Extension("source_repository_uri".into()),
+                    test: IdentityTest::In(vec!["https://github.com/company/app".into()]),
+                }],
+            },
+        });
+        s.policies[0].rules.push(Expr::Atom(ImageAtom::SignedByN {
+            n: 2,
+            keys: vec![0, 1],
+        }));
+        s
+    }
+
     #[test]
     fn round_trip() {
         let bytes = write_bundle(&set());
-        assert!(bytes.starts_with(b"BONA-BUNDLE 1 sha256:"));
+        assert!(bytes.starts_with(b"BONA-BUNDLE 2 sha256:"));
         assert_eq!(read_bundle(&bytes), Ok(set()));
+        let bytes = write_bundle(&keyless_set());
+        assert_eq!(read_bundle(&bytes), Ok(keyless_set()));
+    }
+
+    /// A version-1 bundle, as `bona build` wrote it before keyless signers: the same policies,
+    /// its keys read as plain keys.
+    #[test]
+    fn reads_version_1() {
+        #[derive(serde::Serialize)]
+        struct OldKey<'a> {
+            name: &'a str,
+            spki_der: Vec<u8>,
+        }
+        #[derive(serde::Serialize)]
+        struct OldSet<'a> {
+            keys: Vec<OldKey<'a>>,
+            policies: Vec<Policy>,
+        }
+        let old = OldSet {
+            keys: vec![OldKey {
+                name: "release",
+                spki_der: vec![1, 2, 3],
+            }],
+            policies: set().policies,
+        };
+        let body = postcard::to_allocvec(&old).unwrap_or_default();
+        let hash = hex(&Sha256::digest(&body));
+        let mut bytes = format!("BONA-BUNDLE 1 sha256:{hash} {}\n", body.len()).into_bytes();
+        bytes.extend_from_slice(&body);
+        assert_eq!(read_bundle(&bytes), Ok(set()));
+        // A version-2 body under a version-1 header is not misread.
+        let v2 = write_bundle(&keyless_set());
+        let relabelled =
+            String::from_utf8_lossy(&v2).replacen("BONA-BUNDLE 2 ", "BONA-BUNDLE 1 ", 1);
+        assert_ne!(read_bundle(relabelled.as_bytes()), Ok(keyless_set()));
     }
 
     #[test]
@@ -274,13 +378,13 @@ mod tests {
     #[test]
     fn refuses_future_versions() {
         let bytes = write_bundle(&set());
-        let text = String::from_utf8_lossy(&bytes).replacen("BONA-BUNDLE 1 ", "BONA-BUNDLE 7 ", 1);
+        let text = String::from_utf8_lossy(&bytes).replacen("BONA-BUNDLE 2 ", "BONA-BUNDLE 7 ", 1);
         let err = read_bundle(text.as_bytes());
         assert_eq!(
             err,
             Err(BundleError::FutureVersion {
                 found: 7,
-                supported: 1
+                supported: 2
             })
         );
         assert!(err.is_err_and(|e| e.to_string().contains("version 7")));
@@ -305,7 +409,7 @@ mod tests {
         trailing.push(0);
         for body in [b"[1, 2]".to_vec(), vec![], vec![0xff; 3], trailing] {
             let hash = hex(&Sha256::digest(&body));
-            let mut bytes = format!("BONA-BUNDLE 1 sha256:{hash} {}\n", body.len()).into_bytes();
+            let mut bytes = format!("BONA-BUNDLE 2 sha256:{hash} {}\n", body.len()).into_bytes();
             bytes.extend_from_slice(&body);
             let err = read_bundle(&bytes);
             assert!(

@@ -15,23 +15,113 @@ use crate::refpattern::ReferencePattern;
 /// A whole compiled policy set.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct PolicySet {
-    /// Public keys, referenced by [`ImageAtom::SignedBy`] through their index.
+    /// Signers (keys and keyless identities), referenced by [`ImageAtom::SignedBy`] and
+    /// [`ImageAtom::SignedByN`] through their index.
     pub keys: Vec<KeyDef>,
     /// Policies in name order (names are unique).
     pub policies: Vec<Policy>,
+    /// Sigstore trust roots, referenced by signers through their index.
+    pub trust_roots: Vec<TrustRootDef>,
 }
 
-/// A public key for `signed by`.
+/// A signer for `signed by`: a `key` item.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyDef {
     /// The `key` item's name.
     pub name: String,
-    /// The key as DER SubjectPublicKeyInfo (any key type of SPEC §6.1).
-    pub spki_der: Vec<u8>,
+    /// What makes a signature this signer's.
+    pub signer: Signer,
+}
+
+impl KeyDef {
+    /// A plain public key with no transparency-log requirement.
+    pub fn key(name: impl Into<String>, spki_der: Vec<u8>) -> KeyDef {
+        KeyDef {
+            name: name.into(),
+            signer: Signer::Key {
+                spki_der,
+                tlog: None,
+            },
+        }
+    }
+}
+
+/// The two kinds of signer (docs/language.md#keys-and-signers).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Signer {
+    /// `key K = file(…)`: a public key (DER SubjectPublicKeyInfo, any type of
+    /// docs/language.md#keys-and-signers); with `{ tlog R }`, its signatures must also be in a
+    /// transparency log of trust root `R`.
+    Key {
+        spki_der: Vec<u8>,
+        tlog: Option<RootId>,
+    },
+    /// `key K = keyless { … }`: a Fulcio certificate of trust root `root` whose identity meets
+    /// every constraint.
+    Keyless {
+        root: RootId,
+        identity: Vec<IdentityConstraint>,
+    },
 }
 
 /// Index into [`PolicySet::keys`].
 pub type KeyId = u32;
+
+/// Index into [`PolicySet::trust_roots`].
+pub type RootId = u32;
+
+/// A `trustroot` item: a Sigstore `TrustedRoot` document, kept as read (the compiler has
+/// checked that it parses).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustRootDef {
+    /// The `trustroot` item's name.
+    pub name: String,
+    /// The `trusted_root.json` text.
+    pub document: String,
+}
+
+/// The identity attributes of a Fulcio certificate a keyless signer can constrain.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum IdentityAttr {
+    /// The OIDC issuer (extension 1.3.6.1.4.1.57264.1.8, else the legacy 1.1).
+    Issuer,
+    /// The certificate's subject alternative name.
+    Subject,
+    /// A Fulcio extension by its documented name (`source_repository_uri`, …).
+    Extension(String),
+}
+
+impl IdentityAttr {
+    /// The attribute as written in a `keyless` block.
+    pub fn name(&self) -> &str {
+        match self {
+            IdentityAttr::Issuer => "issuer",
+            IdentityAttr::Subject => "subject",
+            IdentityAttr::Extension(name) => name,
+        }
+    }
+}
+
+/// What one identity constraint requires of its attribute.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IdentityTest {
+    /// `== "v"`.
+    Eq(String),
+    /// `!= "v"`.
+    Ne(String),
+    /// `in ["a", "b"]`.
+    In(Vec<String>),
+    /// `matches ["glob", …]`: one glob matches the whole value (always anchored).
+    Matches(Vec<Glob>),
+}
+
+/// One line of a `keyless` block: `ATTR OP VALUE`. A constraint on an extension the
+/// certificate lacks does not hold, whatever its operator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityConstraint {
+    pub attr: IdentityAttr,
+    pub test: IdentityTest,
+}
 
 /// What a policy does to an image it does not trust.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -261,6 +351,9 @@ pub enum ImageAtom {
     },
     /// `scan.age < 7d`, in seconds.
     ScanAge { op: CmpOp, seconds: u64 },
-    /// `signed by K`.
+    /// `signed by K` (the same as `signed by 1 of [K]`).
     SignedBy { key: KeyId },
+    /// `signed by N of [K1, K2, …]`: at least `n` distinct signers of `keys` each have a
+    /// signature that verifies, each signature counting for at most one signer.
+    SignedByN { n: u32, keys: Vec<KeyId> },
 }

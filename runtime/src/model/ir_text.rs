@@ -6,7 +6,7 @@ use std::fmt::{self, Write};
 
 use crate::ir::{
     AssetAtom, AssetAttr, AssetKind, EqOp, Expr, ImageAtom, ImageBoolAttr, ImageStrAttr, KeyDef,
-    RefAttr, VulnSeverity,
+    KeyId, RefAttr, VulnSeverity,
 };
 
 /// A scope expression as text.
@@ -196,14 +196,24 @@ fn image_atom(out: &mut String, a: &ImageAtom, keys: &[KeyDef]) -> fmt::Result {
         ImageAtom::ScanAge { op, seconds } => {
             write!(out, "scan.age {} {}", op.as_str(), duration(*seconds))
         }
-        ImageAtom::SignedBy { key } => {
-            let name = usize::try_from(*key)
-                .ok()
-                .and_then(|k| keys.get(k))
-                .map_or_else(|| format!("key#{key}"), |k| k.name.clone());
-            write!(out, "signed by {name}")
-        }
+        ImageAtom::SignedBy { key } => write!(out, "signed by {}", key_name(*key, keys)),
+        ImageAtom::SignedByN { n, keys: ids } => write!(
+            out,
+            "signed by {n} of [{}]",
+            ids.iter()
+                .map(|k| key_name(*k, keys))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
+}
+
+/// A signer's name, or `key#N` for an index the set does not define.
+fn key_name(key: KeyId, keys: &[KeyDef]) -> String {
+    usize::try_from(key)
+        .ok()
+        .and_then(|k| keys.get(k))
+        .map_or_else(|| format!("key#{key}"), |k| k.name.clone())
 }
 
 /// A duration in the largest unit that divides it (`7d`, `90m`).

@@ -108,6 +108,7 @@ pub fn keys() -> &'static Keys {
             Signature {
                 payload,
                 signature: sig.to_der().as_bytes().to_vec(),
+                evidence: None,
             }
         };
         let mut pool = Vec::new();
@@ -118,14 +119,12 @@ pub fn keys() -> &'static Keys {
         pool.push(Signature {
             payload: b"not a payload".to_vec(),
             signature: vec![0; 64],
+            evidence: None,
         });
         let defs = publics
             .iter()
             .enumerate()
-            .map(|(i, p)| KeyDef {
-                name: format!("k{i}"),
-                spki_der: p.to_spki_der(),
-            })
+            .map(|(i, p)| KeyDef::key(format!("k{i}"), p.to_spki_der()))
             .collect();
         let ring = KeyRing::from_keys(
             publics
@@ -467,6 +466,7 @@ pub fn asset() -> impl Strategy<Value = Asset> {
 
 pub fn policy_set(policies: Vec<Policy>) -> PolicySet {
     PolicySet {
+        trust_roots: Vec::new(),
         keys: keys().defs.clone(),
         policies,
     }
