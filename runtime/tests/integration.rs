@@ -8,6 +8,7 @@ mod strategies;
 
 mod decide_rules;
 mod inputs;
+mod keyless;
 mod readers;
 mod reference_differential;
 mod signature_openssl;

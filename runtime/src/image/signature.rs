@@ -440,13 +440,37 @@ impl VerificationCache {
             }
             return if maybe { Tri::Unknown } else { Tri::False };
         }
-        let mut vouches = Vec::with_capacity(signers.len() * signatures.len());
-        for signer in signers {
-            for s in signatures {
-                vouches.push(Vouch::of(self.vouched(signer, s, now).as_deref(), digest));
+        // The same signature given twice (say, as a bundle and as a `.sig` entry) is one
+        // signature: it may count for one signer only.
+        let mut distinct: Vec<Vec<&Signature>> = Vec::new();
+        for s in signatures {
+            match distinct.iter_mut().find(|group| {
+                group
+                    .first()
+                    .is_some_and(|g| g.payload == s.payload && g.signature == s.signature)
+            }) {
+                Some(group) => group.push(s),
+                None => distinct.push(vec![s]),
             }
         }
-        let width = signatures.len();
+        let mut vouches = Vec::with_capacity(signers.len() * distinct.len());
+        for signer in signers {
+            for group in &distinct {
+                let mut best = Vouch::No;
+                for s in group {
+                    match Vouch::of(self.vouched(signer, s, now).as_deref(), digest) {
+                        Vouch::Yes => {
+                            best = Vouch::Yes;
+                            break;
+                        }
+                        Vouch::Maybe => best = Vouch::Maybe,
+                        Vouch::No => {}
+                    }
+                }
+                vouches.push(best);
+            }
+        }
+        let width = distinct.len();
         quorum(n, signers.len(), width, |i, j| {
             vouches.get(i * width + j).copied().unwrap_or(Vouch::No)
         })
