@@ -10,6 +10,7 @@ mod keys;
 mod audit_stream;
 mod cli;
 mod conformance_real;
+mod conformance_sigstore;
 mod emacs_lsp;
 mod examples;
 mod facts_trivy;

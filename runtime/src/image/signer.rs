@@ -174,6 +174,18 @@ impl Signer {
             .then_some(payload.docker_manifest_digest)
     }
 
+    /// Every check but the payload's binding to an image, for signatures over artifacts that
+    /// are not images (the files a Sigstore client signs); `Err` is the reason.
+    ///
+    /// # Errors
+    /// The first check that failed, as a phrase.
+    pub fn verify_unbound(&self, signature: &Signature, now: i64) -> Result<(), String> {
+        self.verify(signature, now).map_err(|r| match r {
+            Rejection::Signature(why) | Rejection::Identity(why) => why,
+            Rejection::Check(f) => f.reason,
+        })
+    }
+
     /// Every check but the payload's binding; `Err` says which failed and why.
     fn verify(&self, signature: &Signature, now: i64) -> Result<(), Rejection> {
         match &self.kind {
