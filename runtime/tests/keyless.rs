@@ -468,6 +468,13 @@ fn a_key_that_requires_the_log() {
         hashedrekord_body(&digest, &signature, &key.public_pem()),
         1_772_366_405,
     );
+    // A genuine entry of the same key for another signature: its SET verifies, but it does not
+    // describe this signature (check 5).
+    let elsewhere = log.append(
+        hashedrekord_body(&[7u8; 32], &key.sign(b"another payload"), &key.public_pem()),
+        1_772_366_410,
+    );
+    let elsewhere = log.entry(elsewhere);
     let entry = log.entry(index);
     let tlog = |body: &[u8]| {
         json!({
@@ -513,6 +520,121 @@ fn a_key_that_requires_the_log() {
         "{reasons:?}"
     );
     // A SET over another body fails check 2 before check 5 is reached.
-    let (got, reasons) = decide(&good, &forged, &ring, by_logged);
+    let (got, reasons) = decide(&good, &forged, &ring, by_logged.clone());
     assert_eq!(got, Tri::False, "{reasons:?}");
+    let other_entry = json!({
+        "payload": b64(&payload), "signature": b64(&signature),
+        "tlog": {
+            "SignedEntryTimestamp": b64(&elsewhere.set),
+            "Payload": {"body": b64(&elsewhere.body), "integratedTime": elsewhere.integrated_time,
+                        "logIndex": elsewhere.log_index, "logID": hex(&elsewhere.log_id)}
+        }
+    });
+    let (got, reasons) = decide(&good, &other_entry, &ring, by_logged);
+    assert_eq!(got, Tri::False, "{reasons:?}");
+    assert!(reasons[0].contains("signature"), "{reasons:?}");
+}
+
+/// Where a single change is made in a verifying bundle.
+#[derive(Clone, Copy, Debug)]
+enum Target {
+    Certificate,
+    Signature,
+    Set,
+    ProofHash,
+    RootHash,
+    Checkpoint,
+    Body,
+}
+
+/// Flips one bit of a base64 field (or changes one character of a text field) of the good
+/// v0.2 bundle, which carries a certificate chain, a SET, an inclusion proof and a checkpoint.
+fn mutate(bundle: &mut Value, target: Target, at: usize, bit: u8) {
+    let entry = &mut bundle["verificationMaterial"]["tlogEntries"][0];
+    let field: &mut Value = match target {
+        Target::Certificate => {
+            &mut bundle["verificationMaterial"]["x509CertificateChain"]["certificates"][0]["rawBytes"]
+        }
+        Target::Signature => &mut bundle["messageSignature"]["signature"],
+        Target::Set => &mut entry["inclusionPromise"]["signedEntryTimestamp"],
+        Target::ProofHash => &mut entry["inclusionProof"]["hashes"][0],
+        Target::RootHash => &mut entry["inclusionProof"]["rootHash"],
+        Target::Body => &mut entry["canonicalizedBody"],
+        Target::Checkpoint => {
+            let text = entry["inclusionProof"]["checkpoint"]["envelope"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let mut chars: Vec<char> = text.chars().collect();
+            let i = at % chars.len().max(1);
+            if let Some(c) = chars.get_mut(i) {
+                *c = if *c == 'A' { 'B' } else { 'A' };
+            }
+            entry["inclusionProof"]["checkpoint"]["envelope"] =
+                json!(chars.into_iter().collect::<String>());
+            return;
+        }
+    };
+    let mut bytes = bona_testkit::unb64(field.as_str().unwrap_or_default()).unwrap_or_default();
+    let len = bytes.len().max(1);
+    if let Some(b) = bytes.get_mut(at % len) {
+        *b ^= 1 << (bit % 8);
+    }
+    *field = json!(b64(&bytes));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Any single-bit change to the certificate, signature, SET, a proof hash, the root hash
+    /// or the log body, and any one-character change to the checkpoint, makes the verifying
+    /// signature stop verifying (false: the digest is known), and nothing panics.
+    #[test]
+    fn a_single_change_breaks_verification(
+        target in proptest::sample::select(vec![
+            Target::Certificate, Target::Signature, Target::Set, Target::ProofHash,
+            Target::RootHash, Target::Checkpoint, Target::Body,
+        ]),
+        at in 0usize..4096,
+        bit in 0u8..8,
+    ) {
+        let ss = PrivateSigstore::new(1);
+        let good = fixture(&ss, Variant::GoodMessageV02);
+        let ring = ring(&good.trusted_root, vec![keyless(exact(&good))]);
+        let mut bundle = good.bundle.clone();
+        mutate(&mut bundle, target, at, bit);
+        let mut entry = good.bundle_entry.clone();
+        entry["bundle"] = bundle;
+        let facts = good.facts(&entry).to_string();
+        // A change may make the entry unreadable (bad input) or readable and refused.
+        if let Ok(doc) = FactsDocument::from_json(facts.as_bytes()) {
+            let reference = Reference::parse(&format!("{IMAGE_REPO}@sha256:{}", hex(&good.image_digest)))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let view = ImageView::new(&reference, doc.lookup(&reference), NOW);
+            let mut cache = VerificationCache::new();
+            let got = Evaluator::new(view, &ring, &mut cache).atom(&ImageAtom::SignedBy { key: 0 });
+            proptest::prop_assert_eq!(got, Tri::False, "{:?} at {} bit {}", target, at, bit);
+        }
+    }
+
+    /// Arbitrary damage anywhere in a keyless facts document never panics the reader or the
+    /// verifier.
+    #[test]
+    fn damaged_facts_never_panic(at in 0usize..20_000, byte in proptest::prelude::any::<u8>()) {
+        let ss = PrivateSigstore::new(1);
+        let good = fixture(&ss, Variant::GoodDsseV03);
+        let ring = ring(&good.trusted_root, vec![keyless(exact(&good))]);
+        let mut text = good.facts(&good.bundle_entry).to_string().into_bytes();
+        let len = text.len();
+        if let Some(b) = text.get_mut(at % len) {
+            *b = byte;
+        }
+        if let Ok(doc) = FactsDocument::from_json(&text) {
+            let reference = Reference::parse(&format!("{IMAGE_REPO}@sha256:{}", hex(&good.image_digest)))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let view = ImageView::new(&reference, doc.lookup(&reference), NOW);
+            let mut cache = VerificationCache::new();
+            let _ = Evaluator::new(view, &ring, &mut cache).atom(&ImageAtom::SignedBy { key: 0 });
+        }
+    }
 }

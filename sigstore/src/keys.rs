@@ -114,6 +114,10 @@ enum Inner {
 pub struct PublicKey {
     inner: Inner,
     spki_der: Vec<u8>,
+    /// The SubjectPublicKeyInfo's key bits (SEC1 point, Ed25519 bytes, PKCS#1 RSAPublicKey):
+    /// what `ring` verifies with on native targets.
+    #[cfg(not(target_family = "wasm"))]
+    raw: Vec<u8>,
 }
 
 impl fmt::Debug for PublicKey {
@@ -225,7 +229,12 @@ impl PublicKey {
         } else {
             return Err(KeyError::UnsupportedType(format!("algorithm {oid}")));
         };
-        Ok(PublicKey { inner, spki_der })
+        Ok(PublicKey {
+            inner,
+            spki_der,
+            #[cfg(not(target_family = "wasm"))]
+            raw: key_bytes.to_vec(),
+        })
     }
 
     /// The SubjectPublicKeyInfo DER as re-encoded from the parsed key.
@@ -259,6 +268,10 @@ impl PublicKey {
     /// Verifies `signature` over `message` with every hash and encoding cosign uses for this
     /// key type (module docs).
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), SigError> {
+        #[cfg(not(target_family = "wasm"))]
+        if fast::verify_any(self, message, signature) {
+            return Ok(());
+        }
         let kind = self.kind_static();
         match &self.inner {
             Inner::P256(k) => {
@@ -364,6 +377,10 @@ impl PublicKey {
         signature: &[u8],
         hash: HashAlg,
     ) -> Result<(), SigError> {
+        #[cfg(not(target_family = "wasm"))]
+        if fast::verify_exact(self, message, signature, hash) {
+            return Ok(());
+        }
         let kind = self.kind_static();
         let mismatch = |_| SigError::Mismatch(kind);
         let prehash = hash.digest(message);
@@ -408,6 +425,61 @@ impl PublicKey {
                 ok.map_err(|_| SigError::Mismatch("RSA"))
             }
         }
+    }
+}
+
+/// `ring` on native targets. Each function answers only "verified"; anything else falls through
+/// to the pure-Rust verifiers above, so the set of accepted signatures is exactly theirs (ring
+/// is stricter in places, never looser: a signature it refuses still gets the lenient check)
+/// and only a valid signature is fast. ring has no P-521 and no Ed25519ph.
+#[cfg(not(target_family = "wasm"))]
+mod fast {
+    use ring::signature::{self as sig, UnparsedPublicKey, VerificationAlgorithm};
+
+    use super::{HashAlg, Inner, PublicKey};
+
+    fn check(
+        alg: &'static dyn VerificationAlgorithm,
+        key: &PublicKey,
+        msg: &[u8],
+        s: &[u8],
+    ) -> bool {
+        UnparsedPublicKey::new(alg, &key.raw).verify(msg, s).is_ok()
+    }
+
+    /// Any hash and encoding cosign uses for the key type.
+    pub(super) fn verify_any(key: &PublicKey, msg: &[u8], s: &[u8]) -> bool {
+        let algs: &[&'static dyn VerificationAlgorithm] = match &key.inner {
+            Inner::P256(_) => &[&sig::ECDSA_P256_SHA256_ASN1, &sig::ECDSA_P256_SHA256_FIXED],
+            Inner::P384(_) => &[
+                &sig::ECDSA_P384_SHA384_ASN1,
+                &sig::ECDSA_P384_SHA256_ASN1,
+                &sig::ECDSA_P384_SHA384_FIXED,
+            ],
+            Inner::Ed25519(_) => &[&sig::ED25519],
+            Inner::Rsa(_) => &[
+                &sig::RSA_PKCS1_2048_8192_SHA256,
+                &sig::RSA_PSS_2048_8192_SHA256,
+            ],
+            Inner::P521(_) => &[],
+        };
+        algs.iter().any(|alg| check(*alg, key, msg, s))
+    }
+
+    /// Exactly `hash`, DER (certificates, SCTs, timestamps, checkpoints).
+    pub(super) fn verify_exact(key: &PublicKey, msg: &[u8], s: &[u8], hash: HashAlg) -> bool {
+        let alg: &'static dyn VerificationAlgorithm = match (&key.inner, hash) {
+            (Inner::P256(_), HashAlg::Sha256) => &sig::ECDSA_P256_SHA256_ASN1,
+            (Inner::P256(_), HashAlg::Sha384) => &sig::ECDSA_P256_SHA384_ASN1,
+            (Inner::P384(_), HashAlg::Sha256) => &sig::ECDSA_P384_SHA256_ASN1,
+            (Inner::P384(_), HashAlg::Sha384) => &sig::ECDSA_P384_SHA384_ASN1,
+            (Inner::Rsa(_), HashAlg::Sha256) => &sig::RSA_PKCS1_2048_8192_SHA256,
+            (Inner::Rsa(_), HashAlg::Sha384) => &sig::RSA_PKCS1_2048_8192_SHA384,
+            (Inner::Rsa(_), HashAlg::Sha512) => &sig::RSA_PKCS1_2048_8192_SHA512,
+            (Inner::Ed25519(_), HashAlg::None) => &sig::ED25519,
+            _ => return false,
+        };
+        check(alg, key, msg, s)
     }
 }
 

@@ -33,8 +33,6 @@ use std::collections::HashMap;
 use std::fmt;
 
 use p256::ecdsa::VerifyingKey;
-#[cfg(not(target_family = "wasm"))]
-use p256::pkcs8::DecodePublicKey as _;
 use p256::pkcs8::EncodePublicKey as _;
 use sha2::{Digest as _, Sha256};
 
@@ -46,16 +44,12 @@ use crate::tri::Tri;
 /// The `critical.type` of a cosign simple-signing payload.
 pub const SIMPLE_SIGNING_TYPE: &str = "cosign container image signature";
 
-/// A public key of any type SPEC §6.1 accepts (ECDSA P-256/P-384/P-521, Ed25519, RSA
-/// 2048–4096), ready to verify signatures. Reading and verifying are `bona-sigstore`'s; P-256
-/// keys, by far the most common (`cosign generate-key-pair`), keep `ring`'s faster arithmetic on
-/// native targets.
+/// A public key of any type docs/signatures.md#signers accepts (ECDSA P-256/P-384/P-521,
+/// Ed25519, RSA 2048–4096), ready to verify signatures. Reading and verifying are
+/// `bona-sigstore`'s (with `ring`'s assembly on native targets).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublicKey {
     key: bona_sigstore::keys::PublicKey,
-    /// For a P-256 key, the uncompressed SEC1 point, the form `ring` verifies with.
-    #[cfg(not(target_family = "wasm"))]
-    p256_sec1: Option<Vec<u8>>,
     /// SHA-256 of the key's SubjectPublicKeyInfo DER: names the key in a [`VerificationCache`].
     fingerprint: [u8; 32],
 }
@@ -111,16 +105,7 @@ impl PublicKey {
 
     fn wrap(key: bona_sigstore::keys::PublicKey) -> Result<PublicKey, KeyError> {
         let fingerprint = key.fingerprint();
-        #[cfg(not(target_family = "wasm"))]
-        let p256_sec1 = VerifyingKey::from_public_key_der(key.spki_der())
-            .ok()
-            .map(|k| k.to_encoded_point(false).as_bytes().to_vec());
-        Ok(PublicKey {
-            key,
-            #[cfg(not(target_family = "wasm"))]
-            p256_sec1,
-            fingerprint,
-        })
+        Ok(PublicKey { key, fingerprint })
     }
 
     /// The key as DER SubjectPublicKeyInfo (what a bundle stores).
@@ -227,26 +212,13 @@ fn pae_field(text: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 /// Whether `signature` is a valid signature of `payload` under `key`, with any hash and
-/// encoding cosign uses for the key's type (SPEC §6.1): ECDSA signatures are ASN.1 DER (what
-/// cosign and OpenSSL write) or raw `r‖s`; Ed25519 pure or prehashed; RSA PKCS#1 v1.5 or PSS.
-///
-/// For P-256 keys on native targets the arithmetic is `ring`'s (assembly-optimised, about 4×
-/// faster than the pure-Rust `p256`: a first verification is the cost that matters at
-/// admission); everything else, and everything in the wasm engine, is `bona-sigstore`'s. The
-/// OpenSSL tests cross-check both.
+/// encoding cosign uses for the key's type (docs/signatures.md#signers): ECDSA signatures are
+/// ASN.1 DER (what cosign and OpenSSL write) or raw `r‖s`; Ed25519 pure or prehashed; RSA
+/// PKCS#1 v1.5 or PSS. `bona-sigstore` verifies with `ring`'s assembly on native targets (about
+/// 4× the pure-Rust `p256` for P-256, more for P-384 and RSA: a first verification is the cost
+/// that matters at admission) and with pure RustCrypto in the wasm engine; the OpenSSL tests
+/// cross-check both.
 pub fn verify(key: &PublicKey, payload: &[u8], signature: &[u8]) -> bool {
-    #[cfg(not(target_family = "wasm"))]
-    if let Some(sec1) = &key.p256_sec1 {
-        use ring::signature::{ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
-        let der = UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, sec1);
-        if der.verify(payload, signature).is_ok() {
-            return true;
-        }
-        return signature.len() == 64
-            && UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, sec1)
-                .verify(payload, signature)
-                .is_ok();
-    }
     key.key.verify(payload, signature).is_ok()
 }
 
