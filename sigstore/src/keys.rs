@@ -634,6 +634,34 @@ not base64!
         }
     }
 
+    /// ring takes every common valid signature on native targets (the fast path is the one
+    /// benchmarked), and refuses what the pure verifiers refuse.
+    #[cfg(not(target_family = "wasm"))]
+    #[test]
+    fn ring_takes_the_common_signatures() {
+        use p256::pkcs8::EncodePublicKey as _;
+        let msg = b"payload";
+        let p384 =
+            p384::ecdsa::SigningKey::from_slice(&[3u8; 48]).unwrap_or_else(|e| unreachable!("{e}"));
+        let sig: p384::ecdsa::Signature = p384::ecdsa::signature::Signer::sign(&p384, msg);
+        let der = p384
+            .verifying_key()
+            .to_public_key_der()
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        let pk = PublicKey::from_der(der.as_bytes()).unwrap_or_else(|e| unreachable!("{e}"));
+        assert!(fast::verify_any(&pk, msg, sig.to_der().as_bytes()));
+        assert!(fast::verify_exact(
+            &pk,
+            msg,
+            sig.to_der().as_bytes(),
+            HashAlg::Sha384
+        ));
+        assert!(!fast::verify_any(&pk, b"other", sig.to_der().as_bytes()));
+        let (sk, ed) = ed25519_pair();
+        let sig = ed25519_dalek::Signer::sign(&sk, msg);
+        assert!(fast::verify_any(&ed, msg, &sig.to_bytes()));
+    }
+
     #[test]
     fn ed25519ph_verifies_and_only_with_the_prehash() {
         let (sk, pk) = ed25519_pair();

@@ -6,3 +6,4 @@
 mod differential;
 mod engine_current;
 mod host;
+mod keyless;
