@@ -15,6 +15,7 @@
 //!   that `cargo run -p bona-testkit --bin gen` drives.
 
 pub mod ct;
+pub mod example;
 pub mod fixtures;
 pub mod keys;
 pub mod rekor;
