@@ -5,7 +5,8 @@
 //! right types and encodings, a known media type, a leaf certificate when a chain is given.
 //! What depends on the media type ("v0.1 carries a SET", "v0.2 and later carry an inclusion
 //! proof with a checkpoint") is verification, done by [`check_tlog_requirements`], so that a
-//! relabelled bundle is read and then fails the check it lacks (SPEC §7.1).
+//! relabelled bundle is read and then fails the check it lacks
+//! (docs/signatures.md#signature-entries).
 
 use std::fmt;
 

@@ -1,4 +1,5 @@
-//! Fulcio leaf certificates: identity extraction and chain verification (SPEC §6.3, §7.2 check 1).
+//! Fulcio leaf certificates: identity extraction and chain verification
+//! (docs/signatures.md#when-a-signature-verifies, check 1).
 //!
 //! A keyless signer names *who* signed: the identity lives in the leaf certificate Fulcio issued
 //! (SAN for the subject, Fulcio's `1.3.6.1.4.1.57264.1.*` extensions for the issuer and the CI
@@ -367,12 +368,13 @@ pub struct VerifiedChain<'r> {
     pub issuer: Cert,
 }
 
-/// Check 1 of SPEC §7.2 (chain part): `leaf` chains, through `intermediates` (from the
-/// signature) and the CA chains of `root`, to a certificate authority of `root` whose `validFor`
-/// contains `time`; every certificate on the path is valid at `time` and signed by the next.
-/// Self-issued certificates among `intermediates` are never used, so a chain that brings its own
-/// root anchors only if the trust root's CA issued it (sigstore-js bundles carry Sigstore's own
-/// root and verify; sigstore-conformance `bundle-with-root-cert_fail` brings another and fails).
+/// Check 1 of docs/signatures.md#when-a-signature-verifies (chain part): `leaf` chains, through
+/// `intermediates` (from the signature) and the CA chains of `root`, to a certificate authority of
+/// `root` whose `validFor` contains `time`; every certificate on the path is valid at `time` and
+/// signed by the next. Self-issued certificates among `intermediates` are never used, so a chain
+/// that brings its own root anchors only if the trust root's CA issued it (sigstore-js bundles
+/// carry Sigstore's own root and verify; sigstore-conformance `bundle-with-root-cert_fail` brings
+/// another and fails).
 pub fn verify_chain<'r>(
     leaf: &Cert,
     intermediates: &[Cert],

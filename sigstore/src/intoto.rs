@@ -2,8 +2,8 @@
 //!
 //! Only the envelope of the statement is interpreted here (`_type`, `subject`,
 //! `predicateType`); the predicate stays a `serde_json::Value` for the attribute readers of
-//! SPEC §7.3. A subject binds the image when one of its digests equals the image digest; a
-//! subject's `name` is optional (cosign v3 image signatures carry only a digest).
+//! attestations (issue 12). A subject binds the image when one of its digests equals the image
+//! digest; a subject's `name` is optional (cosign v3 image signatures carry only a digest).
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,4 +1,4 @@
-//! Public keys as cosign, Fulcio and the transparency logs use them (SPEC §6.1).
+//! Public keys as cosign, Fulcio and the transparency logs use them (docs/signatures.md#signers).
 //!
 //! A [`PublicKey`] is read from a PEM `PUBLIC KEY` block or from SubjectPublicKeyInfo DER, and
 //! verifies a signature with every hash cosign has used for that key type: ECDSA with SHA-256
@@ -32,7 +32,8 @@ const OID_RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.1135
 const OID_DSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10040.4.1");
 const OID_SECP256K1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.10");
 
-/// The smallest and largest RSA modulus accepted, in bits (SPEC §6.1: RSA 2048–4096).
+/// The smallest and largest RSA modulus accepted, in bits (docs/signatures.md#signers: RSA
+/// 2048–4096).
 pub const RSA_MIN_BITS: usize = 2048;
 /// See [`RSA_MIN_BITS`].
 pub const RSA_MAX_BITS: usize = 4096;
@@ -109,7 +110,7 @@ enum Inner {
     Rsa(rsa::RsaPublicKey),
 }
 
-/// A public key accepted by SPEC §6.1, with the DER of its SubjectPublicKeyInfo.
+/// A public key accepted by docs/signatures.md#signers, with the DER of its SubjectPublicKeyInfo.
 #[derive(Clone)]
 pub struct PublicKey {
     inner: Inner,

@@ -1,11 +1,13 @@
-//! Offline Sigstore verification primitives (SPEC §6–7.2).
+//! Offline Sigstore verification primitives (docs/signatures.md).
 //!
-//! Each check of SPEC §7.2 is a separate function here returning a typed error whose `Display`
-//! is one lower-case sentence, the "reason" Bona shows. The crate has no network, file system or
-//! clock access (times are parameters, in Unix seconds) and builds for `wasm32-unknown-unknown`:
-//! the compiler reads trust roots with it and the runtime verifies with it.
+//! Each check of docs/signatures.md#when-a-signature-verifies is a separate function here
+//! returning a typed error whose `Display` is one lower-case sentence, the "reason" Bona shows.
+//! The crate has no network, file system or clock access (times are parameters, in Unix seconds)
+//! and builds for `wasm32-unknown-unknown`: the compiler reads trust roots with it and the runtime
+//! verifies with it.
 //!
-//! Where each check of SPEC §7.2 lives (composing them, in this order, is the caller's job;
+//! Where each check of docs/signatures.md#when-a-signature-verifies lives (composing them, in this
+//! order, is the caller's job;
 //! `tests/conformance_primitives.rs` does it for the 98 cases of the shared Sigstore corpus):
 //!
 //! | check | functions |

@@ -1,7 +1,8 @@
 //! Rekor log entries: the signed entry timestamp (SET) and what an entry body says.
 //!
-//! Two checks of SPEC §7.2 live here. Check 2 (in part): a Rekor v1 SET is the log's signature
-//! over the RFC 8785 canonical JSON of `{body, integratedTime, logID, logIndex}` (`body` base64,
+//! Two checks of docs/signatures.md#when-a-signature-verifies live here. Check 2 (in part): a
+//! Rekor v1 SET is the log's signature over the RFC 8785 canonical JSON of `{body, integratedTime,
+//! logID, logIndex}` (`body` base64,
 //! `logID` hex); the log is found in the trust root by its log ID (SHA-256 of its key's SPKI)
 //! and its key must be valid at the integrated time. Check 5: the entry's body must describe
 //! *this* signature — same signature bytes, same certificate or key, same artifact digest —
@@ -196,7 +197,8 @@ impl SetPayload {
     }
 }
 
-/// Reads the SET payload of cosign's `tlog` annotation form (`Payload` of SPEC §7.1:
+/// Reads the SET payload of cosign's `tlog` annotation form (`Payload` of
+/// docs/signatures.md#signature-entries:
 /// `{"body": b64, "integratedTime": n, "logIndex": n, "logID": hex}`).
 pub fn set_payload_from_cosign(v: &Value, path: &str) -> Result<SetPayload, JsonError> {
     let log_id_text = json::string(v, path, "logID")?;
@@ -517,8 +519,9 @@ fn same_verifier(body: &Verifier, material: &Verifier) -> bool {
     }
 }
 
-/// Check 5 of SPEC §7.2: the entry `body` describes `content` signed by `material` — same
-/// signature bytes, same certificate or key, and same artifact (or DSSE payload / PAE) digest.
+/// Check 5 of docs/signatures.md#when-a-signature-verifies: the entry `body` describes `content`
+/// signed by `material` — same signature bytes, same certificate or key, and same artifact (or
+/// DSSE payload / PAE) digest.
 pub fn check_body_describes(
     body: &EntryBody,
     content: SignedContent<'_>,

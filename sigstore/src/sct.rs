@@ -1,4 +1,5 @@
-//! Embedded signed certificate timestamps (RFC 6962 §3): check 3 of SPEC §7.2.
+//! Embedded signed certificate timestamps (RFC 6962 §3): check 3 of
+//! docs/signatures.md#when-a-signature-verifies.
 //!
 //! Fulcio logs each certificate to a certificate-transparency log before issuing it and embeds
 //! the log's promise (an SCT) in the certificate. The log signed the *precertificate*: the
@@ -186,7 +187,8 @@ pub fn signed_data(sct: &Sct, leaf: &Cert, issuer_spki_der: &[u8]) -> Result<Vec
     Ok(out)
 }
 
-/// Check 3 of SPEC §7.2: when `root` has CT logs, an SCT embedded in `leaf` (issued by
+/// Check 3 of docs/signatures.md#when-a-signature-verifies: when `root` has CT logs, an SCT
+/// embedded in `leaf` (issued by
 /// `issuer`) verifies under one of them, whose key was valid at the SCT's time.
 pub fn verify_embedded_sct(leaf: &Cert, issuer: &Cert, root: &TrustedRoot) -> Result<(), SctError> {
     if root.ctlogs.is_empty() {

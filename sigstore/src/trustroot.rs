@@ -1,4 +1,5 @@
-//! Sigstore `TrustedRoot` documents (SPEC §6.2): who Bona trusts for keyless signatures.
+//! Sigstore `TrustedRoot` documents (docs/signatures.md#signers): who Bona trusts for keyless
+//! signatures.
 //!
 //! The JSON form of protobuf-specs' `dev.sigstore.trustroot.v1.TrustedRoot`: certificate
 //! authorities (Fulcio) and timestamp authorities as certificate chains, transparency logs
@@ -153,7 +154,7 @@ impl TrustedRoot {
     }
 
     /// Kinds of key (`"transparency log"`, …) every one of which has a `validFor.end` before
-    /// `now`: what `bona check` warns about (SPEC §6.2).
+    /// `now`: what `bona check` warns about (docs/signatures.md#signers).
     pub fn expired_kinds(&self, now: i64) -> Vec<&'static str> {
         let expired = |windows: &mut dyn Iterator<Item = ValidFor>| {
             let mut any = false;

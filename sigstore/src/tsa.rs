@@ -1,4 +1,5 @@
-//! RFC 3161 timestamps: a verified signing time from a timestamp authority (SPEC §7.2 check 2).
+//! RFC 3161 timestamps: a verified signing time from a timestamp authority
+//! (docs/signatures.md#when-a-signature-verifies check 2).
 //!
 //! Rekor v2 entries carry no integrated time, so the time a keyless signature was made comes
 //! from a timestamp authority of the trust root: a CMS SignedData whose content is a `TSTInfo`
@@ -315,8 +316,8 @@ fn verify_signer_info(
         .map_err(|_| TsaError::BadSignature)
 }
 
-/// Check 2 (time part) of SPEC §7.2 for one timestamp: parsed, over `signature`, signed by a TSA
-/// of `root` valid at its time. Returns the verified time.
+/// Check 2 (time part) of docs/signatures.md#when-a-signature-verifies for one timestamp: parsed,
+/// over `signature`, signed by a TSA of `root` valid at its time. Returns the verified time.
 pub fn verify_rfc3161(
     der_bytes: &[u8],
     signature: &[u8],

@@ -1,6 +1,7 @@
 //! Checks 1–5 of docs/signatures.md#when-a-signature-verifies, composed in order over one
-//! signature entry's evidence (SPEC §7.2). Check 6 (the signer's identity constraints) and the
-//! image binding are the policy's, so the caller applies them to what this returns.
+//! signature entry's evidence (docs/signatures.md#when-a-signature-verifies). Check 6 (the
+//! signer's identity constraints) and the image binding are the policy's, so the caller applies
+//! them to what this returns.
 //!
 //! The order is the one a reason should follow: read the evidence, then the transparency-log
 //! proofs and the verified signing times (check 2), the certificate chain and the leaf's

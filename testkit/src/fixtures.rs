@@ -1,6 +1,7 @@
 //! The named fixtures: good bundles of every version and kind, and negatives that each break
 //! exactly one thing, written to a directory with a `manifest.json` that says, per case, what it
-//! breaks and whether a verifier following SPEC §7.2 must accept it.
+//! breaks and whether a verifier following docs/signatures.md#when-a-signature-verifies must
+//! accept it.
 //!
 //! Every case has its own small log (a few filler entries around its own, so inclusion proofs
 //! have several levels) under the one Rekor key, and its own signer key; everything is derived
@@ -100,9 +101,11 @@ pub enum Variant {
     TsaKeyExpired,
     /// The SCT is the CT log's genuine signature, but over another certificate.
     SctOfAnotherCertificate,
-    /// The leaf expired before the entry was integrated; the bundle claims an integratedTime inside the leaf's validity, which the SET does not sign.
+    /// The leaf expired before the entry was integrated; the bundle claims an integratedTime
+    /// inside the leaf's validity, which the SET does not sign.
     IntegratedTimeAltered,
-    /// Issuer 1.8 is a near miss while the legacy 1.1 is the expected issuer: 1.8 wins (SPEC §6.3).
+    /// Issuer 1.8 is a near miss while the legacy 1.1 is the expected issuer: 1.8 wins
+    /// (docs/signatures.md#when-a-signature-verifies).
     IssuerV2DiffersFromLegacy,
     /// The checkpoint is the log's, validly signed, but for an older tree (another size and root).
     CheckpointOfAnotherTreeHead,
@@ -252,7 +255,7 @@ impl Variant {
             LogBodyOtherDigest => "check 5: the log body names another artifact digest",
             DowngradeV01WithoutInclusionProof => {
                 "relabelled v0.1 without its inclusion proof: the SET alone is a proof (§7.2 \
-                 check 2), so a SPEC verifier accepts; sigstore-python wants a proof in every version"
+                 check 2), so a verifier following docs/signatures.md accepts; sigstore-python wants a proof in every version"
             }
             DowngradeV01WithoutSet => {
                 "relabelled v0.1 without its SET: v0.1 requires a SET, and no verified time remains"
@@ -294,7 +297,7 @@ impl Variant {
                 "check 6: the OIDC issuer is https://token.actions.githubusercontent.com.evil.example"
             }
             IssuerV2DiffersFromLegacy => {
-                "check 6: the issuer extension 1.8 (which SPEC §6.3 reads first) is a near miss; only the legacy 1.1 matches"
+                "check 6: the issuer extension 1.8 (which docs/signatures.md#when-a-signature-verifies reads first) is a near miss; only the legacy 1.1 matches"
             }
             CheckpointOfAnotherTreeHead => {
                 "check 2: the checkpoint is a genuine one of an older tree head, not of the proof's root"
@@ -306,8 +309,8 @@ impl Variant {
         }
     }
 
-    /// Whether a verifier following SPEC §7.2 accepts the case as a signature of the image by
-    /// the expected identity.
+    /// Whether a verifier following docs/signatures.md#when-a-signature-verifies accepts the case
+    /// as a signature of the image by the expected identity.
     pub fn verifies(self) -> bool {
         use Variant::*;
         matches!(
@@ -578,10 +581,11 @@ pub struct Fixture {
     pub entry: LogEntry,
     /// The Sigstore bundle.
     pub bundle: Value,
-    /// The SPEC §7.1 bundle facts entry.
+    /// The docs/signatures.md#signature-entries bundle facts entry.
     pub bundle_entry: Value,
-    /// The SPEC §7.1 cosign `.sig` facts entry, for message signatures whose break that form
-    /// can carry (it has no inclusion proof, so proof and checkpoint breaks have none).
+    /// The docs/signatures.md#signature-entries cosign `.sig` facts entry, for message signatures
+    /// whose break that form can carry (it has no inclusion proof, so proof and checkpoint breaks
+    /// have none).
     pub sig_entry: Option<Value>,
     /// The DER `TimeStampResp`, when the case has one.
     pub timestamp: Option<Vec<u8>>,
@@ -595,8 +599,8 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    /// A SPEC §3.3 facts document: the signed image, by digest, with `entry` as its one
-    /// signature.
+    /// A docs/images.md#facts-document facts document: the signed image, by digest, with `entry`
+    /// as its one signature.
     pub fn facts(&self, entry: &Value) -> Value {
         let digest = format!("sha256:{}", hex(&self.image_digest));
         let mut images = serde_json::Map::new();
@@ -802,16 +806,17 @@ pub fn all(ss: &PrivateSigstore) -> Vec<Fixture> {
 ///
 /// ```text
 /// DIR/trusted_root.json             the trust root (most cases use it)
-/// DIR/manifest.json                 every case: id, breaks, expect, identity, issuer, digests, files
-/// DIR/keys/{rekor,ctlog,intruder}.pub.pem    public keys
+/// DIR/manifest.json                 every case: id, breaks, expect, identity, issuer, digests,
+/// files DIR/keys/{rekor,ctlog,intruder}.pub.pem    public keys
 /// DIR/keys/{ca,unrelated,tsa,unrelated-tsa}-*.pem  CA and TSA certificates
 /// DIR/cases/ID/bundle.json          the Sigstore bundle
-/// DIR/cases/ID/entry.json           the SPEC §7.1 bundle facts entry
-/// DIR/cases/ID/sig-entry.json       the SPEC §7.1 cosign .sig facts entry (message signatures)
-/// DIR/cases/ID/facts.json, facts-sig.json  SPEC §3.3 facts documents with the one entry
-/// DIR/cases/ID/trusted_root.json    only where the case's trust root differs
-/// DIR/cases/ID/leaf.pem             the signing certificate
-/// DIR/cases/ID/timestamp.tsr        the RFC 3161 TimeStampResp (DER), where the case has one
+/// DIR/cases/ID/entry.json           the docs/signatures.md#signature-entries bundle facts entry
+/// DIR/cases/ID/sig-entry.json       the docs/signatures.md#signature-entries cosign .sig facts
+/// entry (message signatures) DIR/cases/ID/facts.json, facts-sig.json
+/// docs/images.md#facts-document facts documents with the one entry DIR/cases/ID/trusted_root.json
+///    only where the case's trust root differs DIR/cases/ID/leaf.pem             the signing
+/// certificate DIR/cases/ID/timestamp.tsr        the RFC 3161 TimeStampResp (DER), where the case
+/// has one
 /// ```
 pub fn write_dir(seed: u64, dir: &Path) -> std::io::Result<()> {
     let ss = PrivateSigstore::new(seed);

@@ -1,5 +1,6 @@
 //! bona-testkit: a private, deterministic Sigstore that writes keyless fixtures — good ones and
-//! ones that break exactly one thing — for Bona's offline verifier (SPEC §6–7.2). Test code only.
+//! ones that break exactly one thing — for Bona's offline verifier (docs/signatures.md). Test code
+//! only.
 //!
 //! The pieces, each a module:
 //! - [`keys`]: ECDSA P-256 keys derived from a seed and a role label (fixtures are reproducible);

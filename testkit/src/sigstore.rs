@@ -1,6 +1,6 @@
 //! The private Sigstore: its keys, CAs and clock, and the JSON documents clients read —
 //! `trusted_root.json` (protobuf-specs `TrustedRoot`), bundles v0.1/v0.2/v0.3 (`Bundle`) and the
-//! cosign `.sig` facts entry of SPEC §7.1.
+//! cosign `.sig` facts entry of docs/signatures.md#signature-entries.
 
 use crate::keys::Key;
 use crate::rekor::LogEntry;
@@ -379,7 +379,8 @@ pub fn bundle_json(
     bundle
 }
 
-/// The SPEC §7.1 facts entry of a bundle: `{bundle, payload}` with a message signature,
+/// The docs/signatures.md#signature-entries facts entry of a bundle: `{bundle, payload}` with a
+/// message signature,
 /// `{bundle}` with a DSSE envelope.
 pub fn bundle_facts_entry(bundle: &Value, content: &Content) -> Value {
     match content {
@@ -388,7 +389,8 @@ pub fn bundle_facts_entry(bundle: &Value, content: &Content) -> Value {
     }
 }
 
-/// The SPEC §7.1 cosign `.sig` facts entry (simple signing with the keyless annotations);
+/// The docs/signatures.md#signature-entries cosign `.sig` facts entry (simple signing with the
+/// keyless annotations);
 /// `tlog` is left out when `set` is false (the legacy form carries no inclusion proof);
 /// `rfc3161_timestamp` is the DER `TimeStampResp`, when there is one.
 pub fn sig_facts_entry(

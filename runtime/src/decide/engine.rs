@@ -6,11 +6,12 @@
 //! [`VerificationCache`], belongs to the caller (one per worker thread, typically).
 //!
 //! The runtime performs no I/O and reads no clock: the caller passes the bytes it read and
-//! `now`, the time used when an input carries none (SPEC 4.1 "`time` defaults to now").
+//! `now`, the time used when an input carries none (docs/output.md#admission-input: `time`
+//! defaults to now).
 //!
 //! Three levels of answer:
-//! - [`Engine::evaluate`] / [`Engine::audit`]: the full outputs of SPEC 4.3 / 4.4, with
-//!   reasons; they allocate freely.
+//! - [`Engine::evaluate`] / [`Engine::audit`]: the full outputs of docs/output.md#bona-eval /
+//! #bona-audit, with   reasons; they allocate freely.
 //! - [`Engine::verdict`] and [`Engine::image_verdict`]: only the decision and the per-image
 //!   trusted/prevented flags, with no allocation in the common case — the admission hot path.
 //! - [`Engine::interpret`] / [`Engine::interpret_audit`]: the same outputs computed by the
@@ -138,7 +139,7 @@ impl Engine {
         self.table.verdict(scope, &mut evaluator)
     }
 
-    /// The admission decision alone (SPEC 4.2 rule 5), without reasons or issues.
+    /// The admission decision alone (docs/decisions.md#rule-5), without reasons or issues.
     pub fn verdict(
         &self,
         input: &AdmissionInput,
@@ -154,8 +155,8 @@ impl Engine {
         }))
     }
 
-    /// The full admission decision of SPEC 4.3: every image's verdict with every applicable
-    /// policy's result and reasons, and the runtime security issues.
+    /// The full admission decision of docs/decisions.md#reasons: every image's verdict with every
+    /// applicable policy's result and reasons, and the runtime security issues.
     pub fn evaluate(
         &self,
         input: &AdmissionInput,
@@ -177,7 +178,7 @@ impl Engine {
         )
     }
 
-    /// The posture issues of one running asset at `time` (SPEC 4.2 rule 7, 4.5), in image
+    /// The posture issues of one running asset at `time` (docs/decisions.md#rule-7), in image
     /// then policy-name order. Call it asset by asset to stream a large inventory.
     pub fn audit_asset(
         &self,
@@ -197,8 +198,8 @@ impl Engine {
         })
     }
 
-    /// A whole audit (SPEC 4.4): assets in input order. `now` is used when the inventory
-    /// carries no `time`.
+    /// A whole audit (docs/output.md#bona-audit): assets in input order. `now` is used when the
+    /// inventory carries no `time`.
     pub fn audit(
         &self,
         inventory: &Inventory,

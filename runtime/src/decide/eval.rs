@@ -3,9 +3,9 @@
 //!
 //! This is the *interpreter*: it walks [`crate::ir`] as written, with no index and no
 //! precomputation, so that it can serve as the oracle the decision table is tested against. It
-//! is also where the meaning of each atom lives (SPEC 2.4, 3.2, 4.5); the table reuses
-//! [`Evaluator::atom`] for the fact-derived atoms and only re-implements the always-known
-//! registry and repository comparisons over interned strings.
+//! is also where the meaning of each atom lives (docs/language.md#attributes, docs/images.md); the
+//! table reuses [`Evaluator::atom`] for the fact-derived atoms and only re-implements the
+//! always-known registry and repository comparisons over interned strings.
 //!
 //! # Three-valued logic
 //! Expressions follow Kleene's strong logic ([`Tri`]): `And` stops at the first false, `Or` at
@@ -17,18 +17,18 @@
 //!   "latest"` means "some tag is not `latest`", which is not `not (tag == "latest")`;
 //! - a label missing from labels that are known compares unequal to everything: `!=` holds,
 //!   `==`, `in` and `matches` do not;
-//! - registries are host names and compare ignoring ASCII case (SPEC 4.5).
+//! - registries are host names and compare ignoring ASCII case (docs/images.md).
 //!
 //! # Reasons
 //! [`Evaluator::explain_policy`] explains a policy's untrusted or unknown verdict "down to the
-//! atom that failed or was unknown, with what would have made it hold" (SPEC 4.3). The walk
-//! carries the value the node should have had (`want`; a `not` flips it) and descends only into
-//! the children that share the node's wrong value: those are exactly the ones that made it
-//! wrong. For an untrusted policy every rule is explained; for an unknown one only the unknown
-//! rules, since the false ones did not stop the verdict from being known (SPEC 4.3's example
-//! shows the unknown tag, not the failed registry rule). Reasons are deduplicated, keeping the
-//! first occurrence, and depend only on the policy and the image, so the table and the
-//! interpreter print the same ones.
+//! atom that failed or was unknown, with what would have made it hold"
+//! (docs/decisions.md#reasons). The walk carries the value the node should have had (`want`; a
+//! `not` flips it) and descends only into the children that share the node's wrong value: those
+//! are exactly the ones that made it wrong. For an untrusted policy every rule is explained; for
+//! an unknown one only the unknown rules, since the false ones did not stop the verdict from being
+//! known (the example of docs/decisions.md#reasons shows the unknown tag, not the failed registry
+//! rule). Reasons are deduplicated, keeping the first occurrence, and depend only on the policy
+//! and the image, so the table and the interpreter print the same ones.
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
@@ -129,7 +129,8 @@ impl KeyRing {
 // ---------------------------------------------------------------------------------------------
 // Scopes (asset side): plain booleans.
 
-/// Whether a scope expression holds for `asset` (assets are always known, SPEC 2.4).
+/// Whether a scope expression holds for `asset` (assets are always known,
+/// docs/language.md#attributes).
 pub fn scope_holds(expr: &Expr<AssetAtom>, asset: &Asset) -> bool {
     match expr {
         Expr::Const(b) => *b,
@@ -213,7 +214,7 @@ impl StrValue<'_> {
     }
 }
 
-/// Compares two registries, which are host names (SPEC 4.5: case-insensitive).
+/// Compares two registries, which are host names (docs/images.md#references: case-insensitive).
 fn same_host(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }

@@ -1,12 +1,13 @@
-//! The results the runtime hands back, in the exact JSON shapes of docs/output.md#bona-eval and 4.4.
+//! The results the runtime hands back, in the exact JSON shapes of docs/output.md#bona-eval and
+//! 4.4.
 //!
 //! These types are the contract with everything downstream (the CLI's `--format json`, the
 //! conformance corpus, admission components), so they are plain data with `serde` derives and no
-//! behaviour beyond building the issue texts. Field order in each struct is the order the SPEC
-//! prints, and serde keeps it.
+//! behaviour beyond building the issue texts. Field order in each struct is the order
+//! docs/output.md prints, and serde keeps it.
 //!
-//! The issue texts of docs/output.md#bona-eval are built here and only here, so the interpreter and the decision
-//! table cannot drift apart on a comma:
+//! The issue texts of docs/output.md#bona-eval are built here and only here, so the interpreter
+//! and the decision table cannot drift apart on a comma:
 //!
 //! - posture title: `Untrusted image running in ASSET`
 //! - posture description (untrusted): `ASSET is running the image REF that does not comply with
@@ -282,7 +283,8 @@ pub struct PostureIssue {
 }
 
 impl PostureIssue {
-    /// Builds the issue with the docs/output.md#bona-eval texts; `described` is [`Asset::describe`].
+    /// Builds the issue with the docs/output.md#bona-eval texts; `described` is
+    /// [`Asset::describe`].
     pub fn new(
         asset: AssetRef,
         described: &str,

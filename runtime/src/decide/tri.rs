@@ -16,7 +16,7 @@
 //! module pin these laws down.
 //!
 //! The representation is a plain `Copy` enum rather than `Option<bool>` so that match arms read as
-//! the SPEC does and the evaluator's hot path stays branch-only.
+//! docs/language.md#three-valued-logic does and the evaluator's hot path stays branch-only.
 
 /// A truth value of Kleene's strong three-valued logic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -54,7 +54,7 @@ impl Tri {
     #[must_use]
     #[expect(
         clippy::should_implement_trait,
-        reason = "`Tri::not` reads like the SPEC's `not`; `std::ops::Not` is implemented too"
+        reason = "`Tri::not` reads like the language's `not`; `std::ops::Not` is implemented too"
     )]
     pub fn not(self) -> Tri {
         match self {

@@ -1,4 +1,5 @@
-//! The facts document (SPEC §3.3): what is known about images beyond their reference.
+//! The facts document (docs/images.md#facts-document): what is known about images beyond their
+//! reference.
 //!
 //! ```json
 //! { "images": { "registry.company.com/app@sha256:…": { "digest": "sha256:…", "tags": ["1.2.3"],
@@ -13,7 +14,7 @@
 //! - **Everything is checked at load.** A fact that is present is valid: digests have the §3.1
 //!   shape, `base` is a parsed (normalised) reference, timestamps are Unix seconds, signatures
 //!   are decoded bytes. Evaluation then never meets malformed data and never has to report it;
-//!   bad input is reported once, at its JSON path, and exits 2 (SPEC §4.5 "Exit codes", §5).
+//!   bad input is reported once, at its JSON path, and exits 2 (docs/commands.md#exit-codes).
 //! - **Absent and `null` are the same**: a missing fact is unknown (§2.5), never a default.
 //! - **Strict fields** (`deny_unknown_fields`): a misspelt fact is an error, not a silently
 //!   unknown attribute.
@@ -80,7 +81,7 @@ impl FactsDocument {
         })
     }
 
-    /// The facts of `image` (SPEC §4.5 "Facts lookup"): the entry under the image's digest, else
+    /// The facts of `image` (docs/images.md#facts-lookup): the entry under the image's digest, else
     /// under its full normalised reference, else — only for a reference with both a tag and a
     /// digest — under the reference without its digest. The first entry found is the answer;
     /// entries are never merged. A digest-only reference never takes the facts of `REPO:latest`.
@@ -142,7 +143,7 @@ pub struct ImageFacts {
     /// The image configuration's labels. When present, a missing key is known to be missing.
     #[serde(default)]
     pub labels: Option<BTreeMap<String, String>>,
-    /// Cosign simple-signing signatures (SPEC §3.4). `[]` is known: no signature.
+    /// Cosign simple-signing signatures (docs/images.md#signatures). `[]` is known: no signature.
     #[serde(default, deserialize_with = "opt_objects")]
     pub signatures: Option<Vec<Signature>>,
 }

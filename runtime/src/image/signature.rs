@@ -1,8 +1,8 @@
-//! Cosign "simple signing" verification: the `signed by K` attribute (SPEC §3.4, §4.5).
+//! Cosign "simple signing" verification: the `signed by K` attribute (docs/images.md#signatures).
 //!
-//! A cosign signature is a signature, under one of the key types of SPEC §6.1 (ECDSA P-256,
-//! P-384, P-521, Ed25519, RSA), over a small JSON document, the *payload*, which names the
-//! signed image by its manifest digest:
+//! A cosign signature is a signature, under one of the key types of docs/signatures.md#signers
+//! (ECDSA P-256, P-384, P-521, Ed25519, RSA), over a small JSON document, the *payload*, which
+//! names the signed image by its manifest digest:
 //!
 //! ```json
 //! {"critical": {"identity": {"docker-reference": "registry.company.com/app"},
@@ -21,13 +21,14 @@
 //!
 //! A signature only "verifies" when its payload is a simple-signing document (right `type`, a
 //! valid digest): a valid signature over anything else verifies nothing. The payload's
-//! `docker-reference` is read but, as in the SPEC, not compared with the image: the digest is
-//! what binds a signature to an image.
+//! `docker-reference` is read but, as docs/images.md#signatures says, not compared with the image:
+//! the digest is what binds a signature to an image.
 //!
 //! The cryptography is `bona-sigstore`'s (pure RustCrypto, so it also runs in the wasm engine),
 //! with `ring` as a native fast path for P-256 keys; no OpenSSL in the runtime. The tests
-//! cross-check it against the `openssl` command. Verification costs tens of microseconds, so an admission
-//! component that sees the same images again and again should use a [`VerificationCache`].
+//! cross-check it against the `openssl` command. Verification costs tens of microseconds, so an
+//! admission component that sees the same images again and again should use a
+//! [`VerificationCache`].
 
 use std::collections::HashMap;
 use std::fmt;
@@ -174,11 +175,11 @@ const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 
 /// Reads a DSSE pre-authentication encoding (`DSSEv1 <len> <type> <len> <body>`, what a DSSE
 /// signature signs; the facts reader stores a bundle's envelope so) holding an in-toto
-/// statement of predicate type `https://sigstore.dev/cosign/sign/v1` (SPEC §7.1: a cosign v3
-/// signature). Its image is the first subject's `sha256` digest: cosign signs one subject; a
-/// statement naming several images is, for now, bound to the first only (it can fail to
-/// vouch for the others, never vouch for an image it does not name). Any other predicate type
-/// is an attestation, never a signature: `None`.
+/// statement of predicate type `https://sigstore.dev/cosign/sign/v1`
+/// (docs/signatures.md#signature-entries: a cosign v3 signature). Its image is the first subject's
+/// `sha256` digest: cosign signs one subject; a statement naming several images is, for now, bound
+/// to the first only (it can fail to vouch for the others, never vouch for an image it does not
+/// name). Any other predicate type is an attestation, never a signature: `None`.
 fn parse_dsse_statement(pae: &[u8]) -> Option<SimpleSigning> {
     let rest = pae.strip_prefix(b"DSSEv1 ")?;
     let (payload_type, rest) = pae_field(rest)?;
@@ -231,8 +232,9 @@ fn vouched_digest(key: &PublicKey, signature: &Signature) -> Option<String> {
 }
 
 /// Why `signature` vouches for nothing under `key`: the first check that fails, in the order
-/// the verifier runs them (payload, then signature), as a phrase for `reasons` (SPEC §7.2).
-/// Off the hot path: only called to explain a false answer.
+/// the verifier runs them (payload, then signature), as a phrase for `reasons`
+/// (docs/signatures.md#when-a-signature-verifies). Off the hot path: only called to explain a
+/// false answer.
 pub fn failed_check(key: &PublicKey, signature: &Signature) -> String {
     if parse_payload(&signature.payload).is_none() {
         return if signature.payload.starts_with(b"DSSEv1 ") {
@@ -279,7 +281,8 @@ fn decide<'a>(
 }
 
 /// `signed by K` for an image whose facts carry `signatures` and whose digest is `digest`
-/// (the reference's, else the facts'), exactly as SPEC §4.5 says (see the module docs).
+/// (the reference's, else the facts'), exactly as docs/signatures.md#tri-state says (see the
+/// module docs).
 pub fn signed_by(key: &PublicKey, signatures: Option<&[Signature]>, digest: Option<&str>) -> Tri {
     match digest {
         // With the digest known, a signature whose payload names another image cannot make the
@@ -708,8 +711,8 @@ mod tests {
         assert!(PublicKey::from_spki_der(&[]).is_err());
     }
 
-    /// Keys of every other type of SPEC §6.1, made with the RustCrypto signers: each verifies
-    /// its own signatures, and not another key's.
+    /// Keys of every other type of docs/signatures.md#signers, made with the RustCrypto signers:
+    /// each verifies its own signatures, and not another key's.
     #[test]
     fn every_key_type_verifies() {
         use p256::pkcs8::EncodePublicKey as _;

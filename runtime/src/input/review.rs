@@ -1,4 +1,5 @@
-//! Kubernetes `AdmissionReview` v1, as kube-apiserver sends it to a webhook (docs/output.md#admission-input, 4.5).
+//! Kubernetes `AdmissionReview` v1, as kube-apiserver sends it to a webhook
+//! (docs/output.md#admission-input, 4.5).
 //!
 //! Read leniently (see the [module overview](super)): only `request.uid`, `request.operation`,
 //! `request.kind.kind`, `request.namespace`, `request.name` and `request.object` matter.
@@ -75,8 +76,8 @@ pub(super) struct PodSpec {
 }
 
 impl PodSpec {
-    /// The references of the spec in SPEC order: init containers, containers, ephemeral
-    /// containers. Containers without an image are skipped.
+    /// The references of the pod spec in the documented order: init containers, containers,
+    /// ephemeral containers. Containers without an image are skipped.
     pub(super) fn references(self) -> impl Iterator<Item = Reference> {
         self.init_containers
             .into_iter()
