@@ -15,6 +15,7 @@
 //! - [`fixtures`]: the named good and bad cases ([`fixtures::Variant`]) and the directory writer
 //!   that `cargo run -p bona-testkit --bin gen` drives.
 
+pub mod conformance;
 pub mod ct;
 pub mod example;
 pub mod fixtures;
