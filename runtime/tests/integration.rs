@@ -6,6 +6,7 @@
 
 mod strategies;
 
+mod attestations;
 mod decide_rules;
 mod inputs;
 mod keyless;

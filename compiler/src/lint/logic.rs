@@ -50,6 +50,9 @@ pub enum Key {
     SignedBy(KeyId),
     /// `signed by N of [K, …]`: only ever compared with itself.
     SignedByN(u32, Vec<KeyId>),
+    /// An attestation comparison (`provenance(K).builder == "…"`), by its IR: only ever
+    /// compared with itself.
+    Opaque(String),
     /// `image matches` / `base matches`, by their pattern texts: only compared with itself.
     RefMatches(bool, Vec<String>),
     /// `asset == workload`.
@@ -292,6 +295,14 @@ impl Atom for ImageAtom {
                 pred: Pred::Bool(true),
                 span,
             },
+            ImageAtom::Attested { .. }
+            | ImageAtom::AttestedStr { .. }
+            | ImageAtom::AttestedVulns { .. }
+            | ImageAtom::AttestedScanAge { .. } => Lit {
+                key: Key::Opaque(format!("{self:?}")),
+                pred: Pred::Bool(true),
+                span,
+            },
         }
     }
 }
@@ -452,6 +463,7 @@ pub fn group_satisfiable(key: &Key, group: &[&Lit]) -> Option<bool> {
         | Key::Scanned
         | Key::SignedBy(_)
         | Key::SignedByN(..)
+        | Key::Opaque(_)
         | Key::RefMatches(..) => {
             let pos = group.iter().any(|l| l.pred == Pred::Bool(true));
             let neg = group.iter().any(|l| l.pred == Pred::Bool(false));

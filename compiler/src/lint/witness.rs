@@ -381,7 +381,8 @@ pub fn image(lits: &Lits, term: &[usize], keys: &[KeyDef]) -> Option<Image> {
                 }
             }
             Key::Image(_) | Key::Pinned | Key::RefMatches(..) => {}
-            Key::AssetType | Key::Asset(_) => return None,
+            // No witness is built for attestations: the search reports nothing it cannot show.
+            Key::AssetType | Key::Asset(_) | Key::Opaque(_) => return None,
         }
         needs_facts |= !matches!(
             key,

@@ -10,8 +10,8 @@
 //! defaults to now).
 //!
 //! Three levels of answer:
-//! - [`Engine::evaluate`] / [`Engine::audit`]: the full outputs of docs/output.md#bona-eval /
-//! #bona-audit, with   reasons; they allocate freely.
+//! - [`Engine::evaluate`] / [`Engine::audit`]: the full outputs of docs/output.md#bona-eval
+//!   and #bona-audit, with reasons; they allocate freely.
 //! - [`Engine::verdict`] and [`Engine::image_verdict`]: only the decision and the per-image
 //!   trusted/prevented flags, with no allocation in the common case — the admission hot path.
 //! - [`Engine::interpret`] / [`Engine::interpret_audit`]: the same outputs computed by the

@@ -34,18 +34,21 @@ use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
+use crate::attestation;
 use crate::glob::Glob;
 use crate::image::{ImageView, TagKnowledge};
 use crate::input::{Asset, AssetType};
 use crate::ir::{
-    AssetAtom, AssetAttr, AssetKind, EqOp, Expr, ImageAtom, ImageBoolAttr, ImageStrAttr, KeyDef,
-    KeyId, Policy, RefAttr, TrustRootDef, VulnSeverity,
+    AssetAtom, AssetAttr, AssetKind, AttestedField, EqOp, Expr, ImageAtom, ImageBoolAttr,
+    ImageStrAttr, KeyDef, KeyId, Policy, RefAttr, TrustRootDef, VulnSeverity,
 };
 use crate::reference::Reference;
 use crate::refpattern::{ReferencePattern, Tags};
+use crate::severity::SeverityCounts;
 use crate::signature::{KeyError, PublicKey, VerificationCache};
 use crate::signer::{Signer, SignerKind, TrustRoot};
 use crate::tri::Tri;
+use bona_sigstore::intoto::Statement;
 
 /// The policy set's signers (keys and keyless identities), parsed once, with their names for
 /// reasons.
@@ -362,6 +365,92 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                     image.time(),
                 )
             }
+            ImageAtom::Attested {
+                key,
+                predicate_type,
+            } => match self.counting(*key, |st| attestation::is_of_type(st, predicate_type)) {
+                Counting::Known(statements) => Tri::from(!statements.is_empty()),
+                Counting::Unknown => Tri::Unknown,
+            },
+            ImageAtom::AttestedStr { key, field, test } => {
+                self.over_counting(*key, &field_types(field), |st| {
+                    attested_string(st, field).map(|v| test.holds(&v))
+                })
+            }
+            ImageAtom::AttestedVulns {
+                key,
+                severity,
+                op,
+                value,
+            } => self.over_counting(*key, &[attestation::COSIGN_VULN_V1], |st| {
+                let counts = attestation::vuln_counts(st)?;
+                Some(op.holds(severity_count(&counts, *severity), *value))
+            }),
+            ImageAtom::AttestedScanAge { key, op, seconds } => {
+                let now = image.time();
+                self.over_counting(*key, &[attestation::COSIGN_VULN_V1], |st| {
+                    let finished = attestation::vuln_finished(st)?;
+                    let age = u64::try_from(now.saturating_sub(finished)).unwrap_or(0);
+                    Some(op.holds(age, *seconds))
+                })
+            }
+        }
+    }
+
+    /// The statements of attestations that count for signer `key` (docs/attestations.md):
+    /// of a type `is_type` accepts, verifying under the signer, with the image's digest among
+    /// their subjects. Unknown when the facts give no attestations, the set defines no such
+    /// signer, or the image's digest is unknown and one of the type verifies.
+    fn counting(&mut self, key: KeyId, is_type: impl Fn(&Statement) -> bool) -> Counting<'a> {
+        let image = self.image;
+        let (Some(signer), Some(attestations)) = (self.keys.get(key), image.attestations()) else {
+            return Counting::Unknown;
+        };
+        let digest = image.digest();
+        let mut counted = Vec::new();
+        let mut verified = false;
+        for a in attestations {
+            let Some(statement) = &a.statement else {
+                continue;
+            };
+            if !is_type(statement) {
+                continue;
+            }
+            if !a
+                .signatures
+                .iter()
+                .any(|s| self.cache.verifies(signer, s, image.time()))
+            {
+                continue;
+            }
+            verified = true;
+            if digest.is_some_and(|d| statement.has_subject_digest(d)) {
+                counted.push(statement);
+            }
+        }
+        if digest.is_none() && verified {
+            Counting::Unknown
+        } else {
+            Counting::Known(counted)
+        }
+    }
+
+    /// A comparison over the attestations that count: it holds if it holds for one; a field
+    /// missing from one is unknown for it; none counting (attestations known) is false.
+    fn over_counting(
+        &mut self,
+        key: KeyId,
+        types: &[&str],
+        mut value: impl FnMut(&Statement) -> Option<bool>,
+    ) -> Tri {
+        let is_type = |st: &Statement| types.iter().any(|t| attestation::is_of_type(st, t));
+        match self.counting(key, is_type) {
+            Counting::Unknown => Tri::Unknown,
+            Counting::Known(statements) => Tri::any(
+                statements
+                    .iter()
+                    .map(|st| value(st).map_or(Tri::Unknown, Tri::from)),
+            ),
         }
     }
 
@@ -470,6 +559,10 @@ impl<'a, 'c> Evaluator<'a, 'c> {
     fn explain_unknown(&mut self, atom: &ImageAtom, out: &mut Vec<String>) {
         let image = self.image;
         match atom {
+            ImageAtom::Attested { key, .. }
+            | ImageAtom::AttestedStr { key, .. }
+            | ImageAtom::AttestedVulns { key, .. }
+            | ImageAtom::AttestedScanAge { key, .. } => out.push(self.unknown_attested(atom, *key)),
             ImageAtom::Str { attr, .. }
             | ImageAtom::In { attr, .. }
             | ImageAtom::Matches { attr, .. } => out.push(self.unknown_str(attr)),
@@ -563,6 +656,121 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                 });
             }
         }
+    }
+
+    /// How reasons name an attestation atom's left side: `provenance(`ci`).builder`.
+    fn attested_subject(&self, atom: &ImageAtom, key: KeyId) -> String {
+        crate::ir_text::attested_subject(atom, &self.keys.describe(key)).unwrap_or_default()
+    }
+
+    /// Why an attestation atom is unknown.
+    fn unknown_attested(&self, atom: &ImageAtom, key: KeyId) -> String {
+        let image = self.image;
+        let what = self.attested_subject(atom, key);
+        if self.keys.get(key).is_none() {
+            format!("{what} is unknown: the policy set defines no such key")
+        } else if !image.has_facts() {
+            format!("{what} is unknown: no facts for this image")
+        } else if image.attestations().is_none() {
+            format!("{what} is unknown: the facts give no attestations")
+        } else if image.digest().is_none() {
+            format!(
+                "{what} is unknown: an attestation of the type verifies under the signer but the \
+                 image's digest is unknown"
+            )
+        } else {
+            format!("{what} is unknown: the attestations that count do not give it")
+        }
+    }
+
+    /// Why an attestation atom is false: the values the attestations that count give, or why
+    /// none counts (none of the type, none that verifies, or one for another image).
+    fn explain_attested(&mut self, atom: &ImageAtom, key: KeyId, want: bool) -> String {
+        let image = self.image;
+        let what = self.attested_subject(atom, key);
+        if !want {
+            return format!("{what} holds, the rule needs an image for which it does not");
+        }
+        let types: Vec<String> = match atom {
+            ImageAtom::Attested { predicate_type, .. } => vec![predicate_type.clone()],
+            ImageAtom::AttestedStr { field, .. } => {
+                field_types(field).into_iter().map(str::to_owned).collect()
+            }
+            _ => vec![attestation::COSIGN_VULN_V1.to_owned()],
+        };
+        let is_type = |st: &Statement| types.iter().any(|t| attestation::is_of_type(st, t));
+        if let Counting::Known(counted) = self.counting(key, is_type)
+            && !counted.is_empty()
+        {
+            let values: Vec<String> = counted
+                .iter()
+                .map(|st| match atom {
+                    ImageAtom::AttestedStr { field, .. } => attested_string(st, field)
+                        .map_or_else(|| "absent".to_owned(), |v| format!("{v:?}")),
+                    ImageAtom::AttestedVulns { severity, .. } => attestation::vuln_counts(st)
+                        .map_or_else(
+                            || "absent".to_owned(),
+                            |c| severity_count(&c, *severity).to_string(),
+                        ),
+                    ImageAtom::AttestedScanAge { .. } => attestation::vuln_finished(st)
+                        .map_or_else(
+                            || "absent".to_owned(),
+                            |f| {
+                                format_duration(
+                                    u64::try_from(image.time().saturating_sub(f)).unwrap_or(0),
+                                )
+                            },
+                        ),
+                    _ => String::new(),
+                })
+                .collect();
+            let rule = match atom {
+                ImageAtom::AttestedStr { test, .. } => test.text(),
+                ImageAtom::AttestedVulns { op, value, .. } => format!("{} {value}", op.as_str()),
+                ImageAtom::AttestedScanAge { op, seconds, .. } => {
+                    format!("{} {}", op.as_str(), format_duration(*seconds))
+                }
+                _ => String::new(),
+            };
+            return format!(
+                "{what} is {}, the rule needs `{rule}`",
+                values.join(" and ")
+            );
+        }
+        let kind = types.join(" or ");
+        let of_type: Vec<&crate::attestation::Attestation> = image
+            .attestations()
+            .unwrap_or_default()
+            .iter()
+            .filter(|a| a.statement.as_ref().is_some_and(&is_type))
+            .collect();
+        let Some(signer) = self.keys.get(key) else {
+            return format!("{what} does not hold: the policy set defines no such key");
+        };
+        if of_type.is_empty() {
+            return format!("{what} does not hold: the facts have no attestation of type {kind}");
+        }
+        let mut closest = None;
+        for a in &of_type {
+            for s in &a.signatures {
+                match signer.verify_unbound(s, image.time()) {
+                    Ok(()) => {
+                        return format!(
+                            "{what} does not hold: the attestation of type {kind} verifies under \
+                             the signer but none of its subjects is the image's digest `{}`",
+                            image.digest().unwrap_or("unknown")
+                        );
+                    }
+                    Err(why) => {
+                        closest.get_or_insert(why);
+                    }
+                }
+            }
+        }
+        format!(
+            "{what} does not hold: no attestation of type {kind} verifies under the signer ({})",
+            closest.unwrap_or_else(|| "the envelope has no signature".to_owned())
+        )
     }
 
     /// `signed by 2 of [a, b, c]`, as reasons name it.
@@ -706,6 +914,10 @@ impl<'a, 'c> Evaluator<'a, 'c> {
     fn explain_failed(&mut self, atom: &ImageAtom, want: bool) -> String {
         let image = self.image;
         match atom {
+            ImageAtom::Attested { key, .. }
+            | ImageAtom::AttestedStr { key, .. }
+            | ImageAtom::AttestedVulns { key, .. }
+            | ImageAtom::AttestedScanAge { key, .. } => self.explain_attested(atom, *key, want),
             ImageAtom::Str { attr, op, value } => {
                 let req = Requirement::Eq(*op, value);
                 describe_str(attr, self.str_value(attr), &req, want)
@@ -823,6 +1035,48 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                 }
             }
         }
+    }
+}
+
+/// What the attestations that count for a signer are, for one image.
+enum Counting<'a> {
+    /// Not known: no attestations in the facts, no such signer, or the image's digest is
+    /// unknown while an attestation of the type verifies.
+    Unknown,
+    /// These count (possibly none).
+    Known(Vec<&'a Statement>),
+}
+
+/// The predicate types an attestation string field is read from.
+fn field_types(field: &AttestedField) -> Vec<&str> {
+    match field {
+        AttestedField::Builder
+        | AttestedField::BuildType
+        | AttestedField::Source
+        | AttestedField::Ref => vec![
+            attestation::SLSA_PROVENANCE_V1,
+            attestation::SLSA_PROVENANCE_V02,
+        ],
+        AttestedField::Scanner => vec![attestation::COSIGN_VULN_V1],
+        AttestedField::Predicate { predicate_type, .. } => vec![predicate_type.as_str()],
+    }
+}
+
+/// A string field of one statement.
+fn attested_string(statement: &Statement, field: &AttestedField) -> Option<String> {
+    match field {
+        AttestedField::Scanner => attestation::vuln_scanner(statement),
+        AttestedField::Predicate { path, .. } => attestation::predicate_string(statement, path),
+        _ => attestation::provenance(statement, field),
+    }
+}
+
+fn severity_count(counts: &SeverityCounts, severity: VulnSeverity) -> u64 {
+    match severity {
+        VulnSeverity::Critical => counts.critical,
+        VulnSeverity::High => counts.high,
+        VulnSeverity::Medium => counts.medium,
+        VulnSeverity::Low => counts.low,
     }
 }
 

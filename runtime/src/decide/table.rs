@@ -594,6 +594,10 @@ fn compile<'a>(
             let used: &[KeyId] = match atom {
                 ImageAtom::SignedBy { key } => std::slice::from_ref(key),
                 ImageAtom::SignedByN { keys, .. } => keys,
+                ImageAtom::Attested { key, .. }
+                | ImageAtom::AttestedStr { key, .. }
+                | ImageAtom::AttestedVulns { key, .. }
+                | ImageAtom::AttestedScanAge { key, .. } => std::slice::from_ref(key),
                 _ => &[],
             };
             for key in used {
@@ -696,7 +700,12 @@ fn compile_atom(atom: &ImageAtom, interners: &mut Interners) -> CAtom {
             attr: ImageStrAttr::Registry | ImageStrAttr::Repository,
             ..
         } => CAtom::Ir { cost: 2 },
-        ImageAtom::SignedBy { .. } | ImageAtom::SignedByN { .. } => CAtom::Ir { cost: 5 },
+        ImageAtom::SignedBy { .. }
+        | ImageAtom::SignedByN { .. }
+        | ImageAtom::Attested { .. }
+        | ImageAtom::AttestedStr { .. }
+        | ImageAtom::AttestedVulns { .. }
+        | ImageAtom::AttestedScanAge { .. } => CAtom::Ir { cost: 5 },
         _ => CAtom::Ir { cost: 3 },
     }
 }

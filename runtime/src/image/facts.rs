@@ -146,6 +146,9 @@ pub struct ImageFacts {
     /// Cosign simple-signing signatures (docs/images.md#signatures). `[]` is known: no signature.
     #[serde(default, deserialize_with = "opt_objects")]
     pub signatures: Option<Vec<Signature>>,
+    /// Signed in-toto attestations (docs/attestations.md). `[]` is known: none.
+    #[serde(default, deserialize_with = "opt_objects")]
+    pub attestations: Option<Vec<crate::attestation::Attestation>>,
 }
 
 // Every struct of a facts document is read from a JSON object only (see [`Object`]).
@@ -273,7 +276,7 @@ struct RawEntry {
 /// A cosign `.sig` layer's `dev.sigstore.cosign/bundle` annotation (a Rekor v1 entry).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawTlog {
+pub(crate) struct RawTlog {
     #[serde(rename = "SignedEntryTimestamp", deserialize_with = "de_base64")]
     signed_entry_timestamp: Vec<u8>,
     #[serde(rename = "Payload", deserialize_with = "de_tlog_payload")]
@@ -282,7 +285,7 @@ struct RawTlog {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawTlogPayload {
+pub(crate) struct RawTlogPayload {
     #[serde(deserialize_with = "de_base64")]
     body: Vec<u8>,
     #[serde(rename = "integratedTime")]
@@ -311,25 +314,27 @@ fn pem_certificates(text: &str, field: &str) -> Result<Vec<Vec<u8>>, String> {
     Ok(certs.into_iter().map(|c| c.der).collect())
 }
 
-/// The evidence of a cosign `.sig` layer entry (`certificate`, `chain`, `tlog`,
-/// `rfc3161_timestamp`), or `None` when it has none of them.
-fn layer_evidence(raw: &mut RawEntry, signature: &[u8]) -> Result<Option<Box<Evidence>>, String> {
-    if raw.certificate.is_none()
-        && raw.chain.is_none()
-        && raw.tlog.is_none()
-        && raw.rfc3161_timestamp.is_none()
-    {
+/// The keyless material of a cosign `.sig` or `.att` layer entry (`certificate`, `chain`,
+/// `tlog`, `rfc3161_timestamp`) around what it signs, or `None` when it has none of them.
+pub(crate) fn layer_evidence(
+    certificate: Option<&str>,
+    chain: Option<&str>,
+    tlog: Option<RawTlog>,
+    rfc3161_timestamp: Option<Vec<u8>>,
+    content: bona_sigstore::bundle::Content,
+) -> Result<Option<Box<Evidence>>, String> {
+    if certificate.is_none() && chain.is_none() && tlog.is_none() && rfc3161_timestamp.is_none() {
         return Ok(None);
     }
-    let certificate = match &raw.certificate {
+    let certificate = match certificate {
         Some(text) => pem_certificates(text, "certificate")?.into_iter().next(),
         None => None,
     };
-    let chain = match &raw.chain {
+    let chain = match chain {
         Some(text) => pem_certificates(text, "chain")?,
         None => Vec::new(),
     };
-    let tlog_entries = match raw.tlog.take() {
+    let tlog_entries = match tlog {
         None => Vec::new(),
         Some(t) => {
             let log_id = bona_sigstore::keys::unhex(&t.payload.log_id)
@@ -353,12 +358,21 @@ fn layer_evidence(raw: &mut RawEntry, signature: &[u8]) -> Result<Option<Box<Evi
         certificate,
         chain,
         tlog_entries,
-        rfc3161_timestamps: raw.rfc3161_timestamp.take().into_iter().collect(),
-        content: bona_sigstore::bundle::Content::MessageSignature {
-            digest: None,
-            signature: signature.to_vec(),
-        },
+        rfc3161_timestamps: rfc3161_timestamp.into_iter().collect(),
+        content,
     })))
+}
+
+/// The evidence of a Sigstore bundle.
+pub(crate) fn bundle_evidence(bundle: bona_sigstore::bundle::Bundle) -> Box<Evidence> {
+    Evidence::new(bona_sigstore::verify::Evidence {
+        version: Some(bundle.version),
+        certificate: bundle.material.leaf().map(<[u8]>::to_vec),
+        chain: bundle.material.intermediates().to_vec(),
+        tlog_entries: bundle.tlog_entries,
+        rfc3161_timestamps: bundle.rfc3161_timestamps,
+        content: bundle.content,
+    })
 }
 
 impl TryFrom<RawEntry> for Signature {
@@ -368,7 +382,16 @@ impl TryFrom<RawEntry> for Signature {
         let Some(bundle) = raw.bundle.take() else {
             let payload = raw.payload.take().ok_or("missing field `payload`")?;
             let signature = raw.signature.take().ok_or("missing field `signature`")?;
-            let evidence = layer_evidence(&mut raw, &signature)?;
+            let evidence = layer_evidence(
+                raw.certificate.as_deref(),
+                raw.chain.as_deref(),
+                raw.tlog.take(),
+                raw.rfc3161_timestamp.take(),
+                bona_sigstore::bundle::Content::MessageSignature {
+                    digest: None,
+                    signature: signature.clone(),
+                },
+            )?;
             return Ok(Signature {
                 payload,
                 signature,
@@ -410,18 +433,10 @@ impl TryFrom<RawEntry> for Signature {
                 (envelope.pae(), signature)
             }
         };
-        let evidence = Evidence::new(bona_sigstore::verify::Evidence {
-            version: Some(bundle.version),
-            certificate: bundle.material.leaf().map(<[u8]>::to_vec),
-            chain: bundle.material.intermediates().to_vec(),
-            tlog_entries: bundle.tlog_entries,
-            rfc3161_timestamps: bundle.rfc3161_timestamps,
-            content: bundle.content,
-        });
         Ok(Signature {
             payload,
             signature,
-            evidence: Some(evidence),
+            evidence: Some(bundle_evidence(bundle)),
         })
     }
 }
@@ -583,19 +598,19 @@ const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::n
         .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
 );
 
-fn de_some_base64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+pub(crate) fn de_some_base64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
     de_base64(d).map(Some)
 }
 
-fn de_tlog_payload<'de, D: Deserializer<'de>>(d: D) -> Result<RawTlogPayload, D::Error> {
+pub(crate) fn de_tlog_payload<'de, D: Deserializer<'de>>(d: D) -> Result<RawTlogPayload, D::Error> {
     Object::<RawTlogPayload>::deserialize(d).map(|o| o.0)
 }
 
-fn de_some_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn de_some_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     String::deserialize(d).map(Some)
 }
 
-fn de_base64<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+pub(crate) fn de_base64<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
     let text = String::deserialize(d)?;
     let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     BASE64

@@ -2,10 +2,12 @@
 //! matched against ([`glob`], [`refpattern`]), what is known about it ([`facts`]), whether it
 //! is signed ([`signature`], under which [`signer`]), and the per-image view that joins them ([`view`]).
 
+pub mod attestation;
 pub mod facts;
 pub mod glob;
 pub mod reference;
 pub mod refpattern;
+pub mod severity;
 pub mod signature;
 pub mod signer;
 pub mod view;

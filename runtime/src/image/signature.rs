@@ -316,6 +316,9 @@ type CacheKey = ([u8; 32], [u8; 32]);
 pub struct VerificationCache {
     /// (key fingerprint, [`signature_hash`]) → the digest vouched for, or `None`.
     entries: HashMap<CacheKey, Option<Box<str>>>,
+    /// (signer fingerprint, [`signature_hash`]) → whether it verifies, binding aside
+    /// (attestations).
+    verified: HashMap<CacheKey, bool>,
     limit: usize,
     hits: u64,
     misses: u64,
@@ -340,6 +343,7 @@ impl VerificationCache {
     pub fn with_limit(limit: usize) -> VerificationCache {
         VerificationCache {
             entries: HashMap::new(),
+            verified: HashMap::new(),
             limit: limit.max(1),
             hits: 0,
             misses: 0,
@@ -451,19 +455,37 @@ impl VerificationCache {
         })
     }
 
+    /// Whether `signature` verifies under `signer` at `now`, whatever it binds (an
+    /// attestation's envelope signature: its statement's subjects bind the image), remembered.
+    pub fn verifies(&mut self, signer: &Signer, signature: &Signature, now: i64) -> bool {
+        let id = (signer.fingerprint(), signature_hash(signature));
+        if let Some(&outcome) = self.verified.get(&id) {
+            self.hits += 1;
+            return outcome;
+        }
+        self.misses += 1;
+        let outcome = signer.verify_unbound(signature, now).is_ok();
+        if self.verified.len() >= self.limit {
+            self.verified.clear();
+        }
+        self.verified.insert(id, outcome);
+        outcome
+    }
+
     /// How many outcomes are remembered.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.len() + self.verified.len()
     }
 
     /// Whether nothing is remembered.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.is_empty() && self.verified.is_empty()
     }
 
     /// Forgets everything (for instance when the trusted keys change).
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.verified.clear();
     }
 
     /// (hits, misses) since the cache was made: misses are ECDSA verifications (or payloads

@@ -347,13 +347,7 @@ fn identity_mismatch(id: &Identity, c: &IdentityConstraint) -> Option<String> {
             describe_test(name, &c.test)
         ));
     };
-    let holds = match &c.test {
-        IdentityTest::Eq(v) => value == v,
-        IdentityTest::Ne(v) => value != v,
-        IdentityTest::In(vs) => vs.iter().any(|v| v == value),
-        IdentityTest::Matches(globs) => globs.iter().any(|g| g.matches(value)),
-    };
-    (!holds).then(|| match &c.test {
+    (!c.test.holds(value)).then(|| match &c.test {
         IdentityTest::Matches(globs) => format!(
             "identity {name} {value} does not match {}",
             globs

@@ -218,6 +218,11 @@ impl<'a> ImageView<'a> {
     pub fn signatures(&self) -> Option<&'a [Signature]> {
         self.facts.and_then(|f| f.signatures.as_deref())
     }
+
+    /// `attestations`: `None` when the facts do not give them.
+    pub fn attestations(&self) -> Option<&'a [crate::attestation::Attestation]> {
+        self.facts.and_then(|f| f.attestations.as_deref())
+    }
 }
 
 #[cfg(test)]

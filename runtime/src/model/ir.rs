@@ -115,6 +115,41 @@ pub enum IdentityTest {
     Matches(Vec<Glob>),
 }
 
+impl IdentityTest {
+    /// Whether `value` passes the test.
+    pub fn holds(&self, value: &str) -> bool {
+        match self {
+            IdentityTest::Eq(v) => value == v,
+            IdentityTest::Ne(v) => value != v,
+            IdentityTest::In(vs) => vs.iter().any(|v| v == value),
+            IdentityTest::Matches(globs) => globs.iter().any(|g| g.matches(value)),
+        }
+    }
+
+    /// The test as written after an attribute (`== "v"`, `in ["a", "b"]`).
+    pub fn text(&self) -> String {
+        let list = |vs: Vec<String>| {
+            let quoted: Vec<String> = vs.iter().map(|v| format!("{v:?}")).collect();
+            format!("[{}]", quoted.join(", "))
+        };
+        match self {
+            IdentityTest::Eq(v) => format!("== {v:?}"),
+            IdentityTest::Ne(v) => format!("!= {v:?}"),
+            IdentityTest::In(vs) => format!("in {}", list(vs.clone())),
+            IdentityTest::Matches(gs) if gs.len() == 1 => {
+                format!(
+                    "matches {:?}",
+                    gs.first().map(Glob::as_str).unwrap_or_default()
+                )
+            }
+            IdentityTest::Matches(gs) => format!(
+                "matches {}",
+                list(gs.iter().map(|g| g.as_str().to_owned()).collect())
+            ),
+        }
+    }
+}
+
 /// One line of a `keyless` block: `ATTR OP VALUE`. A constraint on an extension the
 /// certificate lacks does not hold, whatever its operator.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -356,4 +391,42 @@ pub enum ImageAtom {
     /// `signed by N of [K1, K2, …]`: at least `n` distinct signers of `keys` each have a
     /// signature that verifies, each signature counting for at most one signer.
     SignedByN { n: u32, keys: Vec<KeyId> },
+    /// `attested(K, "TYPE")`: an attestation of that predicate type counts for signer `key`.
+    Attested { key: KeyId, predicate_type: String },
+    /// A string read from the attestations that count for `key`
+    /// (`provenance(K).builder == "…"`, `predicate(K, "TYPE", "a.b") matches "…"`).
+    AttestedStr {
+        key: KeyId,
+        field: AttestedField,
+        test: IdentityTest,
+    },
+    /// `vuln(K).critical < 1` and friends: counts of the vulnerability attestations of `key`.
+    AttestedVulns {
+        key: KeyId,
+        severity: VulnSeverity,
+        op: CmpOp,
+        value: u64,
+    },
+    /// `vuln(K).scan.age <= 7d`, in seconds.
+    AttestedScanAge { key: KeyId, op: CmpOp, seconds: u64 },
+}
+
+/// The string attributes of attestations (docs/attestations.md#attributes).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AttestedField {
+    /// `provenance(K).builder`.
+    Builder,
+    /// `provenance(K).build_type`.
+    BuildType,
+    /// `provenance(K).source`.
+    Source,
+    /// `provenance(K).ref`.
+    Ref,
+    /// `vuln(K).scanner`.
+    Scanner,
+    /// `predicate(K, "TYPE", "a.b.c")`: a string field of that predicate type by dotted path.
+    Predicate {
+        predicate_type: String,
+        path: String,
+    },
 }

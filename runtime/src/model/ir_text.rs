@@ -5,8 +5,8 @@
 use std::fmt::{self, Write};
 
 use crate::ir::{
-    AssetAtom, AssetAttr, AssetKind, EqOp, Expr, ImageAtom, ImageBoolAttr, ImageStrAttr, KeyDef,
-    KeyId, RefAttr, VulnSeverity,
+    AssetAtom, AssetAttr, AssetKind, AttestedField, EqOp, Expr, ImageAtom, ImageBoolAttr,
+    ImageStrAttr, KeyDef, KeyId, RefAttr, VulnSeverity,
 };
 
 /// A scope expression as text.
@@ -197,6 +197,22 @@ fn image_atom(out: &mut String, a: &ImageAtom, keys: &[KeyDef]) -> fmt::Result {
             write!(out, "scan.age {} {}", op.as_str(), duration(*seconds))
         }
         ImageAtom::SignedBy { key } => write!(out, "signed by {}", key_name(*key, keys)),
+        ImageAtom::Attested { key, .. }
+        | ImageAtom::AttestedStr { key, .. }
+        | ImageAtom::AttestedVulns { key, .. }
+        | ImageAtom::AttestedScanAge { key, .. } => {
+            let subject = attested_subject(a, &key_name(*key, keys)).unwrap_or_default();
+            match a {
+                ImageAtom::AttestedStr { test, .. } => write!(out, "{subject} {}", test.text()),
+                ImageAtom::AttestedVulns { op, value, .. } => {
+                    write!(out, "{subject} {} {value}", op.as_str())
+                }
+                ImageAtom::AttestedScanAge { op, seconds, .. } => {
+                    write!(out, "{subject} {} {}", op.as_str(), duration(*seconds))
+                }
+                _ => out.write_str(&subject),
+            }
+        }
         ImageAtom::SignedByN { n, keys: ids } => write!(
             out,
             "signed by {n} of [{}]",
@@ -206,6 +222,43 @@ fn image_atom(out: &mut String, a: &ImageAtom, keys: &[KeyDef]) -> fmt::Result {
                 .join(", ")
         ),
     }
+}
+
+/// The left side of an attestation atom with the signer called `key`:
+/// `attested(K, "TYPE")`, `provenance(K).builder`, `vuln(K).scan.age`,
+/// `predicate(K, "TYPE", "a.b")`; `None` for other atoms.
+pub fn attested_subject(a: &ImageAtom, key: &str) -> Option<String> {
+    Some(match a {
+        ImageAtom::Attested { predicate_type, .. } => {
+            format!("attested({key}, {})", quoted(predicate_type))
+        }
+        ImageAtom::AttestedStr { field, .. } => match field {
+            AttestedField::Builder => format!("provenance({key}).builder"),
+            AttestedField::BuildType => format!("provenance({key}).build_type"),
+            AttestedField::Source => format!("provenance({key}).source"),
+            AttestedField::Ref => format!("provenance({key}).ref"),
+            AttestedField::Scanner => format!("vuln({key}).scanner"),
+            AttestedField::Predicate {
+                predicate_type,
+                path,
+            } => format!(
+                "predicate({key}, {}, {})",
+                quoted(predicate_type),
+                quoted(path)
+            ),
+        },
+        ImageAtom::AttestedVulns { severity, .. } => {
+            let s = match severity {
+                VulnSeverity::Critical => "critical",
+                VulnSeverity::High => "high",
+                VulnSeverity::Medium => "medium",
+                VulnSeverity::Low => "low",
+            };
+            format!("vuln({key}).{s}")
+        }
+        ImageAtom::AttestedScanAge { .. } => format!("vuln({key}).scan.age"),
+        _ => return None,
+    })
 }
 
 /// A signer's name, or `key#N` for an index the set does not define.

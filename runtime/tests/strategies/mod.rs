@@ -436,6 +436,7 @@ pub fn facts() -> impl Strategy<Value = ImageFacts> {
                         .filter_map(|i| keys().pool.get(i).cloned())
                         .collect()
                 }),
+                attestations: None,
             },
         )
 }
