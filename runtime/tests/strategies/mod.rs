@@ -12,13 +12,14 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use bona_runtime::Reference;
+use bona_runtime::attestation::Attestation;
 use bona_runtime::eval::KeyRing;
 use bona_runtime::facts::{ImageFacts, Scan, Signature, Vulnerabilities};
 use bona_runtime::glob::Glob;
 use bona_runtime::input::{Asset, AssetType, ImageInput};
 use bona_runtime::ir::{
-    Action, AssetAtom, AssetAttr, AssetKind, CmpOp, EqOp, Expr, ImageAtom, ImageBoolAttr,
-    ImageStrAttr, KeyDef, Policy, PolicySet, RefAttr, VulnSeverity,
+    Action, AssetAtom, AssetAttr, AssetKind, AttestedField, CmpOp, EqOp, Expr, IdentityTest,
+    ImageAtom, ImageBoolAttr, ImageStrAttr, KeyDef, Policy, PolicySet, RefAttr, VulnSeverity,
 };
 use bona_runtime::refpattern::ReferencePattern;
 use bona_runtime::signature::{PublicKey, SIMPLE_SIGNING_TYPE};
@@ -82,11 +83,56 @@ pub const BASES: &[&str] = &[
 pub const LABEL_KEYS: &[&str] = &["team", "source"];
 pub const LABEL_VALUES: &[&str] = &["pay", "ops", ""];
 
-/// Two keys and a pool of signatures made once: signing in every case would be slow.
+/// Two keys and a pool of signatures and attestations made once: signing in every case would
+/// be slow.
 pub struct Keys {
     pub defs: Vec<KeyDef>,
     pub ring: KeyRing,
     pub pool: Vec<Signature>,
+    /// Attestation entries as JSON and as read: SLSA provenance (builder `b0` or `b1`) and
+    /// vulnerability scans (`k` critical), by each key for each digest, and one whose
+    /// signature is garbage.
+    pub attestations: Vec<(serde_json::Value, Attestation)>,
+}
+
+pub const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
+pub const VULN_V1: &str = "https://cosign.sigstore.dev/attestation/vuln/v1";
+pub const BUILDERS: &[&str] = &["b0", "b1", "b9"];
+
+/// A DSSE attestation entry of an in-toto statement about `digest`, signed by `key`.
+fn attestation(
+    key: &SigningKey,
+    digest: &str,
+    predicate_type: &str,
+    predicate: serde_json::Value,
+) -> (serde_json::Value, Attestation) {
+    use base64::Engine as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let statement = serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"digest": {"sha256": digest.trim_start_matches("sha256:")}}],
+        "predicateType": predicate_type,
+        "predicate": predicate,
+    })
+    .to_string()
+    .into_bytes();
+    // DSSE's pre-authentication encoding, written out so the wasm tests need no more crates.
+    let payload_type = "application/vnd.in-toto+json";
+    let mut pae = format!(
+        "DSSEv1 {} {payload_type} {} ",
+        payload_type.len(),
+        statement.len()
+    )
+    .into_bytes();
+    pae.extend_from_slice(&statement);
+    let sig: EcdsaSignature = key.sign(&pae);
+    let entry = serde_json::json!({"envelope": {
+        "payloadType": "application/vnd.in-toto+json",
+        "payload": b64(&statement),
+        "signatures": [{"keyid": "", "sig": b64(sig.to_der().as_bytes())}],
+    }});
+    let read = serde_json::from_value(entry.clone()).unwrap_or_else(|e| panic!("{e}"));
+    (entry, read)
 }
 
 pub fn keys() -> &'static Keys {
@@ -121,6 +167,33 @@ pub fn keys() -> &'static Keys {
             signature: vec![0; 64],
             evidence: None,
         });
+        let mut attestations = Vec::new();
+        for (k, signer) in signers.iter().enumerate() {
+            for digest in [D1, D2] {
+                attestations.push(attestation(
+                    signer,
+                    digest,
+                    SLSA_V1,
+                    serde_json::json!({"runDetails": {"builder": {"id": format!("b{k}")}}}),
+                ));
+                let vulns: Vec<serde_json::Value> = (0..k)
+                    .map(|i| serde_json::json!({"VulnerabilityID": format!("CVE-{i}"), "PkgName": "p", "Severity": "CRITICAL"}))
+                    .collect();
+                attestations.push(attestation(
+                    signer,
+                    digest,
+                    VULN_V1,
+                    serde_json::json!({
+                        "scanner": {"uri": "trivy", "result": {"Results": [{"Vulnerabilities": vulns}]}},
+                        "metadata": {"scanFinishedOn": rfc3339(NOW - 2 * 86_400)},
+                    }),
+                ));
+            }
+        }
+        let (mut garbage, _) = attestation(&signers[0], D1, SLSA_V1, serde_json::json!({}));
+        garbage["envelope"]["signatures"][0]["sig"] = serde_json::json!("AAAA");
+        let read = serde_json::from_value(garbage.clone()).unwrap_or_else(|e| panic!("{e}"));
+        attestations.push((garbage, read));
         let defs = publics
             .iter()
             .enumerate()
@@ -133,7 +206,12 @@ pub fn keys() -> &'static Keys {
                 .map(|(i, p)| (format!("k{i}"), p))
                 .collect(),
         );
-        Keys { defs, ring, pool }
+        Keys {
+            defs,
+            ring,
+            pool,
+            attestations,
+        }
     })
 }
 
@@ -245,6 +323,37 @@ pub fn image_atom() -> impl Strategy<Value = ImageAtom> {
         (cmp_op(), select(&[0u64, 3_600, 86_400, 7 * 86_400][..]))
             .prop_map(|(op, seconds)| ImageAtom::ScanAge { op, seconds }),
         (0u32..2).prop_map(|key| ImageAtom::SignedBy { key }),
+        (1u32..=2).prop_map(|n| ImageAtom::SignedByN {
+            n,
+            keys: vec![0, 1]
+        }),
+        (
+            0u32..2,
+            select(&[SLSA_V1, VULN_V1, "slsa.dev/provenance/v1"][..])
+        )
+            .prop_map(|(key, t)| ImageAtom::Attested {
+                key,
+                predicate_type: t.to_owned()
+            }),
+        (0u32..2, select(BUILDERS), any::<bool>()).prop_map(|(key, b, eq)| {
+            ImageAtom::AttestedStr {
+                key,
+                field: AttestedField::Builder,
+                test: if eq {
+                    IdentityTest::Eq(b.to_owned())
+                } else {
+                    IdentityTest::Ne(b.to_owned())
+                },
+            }
+        }),
+        (0u32..2, cmp_op(), 0u64..3).prop_map(|(key, op, value)| ImageAtom::AttestedVulns {
+            key,
+            severity: VulnSeverity::Critical,
+            op,
+            value
+        }),
+        (0u32..2, cmp_op(), select(&[86_400u64, 7 * 86_400][..]))
+            .prop_map(|(key, op, seconds)| ImageAtom::AttestedScanAge { key, op, seconds }),
     ]
 }
 
@@ -422,9 +531,10 @@ pub fn facts() -> impl Strategy<Value = ImageFacts> {
         proptest::option::of(scan),
         proptest::option::of(labels),
         proptest::option::of(proptest::collection::vec(0usize..5, 0..3)),
+        proptest::option::of(proptest::collection::vec(0usize..9, 0..3)),
     )
         .prop_map(
-            |(digest, tags, base, scanned, scan, labels, sigs)| ImageFacts {
+            |(digest, tags, base, scanned, scan, labels, sigs, atts)| ImageFacts {
                 digest,
                 tags,
                 base,
@@ -436,7 +546,11 @@ pub fn facts() -> impl Strategy<Value = ImageFacts> {
                         .filter_map(|i| keys().pool.get(i).cloned())
                         .collect()
                 }),
-                attestations: None,
+                attestations: atts.map(|ix| {
+                    ix.into_iter()
+                        .filter_map(|i| keys().attestations.get(i).map(|(_, a)| a.clone()))
+                        .collect()
+                }),
             },
         )
 }
@@ -556,6 +670,14 @@ pub fn facts_json(f: &ImageFacts) -> serde_json::Value {
             .map(|s| json!({ "payload": b64(&s.payload), "signature": b64(&s.signature) }))
             .collect();
         o.insert("signatures".into(), Value::Array(list));
+    }
+    if let Some(atts) = &f.attestations {
+        let list: Vec<Value> = atts
+            .iter()
+            .filter_map(|a| keys().attestations.iter().find(|(_, b)| b == a))
+            .map(|(json, _)| json.clone())
+            .collect();
+        o.insert("attestations".into(), Value::Array(list));
     }
     Value::Object(o)
 }
