@@ -561,17 +561,32 @@ fn mutate(bundle: &mut Value, target: Target, at: usize, bit: u8) {
         Target::RootHash => &mut entry["inclusionProof"]["rootHash"],
         Target::Body => &mut entry["canonicalizedBody"],
         Target::Checkpoint => {
+            // The signed note (origin, size, root hash, other lines) or a bit of the log's
+            // signature after its key hint. The name on the signature line is not signed and
+            // not compared (as sigstore-go does; docs/choices.md), so it is not a target.
             let text = entry["inclusionProof"]["checkpoint"]["envelope"]
                 .as_str()
                 .unwrap_or_default()
                 .to_owned();
-            let mut chars: Vec<char> = text.chars().collect();
-            let i = at % chars.len().max(1);
-            if let Some(c) = chars.get_mut(i) {
-                *c = if *c == 'A' { 'B' } else { 'A' };
-            }
-            entry["inclusionProof"]["checkpoint"]["envelope"] =
-                json!(chars.into_iter().collect::<String>());
+            let (body, signatures) = text.split_once("\n\n").unwrap_or((&text, ""));
+            let changed = if at.is_multiple_of(2) {
+                let mut chars: Vec<char> = body.chars().collect();
+                let i = at / 2 % chars.len().max(1);
+                if let Some(c) = chars.get_mut(i) {
+                    *c = if *c == 'A' { 'B' } else { 'A' };
+                }
+                format!("{}\n\n{signatures}", chars.into_iter().collect::<String>())
+            } else {
+                let line = signatures.lines().next().unwrap_or_default();
+                let (name, sig) = line.rsplit_once(' ').unwrap_or((line, ""));
+                let mut raw = bona_testkit::unb64(sig).unwrap_or_default();
+                let len = raw.len().saturating_sub(4).max(1);
+                if let Some(b) = raw.get_mut(4 + at / 2 % len) {
+                    *b ^= 1 << (bit % 8);
+                }
+                format!("{body}\n\n{name} {}\n", b64(&raw))
+            };
+            entry["inclusionProof"]["checkpoint"]["envelope"] = json!(changed);
             return;
         }
     };
