@@ -330,9 +330,11 @@ pub(crate) fn layer_evidence(
         Some(text) => pem_certificates(text, "certificate")?.into_iter().next(),
         None => None,
     };
+    // cosign writes no chain annotation rather than an empty one, but an empty chain is no
+    // chain, not a malformed one.
     let chain = match chain {
-        Some(text) => pem_certificates(text, "chain")?,
-        None => Vec::new(),
+        Some(text) if !text.trim().is_empty() => pem_certificates(text, "chain")?,
+        _ => Vec::new(),
     };
     let tlog_entries = match tlog {
         None => Vec::new(),
