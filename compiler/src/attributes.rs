@@ -307,6 +307,18 @@ pub const KEYWORDS: &[(&str, &str)] = &[
         "description",
         "`description \"…\"`: a sentence describing the policy.",
     ),
+    (
+        "trustroot",
+        "`trustroot NAME = file(\"trusted_root.json\")` declares a Sigstore trust root: the CAs and logs keyless signatures are checked against.",
+    ),
+    (
+        "keyless",
+        "`key NAME = keyless { root R  issuer == …  subject matches … }` declares a keyless signer: a Fulcio certificate whose identity meets every constraint.",
+    ),
+    (
+        "of",
+        "`signed by N of [K1, K2, …]`: at least N distinct signers of the list each have a signature that verifies.",
+    ),
 ];
 
 /// The attribute table as Markdown, for `docs/language.md` (a test keeps the two equal).
