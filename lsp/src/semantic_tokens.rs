@@ -215,6 +215,13 @@ pub fn tokens(
                     }
                 }
                 None if matches!(next, Some(Token::LParen)) => Some((FUNCTION, 0)),
+                // `root R` in a keyless block, `tlog R` in a key's braces: the words the
+                // grammar reads as names but the checker as keywords.
+                None if matches!(name.as_str(), "root" | "tlog")
+                    && matches!(next, Some(Token::Ident(_))) =>
+                {
+                    Some((KEYWORD, 0))
+                }
                 None => None,
             },
             _ => None,
