@@ -126,3 +126,75 @@ fn table_lists_every_signer_with_its_root_and_constraints() {
         "issuer == \"https://token.actions.githubusercontent.com\""
     );
 }
+
+/// The keyless signer of the spec's example, compiled from source and evaluated against a
+/// private Sigstore's signature: what the front end lowers (attribute names, root index, globs)
+/// is what the runtime verifies.
+#[test]
+fn a_keyless_signer_verifies_a_testkit_signature_end_to_end() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    bona_testkit::fixtures::write_dir(1, dir.path()).expect("fixtures");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("manifest.json")).expect("manifest"))
+            .expect("json");
+    let case = manifest["cases"]
+        .as_array()
+        .and_then(|cases| cases.iter().find(|c| c["id"] == "good-message-v0.1"))
+        .expect("the good v0.1 case");
+    let issuer = case["issuer"].as_str().expect("issuer");
+    let facts = dir
+        .path()
+        .join(case["files"]["facts"].as_str().expect("facts"));
+    let image = manifest["image"].as_str().expect("image");
+    let input = write(
+        dir.path(),
+        "input.json",
+        serde_json::json!({
+            "time": "2026-03-01T12:05:00Z",
+            "asset": { "name": "api" },
+            "images": [{ "ref": image }],
+        })
+        .to_string(),
+    );
+    // A second root, without the testkit's CA and log, sorts first: a signer anchored in the
+    // wrong index would not verify.
+    write(dir.path(), "other.json", ROOT);
+    let decide = |root: &str, subject: &str| {
+        let policy = format!(
+            "trustroot sigstore = file(\"trusted_root.json\")\n\
+             trustroot other = file(\"other.json\")\n\
+             key ci = keyless {{\n  root {root}\n  issuer == \"{issuer}\"\n  subject matches \"{subject}\"\n}}\n\
+             policy \"signed\" {{\n  action prevent\n  on unknown prevent\n  trust signed by 1 of [ci]\n}}\n"
+        );
+        let p = write(dir.path(), "p.trust", policy);
+        let out = bona(&[
+            "eval",
+            "--policy",
+            s(&p),
+            "--input",
+            s(&input),
+            "--facts",
+            s(&facts),
+            "--format",
+            "json",
+        ]);
+        let doc: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(&out.stderr)));
+        (
+            doc["decision"].as_str().unwrap_or_default().to_owned(),
+            doc["images"][0]["policies"][0]["reasons"].to_string(),
+        )
+    };
+    let company = "https://github.com/company/*/.github/workflows/release.yml@refs/tags/v*";
+    let (decision, reasons) = decide("sigstore", company);
+    assert_eq!(decision, "allow", "{reasons}");
+    let (decision, reasons) = decide("other", company);
+    assert_eq!(decision, "prevent");
+    assert!(reasons.contains("not in trust root `other`"), "{reasons}");
+    let (decision, reasons) = decide(
+        "sigstore",
+        "https://github.com/evil/*/.github/workflows/release.yml@refs/tags/v*",
+    );
+    assert_eq!(decision, "prevent");
+    assert!(reasons.contains("does not match"), "{reasons}");
+}
