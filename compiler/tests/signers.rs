@@ -257,6 +257,12 @@ const ERRORS: &[(&str, Code, &str, &str)] = &[
         "unknown identity attribute `source_repo_uri`",
     ),
     (
+        "key k = keyless {\n  root r\n  isuer == \"https://x\"\n  subject == \"a\"\n}",
+        Code::E0408,
+        "isuer",
+        "unknown identity attribute `isuer`",
+    ),
+    (
         "key k = keyless {\n  root nope\n  issuer == \"https://x\"\n  subject == \"a\"\n}",
         Code::E0203,
         "nope",

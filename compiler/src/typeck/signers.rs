@@ -337,7 +337,12 @@ pub(super) fn keyless(names: &mut dyn Names, sink: &mut Sink, k: &KeylessDecl) -
                 value,
             } => {
                 let Some(ia) = identity_attr(&attr.name) else {
-                    unknown_attr(sink, attr);
+                    // `isuer == …` is a typo of a constraint that is there, not a missing one.
+                    match unknown_attr(sink, attr) {
+                        Some("issuer") => has_issuer = true,
+                        Some("subject") => has_subject = true,
+                        _ => {}
+                    }
                     ok = false;
                     continue;
                 };
@@ -464,19 +469,21 @@ fn unknown_word(sink: &mut Sink, word: &Ident) {
     sink.push(d);
 }
 
-fn unknown_attr(sink: &mut Sink, attr: &Ident) {
+/// Reports an unknown attribute; returns the suggested one.
+fn unknown_attr(sink: &mut Sink, attr: &Ident) -> Option<&'static str> {
     let all = identity_attrs();
-    let mut d = sink.diag(
+    let best = suggest::closest(&attr.name, all.iter().map(|a| a.name));
+    let d = sink.diag(
         Code::E0408,
         attr.span,
         format!("unknown identity attribute `{}`", attr.name),
         "not an identity attribute",
     );
-    d = match suggest::closest(&attr.name, all.iter().map(|a| a.name)) {
+    sink.push(match best {
         Some(best) => d.did_you_mean(best),
         None => d.help("the identity attributes are `issuer`, `subject` and the Fulcio extensions by name, e.g. `source_repository_uri` (docs/language.md#keys-and-signers)"),
-    };
-    sink.push(d);
+    });
+    best
 }
 
 /// `OP VALUE` of one constraint.
