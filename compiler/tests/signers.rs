@@ -397,6 +397,20 @@ fn every_signer_diagnostic_has_its_code_span_and_message() {
 }
 
 #[test]
+fn a_misspelt_root_is_one_diagnostic_even_among_several_roots() {
+    let (compiled, _) = compile_text(
+        "trustroot r = file(\"../roots/trusted_root.json\")\ntrustroot s = file(\"../roots/trusted_root.json\")\nkey k = keyless {\n  rot r\n  issuer == \"https://x\"\n  subject == \"a\"\n}\npolicy \"p\" {\n  action prevent\n  trust signed by k\n}\n",
+    );
+    let codes: Vec<Code> = compiled
+        .diagnostics
+        .iter()
+        .map(|d| d.code)
+        .filter(|c| *c != Code::W0004)
+        .collect();
+    assert_eq!(codes, [Code::E0410], "{:#?}", compiled.diagnostics);
+}
+
+#[test]
 fn keyless_without_a_root_needs_exactly_one_trust_root() {
     let body = "key k = keyless {\n  issuer == \"https://x\"\n  subject == \"a\"\n}\n";
     for (roots, fragment) in [

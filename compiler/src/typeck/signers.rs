@@ -327,7 +327,10 @@ pub(super) fn keyless(names: &mut dyn Names, sink: &mut Sink, k: &KeylessDecl) -
                 root = Some((r, c.span));
             }
             KeylessClauseKind::Word { word, .. } => {
-                unknown_word(sink, word);
+                // `rot sigstore` names a root, misspelt: the block is not also without one.
+                if unknown_word(sink, word) && root.is_none() {
+                    root = Some((None, c.span));
+                }
                 ok = false;
             }
             KeylessClauseKind::Constraint {
@@ -449,7 +452,9 @@ fn implicit_root(names: &mut dyn Names, sink: &mut Sink, k: &KeylessDecl) -> Opt
     }
 }
 
-fn unknown_word(sink: &mut Sink, word: &Ident) {
+/// Reports a line that is neither `root` nor a constraint; returns whether it looks like a
+/// misspelt `root`.
+fn unknown_word(sink: &mut Sink, word: &Ident) -> bool {
     let mut d = sink.diag(
         Code::E0410,
         word.span,
@@ -466,7 +471,9 @@ fn unknown_word(sink: &mut Sink, word: &Ident) {
     } else {
         d.help("a keyless block holds `root TRUSTROOT` and constraints such as `issuer == \"https://…\"`")
     };
+    let root = d.replacement.is_some();
     sink.push(d);
+    root
 }
 
 /// Reports an unknown attribute; returns the suggested one.
