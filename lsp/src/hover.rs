@@ -213,13 +213,28 @@ fn token_doc(snap: &Snapshot, file: SourceFile, span: Span, token: &Token) -> Op
         let word = &text[start..end];
         return match attribute(word) {
             Some(a) => Some(attribute_doc(a)),
-            None => name_doc(snap, file, text.get(span.range()).unwrap_or("")),
+            None => name_doc(snap, file, text.get(span.range()).unwrap_or(""))
+                .or_else(|| key_word_doc(word)),
         };
     }
     let word = token.to_string();
     let word = word.trim_matches('`');
     let (_, doc) = KEYWORDS.iter().find(|(k, _)| *k == word)?;
     Some(format!("**`{word}`**: keyword\n\n{doc}"))
+}
+
+/// `root` and `tlog`: words of a key's braces, not keywords (they stay usable as names).
+fn key_word_doc(word: &str) -> Option<String> {
+    let doc = match word {
+        "root" => {
+            "in a `keyless` block, `root TRUSTROOT` names the trust root whose certificate authorities must have issued the signing certificate; optional when the policy set declares one `trustroot`"
+        }
+        "tlog" => {
+            "after a key, `{ tlog TRUSTROOT }` requires each signature to be in a transparency log of that trust root"
+        }
+        _ => return None,
+    };
+    Some(format!("**`{word}`**\n\n{doc}"))
 }
 
 /// The summary of a policy.
