@@ -1,5 +1,5 @@
-//! Names across the whole policy set: which `let`, `key`, `trustroot` and `scope` items exist, where, the
-//! value of every constant and the lowered form of every named scope.
+//! Names across the whole policy set: which `let`, `key`, `trustroot` and `scope` items exist,
+//! where, the value of every constant and the lowered form of every named scope.
 //!
 //! The table is deliberately span-free: it changes only when a name, a constant's value or a
 //! scope's meaning changes, so salsa backdates it after ordinary edits and no other file is
@@ -12,7 +12,7 @@ use bona_runtime::ir::{AssetAtom, Expr as IrExpr};
 
 use crate::db::{Db, SourceFile, Workspace, parse};
 use crate::syntax::ast::{
-    ClauseKind, Expr, ExprKind, Item, KeylessClauseKind, Operand, OperandKind,
+    ClauseKind, Expr, ExprKind, Item, KeylessClauseKind, KeylessDecl, Operand, OperandKind,
 };
 use crate::typeck::{Const, Names, Sink, lower_const, lower_scope};
 
@@ -113,10 +113,7 @@ pub fn file_symbols(db: &dyn Db, file: SourceFile) -> FileSymbols {
             Item::Key(k) => out.defs.push((k.name.name.clone(), DefKind::Key, i)),
             Item::Keyless(k) => {
                 out.defs.push((k.name.name.clone(), DefKind::Key, i));
-                out.implicit_root |= !k
-                    .clauses
-                    .iter()
-                    .any(|c| matches!(&c.kind, KeylessClauseKind::Word { word, .. } if word.name == "root"));
+                out.implicit_root |= !names_root(k);
             }
             Item::TrustRoot(t) => out.defs.push((t.name.name.clone(), DefKind::TrustRoot, i)),
             Item::Scope(s) => out.defs.push((s.name.name.clone(), DefKind::Scope, i)),
@@ -126,6 +123,14 @@ pub fn file_symbols(db: &dyn Db, file: SourceFile) -> FileSymbols {
         }
     }
     out
+}
+
+/// Whether a `keyless` block has a `root` line.
+fn names_root(k: &KeylessDecl) -> bool {
+    k.clauses.iter().any(|c| match &c.kind {
+        KeylessClauseKind::Word { word, .. } => word.name == "root",
+        _ => false,
+    })
 }
 
 /// Builds the table.

@@ -299,7 +299,8 @@ fn cycle(sink: &mut Sink, what: &str, path: &[String], span: Span) {
     );
 }
 
-/// Reserved names and duplicates of a `let`/`key`/`trustroot`/`scope`. Returns whether to check further.
+/// Reserved names and duplicates of a `let`/`key`/`trustroot`/`scope`. Returns whether to
+/// check further.
 fn check_name(
     db: &dyn Db,
     sink: &mut Sink,
