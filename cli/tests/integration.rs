@@ -17,4 +17,5 @@ mod facts_trivy;
 mod nvim_lsp;
 mod oracle;
 mod serve;
+mod signers;
 mod vscode_lsp;

@@ -245,7 +245,7 @@ pub const KEYWORDS: &[(&str, &str)] = &[
     ),
     (
         "key",
-        "`key NAME = file(\"path.pub\")` or `pem(\"…\")` declares a public key (ECDSA P-256/P-384/P-521, Ed25519 or RSA) for `signed by`.",
+        "`key NAME = file(\"path.pub\")` or `pem(\"…\")` declares a public key (ECDSA P-256/P-384/P-521, Ed25519 or RSA) for `signed by`, optionally `{ tlog ROOT }`; `key NAME = keyless { … }` a keyless signer.",
     ),
     (
         "scope",
@@ -295,7 +295,7 @@ pub const KEYWORDS: &[(&str, &str)] = &[
     ),
     (
         "signed",
-        "`signed by KEY`: a cosign signature of the image's digest verifies under the key.",
+        "`signed by KEY` or `signed by N of [K1, K2, …]`: a signature of the image's digest verifies under the signer.",
     ),
     (
         "by",
@@ -306,6 +306,18 @@ pub const KEYWORDS: &[(&str, &str)] = &[
     (
         "description",
         "`description \"…\"`: a sentence describing the policy.",
+    ),
+    (
+        "trustroot",
+        "`trustroot NAME = file(\"trusted_root.json\")` declares a Sigstore trust root: the CAs and logs keyless signatures are checked against.",
+    ),
+    (
+        "keyless",
+        "`key NAME = keyless { root R  issuer == …  subject matches … }` declares a keyless signer: a Fulcio certificate whose identity meets every constraint.",
+    ),
+    (
+        "of",
+        "`signed by N of [K1, K2, …]`: at least N distinct signers of the list each have a signature that verifies.",
     ),
 ];
 

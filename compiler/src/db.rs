@@ -37,8 +37,15 @@ pub struct Workspace {
 /// What the compiler needs from its host beyond the inputs.
 #[salsa::db]
 pub trait Db: salsa::Database {
-    /// Reads a key file named by `key NAME = file("…")`.
+    /// Reads a key file named by `key NAME = file("…")` (or a trust root's file).
     fn read_key(&self, path: &Path) -> std::io::Result<Vec<u8>>;
+
+    /// The current time in Unix seconds, for the warning about expired trust roots.
+    fn now(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    }
 }
 
 /// Key files larger than this are refused unread: a PEM public key is under 2 KiB and a
@@ -130,8 +137,10 @@ pub struct FileCheck {
     pub diagnostics: Vec<Diagnostic>,
     pub policies: Vec<CheckedPolicy>,
     pub tests: Vec<TestCase>,
-    /// Keys defined in this file: name and DER SubjectPublicKeyInfo.
-    pub keys: Vec<(String, Vec<u8>)>,
+    /// Signers (`key` items) defined in this file, by name.
+    pub keys: Vec<(String, ir::Signer)>,
+    /// Trust roots defined in this file: name and document text.
+    pub trust_roots: Vec<(String, String)>,
 }
 
 /// Resolves, type-checks and lowers one file against the workspace's symbols.
@@ -166,17 +175,25 @@ impl Compiled {
 pub fn compile(db: &dyn Db, ws: Workspace) -> Compiled {
     let table = symbols(db, ws);
     let mut out = Compiled::default();
-    let mut keys: Vec<Option<Vec<u8>>> = vec![None; table.keys.len()];
+    let mut keys: Vec<Option<ir::Signer>> = vec![None; table.keys.len()];
+    let mut roots: Vec<Option<String>> = vec![None; table.trust_roots.len()];
     for &file in ws.files(db) {
         let checked = check_file(db, ws, file);
         out.diagnostics.extend(checked.diagnostics.iter().cloned());
         out.origins.extend(checked.policies.iter().cloned());
         out.tests.extend(checked.tests.iter().cloned());
-        for (name, der) in &checked.keys {
+        for (name, signer) in &checked.keys {
             if let Ok(i) = table.keys.binary_search(name)
                 && keys[i].is_none()
             {
-                keys[i] = Some(der.clone());
+                keys[i] = Some(signer.clone());
+            }
+        }
+        for (name, document) in &checked.trust_roots {
+            if let Ok(i) = table.trust_roots.binary_search(name)
+                && roots[i].is_none()
+            {
+                roots[i] = Some(document.clone());
             }
         }
     }
@@ -190,7 +207,23 @@ pub fn compile(db: &dyn Db, ws: Workspace) -> Compiled {
         .keys
         .iter()
         .zip(keys)
-        .map(|(name, der)| ir::KeyDef::key(name.clone(), der.unwrap_or_default()))
+        .map(|(name, signer)| match signer {
+            Some(signer) => ir::KeyDef {
+                name: name.clone(),
+                signer,
+            },
+            // Only with errors, which make the set unusable anyway.
+            None => ir::KeyDef::key(name.clone(), Vec::new()),
+        })
+        .collect();
+    out.set.trust_roots = table
+        .trust_roots
+        .iter()
+        .zip(roots)
+        .map(|(name, document)| ir::TrustRootDef {
+            name: name.clone(),
+            document: document.unwrap_or_default(),
+        })
         .collect();
     out
 }

@@ -13,6 +13,7 @@ pub mod disk;
 pub mod files;
 pub mod fmt;
 pub mod generate;
+pub mod identity;
 pub mod lint;
 pub mod resolve;
 pub mod suggest;

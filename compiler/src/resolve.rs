@@ -1,5 +1,5 @@
-//! Names across the whole policy set: which `let`, `key` and `scope` items exist, where, the
-//! value of every constant and the lowered form of every named scope.
+//! Names across the whole policy set: which `let`, `key`, `trustroot` and `scope` items exist,
+//! where, the value of every constant and the lowered form of every named scope.
 //!
 //! The table is deliberately span-free: it changes only when a name, a constant's value or a
 //! scope's meaning changes, so salsa backdates it after ordinary edits and no other file is
@@ -11,15 +11,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use bona_runtime::ir::{AssetAtom, Expr as IrExpr};
 
 use crate::db::{Db, SourceFile, Workspace, parse};
-use crate::syntax::ast::{ClauseKind, Expr, ExprKind, Item, Operand, OperandKind};
+use crate::syntax::ast::{
+    ClauseKind, Expr, ExprKind, Item, KeylessClauseKind, KeylessDecl, Operand, OperandKind,
+};
 use crate::typeck::{Const, Names, Sink, lower_const, lower_scope};
 
 /// What kind of thing a name denotes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DefKind {
     Let,
+    /// A `key` item: a public key or a keyless signer.
     Key,
     Scope,
+    TrustRoot,
 }
 
 impl DefKind {
@@ -29,6 +33,7 @@ impl DefKind {
             DefKind::Let => "let",
             DefKind::Key => "key",
             DefKind::Scope => "scope",
+            DefKind::TrustRoot => "trustroot",
         }
     }
 }
@@ -59,6 +64,10 @@ pub struct SymbolTable {
     pub cyclic: BTreeMap<String, Vec<String>>,
     /// Key names, sorted: a key's index here is its `KeyId`.
     pub keys: Vec<String>,
+    /// Trust root names, sorted: an index here is a `RootId`.
+    pub trust_roots: Vec<String>,
+    /// Some `keyless` block names no `root`, and so uses the set's only trust root.
+    pub implicit_root: bool,
     /// Every name some expression refers to (for the unused-name warning).
     pub used: BTreeSet<String>,
 }
@@ -67,6 +76,14 @@ impl SymbolTable {
     /// The first definition of a name.
     pub fn def(&self, name: &str) -> Option<&Def> {
         self.defs.get(name).and_then(|d| d.first())
+    }
+
+    /// A trust root's index in the policy set.
+    pub fn trust_root(&self, name: &str) -> Option<u32> {
+        self.trust_roots
+            .binary_search_by(|k| k.as_str().cmp(name))
+            .ok()
+            .and_then(|i| u32::try_from(i).ok())
     }
 }
 
@@ -82,6 +99,8 @@ pub struct FileSymbols {
     pub tests: Vec<(String, usize)>,
     /// Names the file's expressions refer to.
     pub used: BTreeSet<String>,
+    /// Some `keyless` block of the file names no `root`.
+    pub implicit_root: bool,
 }
 
 /// Computes one file's [`FileSymbols`].
@@ -92,6 +111,11 @@ pub fn file_symbols(db: &dyn Db, file: SourceFile) -> FileSymbols {
         match item {
             Item::Let(l) => out.defs.push((l.name.name.clone(), DefKind::Let, i)),
             Item::Key(k) => out.defs.push((k.name.name.clone(), DefKind::Key, i)),
+            Item::Keyless(k) => {
+                out.defs.push((k.name.name.clone(), DefKind::Key, i));
+                out.implicit_root |= !names_root(k);
+            }
+            Item::TrustRoot(t) => out.defs.push((t.name.name.clone(), DefKind::TrustRoot, i)),
             Item::Scope(s) => out.defs.push((s.name.name.clone(), DefKind::Scope, i)),
             Item::Policy(p) => out.policies.push((p.name.value.clone(), i)),
             Item::Test(t) => out.tests.push((t.name.value.clone(), i)),
@@ -101,12 +125,21 @@ pub fn file_symbols(db: &dyn Db, file: SourceFile) -> FileSymbols {
     out
 }
 
+/// Whether a `keyless` block has a `root` line.
+fn names_root(k: &KeylessDecl) -> bool {
+    k.clauses.iter().any(|c| match &c.kind {
+        KeylessClauseKind::Word { word, .. } => word.name == "root",
+        _ => false,
+    })
+}
+
 /// Builds the table.
 pub fn symbols(db: &dyn Db, ws: Workspace) -> SymbolTable {
     let mut table = SymbolTable::default();
     for &file in ws.files(db) {
         let summary = crate::db::file_symbols(db, file);
         table.used.extend(summary.used.iter().cloned());
+        table.implicit_root |= summary.implicit_root;
         for (name, i) in &summary.policies {
             table
                 .policies
@@ -135,6 +168,12 @@ pub fn symbols(db: &dyn Db, ws: Workspace) -> SymbolTable {
         .filter(|(_, d)| d.first().is_some_and(|d| d.kind == DefKind::Key))
         .map(|(n, _)| n.clone())
         .collect();
+    table.trust_roots = table
+        .defs
+        .iter()
+        .filter(|(_, d)| d.first().is_some_and(|d| d.kind == DefKind::TrustRoot))
+        .map(|(n, _)| n.clone())
+        .collect();
 
     let mut builder = Builder {
         db,
@@ -156,7 +195,7 @@ pub fn symbols(db: &dyn Db, ws: Workspace) -> SymbolTable {
             DefKind::Scope => {
                 builder.scope(&name);
             }
-            DefKind::Key => {}
+            DefKind::Key | DefKind::TrustRoot => {}
         }
     }
     builder.table
@@ -275,6 +314,10 @@ impl Names for Builder<'_> {
             .and_then(|i| u32::try_from(i).ok())
     }
 
+    fn trust_root(&self, name: &str) -> Option<u32> {
+        self.table.trust_root(name)
+    }
+
     fn names(&self) -> Vec<(&str, DefKind)> {
         names_of(&self.table)
     }
@@ -301,7 +344,23 @@ fn uses_in_item(item: &Item, used: &mut BTreeSet<String>) {
                 }
             }
         }
-        Item::Key(_) | Item::Test(_) | Item::Error(_) => {}
+        Item::Key(k) => {
+            for o in k.options.iter().flat_map(|o| &o.options) {
+                used.insert(o.name.name.clone());
+            }
+        }
+        Item::Keyless(k) => {
+            for c in &k.clauses {
+                match &c.kind {
+                    KeylessClauseKind::Word { name, .. } => {
+                        used.insert(name.name.clone());
+                    }
+                    KeylessClauseKind::Constraint { value, .. } => uses_in_operand(value, used),
+                    KeylessClauseKind::Error => {}
+                }
+            }
+        }
+        Item::TrustRoot(_) | Item::Test(_) | Item::Error(_) => {}
     }
 }
 
@@ -315,6 +374,9 @@ fn uses_in_expr(e: &Expr, used: &mut BTreeSet<String>) {
         }
         ExprKind::SignedBy(k) => {
             used.insert(k.name.clone());
+        }
+        ExprKind::SignedByN { keys, .. } => {
+            used.extend(keys.iter().map(|k| k.name.clone()));
         }
         ExprKind::Operand(o) => uses_in_operand(o, used),
     }

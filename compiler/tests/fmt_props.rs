@@ -46,6 +46,7 @@ enum Expr {
     Paren(Box<Expr>),
     Compare(Operand, &'static str, Operand),
     SignedBy(&'static str),
+    SignedByN(u64, Vec<&'static str>),
     Operand(Operand),
 }
 
@@ -86,6 +87,12 @@ enum TestClause {
 enum Item {
     Let(&'static str, Operand),
     Key(&'static str, &'static str, Lit),
+    /// `key N = file(…) { tlog R … }`, possibly with no option.
+    KeyOptions(&'static str, Lit, Vec<&'static str>),
+    /// `key N = keyless { … }`: `(attribute or "root", operator, value)`, the operator empty
+    /// for `root R`.
+    Keyless(&'static str, Vec<(&'static str, &'static str, Operand)>),
+    TrustRoot(&'static str, Lit),
     Scope(&'static str, Expr),
     Policy(Lit, Vec<Clause>),
     Test(Lit, Vec<TestClause>),
@@ -154,6 +161,8 @@ fn expr() -> impl Strategy<Value = Expr> {
     let leaf = prop_oneof![
         (operand(), ops, operand()).prop_map(|(a, op, b)| Expr::Compare(a, op, b)),
         select(&["release", "backup"][..]).prop_map(Expr::SignedBy),
+        (0u64..4, vec(select(&["release", "backup", "ci"][..]), 0..4))
+            .prop_map(|(n, ks)| Expr::SignedByN(n, ks)),
         operand().prop_map(Expr::Operand),
     ];
     leaf.prop_recursive(4, 32, 5, |inner| {
@@ -206,6 +215,17 @@ fn test_clause() -> impl Strategy<Value = TestClause> {
     ]
 }
 
+fn keyless_clause() -> impl Strategy<Value = (&'static str, &'static str, Operand)> {
+    prop_oneof![
+        select(&["sigstore", "private"][..]).prop_map(|r| ("root", "", Operand::Name(r))),
+        (
+            select(&["issuer", "subject", "source_repository_uri", "x_1"][..]),
+            select(&["==", "!=", "in", "matches", "<"][..]),
+            operand()
+        ),
+    ]
+}
+
 fn item() -> impl Strategy<Value = Item> {
     prop_oneof![
         (select(NAMES), operand()).prop_map(|(n, o)| Item::Let(n, o)),
@@ -216,6 +236,15 @@ fn item() -> impl Strategy<Value = Item> {
         )
             .prop_map(|(n, s, a)| Item::Key(n, s, a)),
         (select(NAMES), expr()).prop_map(|(n, e)| Item::Scope(n, e)),
+        (
+            select(&["release", "backup"][..]),
+            lit(),
+            vec(select(&["sigstore", "private"][..]), 0..3)
+        )
+            .prop_map(|(n, a, r)| Item::KeyOptions(n, a, r)),
+        (select(&["ci", "release"][..]), vec(keyless_clause(), 0..5))
+            .prop_map(|(n, c)| Item::Keyless(n, c)),
+        (select(&["sigstore", "private"][..]), lit()).prop_map(|(n, a)| Item::TrustRoot(n, a)),
         (lit(), vec(clause(), 0..6)).prop_map(|(n, c)| Item::Policy(n, c)),
         (lit(), vec(test_clause(), 0..5)).prop_map(|(n, c)| Item::Test(n, c)),
     ]
@@ -296,6 +325,22 @@ fn expr_tokens(e: &Expr, t: &mut Vec<String>) {
             operand_tokens(b, t);
         }
         Expr::SignedBy(k) => t.extend(["signed".into(), "by".into(), (*k).into()]),
+        Expr::SignedByN(n, keys) => {
+            t.extend([
+                "signed".into(),
+                "by".into(),
+                n.to_string(),
+                "of".into(),
+                "[".into(),
+            ]);
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    t.push(",".into());
+                }
+                t.push((*k).into());
+            }
+            t.push("]".into());
+        }
         Expr::Operand(o) => operand_tokens(o, t),
     }
 }
@@ -347,6 +392,48 @@ fn item_tokens(item: &Item, t: &mut Vec<String>) {
             (*n).into(),
             "=".into(),
             (*s).into(),
+            "(".into(),
+            string_token(a),
+            ")".into(),
+        ]),
+        Item::KeyOptions(n, a, roots) => {
+            t.extend([
+                "key".into(),
+                (*n).into(),
+                "=".into(),
+                "file".into(),
+                "(".into(),
+                string_token(a),
+                ")".into(),
+                "{".into(),
+            ]);
+            for r in roots {
+                t.extend(["tlog".into(), (*r).into()]);
+            }
+            t.push("}".into());
+        }
+        Item::Keyless(n, clauses) => {
+            t.extend([
+                "key".into(),
+                (*n).into(),
+                "=".into(),
+                "keyless".into(),
+                "{".into(),
+            ]);
+            for (attr, op, value) in clauses {
+                t.push((*attr).into());
+                if !op.is_empty() {
+                    t.push((*op).into());
+                }
+                operand_tokens(value, t);
+            }
+            t.push("}".into());
+        }
+        Item::TrustRoot(n, a) => t.extend([
+            "trustroot".into(),
+            (*n).into(),
+            "=".into(),
+            "file".into(),
             "(".into(),
             string_token(a),
             ")".into(),

@@ -76,3 +76,35 @@ fn fixing_a_duplicate_in_one_file_clears_the_error_in_the_other() {
     b.set_text(&mut db).to("let y = 2\n".into());
     assert!(!compile(&db, ws).has_errors());
 }
+
+#[test]
+fn editing_a_keyless_constraint_rechecks_only_its_file() {
+    let mut db = BonaDatabase::with_log();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/diagnostics/signers");
+    let signer = |subject: &str| {
+        format!(
+            "trustroot sigstore = file(\"../roots/trusted_root.json\")\nkey ci = keyless {{\n  issuer == \"https://token.actions.githubusercontent.com\"\n  subject == \"{subject}\"\n}}\n"
+        )
+    };
+    let a = SourceFile::new(&db, dir.join("a.trust"), signer("one@company.com"));
+    let b = file(
+        &db,
+        "b.trust",
+        "policy \"b\" {\n  action prevent\n  trust signed by 1 of [ci]\n}\n",
+    );
+    let ws = Workspace::new(&db, vec![a, b]);
+    assert!(
+        !compile(&db, ws).has_errors(),
+        "{:#?}",
+        compile(&db, ws).diagnostics
+    );
+    db.take_log();
+
+    // A new constraint value changes no name: b is not checked again, and the set has it.
+    a.set_text(&mut db).to(signer("two@company.com"));
+    let compiled = compile(&db, ws);
+    assert!(!compiled.has_errors());
+    let log = db.take_log();
+    assert_eq!(ran(&log, "check_file"), 1, "{log:#?}");
+    assert!(format!("{:?}", compiled.set.keys).contains("two@company.com"));
+}

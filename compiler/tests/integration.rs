@@ -12,4 +12,5 @@ mod fmt_props;
 mod incremental;
 mod lint_props;
 mod parser_props;
+mod signers;
 mod tmlanguage;

@@ -86,3 +86,17 @@ fn every_attribute_is_highlighted() {
         "attributes missing from the grammar: {missing:?}"
     );
 }
+
+#[test]
+fn every_identity_attribute_is_highlighted() {
+    let words = words(&grammar(), "identity");
+    let missing: Vec<_> = bona_compiler::identity::identity_attrs()
+        .into_iter()
+        .map(|a| a.name)
+        .filter(|n| !words.contains(*n))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "identity attributes missing from the grammar: {missing:?}"
+    );
+}

@@ -13,8 +13,8 @@ use bona_compiler::attributes::{ASSET_TYPES, attribute};
 use bona_compiler::db::{Db, SourceFile, Workspace, parse, symbols};
 use bona_compiler::resolve::DefKind;
 use bona_compiler::syntax::ast::{
-    ClauseKind, CompareOp, Expr, ExprKind, Ident, Item, Operand, OperandKind, TestClauseKind,
-    Value, ValueKind,
+    ClauseKind, CompareOp, Expr, ExprKind, Ident, Item, KeylessClauseKind, Operand, OperandKind,
+    TestClauseKind, Value, ValueKind,
 };
 use bona_compiler::syntax::lexer::{Token, lex};
 use bona_compiler::syntax::parser::Parsed;
@@ -23,10 +23,13 @@ use bona_compiler::syntax::span::Span;
 /// What an occurrence is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OccKind {
-    /// The name of a `let`, `key` or `scope` item, where it is defined.
+    /// The name of a `let`, `key`, `trustroot` or `scope` item, where it is defined.
     Definition(DefKind),
-    /// A name used in an expression (a constant, a named scope, or the key of `signed by`).
+    /// A name used in an expression (a constant, a named scope, or the key of `signed by`), or
+    /// the trust root of a key's `root` or `tlog`.
     Reference,
+    /// An identity attribute in a `keyless` block (`issuer`, `source_repository_uri`).
+    Identity,
     /// An attribute (`registry`, `scan.age`, the `labels` of `labels["k"]`).
     Attribute,
     /// `workload` or `vm`.
@@ -63,7 +66,32 @@ pub fn occurrences(db: &dyn Db, file: SourceFile) -> Vec<Occurrence> {
                 definition(&l.name, DefKind::Let, &mut out);
                 operand(&l.value, false, &mut out);
             }
-            Item::Key(k) => definition(&k.name, DefKind::Key, &mut out),
+            Item::Key(k) => {
+                definition(&k.name, DefKind::Key, &mut out);
+                for o in k.options.iter().flat_map(|o| &o.options) {
+                    reference(&o.name, &mut out);
+                }
+            }
+            Item::Keyless(k) => {
+                definition(&k.name, DefKind::Key, &mut out);
+                for c in &k.clauses {
+                    match &c.kind {
+                        KeylessClauseKind::Word { name, .. } => reference(name, &mut out),
+                        KeylessClauseKind::Constraint {
+                            attr, op, value, ..
+                        } => {
+                            out.push(Occurrence {
+                                span: attr.span,
+                                name: attr.name.clone(),
+                                kind: OccKind::Identity,
+                            });
+                            operand(value, *op == CompareOp::Matches, &mut out);
+                        }
+                        KeylessClauseKind::Error => {}
+                    }
+                }
+            }
+            Item::TrustRoot(t) => definition(&t.name, DefKind::TrustRoot, &mut out),
             Item::Scope(s) => {
                 definition(&s.name, DefKind::Scope, &mut out);
                 expr(&s.expr, &mut out);
@@ -90,6 +118,14 @@ fn definition(name: &Ident, kind: DefKind, out: &mut Vec<Occurrence>) {
     });
 }
 
+fn reference(name: &Ident, out: &mut Vec<Occurrence>) {
+    out.push(Occurrence {
+        span: name.span,
+        name: name.name.clone(),
+        kind: OccKind::Reference,
+    });
+}
+
 fn expr(e: &Expr, out: &mut Vec<Occurrence>) {
     match &e.kind {
         ExprKind::Or(es) | ExprKind::And(es) => es.iter().for_each(|e| expr(e, out)),
@@ -98,11 +134,8 @@ fn expr(e: &Expr, out: &mut Vec<Occurrence>) {
             operand(lhs, false, out);
             operand(rhs, *op == CompareOp::Matches, out);
         }
-        ExprKind::SignedBy(k) => out.push(Occurrence {
-            span: k.span,
-            name: k.name.clone(),
-            kind: OccKind::Reference,
-        }),
+        ExprKind::SignedBy(k) => reference(k, out),
+        ExprKind::SignedByN { keys, .. } => keys.iter().for_each(|k| reference(k, out)),
         ExprKind::Operand(o) => operand(o, false, out),
     }
 }
@@ -182,7 +215,7 @@ pub fn doc_comment(parsed: &Parsed, text: &str, start: usize) -> Option<String> 
     Some(lines.join("\n"))
 }
 
-/// Every definition of a `let`/`key`/`scope` name (more than one is a duplicate), with the
+/// Every definition of a `let`/`key`/`trustroot`/`scope` name (more than one is a duplicate), with the
 /// item's index in its file.
 pub fn definitions(db: &dyn Db, ws: Workspace, name: &str) -> Vec<(SourceFile, usize, Span)> {
     let Some(defs) = symbols(db, ws).defs.get(name) else {

@@ -1,12 +1,15 @@
 //! Completion, by context. The context is read from the tokens before the cursor rather than
 //! from the syntax tree, because the text being typed rarely parses:
 //!
-//! - at item level: `policy let key scope test`; in a policy: its clauses; in a test: `input`,
-//!   `expect` and the expectation words;
+//! - at item level: `policy let key trustroot scope test`; in a policy: its clauses; in a test:
+//!   `input`, `expect` and the expectation words;
+//! - in a `keyless { … }` block: `root` and the identity attributes; after `root `: trust root
+//!   names; after an attribute: its operators; in a key's `{ … }`: `tlog`, then trust roots;
 //! - in a `scope` (item or clause): asset attributes, named scopes and constants; in a `trust`
 //!   rule: image attributes, constants and `signed by`; after an operand: `and or in matches`;
 //! - after `action` or `on unknown`: `prevent issue`; after `asset ==`: `workload vm`; after
-//!   `signed by`: key names; after a comparison operator: constants;
+//!   `signed by`: key names (also in the list of `signed by N of [`); after a comparison
+//!   operator: constants;
 //! - inside `labels["…`: the label keys that the workspace's test inputs use (asset labels in a
 //!   scope, image labels in a rule).
 //!
@@ -15,6 +18,7 @@
 
 use bona_compiler::attributes::{ATTRIBUTES, KEYWORDS, Side};
 use bona_compiler::db::symbols;
+use bona_compiler::identity::{identity_attr, identity_attrs};
 use bona_compiler::resolve::DefKind;
 use bona_compiler::syntax::lexer::{LexErrorKind, Token, lex};
 use bona_compiler::syntax::span::Span;
@@ -30,7 +34,9 @@ use crate::hover::attribute_doc;
 use crate::session::Snapshot;
 
 /// Item keywords.
-const ITEMS: &[&str] = &["policy", "let", "key", "scope", "test"];
+const ITEMS: &[&str] = &["policy", "let", "key", "trustroot", "scope", "test"];
+/// The operators of an identity constraint.
+const IDENTITY_OPERATORS: &[&str] = &["==", "!=", "in", "matches"];
 /// Policy clause keywords.
 const CLAUSES: &[&str] = &["action", "on unknown", "scope", "trust", "description"];
 /// What may follow an operand.
@@ -103,6 +109,10 @@ struct Context {
     clause: Option<Token>,
     prev: Option<Token>,
     prev2: Option<Token>,
+    /// The key item being written is `keyless`.
+    keyless: bool,
+    /// Inside the list of `signed by N of [`.
+    in_n_of: bool,
 }
 
 impl Context {
@@ -114,6 +124,8 @@ impl Context {
             clause: None,
             prev: tokens.last().map(|t| t.1.clone()),
             prev2: tokens.len().checked_sub(2).map(|i| tokens[i].1.clone()),
+            keyless: false,
+            in_n_of: false,
         };
         for (_, tok, _) in tokens {
             match tok {
@@ -131,11 +143,20 @@ impl Context {
                         c.item = None;
                     }
                 }
-                Token::Policy | Token::Let | Token::Key | Token::Scope | Token::Test
+                Token::Policy
+                | Token::Let
+                | Token::Key
+                | Token::TrustRoot
+                | Token::Scope
+                | Token::Test
                     if c.depth == 0 =>
                 {
                     c.item = Some(tok.clone());
+                    c.keyless = false;
                 }
+                Token::Keyless if c.depth == 0 => c.keyless = true,
+                Token::Of => c.in_n_of = true,
+                Token::RBracket => c.in_n_of = false,
                 Token::Action | Token::On | Token::Scope | Token::Trust | Token::Description
                     if c.depth == 1 && c.block == Some(Token::Policy) =>
                 {
@@ -179,6 +200,12 @@ impl Context {
         if self.prev_is(&Token::By) {
             return out.names(&[DefKind::Key]);
         }
+        if matches!(self.prev, Some(Token::Int(_))) && self.prev2 == Some(Token::By) {
+            return out.keywords(&["of"]);
+        }
+        if self.in_n_of && matches!(self.prev, Some(Token::LBracket | Token::Comma)) {
+            return out.names(&[DefKind::Key]);
+        }
         if (self.prev_is(&Token::EqEq) || self.prev_is(&Token::NotEq)) && prev2_ident("asset") {
             for t in ["workload", "vm"] {
                 out.push(t, CompletionItemKind::ENUM_MEMBER, Some("asset type"), None);
@@ -188,12 +215,51 @@ impl Context {
         match (&self.block, self.depth) {
             (Some(Token::Test), 1) => self.test_clause(out),
             (Some(Token::Test), _) => {}
+            (Some(Token::Key), 1) if self.keyless => self.keyless_clause(out),
+            (Some(Token::Key), 1) => {
+                if self.prev_ident("tlog") {
+                    out.names(&[DefKind::TrustRoot]);
+                } else {
+                    out.keywords(&["tlog"]);
+                }
+            }
             (Some(Token::Policy), 1) => match (&self.clause, self.side()) {
                 (_, Some(side)) => self.expression(out, side, CLAUSES),
                 _ => out.keywords(CLAUSES),
             },
             (Some(_), _) => {}
             (None, _) => self.item_level(out),
+        }
+    }
+
+    fn keyless_clause(&self, out: &mut Items) {
+        let value_position = matches!(
+            self.prev,
+            Some(
+                Token::EqEq
+                    | Token::NotEq
+                    | Token::In
+                    | Token::Matches
+                    | Token::LBracket
+                    | Token::Comma
+            )
+        );
+        if self.prev_ident("root") {
+            out.names(&[DefKind::TrustRoot]);
+        } else if value_position {
+            out.names(&[DefKind::Let]);
+        } else if matches!(&self.prev, Some(Token::Ident(n)) if identity_attr(n).is_some()) {
+            out.keywords(IDENTITY_OPERATORS);
+        } else {
+            out.keywords(&["root"]);
+            for a in identity_attrs() {
+                out.push(
+                    a.name,
+                    CompletionItemKind::PROPERTY,
+                    Some("identity attribute"),
+                    Some(a.doc),
+                );
+            }
         }
     }
 
@@ -213,7 +279,7 @@ impl Context {
             Some(Token::Assign | Token::LBracket | Token::Comma)
         );
         match &self.item {
-            Some(Token::Scope | Token::Let | Token::Key) if self.naming() => {}
+            Some(Token::Scope | Token::Let | Token::Key | Token::TrustRoot) if self.naming() => {}
             Some(Token::Scope) => self.expression(out, Side::Scope, ITEMS),
             Some(Token::Let) if value => {
                 out.names(&[DefKind::Let]);
@@ -223,6 +289,15 @@ impl Context {
                 for f in ["file", "pem"] {
                     out.push(f, CompletionItemKind::FUNCTION, Some("key source"), None);
                 }
+                out.keywords(&["keyless"]);
+            }
+            Some(Token::TrustRoot) if self.prev_is(&Token::Assign) => {
+                out.push(
+                    "file",
+                    CompletionItemKind::FUNCTION,
+                    Some("trust root source"),
+                    None,
+                );
             }
             Some(Token::Policy | Token::Test) => {}
             _ => out.keywords(ITEMS),
@@ -231,14 +306,16 @@ impl Context {
 
     /// `let |`, `let x|`: a new name is being written.
     fn naming(&self) -> bool {
-        matches!(self.prev, Some(Token::Let | Token::Key | Token::Scope))
-            || matches!(
-                (&self.prev2, &self.prev),
-                (
-                    Some(Token::Let | Token::Key | Token::Scope),
-                    Some(Token::Ident(_))
-                )
+        matches!(
+            self.prev,
+            Some(Token::Let | Token::Key | Token::TrustRoot | Token::Scope)
+        ) || matches!(
+            (&self.prev2, &self.prev),
+            (
+                Some(Token::Let | Token::Key | Token::TrustRoot | Token::Scope),
+                Some(Token::Ident(_))
             )
+        )
     }
 
     /// Inside a scope or trust expression; `next` is what may follow a complete one.
@@ -368,6 +445,7 @@ impl Items<'_> {
                 ),
                 DefKind::Key => (CompletionItemKind::VARIABLE, "key".to_owned()),
                 DefKind::Scope => (CompletionItemKind::MODULE, "scope".to_owned()),
+                DefKind::TrustRoot => (CompletionItemKind::REFERENCE, "trust root".to_owned()),
             };
             self.push(&name, item_kind, Some(&detail), None);
         }

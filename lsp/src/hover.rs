@@ -3,14 +3,17 @@
 //! - an attribute: its side, type, when it is known, and what it is, from the compiler's one
 //!   attribute table ([`ATTRIBUTES`](bona_compiler::attributes::ATTRIBUTES)), the same text as
 //!   `docs/language.md`;
-//! - a `let`, `key` or `scope` name (where it is used or defined): the definition as written,
-//!   the constant's type, and the item's `##` doc comment;
+//! - a `let`, `key`, `trustroot` or `scope` name (where it is used or defined): the definition
+//!   as written, the constant's type or the signer's trust root and constraints, and the item's
+//!   `##` doc comment;
+//! - an identity attribute in a `keyless` block: the certificate field it reads, from the
+//!   compiler's identity table ([`identity_attrs`](bona_compiler::identity::identity_attrs));
 //! - a policy's name: a summary (action, on unknown, scope, number of rules, description);
 //! - a keyword: its meaning, from [`KEYWORDS`](bona_compiler::attributes::KEYWORDS).
 
 use bona_compiler::attributes::{Attribute, KEYWORDS, Side, attribute};
 use bona_compiler::db::{SourceFile, parse, symbols};
-use bona_compiler::syntax::ast::{ClauseKind, Item, Policy};
+use bona_compiler::syntax::ast::{ClauseKind, Item, KeylessClauseKind, KeylessDecl, Policy};
 use bona_compiler::syntax::lexer::Token;
 use bona_compiler::syntax::span::Span;
 use bona_runtime::ir::Action;
@@ -31,6 +34,8 @@ pub fn hover(snap: &Snapshot, params: &HoverParams) -> Option<Hover> {
     let (markdown, span) = if let Some(occ) = occurrence_at(occurrences(db, file), offset) {
         let md = match occ.kind {
             OccKind::Attribute => attribute(&occ.name).map(attribute_doc),
+            OccKind::Identity => bona_compiler::identity::identity_doc(&occ.name)
+                .map(|doc| format!("**`{}`**: identity attribute of a keyless signer\n\n{doc}", occ.name)),
             OccKind::Definition(_) | OccKind::Reference => name_doc(snap, file, &occ.name),
             OccKind::AssetType => Some(format!(
                 "**`{}`**: asset type\n\nCompare with `asset == {}` or `asset != {}`.",
@@ -90,7 +95,24 @@ fn name_doc(snap: &Snapshot, here: SourceFile, name: &str) -> Option<String> {
                 md.push_str(&format!("\n\nconstant of type `{}`", c.type_name()));
             }
         }
-        Item::Key(_) => md.push_str("\n\npublic key (ECDSA, Ed25519 or RSA), for `signed by`"),
+        Item::Key(k) => {
+            md.push_str("\n\npublic key (ECDSA, Ed25519 or RSA), for `signed by`");
+            if let Some(o) = k
+                .options
+                .iter()
+                .flat_map(|o| &o.options)
+                .find(|o| o.word.name == "tlog")
+            {
+                md.push_str(&format!(
+                    "; its signatures must also be in a transparency log of trust root `{}`",
+                    o.name.name
+                ));
+            }
+        }
+        Item::Keyless(k) => md.push_str(&keyless_doc(snap, k)),
+        Item::TrustRoot(_) => md.push_str(
+            "\n\nSigstore trust root: the certificate authorities, transparency logs and timestamp authorities keyless signers (`root`) and logged keys (`tlog`) are checked against",
+        ),
         Item::Scope(_) => md.push_str("\n\nnamed scope over asset attributes"),
         _ => {}
     }
@@ -106,6 +128,55 @@ fn name_doc(snap: &Snapshot, here: SourceFile, name: &str) -> Option<String> {
         md.push_str(&format!("\n\n*defined in `{shown}`*"));
     }
     Some(md)
+}
+
+/// A keyless signer's trust root and constraints, one per line.
+fn keyless_doc(snap: &Snapshot, k: &KeylessDecl) -> String {
+    let mut root = None;
+    let mut lines = Vec::new();
+    for c in &k.clauses {
+        match &c.kind {
+            KeylessClauseKind::Word { word, name } if word.name == "root" => {
+                root = Some(format!("trust root `{}`", name.name));
+            }
+            KeylessClauseKind::Constraint {
+                attr, op, value, ..
+            } => {
+                lines.push(format!(
+                    "- `{}` {} {}",
+                    attr.name,
+                    op.as_str(),
+                    value_text(value)
+                ));
+            }
+            _ => {}
+        }
+    }
+    let root = root.unwrap_or_else(
+        || match symbols(snap.db(), snap.ws).trust_roots.as_slice() {
+            [only] => format!("trust root `{only}` (the policy set's only one)"),
+            _ => "no trust root named".to_owned(),
+        },
+    );
+    format!(
+        "\n\nkeyless signer, for `signed by`: a Fulcio certificate of {root} whose identity meets every constraint:\n\n{}",
+        lines.join("\n")
+    )
+}
+
+/// A constraint's value as written, in backticks.
+fn value_text(o: &bona_compiler::syntax::ast::Operand) -> String {
+    use bona_compiler::syntax::ast::OperandKind;
+    match &o.kind {
+        OperandKind::Str(s) => format!("`\"{s}\"`"),
+        OperandKind::List(items) => format!(
+            "[{}]",
+            items.iter().map(value_text).collect::<Vec<_>>().join(", ")
+        ),
+        OperandKind::Name(n) => format!("`{n}`"),
+        OperandKind::Int(n) => format!("`{n}`"),
+        _ => "…".to_owned(),
+    }
 }
 
 /// At most 20 lines of an item's text.
@@ -142,13 +213,28 @@ fn token_doc(snap: &Snapshot, file: SourceFile, span: Span, token: &Token) -> Op
         let word = &text[start..end];
         return match attribute(word) {
             Some(a) => Some(attribute_doc(a)),
-            None => name_doc(snap, file, text.get(span.range()).unwrap_or("")),
+            None => name_doc(snap, file, text.get(span.range()).unwrap_or(""))
+                .or_else(|| key_word_doc(word)),
         };
     }
     let word = token.to_string();
     let word = word.trim_matches('`');
     let (_, doc) = KEYWORDS.iter().find(|(k, _)| *k == word)?;
     Some(format!("**`{word}`**: keyword\n\n{doc}"))
+}
+
+/// `root` and `tlog`: words of a key's braces, not keywords (they stay usable as names).
+fn key_word_doc(word: &str) -> Option<String> {
+    let doc = match word {
+        "root" => {
+            "in a `keyless` block, `root TRUSTROOT` names the trust root whose certificate authorities must have issued the signing certificate; optional when the policy set declares one `trustroot`"
+        }
+        "tlog" => {
+            "after a key, `{ tlog TRUSTROOT }` requires each signature to be in a transparency log of that trust root"
+        }
+        _ => return None,
+    };
+    Some(format!("**`{word}`**\n\n{doc}"))
 }
 
 /// The summary of a policy.

@@ -181,7 +181,10 @@ pub fn tokens(
             | Token::By
             | Token::True
             | Token::False
-            | Token::Description => Some((KEYWORD, 0)),
+            | Token::Description
+            | Token::TrustRoot
+            | Token::Keyless
+            | Token::Of => Some((KEYWORD, 0)),
             Token::Str(_) => Some(match find(occs, span) {
                 Some(o) if o.kind == OccKind::Pattern => (REGEXP, 0),
                 _ => (STRING, 0),
@@ -190,7 +193,7 @@ pub fn tokens(
             Token::Duration(_) => Some((NUMBER, DURATION)),
             Token::Ident(name) => match find(occs, span) {
                 Some(o) => match o.kind {
-                    OccKind::Attribute => Some((PROPERTY, 0)),
+                    OccKind::Attribute | OccKind::Identity => Some((PROPERTY, 0)),
                     OccKind::AssetType => Some((ENUM_MEMBER, 0)),
                     OccKind::Pattern => None,
                     OccKind::Definition(DefKind::Scope) => Some((NAMESPACE, DECLARATION)),
@@ -212,6 +215,13 @@ pub fn tokens(
                     }
                 }
                 None if matches!(next, Some(Token::LParen)) => Some((FUNCTION, 0)),
+                // `root R` in a keyless block, `tlog R` in a key's braces: the words the
+                // grammar reads as names but the checker as keywords.
+                None if matches!(name.as_str(), "root" | "tlog")
+                    && matches!(next, Some(Token::Ident(_))) =>
+                {
+                    Some((KEYWORD, 0))
+                }
                 None => None,
             },
             _ => None,

@@ -27,6 +27,16 @@ fn describe(item: &Item) -> Option<(String, SymbolKind, Option<String>)> {
             Some("let".into()),
         ),
         Item::Key(k) => (k.name.name.clone(), SymbolKind::KEY, Some("key".into())),
+        Item::Keyless(k) => (
+            k.name.name.clone(),
+            SymbolKind::KEY,
+            Some("key, keyless".into()),
+        ),
+        Item::TrustRoot(t) => (
+            t.name.name.clone(),
+            SymbolKind::PACKAGE,
+            Some("trustroot".into()),
+        ),
         Item::Scope(s) => (
             s.name.name.clone(),
             SymbolKind::NAMESPACE,

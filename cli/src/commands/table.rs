@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use bona_runtime::ir::{IdentityConstraint, IdentityTest, KeyDef, PolicySet, Signer};
 use bona_runtime::ir_text;
 use bona_runtime::table::rule_keys;
 
@@ -13,7 +14,8 @@ use crate::{Exit, bad_input};
 ///
 /// Shows every policy as the runtime sees it (constants inlined, scopes expanded, literals
 /// normalised): its action, what an unknown verdict resolves to, its scope, its rules, and the
-/// index keys that let a decision skip the rules that cannot hold for an image.
+/// index keys that let a decision skip the rules that cannot hold for an image; then every
+/// signer (key or keyless identity, its trust root and transparency-log requirement).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Files or directories (searched recursively for `.trust` files).
@@ -55,6 +57,8 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
                 })).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "keys": set.keys.iter().map(|k| k.name.clone()).collect::<Vec<_>>(),
+            "signers": set.keys.iter().map(|k| signer_json(set, k)).collect::<Vec<_>>(),
+            "trust_roots": set.trust_roots.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
             "distinct_scopes": table.scope_count(),
             "unindexed_rules": table.unindexed_count(),
         });
@@ -99,7 +103,67 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         }
         let _ = writeln!(out);
     }
+    for k in &set.keys {
+        let (kind, root, constraints) = signer_parts(set, k);
+        let root = match (&k.signer, root) {
+            (Signer::Key { .. }, Some(r)) => format!(", tlog {r}"),
+            (_, Some(r)) => format!(", root {r}"),
+            (_, None) => String::new(),
+        };
+        let _ = writeln!(out, "signer {}  {kind}{root}", k.name);
+        for c in constraints {
+            let _ = writeln!(out, "  {c}");
+        }
+    }
     Exit::Ok
+}
+
+/// A signer's kind, its trust root's name (the `root` of a keyless signer, the `tlog` of a key)
+/// and its identity constraints as written in a `keyless` block.
+fn signer_parts(set: &PolicySet, k: &KeyDef) -> (&'static str, Option<String>, Vec<String>) {
+    let root_name = |id: u32| {
+        usize::try_from(id)
+            .ok()
+            .and_then(|i| set.trust_roots.get(i))
+            .map_or_else(|| format!("root#{id}"), |r| r.name.clone())
+    };
+    match &k.signer {
+        Signer::Key { tlog, .. } => ("key", tlog.map(root_name), Vec::new()),
+        Signer::Keyless { root, identity } => (
+            "keyless",
+            Some(root_name(*root)),
+            identity.iter().map(constraint_text).collect(),
+        ),
+    }
+}
+
+fn signer_json(set: &PolicySet, k: &KeyDef) -> serde_json::Value {
+    let (kind, root, constraints) = signer_parts(set, k);
+    match &k.signer {
+        Signer::Key { .. } => serde_json::json!({ "name": k.name, "kind": kind, "tlog": root }),
+        Signer::Keyless { .. } => serde_json::json!({
+            "name": k.name, "kind": kind, "root": root, "identity": constraints,
+        }),
+    }
+}
+
+/// `issuer == "https://…"`, as a `keyless` block says it.
+fn constraint_text(c: &IdentityConstraint) -> String {
+    let quote = |s: &str| serde_json::Value::from(s).to_string();
+    let list = |items: Vec<String>| format!("[{}]", items.join(", "));
+    let test = match &c.test {
+        IdentityTest::Eq(v) => format!("== {}", quote(v)),
+        IdentityTest::Ne(v) => format!("!= {}", quote(v)),
+        IdentityTest::In(vs) => format!("in {}", list(vs.iter().map(|v| quote(v)).collect())),
+        IdentityTest::Matches(gs) => match gs.as_slice() {
+            [one] => format!("matches {}", quote(one.as_str())),
+            _ => format!(
+                "matches {}",
+                list(gs.iter().map(|g| quote(g.as_str())).collect())
+            ),
+        },
+    };
+    format!("{} {test}", c.attr.name())
 }
 
 /// An index key as `registry/repository-prefix…`: images elsewhere skip the rule.

@@ -15,8 +15,8 @@
 //! comparison.
 
 use crate::syntax::ast::{
-    ClauseKind, Expr, ExprKind, Field, File, Item, Operand, OperandKind, TestClauseKind, Value,
-    ValueKind,
+    ClauseKind, Expr, ExprKind, Field, File, Ident, Item, KeylessClauseKind, Operand, OperandKind,
+    TestClauseKind, Value, ValueKind,
 };
 use crate::syntax::lexer::escape;
 use crate::syntax::span::Span;
@@ -137,7 +137,51 @@ impl<'a> Layout<'a> {
                     k.source.name,
                     escape(&k.arg.value)
                 ));
+                // Options stay on the key's line: there are few, and one line keeps a list of
+                // keys scannable.
+                if let Some(opts) = &k.options {
+                    let inner: Vec<String> = opts
+                        .options
+                        .iter()
+                        .map(|o| format!("{} {}", o.word.name, o.name.name))
+                        .collect();
+                    if inner.is_empty() {
+                        self.out.push(" {}");
+                    } else {
+                        self.out.push(&format!(" {{ {} }}", inner.join(" ")));
+                    }
+                }
                 self.out.mark(k.span.end);
+            }
+            Item::Keyless(k) => {
+                let header = format!("key {} = keyless", k.name.name);
+                let clauses: Vec<Span> = k.clauses.iter().map(|c| c.span).collect();
+                self.block(&header, k.keyword, k.span, &clauses, |this, i| {
+                    let c = &k.clauses[i];
+                    match &c.kind {
+                        KeylessClauseKind::Word { word, name } => {
+                            this.out.push(&format!("{} {}", word.name, name.name));
+                        }
+                        KeylessClauseKind::Constraint {
+                            attr, op, value, ..
+                        } => {
+                            this.out.push(&format!("{} {} ", attr.name, op.as_str()));
+                            this.operand(value, 0);
+                        }
+                        KeylessClauseKind::Error => return Err(ErrorNode(c.span)),
+                    }
+                    this.out.mark(c.span.end);
+                    Ok(())
+                })?;
+            }
+            Item::TrustRoot(t) => {
+                self.out.push(&format!(
+                    "trustroot {} = {}({})",
+                    t.name.name,
+                    t.source.name,
+                    escape(&t.arg.value)
+                ));
+                self.out.mark(t.span.end);
             }
             Item::Scope(s) => {
                 self.out.push(&format!("scope {} = ", s.name.name));
@@ -320,6 +364,10 @@ impl<'a> Layout<'a> {
                 self.out.push(&format!("signed by {}", k.name));
                 self.out.mark(e.span.end);
             }
+            ExprKind::SignedByN { .. } => {
+                self.out.push(&flat_expr(e));
+                self.out.mark(e.span.end);
+            }
             ExprKind::Operand(o) => self.operand(o, trail),
         }
     }
@@ -338,7 +386,7 @@ impl<'a> Layout<'a> {
             ExprKind::Compare { lhs, rhs, .. } => {
                 self.operand_forced(lhs) || self.operand_forced(rhs)
             }
-            ExprKind::SignedBy(_) => false,
+            ExprKind::SignedBy(_) | ExprKind::SignedByN { .. } => false,
             ExprKind::Operand(o) => self.operand_forced(o),
         }
     }
@@ -469,6 +517,13 @@ fn flat_expr(e: &Expr) -> String {
             flat_operand(rhs)
         ),
         ExprKind::SignedBy(k) => format!("signed by {}", k.name),
+        ExprKind::SignedByN { n, keys, .. } => format!(
+            "signed by {n} of [{}]",
+            keys.iter()
+                .map(|k: &Ident| k.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         ExprKind::Operand(o) => flat_operand(o),
     }
 }
@@ -538,7 +593,7 @@ fn field_key(f: &Field) -> String {
 }
 
 fn is_block(item: &Item) -> bool {
-    matches!(item, Item::Policy(_) | Item::Test(_))
+    matches!(item, Item::Policy(_) | Item::Test(_) | Item::Keyless(_))
 }
 
 fn width(s: &str) -> usize {

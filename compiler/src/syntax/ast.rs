@@ -20,6 +20,8 @@ pub struct File {
 pub enum Item {
     Let(Let),
     Key(KeyDecl),
+    Keyless(KeylessDecl),
+    TrustRoot(TrustRootDecl),
     Scope(ScopeDecl),
     Policy(Policy),
     Test(Test),
@@ -33,6 +35,8 @@ impl Item {
         match self {
             Item::Let(x) => x.span,
             Item::Key(x) => x.span,
+            Item::Keyless(x) => x.span,
+            Item::TrustRoot(x) => x.span,
             Item::Scope(x) => x.span,
             Item::Policy(x) => x.span,
             Item::Test(x) => x.span,
@@ -45,6 +49,8 @@ impl Item {
         match self {
             Item::Let(l) => l.name.span,
             Item::Key(k) => k.name.span,
+            Item::Keyless(k) => k.name.span,
+            Item::TrustRoot(t) => t.name.span,
             Item::Scope(s) => s.name.span,
             Item::Policy(p) => p.name.span,
             Item::Test(t) => t.name.span,
@@ -75,11 +81,71 @@ pub struct Let {
     pub span: Span,
 }
 
-/// `key NAME = file("…")` or `key NAME = pem("…")`.
+/// `key NAME = file("…")` or `key NAME = pem("…")`, optionally followed by `{ tlog ROOT }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyDecl {
     pub name: Ident,
     /// `file` or `pem` (anything else is reported by the checker).
+    pub source: Ident,
+    pub arg: StrLit,
+    pub options: Option<KeyOptions>,
+    pub span: Span,
+}
+
+/// The `{ … }` after a keyed signer's source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyOptions {
+    pub options: Vec<KeyOption>,
+    pub span: Span,
+}
+
+/// `WORD NAME` inside a keyed signer's braces; only `tlog ROOT` means something (the checker
+/// says so otherwise), which keeps the grammar open to more options without new keywords.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyOption {
+    pub word: Ident,
+    pub name: Ident,
+    pub span: Span,
+}
+
+/// `key NAME = keyless { clauses }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeylessDecl {
+    pub name: Ident,
+    /// The `keyless` keyword.
+    pub keyword: Span,
+    pub clauses: Vec<KeylessClause>,
+    pub span: Span,
+}
+
+/// One line of a `keyless` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeylessClause {
+    pub kind: KeylessClauseKind,
+    pub span: Span,
+}
+
+/// The forms of a `keyless` block's lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeylessClauseKind {
+    /// `WORD NAME`: `root sigstore` (any other word is reported by the checker).
+    Word { word: Ident, name: Ident },
+    /// `ATTRIBUTE OP VALUE`: `issuer == "https://…"`.
+    Constraint {
+        attr: Ident,
+        op: CompareOp,
+        op_span: Span,
+        value: Operand,
+    },
+    /// Skipped by error recovery.
+    Error,
+}
+
+/// `trustroot NAME = file("…")`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustRootDecl {
+    pub name: Ident,
+    /// `file` (anything else is reported by the checker).
     pub source: Ident,
     pub arg: StrLit,
     pub span: Span,
@@ -160,6 +226,12 @@ pub enum ExprKind {
     },
     /// `signed by KEY`.
     SignedBy(Ident),
+    /// `signed by N of [K1, K2, …]`; `n_span` is the number's.
+    SignedByN {
+        n: u64,
+        n_span: Span,
+        keys: Vec<Ident>,
+    },
     /// A bare operand: a boolean attribute (`pinned`), a `scope` name, a bool constant.
     Operand(Operand),
 }

@@ -96,6 +96,12 @@ pub enum Token {
     False,
     #[token("description")]
     Description,
+    #[token("trustroot")]
+    TrustRoot,
+    #[token("keyless")]
+    Keyless,
+    #[token("of")]
+    Of,
 
     #[regex(r"[A-Za-z_][A-Za-z0-9_]*", |lex| lex.slice().to_owned())]
     Ident(String),
@@ -337,6 +343,9 @@ impl fmt::Display for Token {
             Token::True => "`true`",
             Token::False => "`false`",
             Token::Description => "`description`",
+            Token::TrustRoot => "`trustroot`",
+            Token::Keyless => "`keyless`",
+            Token::Of => "`of`",
             Token::Ident(name) => return write!(f, "name `{name}`"),
             Token::Str(_) | Token::UnterminatedStr | Token::SingleQuotedStr => "string",
             Token::ForeignOp => "operator",

@@ -161,7 +161,12 @@ fn mark_test_keywords(tokens: &mut [(usize, Token, usize)]) {
                     _ => {}
                 },
                 // An item keyword at depth 1 means the block was never closed: stop there.
-                Token::Policy | Token::Let | Token::Key | Token::Scope | Token::Test
+                Token::Policy
+                | Token::Let
+                | Token::Key
+                | Token::TrustRoot
+                | Token::Scope
+                | Token::Test
                     if depth == 1 =>
                 {
                     break;
@@ -323,7 +328,7 @@ fn describe_expected(expected: &[String]) -> String {
     if words.len() > 8 {
         let has = |w: &str| words.iter().any(|x| x == w);
         if has("`policy`") && has("`let`") {
-            return "an item: `policy`, `let`, `key`, `scope` or `test`".into();
+            return "an item: `policy`, `let`, `key`, `trustroot`, `scope` or `test`".into();
         }
         if has("`trust`") && has("`action`") {
             return "a clause (`action`, `on unknown`, `scope`, `trust`, `description`) or `}`"
@@ -366,7 +371,7 @@ fn token_help(tok: &Token, expected: &[String]) -> Option<String> {
     match tok {
         Token::Assign if wants("==") => Some("compare with `==`; `=` only defines names".into()),
         Token::Ident(n) if wants("policy") && wants("let") => Some(format!(
-            "items start with `policy`, `let`, `key`, `scope` or `test`; `{n}` is none of them"
+            "items start with `policy`, `let`, `key`, `trustroot`, `scope` or `test`; `{n}` is none of them"
         )),
         Token::Ident(n) if wants("trust") && wants("action") => Some(format!(
             "a policy's clauses are `action`, `on unknown`, `scope`, `trust` and `description`; `{n}` is none of them"

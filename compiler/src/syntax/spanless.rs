@@ -8,8 +8,9 @@
 //! field to the tree fails to compile here until someone decides whether it matters.
 
 use crate::syntax::ast::{
-    Clause, ClauseKind, Expr, ExprKind, Field, File, Ident, Item, KeyDecl, Let, Operand,
-    OperandKind, Policy, ScopeDecl, StrLit, Test, TestClause, TestClauseKind, Value, ValueKind,
+    Clause, ClauseKind, Expr, ExprKind, Field, File, Ident, Item, KeyDecl, KeyOption, KeyOptions,
+    KeylessClause, KeylessClauseKind, KeylessDecl, Let, Operand, OperandKind, Policy, ScopeDecl,
+    StrLit, Test, TestClause, TestClauseKind, TrustRootDecl, Value, ValueKind,
 };
 use crate::syntax::lexer::DurationLit;
 
@@ -22,6 +23,16 @@ pub trait SpanlessEq {
 impl<T: SpanlessEq> SpanlessEq for Vec<T> {
     fn spanless_eq(&self, other: &Self) -> bool {
         self.len() == other.len() && self.iter().zip(other).all(|(a, b)| a.spanless_eq(b))
+    }
+}
+
+impl<T: SpanlessEq> SpanlessEq for Option<T> {
+    fn spanless_eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Some(a), Some(b)) => a.spanless_eq(b),
+            (None, None) => true,
+            _ => false,
+        }
     }
 }
 
@@ -43,6 +54,8 @@ impl SpanlessEq for Item {
         match (self, other) {
             (Item::Let(a), Item::Let(b)) => a.spanless_eq(b),
             (Item::Key(a), Item::Key(b)) => a.spanless_eq(b),
+            (Item::Keyless(a), Item::Keyless(b)) => a.spanless_eq(b),
+            (Item::TrustRoot(a), Item::TrustRoot(b)) => a.spanless_eq(b),
             (Item::Scope(a), Item::Scope(b)) => a.spanless_eq(b),
             (Item::Policy(a), Item::Policy(b)) => a.spanless_eq(b),
             (Item::Test(a), Item::Test(b)) => a.spanless_eq(b),
@@ -80,6 +93,83 @@ impl SpanlessEq for Let {
 impl SpanlessEq for KeyDecl {
     fn spanless_eq(&self, other: &Self) -> bool {
         let KeyDecl {
+            name,
+            source,
+            arg,
+            options,
+            span: _,
+        } = self;
+        name.spanless_eq(&other.name)
+            && source.spanless_eq(&other.source)
+            && arg.spanless_eq(&other.arg)
+            && options.spanless_eq(&other.options)
+    }
+}
+
+impl SpanlessEq for KeyOptions {
+    fn spanless_eq(&self, other: &Self) -> bool {
+        let KeyOptions { options, span: _ } = self;
+        options.spanless_eq(&other.options)
+    }
+}
+
+impl SpanlessEq for KeyOption {
+    fn spanless_eq(&self, other: &Self) -> bool {
+        let KeyOption {
+            word,
+            name,
+            span: _,
+        } = self;
+        word.spanless_eq(&other.word) && name.spanless_eq(&other.name)
+    }
+}
+
+impl SpanlessEq for KeylessDecl {
+    fn spanless_eq(&self, other: &Self) -> bool {
+        let KeylessDecl {
+            name,
+            keyword: _,
+            clauses,
+            span: _,
+        } = self;
+        name.spanless_eq(&other.name) && clauses.spanless_eq(&other.clauses)
+    }
+}
+
+impl SpanlessEq for KeylessClause {
+    fn spanless_eq(&self, other: &Self) -> bool {
+        let KeylessClause { kind, span: _ } = self;
+        match (kind, &other.kind) {
+            (
+                KeylessClauseKind::Word { word, name },
+                KeylessClauseKind::Word {
+                    word: word2,
+                    name: name2,
+                },
+            ) => word.spanless_eq(word2) && name.spanless_eq(name2),
+            (
+                KeylessClauseKind::Constraint {
+                    attr,
+                    op,
+                    op_span: _,
+                    value,
+                },
+                KeylessClauseKind::Constraint {
+                    attr: attr2,
+                    op: op2,
+                    op_span: _,
+                    value: value2,
+                },
+            ) => attr.spanless_eq(attr2) && op == op2 && value.spanless_eq(value2),
+            (KeylessClauseKind::Error, KeylessClauseKind::Error) => true,
+            _ => false,
+        }
+    }
+}
+
+impl SpanlessEq for TrustRootDecl {
+    fn spanless_eq(&self, other: &Self) -> bool {
+        let TrustRootDecl {
             name,
             source,
             arg,
@@ -165,6 +255,14 @@ impl SpanlessEq for ExprKind {
                 },
             ) => op == op2 && lhs.spanless_eq(lhs2) && rhs.spanless_eq(rhs2),
             (ExprKind::SignedBy(a), ExprKind::SignedBy(b)) => a.spanless_eq(b),
+            (
+                ExprKind::SignedByN { n, n_span: _, keys },
+                ExprKind::SignedByN {
+                    n: n2,
+                    n_span: _,
+                    keys: keys2,
+                },
+            ) => n == n2 && keys.spanless_eq(keys2),
             (ExprKind::Operand(a), ExprKind::Operand(b)) => a.spanless_eq(b),
             _ => false,
         }

@@ -127,7 +127,7 @@ fn named_const(names: &mut dyn Names, sink: &mut Sink, name: &str, span: Span) -
 }
 
 /// Reports an unknown name with the closest known one of the expected kinds.
-fn unknown_name(
+pub(super) fn unknown_name(
     names: &dyn Names,
     sink: &mut Sink,
     name: &str,
@@ -225,7 +225,7 @@ fn lower_bool<A>(
 
 fn scope_leaf(names: &mut dyn Names, sink: &mut Sink, e: &Expr) -> Option<Ir<AssetAtom>> {
     match &e.kind {
-        ExprKind::SignedBy(_) => {
+        ExprKind::SignedBy(_) | ExprKind::SignedByN { .. } => {
             sink.push(
                 sink.diag(
                     Code::E0302,
@@ -266,24 +266,11 @@ fn scope_leaf(names: &mut dyn Names, sink: &mut Sink, e: &Expr) -> Option<Ir<Ass
 
 fn trust_leaf(names: &mut dyn Names, sink: &mut Sink, e: &Expr) -> Option<Ir<ImageAtom>> {
     match &e.kind {
-        ExprKind::SignedBy(key) => match names.kind(&key.name) {
-            Some(DefKind::Key) => names
-                .key(&key.name)
-                .map(|k| Ir::Atom(ImageAtom::SignedBy { key: k })),
-            Some(kind) => {
-                sink.error(
-                    Code::E0207,
-                    key.span,
-                    format!("`{}` is a {}, not a key", key.name, kind.keyword()),
-                    "expected a key",
-                );
-                None
-            }
-            None => {
-                unknown_name(names, sink, &key.name, key.span, &[DefKind::Key], &[]);
-                None
-            }
-        },
+        ExprKind::SignedBy(key) => super::signers::signer_ref(names, sink, key)
+            .map(|k| Ir::Atom(ImageAtom::SignedBy { key: k })),
+        ExprKind::SignedByN { n, n_span, keys } => {
+            super::signers::signed_by_n(names, sink, *n, *n_span, keys).map(Ir::Atom)
+        }
         ExprKind::Operand(o) => trust_operand(names, sink, o),
         ExprKind::Compare {
             lhs,
@@ -326,11 +313,16 @@ fn scope_operand(names: &mut dyn Names, sink: &mut Sink, o: &Operand) -> Option<
                 Const::Bool(b) => Some(Ir::Const(b)),
                 other => not_a_condition(sink, o.span, name, &other.type_name()),
             },
-            Some(DefKind::Key) => {
+            Some(kind @ (DefKind::Key | DefKind::TrustRoot)) => {
+                let what = if kind == DefKind::Key {
+                    "key"
+                } else {
+                    "trust root"
+                };
                 sink.error(
                     Code::E0207,
                     o.span,
-                    format!("`{name}` is a key, not a scope"),
+                    format!("`{name}` is a {what}, not a scope"),
                     "expected a condition",
                 );
                 None
@@ -401,6 +393,18 @@ fn trust_operand(names: &mut dyn Names, sink: &mut Sink, o: &Operand) -> Option<
                         "key used as a condition",
                     )
                     .help(format!("write `signed by {name}`")),
+                );
+                None
+            }
+            (None, Some(DefKind::TrustRoot)) => {
+                sink.push(
+                    sink.diag(
+                        Code::E0207,
+                        o.span,
+                        format!("`{name}` is a trust root, not a condition"),
+                        "trust root used as a condition",
+                    )
+                    .help("sign by a keyless signer anchored in it: `signed by KEY`"),
                 );
                 None
             }
@@ -703,7 +707,7 @@ fn patterns(sink: &mut Sink, attr: &str, v: &Value, rhs: &Operand) -> Option<Vec
     }
 }
 
-fn globs(sink: &mut Sink, pats: Vec<(String, Span)>) -> Option<Vec<Glob>> {
+pub(super) fn globs(sink: &mut Sink, pats: Vec<(String, Span)>) -> Option<Vec<Glob>> {
     parse_each(
         sink,
         pats,
@@ -1184,7 +1188,7 @@ fn needs_list(sink: &mut Sink, v: &Value, rhs: &Operand) {
 }
 
 /// The type name with its indefinite article (`an int`, `a string`).
-fn a(ty: &str) -> String {
+pub(super) fn a(ty: &str) -> String {
     if ty.starts_with(['a', 'e', 'i', 'o', 'u']) {
         format!("an {ty}")
     } else {

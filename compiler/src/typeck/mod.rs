@@ -3,6 +3,7 @@
 //! The output is the runtime's IR plus the diagnostics of this file.
 
 mod expr;
+mod signers;
 
 use std::path::Path;
 
@@ -58,6 +59,8 @@ pub trait Names {
     fn scope(&mut self, name: &str) -> Option<ir::Expr<ir::AssetAtom>>;
     /// A key's index in the policy set.
     fn key(&self, name: &str) -> Option<ir::KeyId>;
+    /// A trust root's index in the policy set.
+    fn trust_root(&self, name: &str) -> Option<ir::RootId>;
     /// Every defined name, for suggestions.
     fn names(&self) -> Vec<(&str, DefKind)>;
 }
@@ -80,6 +83,10 @@ impl Names for &SymbolTable {
             .binary_search_by(|k| k.as_str().cmp(name))
             .ok()
             .and_then(|i| u32::try_from(i).ok())
+    }
+
+    fn trust_root(&self, name: &str) -> Option<ir::RootId> {
+        SymbolTable::trust_root(self, name)
     }
 
     fn names(&self) -> Vec<(&str, DefKind)> {
@@ -207,10 +214,27 @@ pub fn check_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> FileCheck {
                 }
             }
             Item::Key(k) => {
+                if check_name(db, &mut sink, table, file, index, &k.name.name, k.name.span) {
+                    let der = load_key(db, &mut sink, file, k);
+                    let tlog = signers::key_options(&mut names, &mut sink, k);
+                    if let (Some(spki_der), Some(tlog)) = (der, tlog) {
+                        out.keys
+                            .push((k.name.name.clone(), ir::Signer::Key { spki_der, tlog }));
+                    }
+                }
+            }
+            Item::Keyless(k) => {
                 if check_name(db, &mut sink, table, file, index, &k.name.name, k.name.span)
-                    && let Some(der) = load_key(db, &mut sink, file, k)
+                    && let Some(signer) = signers::keyless(&mut names, &mut sink, k)
                 {
-                    out.keys.push((k.name.name.clone(), der));
+                    out.keys.push((k.name.name.clone(), signer));
+                }
+            }
+            Item::TrustRoot(t) => {
+                if check_name(db, &mut sink, table, file, index, &t.name.name, t.name.span)
+                    && let Some(document) = signers::load_trust_root(db, &mut sink, file, t)
+                {
+                    out.trust_roots.push((t.name.name.clone(), document));
                 }
             }
             Item::Policy(p) => {
@@ -275,7 +299,8 @@ fn cycle(sink: &mut Sink, what: &str, path: &[String], span: Span) {
     );
 }
 
-/// Reserved names and duplicates of a `let`/`key`/`scope`. Returns whether to check further.
+/// Reserved names and duplicates of a `let`/`key`/`trustroot`/`scope`. Returns whether to
+/// check further.
 fn check_name(
     db: &dyn Db,
     sink: &mut Sink,
@@ -313,11 +338,20 @@ fn check_name(
     );
     // Only the first definition is checked further; the others are errors already.
     let first = sites.first() == Some(&(file, index));
-    if first && !table.used.contains(name) && !sink.has_syntax_errors && !misspelt_use(table, name)
+    let kind = table.def(name).map(|d| d.kind);
+    // A `keyless` block without `root` uses the set's only trust root; with several, it is an
+    // error already (E0409), and calling each root unused would only echo it.
+    let implicitly_used = kind == Some(DefKind::TrustRoot) && table.implicit_root;
+    if first
+        && !table.used.contains(name)
+        && !implicitly_used
+        && !sink.has_syntax_errors
+        && !misspelt_use(table, name)
     {
-        let kind = match table.def(name).map(|d| d.kind) {
+        let kind = match kind {
             Some(DefKind::Let) => "constant",
             Some(DefKind::Key) => "key",
+            Some(DefKind::TrustRoot) => "trust root",
             _ => "scope",
         };
         sink.push(
@@ -325,9 +359,17 @@ fn check_name(
                 Code::W0004,
                 span,
                 format!("`{name}` is never used"),
-                format!("this {kind} is not referred to by any policy, scope or constant"),
+                if kind == "trust root" {
+                    "this trust root is not named by any key".to_owned()
+                } else {
+                    format!("this {kind} is not referred to by any policy, scope or constant")
+                },
             )
-            .help("remove it, or use it in a `scope` or `trust` expression"),
+            .help(if kind == "trust root" {
+                "remove it, or name it in a key's `root` or `tlog`"
+            } else {
+                "remove it, or use it in a `scope` or `trust` expression"
+            }),
         );
     }
     first
