@@ -58,6 +58,13 @@ const APP_BORROWED: &str = "registry.company.com/app:1.2.6@sha256:e02e4a433561de
 const APP_OTHER_KEY: &str = "registry.company.com/app:1.2.7@sha256:0794d02db261354644d3b3368ba71adff6790ce2dd34aee43e827b0ed3e05aa9";
 const APP_UNKNOWN: &str = "registry.company.com/app:1.3.0@sha256:07cb22279277f2caf60f7d868a4238c5b7a1d8d0ce5b01e1ff6e9975833f823c";
 
+const KEYLESS_APP: &str = "registry.company.com/app@sha256:50ea8d77faeeda8077211c0c0a3b5678c1e9ca25999606d64ff045d9283cf56d";
+const KEYLESS_LEGACY: &str = "registry.company.com/app-legacy@sha256:50ea8d77faeeda8077211c0c0a3b5678c1e9ca25999606d64ff045d9283cf56d";
+const KEYLESS_FORKED: &str = "registry.company.com/forked@sha256:50ea8d77faeeda8077211c0c0a3b5678c1e9ca25999606d64ff045d9283cf56d";
+const KEYLESS_LATE: &str = "registry.company.com/late@sha256:50ea8d77faeeda8077211c0c0a3b5678c1e9ca25999606d64ff045d9283cf56d";
+const KEYLESS_TAMPERED: &str = "registry.company.com/tampered@sha256:50ea8d77faeeda8077211c0c0a3b5678c1e9ca25999606d64ff045d9283cf56d";
+const KEYLESS_UNSIGNED: &str = "registry.company.com/unsigned@sha256:50ea8d77faeeda8077211c0c0a3b5678c1e9ca25999606d64ff045d9283cf56d";
+
 const VM_AGENT: &str = "registry.company.com/ci/agent:2.4";
 const VM_JENKINS: &str = "docker.io/jenkins/inbound-agent:3273.v4cfe589b_fd83-1";
 const POSTGRES: &str = "docker.io/library/postgres:16";
@@ -156,6 +163,43 @@ const EVALS: &[EvalCase] = &[
             APP_OTHER_KEY,
             APP_UNKNOWN,
         ],
+    },
+    // examples/keyless
+    EvalCase {
+        command: "bona eval --policy examples/keyless --input examples/keyless/mixed.json --facts examples/keyless/facts.json",
+        decision: "prevent",
+        images: &[
+            (KEYLESS_APP, "trusted", false),
+            (KEYLESS_LEGACY, "trusted", false),
+            (KEYLESS_FORKED, "untrusted", true),
+            (KEYLESS_LATE, "untrusted", true),
+            (KEYLESS_TAMPERED, "untrusted", true),
+            (KEYLESS_UNSIGNED, "untrusted", true),
+        ],
+        runtime_issues: &[
+            KEYLESS_FORKED,
+            KEYLESS_LATE,
+            KEYLESS_TAMPERED,
+            KEYLESS_UNSIGNED,
+        ],
+    },
+    EvalCase {
+        command: "bona eval --policy examples/keyless --input examples/keyless/app.json --facts examples/keyless/facts.json",
+        decision: "allow",
+        images: &[(KEYLESS_APP, "trusted", false)],
+        runtime_issues: &[],
+    },
+    EvalCase {
+        command: "bona eval --policy examples/keyless --input examples/keyless/forked.json --facts examples/keyless/facts.json",
+        decision: "prevent",
+        images: &[(KEYLESS_FORKED, "untrusted", true)],
+        runtime_issues: &[KEYLESS_FORKED],
+    },
+    EvalCase {
+        command: "bona eval --policy examples/keyless --input examples/keyless/app.json",
+        decision: "prevent",
+        images: &[(KEYLESS_APP, "untrusted", true)],
+        runtime_issues: &[KEYLESS_APP],
     },
     // examples/vm
     EvalCase {
@@ -772,6 +816,32 @@ fn make_signatures_sh_makes_a_consistent_set() {
         let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
         assert_eq!(json["decision"], decision, "{input}: {json:#}");
     }
+}
+
+/// `examples/keyless/`'s data is what the testkit's generator writes, byte for byte (the
+/// generator is deterministic: a seed, RFC 6979 signatures).
+#[test]
+fn the_keyless_example_data_is_what_the_generator_writes() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    bona_testkit::example::write_keyless(dir.path()).expect("the generator writes");
+    // The generator writes JSON-shaped test inputs; the committed tests are `bona fmt`'s layout.
+    let out = bona(&["fmt", dir.path().to_str().expect("a UTF-8 temporary path")]);
+    assert!(out.status.success(), "{}", describe("bona fmt", &out));
+    let mut written = 0;
+    for entry in std::fs::read_dir(dir.path()).expect("read the output") {
+        let path = entry.expect("an entry").path();
+        let name = path.file_name().expect("a name").to_owned();
+        let committed = examples_dir().join("keyless").join(&name);
+        assert_eq!(
+            std::fs::read(&path).expect("generated"),
+            std::fs::read(&committed).unwrap_or_default(),
+            "examples/keyless/{} differs from the generator's output: run `cargo run -p \
+             bona-testkit --bin example-keyless -- examples/keyless && bona fmt examples/keyless`",
+            name.to_string_lossy()
+        );
+        written += 1;
+    }
+    assert!(written >= 9, "{written} files");
 }
 
 #[test]

@@ -146,7 +146,7 @@ pub fn coverage(compiled: &Compiled, now: i64) -> Coverage {
             .map(|p| vec![false; p.rules.len()])
             .collect(),
     };
-    let Ok(keys) = KeyRing::from_defs(&compiled.set.keys) else {
+    let Ok(keys) = KeyRing::from_set(&compiled.set.keys, &compiled.set.trust_roots) else {
         return cov;
     };
     let mut cache = VerificationCache::new();

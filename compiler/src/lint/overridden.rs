@@ -69,7 +69,7 @@ pub fn search(m: &mut Model, set: &PolicySet) -> Vec<Override> {
     let issue = (0..m.policies.len()).filter(|&i| !m.policies[i].prevents());
     let index = ScopeIndex::new(&anchors, issue);
     // Keys that do not load are compile errors, and the lint runs only without errors.
-    let Ok(ring) = KeyRing::from_defs(&set.keys) else {
+    let Ok(ring) = KeyRing::from_set(&set.keys, &set.trust_roots) else {
         return out;
     };
     for (i, anchored) in anchors.iter().enumerate() {

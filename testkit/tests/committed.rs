@@ -1,0 +1,42 @@
+//! The data the testkit generated into the repository is what it generates today: the keyless
+//! conformance cases of `tests/conformance/` (byte for byte; the `.trust` files there are
+//! written in `bona fmt`'s layout by the generator itself). A change to the fixtures or to the
+//! generator must come with regenerated cases:
+//! `cargo run -p bona-testkit --bin conformance-keyless -- tests/conformance`.
+
+use std::path::{Path, PathBuf};
+
+fn files(dir: &Path, prefix: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        if path.is_dir() {
+            files(&path, prefix, out);
+        } else if let Ok(rel) = path.strip_prefix(prefix) {
+            out.push(rel.to_path_buf());
+        }
+    }
+}
+
+#[test]
+fn the_committed_keyless_conformance_cases_are_current() {
+    let dir = std::env::temp_dir().join(format!("bona-conformance-keyless-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let n = bona_testkit::conformance::write_cases(&dir).unwrap_or_else(|e| panic!("{e}"));
+    assert!(n >= 100, "{n} cases");
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance");
+    let mut generated = Vec::new();
+    files(&dir, &dir, &mut generated);
+    let stale: Vec<String> = generated
+        .iter()
+        .filter(|rel| std::fs::read(dir.join(rel)).ok() != std::fs::read(committed.join(rel)).ok())
+        .map(|rel| rel.display().to_string())
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        stale.is_empty(),
+        "{} generated files differ from tests/conformance (regenerate them with `cargo run -p \
+         bona-testkit --bin conformance-keyless -- tests/conformance`): {:?}",
+        stale.len(),
+        stale.iter().take(5).collect::<Vec<_>>()
+    );
+}
