@@ -23,7 +23,9 @@ use std::process::Command;
 
 use bona_runtime::eval::KeyRing;
 use bona_runtime::facts::FactsDocument;
-use bona_runtime::ir::{IdentityAttr, IdentityConstraint, IdentityTest, KeyDef, Signer, TrustRootDef};
+use bona_runtime::ir::{
+    IdentityAttr, IdentityConstraint, IdentityTest, KeyDef, Signer, TrustRootDef,
+};
 use serde_json::{Value, json};
 
 /// `conformance-real/sigstore` beside the repository, or `None` after saying why nothing runs.
@@ -79,8 +81,11 @@ fn quoted(s: &str) -> String {
 fn through_bona_eval(base: &Path, case: &Value) -> Result<bool, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let root = case["trusted_root"].as_str().ok_or("no trusted_root")?;
-    std::fs::write(dir.path().join("trusted_root.json"), read(&base.join(root))?)
-        .map_err(|e| e.to_string())?;
+    std::fs::write(
+        dir.path().join("trusted_root.json"),
+        read(&base.join(root))?,
+    )
+    .map_err(|e| e.to_string())?;
     let signer = match case["key"].as_str() {
         Some(key) => {
             std::fs::write(dir.path().join("key.pub"), read(&base.join(key))?)
@@ -98,9 +103,9 @@ fn through_bona_eval(base: &Path, case: &Value) -> Result<bool, String> {
     );
     std::fs::write(dir.path().join("policy.trust"), policy).map_err(|e| e.to_string())?;
     let digest = case["artifact_digest"].as_str().ok_or("no digest")?;
-    let bundle: Value = serde_json::from_slice(&read(&base.join(
-        case["bundle"].as_str().ok_or("no bundle")?,
-    ))?)
+    let bundle: Value = serde_json::from_slice(&read(
+        &base.join(case["bundle"].as_str().ok_or("no bundle")?),
+    )?)
     .map_err(|e| format!("bundle: {e}"))?;
     let facts = json!({"images": {digest: {"signatures": [{"bundle": bundle}]}}});
     let input = json!({
@@ -123,14 +128,19 @@ fn through_bona_eval(base: &Path, case: &Value) -> Result<bool, String> {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     if out.status.code() != Some(0) {
-        return Err(format!("bona eval exited {:?}: {stderr}", out.status.code()));
+        return Err(format!(
+            "bona eval exited {:?}: {stderr}",
+            out.status.code()
+        ));
     }
     let decision: Value =
         serde_json::from_str(&stdout).map_err(|e| format!("not JSON ({e}): {stdout}"))?;
     match decision["images"][0]["verdict"].as_str() {
         Some("trusted") => Ok(true),
         Some("untrusted") => Ok(false),
-        other => Err(format!("verdict {other:?} (a known digest is never unknown): {stdout}")),
+        other => Err(format!(
+            "verdict {other:?} (a known digest is never unknown): {stdout}"
+        )),
     }
 }
 
@@ -173,9 +183,9 @@ fn through_the_runtime(base: &Path, case: &Value, now: i64) -> Result<(), String
         }],
     )
     .map_err(|(name, e)| format!("{name}: {e}"))?;
-    let bundle_text = String::from_utf8_lossy(&read(&base.join(
-        case["bundle"].as_str().ok_or("no bundle")?,
-    ))?)
+    let bundle_text = String::from_utf8_lossy(&read(
+        &base.join(case["bundle"].as_str().ok_or("no bundle")?),
+    )?)
     .into_owned();
     let artifact = match case["artifact"].as_str() {
         Some(p) => Some(read(&base.join(p))?),
@@ -184,11 +194,15 @@ fn through_the_runtime(base: &Path, case: &Value, now: i64) -> Result<(), String
     // The facts entry, as JSON text so that a malformed bundle reaches the facts reader as is.
     let entry = match (&artifact, case["features"]["content"].as_str()) {
         (Some(bytes), Some("messageSignature")) => {
-            format!(r#"{{"bundle": {bundle_text}, "payload": "{}"}}"#, b64(bytes))
+            format!(
+                r#"{{"bundle": {bundle_text}, "payload": "{}"}}"#,
+                b64(bytes)
+            )
         }
         _ => format!(r#"{{"bundle": {bundle_text}}}"#),
     };
-    let facts = format!(r#"{{"images": {{"registry.example.com/file": {{"signatures": [{entry}]}}}}}}"#);
+    let facts =
+        format!(r#"{{"images": {{"registry.example.com/file": {{"signatures": [{entry}]}}}}}}"#);
     let doc = FactsDocument::from_json(facts.as_bytes()).map_err(|e| e.to_string())?;
     let (_, image) = doc.iter().next().ok_or("no image")?;
     let signature = image
@@ -234,8 +248,9 @@ fn bona_sigstore_payload(rest: &[u8]) -> Option<Vec<u8>> {
 #[test]
 fn every_sigstore_case_gives_its_expected_result() {
     let Some(base) = corpus() else { return };
-    let manifest: Value = serde_json::from_slice(&read(&base.join("manifest.json")).unwrap_or_default())
-        .unwrap_or_else(|e| panic!("manifest.json: {e}"));
+    let manifest: Value =
+        serde_json::from_slice(&read(&base.join("manifest.json")).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("manifest.json: {e}"));
     let cases = manifest["cases"].as_array().cloned().unwrap_or_default();
     assert!(cases.len() >= 98, "{} cases", cases.len());
     let now = std::time::SystemTime::now()
@@ -248,17 +263,16 @@ fn every_sigstore_case_gives_its_expected_result() {
         let want = case["expect"].as_str() == Some("success");
         let got = if is_image_signature(case) {
             through_eval += 1;
-            match through_bona_eval(&base, case) {
-                Ok(trusted) => Ok(trusted),
-                Err(e) => Err(e),
-            }
+            through_bona_eval(&base, case)
         } else {
             Ok(through_the_runtime(&base, case, now).is_ok())
         };
         match got {
             Ok(got) if got == want => {}
             Ok(got) => {
-                let why = through_the_runtime(&base, case, now).err().unwrap_or_default();
+                let why = through_the_runtime(&base, case, now)
+                    .err()
+                    .unwrap_or_default();
                 failures.push(format!("{id}: expected {want}, got {got} ({why})"));
             }
             Err(e) => failures.push(format!("{id}: {e}")),
