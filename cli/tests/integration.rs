@@ -6,6 +6,7 @@
 
 mod editors;
 mod keys;
+mod xcheck;
 
 mod audit_stream;
 mod cli;
@@ -17,4 +18,6 @@ mod facts_trivy;
 mod nvim_lsp;
 mod oracle;
 mod serve;
+mod sigstore_js;
+mod sigstore_python;
 mod vscode_lsp;
