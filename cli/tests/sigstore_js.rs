@@ -155,6 +155,16 @@ fn bundles_from_the_sigstore_js_signer_verify_for_their_identity_only() {
             name.ends_with("-tsa"),
             "{name}: RFC 3161 timestamps"
         );
+        // The shape Bona must read as is: proto3 JSON omits the one-leaf proof's zero
+        // `logIndex` and empty `hashes`, and the entry's own `logIndex` is not the proof's.
+        let entry0 = &bundle["verificationMaterial"]["tlogEntries"][0];
+        let proof = &entry0["inclusionProof"];
+        assert_eq!(proof["treeSize"], "1", "{name}: {proof}");
+        assert!(
+            proof.get("logIndex").is_none() && proof.get("hashes").is_none(),
+            "{name}: proto3 defaults present: {proof}"
+        );
+        assert!(entry0["logIndex"].is_string(), "{name}: {entry0}");
         let good = entry(&bundle, &payload);
         let check = |what: &str,
                      root: &Path,

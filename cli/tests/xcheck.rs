@@ -8,6 +8,7 @@
 //!   being added on another branch; until `bona` parses it, [`keyless_syntax`] says so and the
 //!   tests only note that this path did not run.
 
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -49,12 +50,20 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// A child process killed (and reaped) when dropped, so that a failed assertion or a panic
-/// never leaves it running.
+/// A child process, leader of its own process group, killed with its whole group (and
+/// reaped) when dropped, so that a failed assertion, a panic or a timeout leaves nothing
+/// running: not the child, nor what it started (a shell's Python, Node's server).
 pub struct KillOnDrop(pub std::process::Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            // The group id is the child's pid (`process_group(0)` in `run_bounded`).
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", self.0.id())])
+                .stderr(Stdio::null())
+                .status();
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -71,6 +80,7 @@ pub fn run_bounded(cmd: &mut Command, limit: Duration) -> Result<String, String>
     let out = std::fs::File::create(&out_path).map_err(|e| e.to_string())?;
     let err = std::fs::File::create(&err_path).map_err(|e| e.to_string())?;
     let child = cmd
+        .process_group(0)
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
