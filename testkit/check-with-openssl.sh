@@ -73,6 +73,7 @@ EXPECT = {
     "downgrade-v0.1-without-inclusion-proof": {"proof": None, "checkpoint": None},
     "bad-downgrade-v0.1-without-set": {"set": None},
     "good-message-timestamp-without-set": {"set": None},
+    "good-timestamp-fractional-second": {"set": None},
     "bad-timestamp-over-another-signature": {"set": None, "tsa": False},
     "bad-timestamp-from-unrelated-tsa": {"set": None, "tsa": False},
     "bad-timestamp-after-leaf-expiry": {"set": None},

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Cross-checks the testkit's fixtures with an independent verifier: Python sigstore 4.5.1, offline.
 #
-#   testkit/check-with-sigstore-python.sh [FIXTURE_DIR]
+#   testkit/check-with-sigstore-python.sh [--json] [FIXTURE_DIR]
+#   testkit/check-with-sigstore-python.sh --install     # only make the virtual environment
 #
-# Environment: VENV (default /tmp/tk-venv) is a virtual environment with sigstore==4.5.1; it is
-# created when missing (python3 -m venv "$VENV" && "$VENV/bin/pip" install sigstore==4.5.1).
+# Environment: VENV (default $BONA_SIGSTORE_VENV, else ~/.cache/bona-sigstore-python) is a
+# virtual environment with sigstore==4.5.1; it is created when missing (python3 -m venv "$VENV"
+# && "$VENV/bin/pip" install sigstore==4.5.1). scripts/install-test-tools.sh runs --install.
 # Without FIXTURE_DIR the fixtures of seed 1 are generated into a temporary directory first.
 #
 # For every case of manifest.json, a ClientTrustConfig is written around the case's trust root
@@ -16,20 +18,39 @@
 # manifest's expectation, sigstore-python's verdict and its reason. Exit status 0 when
 # sigstore-python agrees with the manifest on every case, except the cases listed in KNOWN_DIFF
 # below (it cannot judge those; the README says why); 1 otherwise.
+#
+# With --json, one JSON object per case instead, for programs that compare verdicts
+# (cli/tests/sigstore_python.rs compares them with Bona's):
+#   {"id", "expect", "sigstore_python": "success"|"failure", "why", "known_diff": bool}
+# and exit status 0 whenever every case was judged, whatever the verdicts.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-VENV="${VENV:-/tmp/tk-venv}"
+VENV="${VENV:-${BONA_SIGSTORE_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/bona-sigstore-python}}"
+json=0
+install_only=0
+dir=""
+for arg in "$@"; do
+  case "$arg" in
+    --json) json=1 ;;
+    --install) install_only=1 ;;
+    -*) echo "unknown option $arg" >&2; exit 2 ;;
+    *) dir="$arg" ;;
+  esac
+done
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sigstore' 2>/dev/null; then
+  echo "making $VENV (sigstore==4.5.1)" >&2
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q sigstore==4.5.1
+  "$VENV/bin/pip" install -q --disable-pip-version-check sigstore==4.5.1 >&2
 fi
-dir="${1:-}"
+if [ "$install_only" = 1 ]; then
+  exit 0
+fi
 if [ -z "$dir" ]; then
   dir="$(mktemp -d)"
   trap 'rm -rf "$dir"' EXIT
   cargo run -q -p bona-testkit --bin gen --manifest-path "$here/../Cargo.toml" -- --seed 1 "$dir" >/dev/null
 fi
-"$VENV/bin/python" - "$dir" <<'PY'
+"$VENV/bin/python" - "$dir" "$json" <<'PY'
 import json, os, re, subprocess, sys, tempfile
 import sigstore
 
@@ -46,6 +67,7 @@ KNOWN_DIFF = {
 }
 
 d = sys.argv[1]
+as_json = sys.argv[2] == "1"
 store = os.path.join(os.path.dirname(sigstore.__file__), "_store")
 sc = None
 for sub in sorted(os.listdir(store)):
@@ -58,7 +80,8 @@ if sc is None:
 
 manifest = json.load(open(os.path.join(d, "manifest.json")))
 bad = 0
-print(f"sigstore-python {sigstore.__version__}, fixtures of seed {manifest['seed']}")
+if not as_json:
+    print(f"sigstore-python {sigstore.__version__}, fixtures of seed {manifest['seed']}")
 for c in manifest["cases"]:
     tc = {"mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
           "trustedRoot": json.load(open(os.path.join(d, c["files"]["trusted_root"]))),
@@ -83,8 +106,14 @@ for c in manifest["cases"]:
     known = (not agree) and c["id"] in KNOWN_DIFF
     if not agree and not known:
         bad += 1
+    if as_json:
+        print(json.dumps({"id": c["id"], "expect": c["expect"], "sigstore_python": got,
+                          "why": why[:300], "known_diff": c["id"] in KNOWN_DIFF}), flush=True)
+        continue
     tag = "agree" if agree else ("known" if known else "DIFF ")
     print(f"{tag} {c['id']}: expect {c['expect']}, sigstore-python {got}: {why[:300]}")
+if as_json:
+    sys.exit(0)
 print(f"{len(manifest['cases'])} cases, {bad} unexpected disagreements")
 sys.exit(1 if bad else 0)
 PY

@@ -6,6 +6,7 @@
 
 mod editors;
 mod keys;
+mod xcheck;
 
 mod audit_stream;
 mod cli;
@@ -18,4 +19,6 @@ mod nvim_lsp;
 mod oracle;
 mod serve;
 mod signers;
+mod sigstore_js;
+mod sigstore_python;
 mod vscode_lsp;

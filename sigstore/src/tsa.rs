@@ -17,8 +17,8 @@ use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier};
 use const_oid::ObjectIdentifier;
-use der::asn1::{AnyRef, GeneralizedTime, Int, OctetString, OctetStringRef};
-use der::{Decode as _, Encode as _, Reader as _};
+use der::asn1::{AnyRef, Int, OctetString, OctetStringRef};
+use der::{Decode as _, Encode as _, Reader as _, Tagged as _};
 
 use crate::cert::{self, Cert};
 use crate::keys::HashAlg;
@@ -160,7 +160,7 @@ fn parse_tst_info(bytes: &[u8]) -> Result<(HashAlg, Vec<u8>, i64), TsaError> {
     let _policy: ObjectIdentifier = r.decode().map_err(malformed("the TSTInfo policy"))?;
     let imprint: AnyRef<'_> = r.decode().map_err(malformed("the message imprint"))?;
     let _serial: Int = r.decode().map_err(malformed("the TSTInfo serial number"))?;
-    let gen_time: GeneralizedTime = r.decode().map_err(malformed("the TSTInfo genTime"))?;
+    let gen_time: AnyRef<'_> = r.decode().map_err(malformed("the TSTInfo genTime"))?;
     let mut ir =
         der::SliceReader::new(imprint.value()).map_err(malformed("the message imprint"))?;
     let alg: spki::AlgorithmIdentifierOwned =
@@ -168,9 +168,38 @@ fn parse_tst_info(bytes: &[u8]) -> Result<(HashAlg, Vec<u8>, i64), TsaError> {
     let hashed: OctetStringRef<'_> = ir.decode().map_err(malformed("the imprint hash"))?;
     let hash = HashAlg::of_digest_algorithm(&alg.oid)
         .ok_or(TsaError::Malformed("the imprint uses an unknown hash"))?;
-    let secs = i64::try_from(gen_time.to_unix_duration().as_secs())
-        .map_err(|_| TsaError::Malformed("genTime"))?;
+    let secs = (gen_time.tag() == der::Tag::GeneralizedTime)
+        .then(|| gen_time_secs(gen_time.value()))
+        .flatten()
+        .ok_or(TsaError::Malformed("the TSTInfo genTime"))?;
     Ok((hash, hashed.as_bytes().to_vec(), secs))
+}
+
+/// Unix seconds of a TSTInfo `genTime` (`YYYYMMDDHHMMSS[.f…]Z`). RFC 3161 §2.4.2 lets a TSA give
+/// fractions of a second, and real ones do (sigstore's timestamp-authority, `@sigstore/mock`);
+/// `der`'s `GeneralizedTime` follows the X.509 profile, which forbids them. The fraction is
+/// dropped: every time Bona compares `genTime` with is in whole seconds.
+fn gen_time_secs(text: &[u8]) -> Option<i64> {
+    let (whole, rest) = text.split_at_checked(14)?;
+    let rest = match rest.strip_prefix(b".") {
+        Some(fraction) => {
+            let digits = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
+            (digits > 0).then_some(&fraction[digits..])?
+        }
+        None => rest,
+    };
+    if rest != b"Z" || !whole.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |at: usize, len: usize| -> u16 {
+        whole[at..at + len]
+            .iter()
+            .fold(0, |acc, d| acc * 10 + u16::from(d - b'0'))
+    };
+    let byte = |at: usize| u8::try_from(n(at, 2)).ok();
+    let time =
+        der::DateTime::new(n(0, 4), byte(4)?, byte(6)?, byte(8)?, byte(10)?, byte(12)?).ok()?;
+    i64::try_from(time.unix_duration().as_secs()).ok()
 }
 
 /// Check: the timestamp's imprint is the hash of `signature` (the bytes it timestamps).
@@ -345,6 +374,26 @@ mod tests {
             parse_timestamp(&[0x30, 0x05, 0x30, 0x03, 0x02, 0x01, 0x02]).err(),
             Some(TsaError::NotGranted)
         );
+    }
+
+    #[test]
+    fn gen_time_may_have_a_fraction_of_a_second() {
+        // 2026-12-07T04:04:50Z, as `@sigstore/mock`'s TSA writes it, and without the fraction.
+        assert_eq!(gen_time_secs(b"20261207040450.242Z"), Some(1_796_616_290));
+        assert_eq!(gen_time_secs(b"20261207040450Z"), Some(1_796_616_290));
+        assert_eq!(gen_time_secs(b"20261207040450.5Z"), Some(1_796_616_290));
+        for bad in [
+            &b"20261207040450."[..],
+            b"20261207040450.Z",
+            b"20261207040450.2",
+            b"20261207040450+0100",
+            b"2026120704045Z",
+            b"20261307040450Z",
+            b"20261207040450.2x5Z",
+            b"",
+        ] {
+            assert_eq!(gen_time_secs(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
     }
 
     proptest::proptest! {

@@ -71,6 +71,9 @@ pub enum Variant {
     /// v0.3 with an inclusion proof and a timestamp but no SET (Rekor v2 style: the time comes
     /// from the TSA).
     GoodMessageTimestampWithoutSet,
+    /// Like `GoodMessageTimestampWithoutSet`, with a fraction of a second in `genTime`, as RFC
+    /// 3161 §2.4.2 allows and real TSAs write (`…02.25Z`).
+    GoodTimestampFractionalSecond,
     /// No SET, and the timestamp's message imprint is another signature's.
     TimestampOverAnotherSignature,
     /// No SET, and the timestamp is from a TSA the trust root does not name.
@@ -116,7 +119,7 @@ pub enum Variant {
 }
 
 impl Variant {
-    pub const ALL: [Variant; 45] = [
+    pub const ALL: [Variant; 46] = [
         Variant::GoodMessageV01,
         Variant::GoodMessageV02,
         Variant::GoodMessageV03,
@@ -142,6 +145,7 @@ impl Variant {
         Variant::TamperedSignature,
         Variant::GoodMessageTimestamp,
         Variant::GoodMessageTimestampWithoutSet,
+        Variant::GoodTimestampFractionalSecond,
         Variant::TimestampOverAnotherSignature,
         Variant::TimestampFromUnrelatedTsa,
         Variant::TimestampAfterLeafExpiry,
@@ -193,6 +197,7 @@ impl Variant {
             TamperedSignature => "bad-tampered-signature",
             GoodMessageTimestamp => "good-message-timestamp",
             GoodMessageTimestampWithoutSet => "good-message-timestamp-without-set",
+            GoodTimestampFractionalSecond => "good-timestamp-fractional-second",
             TimestampOverAnotherSignature => "bad-timestamp-over-another-signature",
             TimestampFromUnrelatedTsa => "bad-timestamp-from-unrelated-tsa",
             TimestampAfterLeafExpiry => "bad-timestamp-after-leaf-expiry",
@@ -229,6 +234,7 @@ impl Variant {
             | GoodDsseV02
             | GoodMessageTimestamp
             | GoodMessageTimestampWithoutSet
+            | GoodTimestampFractionalSecond
             | GoodIssuerOnlyV2
             | GoodP384Ca
             | GoodOtherNameSan
@@ -324,6 +330,7 @@ impl Variant {
                 | DowngradeV01WithoutInclusionProof
                 | GoodMessageTimestamp
                 | GoodMessageTimestampWithoutSet
+                | GoodTimestampFractionalSecond
                 | GoodIssuerOnlyV2
                 | GoodP384Ca
                 | GoodOtherNameSan
@@ -396,6 +403,10 @@ impl Variant {
             GoodMessageTimestamp => k.timestamp = Some(TimestampMode::Good),
             GoodMessageTimestampWithoutSet => {
                 k.timestamp = Some(TimestampMode::Good);
+                k.proofs.set = false;
+            }
+            GoodTimestampFractionalSecond => {
+                k.timestamp = Some(TimestampMode::FractionalSecond);
                 k.proofs.set = false;
             }
             TimestampOverAnotherSignature => {
@@ -491,6 +502,7 @@ fn set_issuer(exts: &mut [(FulcioExt, String)], which: FulcioExt, value: &str) {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum TimestampMode {
     Good,
+    FractionalSecond,
     OverAnotherSignature,
     UnrelatedTsa,
     AfterLeafExpiry,
@@ -742,12 +754,15 @@ pub fn build(ss: &PrivateSigstore, variant: Variant, n: usize) -> Fixture {
     }
     let timestamp = k.timestamp.map(|mode| {
         let (tsa, over, time) = match mode {
-            TimestampMode::Good => (&ss.tsa, &signature, SIGN_TIME + 2),
+            TimestampMode::Good | TimestampMode::FractionalSecond => {
+                (&ss.tsa, &signature, SIGN_TIME + 2)
+            }
             TimestampMode::OverAnotherSignature => (&ss.tsa, &other_signature, SIGN_TIME + 2),
             TimestampMode::UnrelatedTsa => (&ss.unrelated_tsa, &signature, SIGN_TIME + 2),
             TimestampMode::AfterLeafExpiry => (&ss.tsa, &signature, k.leaf_window.1 + 60),
         };
-        crate::tsa::timestamp_response(&tsa.leaf, over, time, 10_000 + n as u64)
+        let fraction = (mode == TimestampMode::FractionalSecond).then_some("25");
+        crate::tsa::timestamp_response_at(&tsa.leaf, over, time, fraction, 10_000 + n as u64)
     });
     let tlog = tlog_entry_json(&entry, content.kind(), k.proofs);
     let bundle = bundle_json(

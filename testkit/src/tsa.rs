@@ -75,23 +75,42 @@ fn alg(s: &str) -> Vec<u8> {
     seq(&[oid(s)])
 }
 
-fn generalized_time(unix: u64) -> Vec<u8> {
+/// `YYYYMMDDHHMMSS[.fraction]Z`: `der`'s type writes the X.509 profile, which has no fractions.
+fn generalized_time(unix: u64, fraction: Option<&str>) -> Vec<u8> {
     // INVARIANT: testkit times are in range.
     let t = x509_cert::der::asn1::GeneralizedTime::from_unix_duration(
         std::time::Duration::from_secs(unix),
     )
     .expect("time");
-    t.to_der().expect("DER")
+    let der = t.to_der().expect("DER");
+    let Some(fraction) = fraction else { return der };
+    // Tag, length, then 14 digits and `Z`.
+    let mut text = der[2..16].to_vec();
+    text.push(b'.');
+    text.extend_from_slice(fraction.as_bytes());
+    text.push(b'Z');
+    tlv(0x18, &text)
 }
 
 /// A timestamp over `signature` at `gen_time` by `tsa` (its leaf and key); `serial` numbers it.
 pub fn timestamp_response(tsa: &Issued, signature: &[u8], gen_time: u64, serial: u64) -> Vec<u8> {
+    timestamp_response_at(tsa, signature, gen_time, None, serial)
+}
+
+/// [`timestamp_response`] with `fraction` (digits, no trailing zero) of a second in `genTime`.
+pub fn timestamp_response_at(
+    tsa: &Issued,
+    signature: &[u8],
+    gen_time: u64,
+    fraction: Option<&str>,
+    serial: u64,
+) -> Vec<u8> {
     let tst_info = seq(&[
         uint(&[1]),
         oid(POLICY),
         seq(&[alg(SHA256), octets(&Sha256::digest(signature))]),
         uint(&serial.to_be_bytes()),
-        generalized_time(gen_time),
+        generalized_time(gen_time, fraction),
     ]);
     let cert = tsa.parsed();
     // INVARIANT: our own certificate's parts encode.
