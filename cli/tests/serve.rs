@@ -1245,3 +1245,45 @@ fn serve_refuses_a_bundle_not_signed_with_its_key() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("does not verify under"), "{stderr}");
 }
+
+/// Keyless signers at admission: the webhook with `examples/keyless` and its facts admits the
+/// release workflow's image and denies a fork's, naming the identity check that failed.
+#[test]
+fn keyless_denials_name_the_failed_check() {
+    let dir = repo().join("examples/keyless");
+    let facts = dir.join("facts.json");
+    let server = serve(&[
+        "--policy",
+        dir.to_str().unwrap(),
+        "--facts",
+        facts.to_str().unwrap(),
+        "--cluster",
+        "prod-eu-1",
+    ]);
+    let digest = "sha256:50ea8d77faeeda8077211c0c0a3b5678c1e9ca25999606d64ff045d9283cf56d";
+    let review = |images: &[&str]| {
+        let mut doc: Value =
+            serde_json::from_slice(&std::fs::read(fixture("pod.json")).unwrap()).unwrap();
+        doc["request"]["namespace"] = serde_json::json!("payments");
+        doc["request"]["object"]["spec"]["containers"] = serde_json::json!(images
+            .iter()
+            .enumerate()
+            .map(|(i, image)| serde_json::json!({"name": format!("c{i}"), "image": format!("registry.company.com/{image}@{digest}")}))
+            .collect::<Vec<_>>());
+        serde_json::to_vec(&doc).unwrap()
+    };
+    let allowed = server.validate(review(&["app", "app-legacy"])).json();
+    assert_eq!(allowed["response"]["allowed"], true, "{allowed}");
+    let denied = server.validate(review(&["app", "forked"])).json();
+    assert_eq!(denied["response"]["allowed"], false, "{denied}");
+    let message = denied["response"]["status"]["message"].as_str().unwrap();
+    assert_eq!(
+        message,
+        format!(
+            "image registry.company.com/forked@{digest} is not trusted by policy \"release builds \
+             only\" (not signed by `release_ci`: the one signature does not verify (identity \
+             subject https://github.com/company-evil/app/.github/workflows/release.yml@refs/tags/v1.0.0 \
+             does not match https://github.com/company/*/.github/workflows/release.yml@refs/tags/v*))"
+        )
+    );
+}
