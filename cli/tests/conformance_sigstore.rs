@@ -4,7 +4,7 @@
 //! Cases that sign a container image (a cosign v3 keyless image signature: a DSSE envelope whose
 //! statement has predicate type `https://sigstore.dev/cosign/sign/v1` and the image digest as
 //! subject) run through the real `bona eval`: a policy with a keyless signer for the case's
-//! identity and issuer (or its key, with `{ tlog root }`), the bundle as the image's one
+//! identity and issuer, the bundle as the image's one
 //! signature entry, and the verdict must be `trusted` exactly when the case expects success.
 //!
 //! Every other case signs a file (sigstore-conformance's `a.txt`, npm tarballs) or is an
@@ -19,7 +19,6 @@
 //! The corpus is read in place (`../shared`, or `$BONA_SHARED_DIR`), never copied here.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use bona_runtime::eval::KeyRing;
 use bona_runtime::facts::FactsDocument;
@@ -72,76 +71,26 @@ fn is_image_signature(case: &Value) -> bool {
         && case["artifact_digest"].is_string()
 }
 
-/// A `.trust` string literal.
-fn quoted(s: &str) -> String {
-    format!("{s:?}")
-}
-
-/// The image case through `bona eval`: `Ok(true)` when the image is trusted.
+/// The image case through `bona eval` (a policy with a keyless signer for the case's identity
+/// and issuer, the bundle as the image's one signature entry): `Ok(true)` when trusted.
 fn through_bona_eval(base: &Path, case: &Value) -> Result<bool, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let root = case["trusted_root"].as_str().ok_or("no trusted_root")?;
-    std::fs::write(
-        dir.path().join("trusted_root.json"),
-        read(&base.join(root))?,
-    )
-    .map_err(|e| e.to_string())?;
-    let signer = match case["key"].as_str() {
-        Some(key) => {
-            std::fs::write(dir.path().join("key.pub"), read(&base.join(key))?)
-                .map_err(|e| e.to_string())?;
-            "key signer = file(\"key.pub\") { tlog root }".to_owned()
-        }
-        None => format!(
-            "key signer = keyless {{\n  root root\n  issuer == {}\n  subject == {}\n}}",
-            quoted(case["issuer"].as_str().unwrap_or_default()),
-            quoted(case["identity"].as_str().unwrap_or_default())
-        ),
-    };
-    let policy = format!(
-        "trustroot root = file(\"trusted_root.json\")\n\n{signer}\n\npolicy \"keyless\" {{\n  action prevent\n  on unknown prevent\n  trust signed by signer\n}}\n"
-    );
-    std::fs::write(dir.path().join("policy.trust"), policy).map_err(|e| e.to_string())?;
+    let root = base.join(case["trusted_root"].as_str().ok_or("no trusted_root")?);
     let digest = case["artifact_digest"].as_str().ok_or("no digest")?;
     let bundle: Value = serde_json::from_slice(&read(
         &base.join(case["bundle"].as_str().ok_or("no bundle")?),
     )?)
     .map_err(|e| format!("bundle: {e}"))?;
-    let facts = json!({"images": {digest: {"signatures": [{"bundle": bundle}]}}});
-    let input = json!({
-        "asset": {"type": "workload", "cluster": "c", "namespace": "n", "kind": "Pod", "name": "p"},
-        "images": [{"ref": format!("registry.example.com/app@{digest}")}]
-    });
-    std::fs::write(dir.path().join("facts.json"), facts.to_string()).map_err(|e| e.to_string())?;
-    std::fs::write(dir.path().join("input.json"), input.to_string()).map_err(|e| e.to_string())?;
-    let out = Command::new(env!("CARGO_BIN_EXE_bona"))
-        .arg("eval")
-        .arg("--policy")
-        .arg(dir.path().join("policy.trust"))
-        .arg("--input")
-        .arg(dir.path().join("input.json"))
-        .arg("--facts")
-        .arg(dir.path().join("facts.json"))
-        .args(["--format", "json"])
-        .output()
-        .map_err(|e| format!("cannot run bona: {e}"))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.status.code() != Some(0) {
-        return Err(format!(
-            "bona eval exited {:?}: {stderr}",
-            out.status.code()
-        ));
-    }
-    let decision: Value =
-        serde_json::from_str(&stdout).map_err(|e| format!("not JSON ({e}): {stdout}"))?;
-    match decision["images"][0]["verdict"].as_str() {
-        Some("trusted") => Ok(true),
-        Some("untrusted") => Ok(false),
-        other => Err(format!(
-            "verdict {other:?} (a known digest is never unknown): {stdout}"
-        )),
-    }
+    let facts = dir.path().join("facts.json");
+    let doc = json!({"images": {digest: {"signatures": [{"bundle": bundle}]}}});
+    std::fs::write(&facts, doc.to_string()).map_err(|e| e.to_string())?;
+    crate::xcheck::eval_verdict(
+        &root,
+        case["identity"].as_str().unwrap_or_default(),
+        case["issuer"].as_str().unwrap_or_default(),
+        &facts,
+        &format!("registry.example.com/app@{digest}"),
+    )
 }
 
 /// The adapter for files and attestations: `Ok(())` when the bundle verifies under the case's
