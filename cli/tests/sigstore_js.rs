@@ -292,4 +292,8 @@ fn bundles_from_the_sigstore_js_signer_verify_for_their_identity_only() {
         checks.len(),
         failures.join("\n")
     );
+    eprintln!(
+        "{} checks of 4 sigstore-js bundles: as expected through the runtime and bona eval",
+        checks.len()
+    );
 }

@@ -4,9 +4,10 @@
 //! - [`runtime_verdict`]: the facts reader and the signer `bona eval` uses, with the signer's
 //!   own image binding (`Signer::vouched`) — the same decision `signed by` makes, without the
 //!   `.trust` front end.
-//! - [`eval_verdict`]: the real `bona eval` on a policy with a `keyless` signer. That syntax is
-//!   being added on another branch; until `bona` parses it, [`keyless_syntax`] says so and the
-//!   tests only note that this path did not run.
+//! - [`eval_verdict`]: the real `bona eval` on a policy with a `keyless` signer. That syntax
+//!   comes with the front end of branch `frontend` (merged into main after this branch left
+//!   it); where `bona` does not parse it, [`keyless_syntax`] says so and the tests only note
+//!   that this path did not run. With that front end merged, every check runs both ways.
 
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
