@@ -6,9 +6,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use bona_host::engine::{
-    LoadError, PolicySource as HostSource, load_engine, read_facts, read_input,
-};
+use bona_host::engine::{LoadError, PolicyFiles, load_engine, read_facts, read_input};
 use bona_runtime::Engine;
 use bona_runtime::facts::FactsDocument;
 
@@ -53,16 +51,12 @@ impl BundleKey {
 }
 
 impl PolicySource {
-    /// The source as the host crate names it.
-    pub fn as_host(&self) -> HostSource<'_> {
-        self.signed_by(None)
-    }
-
-    /// The source as the host crate names it, with the key its bundle must be signed with.
-    pub fn signed_by<'a>(&'a self, key: Option<&'a Path>) -> HostSource<'a> {
-        match &self.bundle {
-            Some(path) => HostSource::Bundle { path, key },
-            None => HostSource::Sources(&self.policy),
+    /// The files as the host crate keeps them, with the key a bundle must be signed with.
+    pub fn files(&self, key: Option<&Path>) -> PolicyFiles {
+        PolicyFiles {
+            policy: self.policy.clone(),
+            bundle: self.bundle.clone(),
+            bundle_key: key.map(Path::to_path_buf),
         }
     }
 }
@@ -80,7 +74,7 @@ pub fn signed_engine(
 ) -> Result<Engine, Exit> {
     key.applies_to(src)
         .map_err(|message| bad_input(err, message))?;
-    load_engine(src.signed_by(key.key.as_deref())).map_err(|e| match e {
+    load_engine(src.files(key.key.as_deref()).source()).map_err(|e| match e {
         LoadError::BadInput(message) => bad_input(err, message),
         LoadError::Compile(failure) => {
             print_diagnostics(&failure.db, &failure.diagnostics, err);

@@ -24,6 +24,30 @@ pub enum PolicySource<'a> {
     },
 }
 
+/// Where a policy set comes from, owned: what a command line or a server keeps between loads.
+#[derive(Clone, Debug, Default)]
+pub struct PolicyFiles {
+    /// `.trust` files or directories, compiled at each load.
+    pub policy: Vec<PathBuf>,
+    /// A bundle written by `bona build`; when given, `policy` is not read.
+    pub bundle: Option<PathBuf>,
+    /// The public key the bundle's signature (`BUNDLE.sig`) must verify under, if required.
+    pub bundle_key: Option<PathBuf>,
+}
+
+impl PolicyFiles {
+    /// The source to load: the bundle when there is one, else the sources.
+    pub fn source(&self) -> PolicySource<'_> {
+        match &self.bundle {
+            Some(path) => PolicySource::Bundle {
+                path,
+                key: self.bundle_key.as_deref(),
+            },
+            None => PolicySource::Sources(&self.policy),
+        }
+    }
+}
+
 /// Why no engine could be had.
 #[derive(Debug)]
 pub enum LoadError {

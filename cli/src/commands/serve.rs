@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use bona_webhook::server::limits::{self, Limits};
 use bona_webhook::server::log;
-use bona_webhook::server::reload::PolicyFiles;
 use bona_webhook::server::tls::TlsFiles;
 use bona_webhook::server::{Config, ServeError};
 use clap::builder::TypedValueParser as _;
@@ -144,11 +143,7 @@ impl Args {
     /// The server's configuration.
     fn config(&self) -> Config {
         Config {
-            policies: PolicyFiles {
-                policy: self.source.policy.clone(),
-                bundle: self.source.bundle.clone(),
-                bundle_key: self.bundle_key.key.clone(),
-            },
+            policies: self.source.files(self.bundle_key.key.as_deref()),
             facts: self.facts.clone(),
             tls: TlsFiles {
                 cert: self.tls_cert.clone(),

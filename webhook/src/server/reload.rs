@@ -24,36 +24,14 @@ use bona_runtime::facts::FactsDocument;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::watch;
 
-use bona_host::engine::PolicySource;
 use bona_host::walk::trust_files;
 
 use super::State;
 use super::run::ServeError;
 use super::tls::TlsFiles;
 
-/// `--policy PATHS` or `--bundle FILE`: where the policy set comes from.
-#[derive(Clone, Debug, Default)]
-pub struct PolicyFiles {
-    /// `.trust` files or directories, compiled at each load.
-    pub policy: Vec<PathBuf>,
-    /// A bundle written by `bona build`; when given, `policy` is not read.
-    pub bundle: Option<PathBuf>,
-    /// The public key the bundle's signature (`BUNDLE.sig`) must verify under, if required.
-    pub bundle_key: Option<PathBuf>,
-}
-
-impl PolicyFiles {
-    /// The source as the host crate names it.
-    pub fn as_host(&self) -> PolicySource<'_> {
-        match &self.bundle {
-            Some(path) => PolicySource::Bundle {
-                path,
-                key: self.bundle_key.as_deref(),
-            },
-            None => PolicySource::Sources(&self.policy),
-        }
-    }
-}
+/// `--policy PATHS` or `--bundle FILE` (with `--bundle-key`): where the policy set comes from.
+pub use bona_host::engine::PolicyFiles;
 
 /// Everything the server reads from disk.
 #[derive(Clone, Debug)]
@@ -88,7 +66,7 @@ fn bad(message: String) -> LoadFailure {
 /// Compile errors ([`ServeError::Compile`], with the rendered diagnostics) or unreadable input
 /// ([`ServeError::BadInput`]).
 pub fn load_policies(sources: &Sources) -> Result<Loaded, LoadFailure> {
-    let engine = load_engine(sources.policy.as_host()).map_err(|e| match e {
+    let engine = load_engine(sources.policy.source()).map_err(|e| match e {
         LoadError::BadInput(message) => bad(message),
         LoadError::Compile(failure) => LoadFailure {
             error: ServeError::Compile(format!(
