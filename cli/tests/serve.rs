@@ -1287,3 +1287,68 @@ fn keyless_denials_name_the_failed_check() {
         )
     );
 }
+
+/// A rotated `--client-ca` is picked up on SIGHUP, as the serving certificate is: afterwards the
+/// new CA's client certificate is accepted and the old one's refused; an unusable replacement
+/// keeps the CA in use.
+#[test]
+fn client_ca_is_reloaded_on_sighup() {
+    let policy = repo().join("examples/production");
+    let old = Certs::new();
+    let (old_cert, old_key) = old.client();
+    let new = Certs::new();
+    let (new_cert, new_key) = new.client();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("client-ca.pem");
+    std::fs::copy(old.path("ca.crt"), &ca).unwrap();
+    let server = serve(&[
+        "--policy",
+        policy.to_str().unwrap(),
+        "--cluster",
+        "prod-eu-1",
+        "--client-ca",
+        ca.to_str().unwrap(),
+        "--reload-interval",
+        "0",
+    ]);
+    let review = std::fs::read(review_json()).unwrap();
+    let accepted = |cert: &Path, key: &Path| {
+        let config = server.client_config_as(false, Some((cert, key)));
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            server
+                .send_with(
+                    config,
+                    "POST",
+                    "/validate",
+                    Some("application/json"),
+                    review.clone(),
+                )
+                .status
+        }))
+        .is_ok_and(|status| status == 200)
+    };
+    assert!(accepted(&old_cert, &old_key));
+    assert!(!accepted(&new_cert, &new_key));
+
+    std::fs::copy(new.path("ca.crt"), &ca).unwrap();
+    server.signal("HUP");
+    server.log.wait_for("client CA reloaded", 1);
+    assert!(
+        accepted(&new_cert, &new_key),
+        "the new CA's client is refused"
+    );
+    assert!(
+        !accepted(&old_cert, &old_key),
+        "the old CA's client is still accepted"
+    );
+
+    std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\nAAAA\n").unwrap();
+    server.signal("HUP");
+    server
+        .log
+        .wait_for("client CA reload failed; keeping the previous one", 1);
+    assert!(
+        accepted(&new_cert, &new_key),
+        "a broken CA file replaced the one in use"
+    );
+}

@@ -111,7 +111,8 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = seconds_or_zero)]
     pub drain_timeout: Duration,
     /// PEM certificates of the CAs that sign the API server's client certificate: /validate
-    /// then answers only clients presenting one (401 otherwise); the probes need none.
+    /// then answers only clients presenting one (401 otherwise); the probes need none. Re-read
+    /// with the TLS certificate (SIGHUP, or a change seen by --reload-interval).
     #[arg(long, value_name = "FILE")]
     pub client_ca: Option<PathBuf>,
     /// With --client-ca, /metrics needs the client certificate too.

@@ -77,7 +77,6 @@ fn builders(limits: &Limits) -> Builders {
 /// the first signal, before `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
-    acceptor: TlsAcceptor,
     app: Router,
     state: Arc<State>,
     draining: watch::Receiver<bool>,
@@ -115,7 +114,6 @@ pub async fn serve(
         };
         while tasks.try_join_next().is_some() {}
         let connection = Connection {
-            acceptor: acceptor.clone(),
             app: app.clone(),
             builders: builders.clone(),
             state: Arc::clone(&state),
@@ -219,7 +217,6 @@ impl Drop for Busy {
 
 /// One accepted connection.
 struct Connection {
-    acceptor: TlsAcceptor,
     app: Router,
     builders: Builders,
     state: Arc<State>,
@@ -235,7 +232,10 @@ impl Connection {
         let peer = self.peer;
         let limits = &self.state.limits;
         let activity = Activity::new();
-        let handshake = tokio::time::timeout(limits.request_timeout, self.acceptor.accept(tcp));
+        // The configuration current when the connection arrives: a reloaded `--client-ca`
+        // applies from the next connection on.
+        let acceptor = TlsAcceptor::from(self.state.tls.load_full());
+        let handshake = tokio::time::timeout(limits.request_timeout, acceptor.accept(tcp));
         let tls = match handshake.await {
             Ok(Ok(tls)) => tls,
             Ok(Err(e)) => {

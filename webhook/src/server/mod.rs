@@ -68,6 +68,8 @@ pub struct State {
     /// `--cluster` and `--cloud`.
     pub review: ReviewOptions,
     pub certificate: Arc<Certificate>,
+    /// The TLS configuration new connections get: rebuilt when `--client-ca` changes.
+    pub tls: ArcSwap<rustls::ServerConfig>,
     pub limits: Limits,
     /// Request body bytes held in memory, across all connections.
     pub budget: Arc<Budget>,
@@ -99,6 +101,7 @@ impl State {
         metrics: Metrics,
         review: ReviewOptions,
         certificate: Arc<Certificate>,
+        tls: Arc<rustls::ServerConfig>,
         limits: Limits,
         client_auth: ClientAuth,
     ) -> State {
@@ -108,6 +111,7 @@ impl State {
             ready: AtomicBool::new(true),
             review,
             certificate,
+            tls: ArcSwap::new(tls),
             budget: Budget::new(limits.max_buffered_bytes),
             deciders: Arc::new(tokio::sync::Semaphore::new(limits.decision_threads.max(1))),
             large_deciders: Arc::new(tokio::sync::Semaphore::new(

@@ -28,7 +28,7 @@ use bona_host::walk::trust_files;
 
 use super::State;
 use super::run::ServeError;
-use super::tls::TlsFiles;
+use super::tls::{self, TlsFiles};
 
 /// `--policy PATHS` or `--bundle FILE` (with `--bundle-key`): where the policy set comes from.
 pub use bona_host::engine::PolicyFiles;
@@ -39,6 +39,8 @@ pub struct Sources {
     pub policy: PolicyFiles,
     pub facts: Option<PathBuf>,
     pub tls: TlsFiles,
+    /// `--client-ca`: re-read with the certificate, so a rotated CA needs no restart.
+    pub client_ca: Option<PathBuf>,
 }
 
 /// A policy set ready to decide with, and the facts that go with it.
@@ -157,7 +159,14 @@ async fn load_off_runtime(sources: Arc<Sources>) -> Result<Loaded, LoadFailure> 
 /// must never hold up the threads that answer requests and signals.
 async fn fingerprints(sources: Arc<Sources>) -> (u64, u64) {
     tokio::task::spawn_blocking(move || {
-        (policy_fingerprint(&sources), tls_fingerprint(&sources.tls))
+        let mut tls = tls_fingerprint(&sources.tls);
+        if let Some(ca) = &sources.client_ca {
+            let mut hasher = DefaultHasher::new();
+            tls.hash(&mut hasher);
+            hash_file(&mut hasher, ca);
+            tls = hasher.finish();
+        }
+        (policy_fingerprint(&sources), tls)
     })
     .await
     .unwrap_or((0, 0))
@@ -201,6 +210,20 @@ pub async fn watch(
                     tracing::error!("TLS certificate reload failed; keeping the previous one: {e}");
                 }
             }
+            if let Some(ca) = &sources.client_ca {
+                let rebuilt = tls::client_roots(ca).and_then(|roots| {
+                    tls::server_config(Arc::clone(&state.certificate), Some(roots))
+                });
+                match rebuilt {
+                    Ok(config) => {
+                        state.tls.store(Arc::new(config));
+                        tracing::info!("client CA reloaded");
+                    }
+                    Err(e) => {
+                        tracing::error!("client CA reload failed; keeping the previous one: {e}");
+                    }
+                }
+            }
         }
     }
 }
@@ -239,6 +262,7 @@ mod tests {
                 ..PolicyFiles::default()
             },
             facts: None,
+            client_ca: None,
             tls: TlsFiles {
                 cert: dir.path().join("missing.pem"),
                 key: dir.path().join("missing.key"),

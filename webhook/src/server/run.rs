@@ -77,6 +77,7 @@ pub fn serve(config: Config, out: &mut dyn Write) -> Result<(), ServeError> {
         policy: config.policies.clone(),
         facts: config.facts.clone(),
         tls: config.tls.clone(),
+        client_ca: config.client_ca.clone(),
     });
     let loaded = reload::load_policies(&sources).map_err(|failure| failure.error)?;
     let certificate = Arc::new(Certificate::load(&sources.tls).map_err(bad)?);
@@ -101,6 +102,7 @@ pub fn serve(config: Config, out: &mut dyn Write) -> Result<(), ServeError> {
         metrics,
         config.review,
         Arc::clone(&certificate),
+        tls_config,
         config.limits,
         client_auth,
     ));
@@ -142,7 +144,6 @@ pub fn serve(config: Config, out: &mut dyn Write) -> Result<(), ServeError> {
         "bona serve ready"
     );
 
-    let acceptor = tokio_rustls::TlsAcceptor::from(tls_config);
     let app = router(Arc::clone(&state));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let delay = state.limits.shutdown_delay;
@@ -167,15 +168,7 @@ pub fn serve(config: Config, out: &mut dyn Write) -> Result<(), ServeError> {
                 }
             }
         };
-        listen::serve(
-            listener,
-            acceptor,
-            app,
-            Arc::clone(&state),
-            stop_rx,
-            shutdown,
-        )
-        .await;
+        listen::serve(listener, app, Arc::clone(&state), stop_rx, shutdown).await;
         let _ = watcher.await;
     });
     runtime.shutdown_timeout(Duration::from_secs(1));
