@@ -8,6 +8,7 @@ mod editors;
 mod keys;
 mod xcheck;
 
+mod attestations;
 mod audit_stream;
 mod cli;
 mod conformance_real;

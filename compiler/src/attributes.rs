@@ -216,6 +216,119 @@ pub const ATTRIBUTES: &[Attribute] = &[
     },
 ];
 
+/// One attestation attribute of docs/attestations.md#attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttestationAttr {
+    /// The function and its fields, dotted (`provenance.builder`): how the LSP names it.
+    pub key: &'static str,
+    /// As written in a rule.
+    pub written: &'static str,
+    pub ty: &'static str,
+    /// What it is read from (SPEC §7.3's "from" column).
+    pub from: &'static str,
+}
+
+/// The attestation attributes; `attested` and `predicate` have no fields, `provenance` and
+/// `vuln` are listed bare too so that hover on the function name says what it is.
+pub const ATTESTATION_ATTRS: &[AttestationAttr] = &[
+    AttestationAttr {
+        key: "attested",
+        written: "attested(K, \"TYPE\")",
+        ty: "bool",
+        from: "an attestation of that predicate type counts for signer K",
+    },
+    AttestationAttr {
+        key: "provenance",
+        written: "provenance(K).FIELD",
+        ty: "string",
+        from: "the SLSA provenance attestations that count for signer K: `.builder`, `.build_type`, `.source`, `.ref`",
+    },
+    AttestationAttr {
+        key: "provenance.builder",
+        written: "provenance(K).builder",
+        ty: "string",
+        from: "SLSA provenance v1 `runDetails.builder.id`; v0.2 `builder.id`",
+    },
+    AttestationAttr {
+        key: "provenance.build_type",
+        written: "provenance(K).build_type",
+        ty: "string",
+        from: "v1 `buildDefinition.buildType`; v0.2 `buildType`",
+    },
+    AttestationAttr {
+        key: "provenance.source",
+        written: "provenance(K).source",
+        ty: "string",
+        from: "the source repository, as `slsa-verifier --source-uri` reads it (`github.com/company/app`)",
+    },
+    AttestationAttr {
+        key: "provenance.ref",
+        written: "provenance(K).ref",
+        ty: "string",
+        from: "the source ref (`refs/tags/v1.2.3`)",
+    },
+    AttestationAttr {
+        key: "vuln",
+        written: "vuln(K).FIELD",
+        ty: "string, int or duration",
+        from: "the vulnerability scan attestations that count for signer K: `.scanner`, `.scan.age`, `.critical`, `.high`, `.medium`, `.low`",
+    },
+    AttestationAttr {
+        key: "vuln.scanner",
+        written: "vuln(K).scanner",
+        ty: "string",
+        from: "cosign vulnerability predicate `scanner.uri`",
+    },
+    AttestationAttr {
+        key: "vuln.scan.age",
+        written: "vuln(K).scan.age",
+        ty: "duration",
+        from: "evaluation time − `metadata.scanFinishedOn`",
+    },
+    AttestationAttr {
+        key: "vuln.critical",
+        written: "vuln(K).critical",
+        ty: "int",
+        from: "critical vulnerabilities in `scanner.result` (a Trivy JSON report), counted as `bona facts trivy` counts them",
+    },
+    AttestationAttr {
+        key: "vuln.high",
+        written: "vuln(K).high",
+        ty: "int",
+        from: "high-severity vulnerabilities in `scanner.result` (a Trivy JSON report), counted as `bona facts trivy` counts them",
+    },
+    AttestationAttr {
+        key: "vuln.medium",
+        written: "vuln(K).medium",
+        ty: "int",
+        from: "medium-severity vulnerabilities in `scanner.result` (a Trivy JSON report), counted as `bona facts trivy` counts them",
+    },
+    AttestationAttr {
+        key: "vuln.low",
+        written: "vuln(K).low",
+        ty: "int",
+        from: "low-severity vulnerabilities in `scanner.result` (a Trivy JSON report), counted as `bona facts trivy` counts them",
+    },
+    AttestationAttr {
+        key: "predicate",
+        written: "predicate(K, \"TYPE\", \"a.b.c\")",
+        ty: "string",
+        from: "any string field of that predicate type by dotted path",
+    },
+];
+
+/// The attestation functions.
+pub const ATTESTATION_FUNCTIONS: &[&str] = &["attested", "provenance", "vuln", "predicate"];
+/// The fields after `provenance(K).`.
+pub const PROVENANCE_FIELDS: &[&str] = &["builder", "build_type", "source", "ref"];
+/// The fields after `vuln(K).`.
+pub const VULN_FIELDS: &[&str] = &["scanner", "critical", "high", "medium", "low", "scan.age"];
+
+/// Looks an attestation attribute up by its dotted key (`vuln.scan.age`).
+pub fn attestation_attr(key: &str) -> Option<&'static AttestationAttr> {
+    ATTESTATION_ATTRS.iter().find(|a| a.key == key)
+}
+
 /// Names that are neither attributes nor definable: the asset-type values.
 pub const ASSET_TYPES: &[&str] = &["workload", "vm"];
 
@@ -341,6 +454,18 @@ pub fn markdown_table() -> String {
             a.ty.name(),
             a.known.replace('|', "\\|"),
             a.doc.replace('|', "\\|")
+        ));
+    }
+    // The bare `provenance`/`vuln` rows exist for hover; the table lists the fields.
+    for a in ATTESTATION_ATTRS
+        .iter()
+        .filter(|a| !matches!(a.key, "provenance" | "vuln"))
+    {
+        s.push_str(&format!(
+            "| `{}` | trust (image) | {} | when the facts give `attestations` ([attestations.md](attestations.md#tri-state)) | {} |\n",
+            a.written.replace('|', "\\|"),
+            a.ty,
+            a.from.replace('|', "\\|")
         ));
     }
     s

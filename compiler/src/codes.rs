@@ -67,6 +67,8 @@ codes! {
     E0309 => Error, "not a condition";
     E0310 => Error, "invalid index";
     E0311 => Error, "invalid asset type";
+    E0312 => Error, "unknown attestation field";
+    E0313 => Error, "invalid arguments of an attestation function";
     E0320 => Error, "policy without `action`";
     E0321 => Error, "clause given twice";
     E0322 => Error, "`on unknown` on an `issue` policy";

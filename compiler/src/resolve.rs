@@ -393,6 +393,7 @@ fn uses_in_operand(o: &Operand, used: &mut BTreeSet<String>) {
             used.insert(n.clone());
         }
         OperandKind::List(items) => items.iter().for_each(|i| uses_in_operand(i, used)),
+        OperandKind::Call { args, .. } => args.iter().for_each(|a| uses_in_operand(a, used)),
         _ => {}
     }
 }

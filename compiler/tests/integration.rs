@@ -6,6 +6,7 @@
 
 mod common;
 
+mod attestations;
 mod codes_documented;
 mod docs_attributes;
 mod fmt_props;

@@ -158,6 +158,27 @@ fn operand(o: &Operand, pattern: bool, out: &mut Vec<Occurrence>) {
             name: base.name.clone(),
             kind: name_kind(&base.name),
         }),
+        OperandKind::Call { func, args, fields } => {
+            out.push(Occurrence {
+                span: func.span,
+                name: func.name.clone(),
+                kind: OccKind::Attribute,
+            });
+            args.iter().for_each(|a| operand(a, false, out));
+            // Hover reads the field with its function, and each part of a dotted field as the
+            // whole (`scan` in `vuln(K).scan.age` is `vuln.scan.age`).
+            let path: String = std::iter::once(func.name.as_str())
+                .chain(fields.iter().map(|f| f.name.as_str()))
+                .collect::<Vec<_>>()
+                .join(".");
+            for f in fields {
+                out.push(Occurrence {
+                    span: f.span,
+                    name: path.clone(),
+                    kind: OccKind::Attribute,
+                });
+            }
+        }
         _ => {}
     }
 }

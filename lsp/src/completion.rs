@@ -16,7 +16,10 @@
 //! Every item carries a text edit over the word being typed (dots included, so `scan.a`
 //! completes to `scan.age`), so clients need not guess word boundaries.
 
-use bona_compiler::attributes::{ATTRIBUTES, KEYWORDS, Side};
+use bona_compiler::attributes::{
+    ATTESTATION_FUNCTIONS, ATTRIBUTES, KEYWORDS, PROVENANCE_FIELDS, Side, VULN_FIELDS,
+    attestation_attr,
+};
 use bona_compiler::db::symbols;
 use bona_compiler::identity::{identity_attr, identity_attrs};
 use bona_compiler::resolve::DefKind;
@@ -92,9 +95,50 @@ pub fn completion(snap: &Snapshot, params: &CompletionParams) -> Option<Completi
         .map_or(offset, |(i, _)| i);
     out.edit = Span::new(word_start, offset);
     let tokens = lex(&before[..word_start]).tokens;
+    // After `provenance(K).` / `vuln(K).`: the word starts at the dot, which stays.
+    if before[word_start..].starts_with('.')
+        && let Some(fields) = attestation_fields(&tokens)
+    {
+        out.edit = Span::new(word_start + 1, offset);
+        for f in fields {
+            let key = format!("{}.{f}", fields_owner(fields));
+            let doc = attestation_attr(&key)
+                .map(|a| format!("**`{}`**: `{}`\n\n{}", a.written, a.ty, a.from));
+            let ty = attestation_attr(&key).map(|a| a.ty);
+            out.push(f, CompletionItemKind::PROPERTY, ty, doc);
+        }
+        return out.finish();
+    }
     let context = Context::read(&tokens);
     context.complete(&mut out);
     out.finish()
+}
+
+/// The fields of the attestation function whose call the tokens end with (`vuln ( K )`).
+fn attestation_fields(tokens: &[(usize, Token, usize)]) -> Option<&'static [&'static str]> {
+    let [
+        ..,
+        (_, Token::Ident(f), _),
+        (_, Token::LParen, _),
+        (_, Token::Ident(_), _),
+        (_, Token::RParen, _),
+    ] = tokens
+    else {
+        return None;
+    };
+    match f.as_str() {
+        "provenance" => Some(PROVENANCE_FIELDS),
+        "vuln" => Some(VULN_FIELDS),
+        _ => None,
+    }
+}
+
+fn fields_owner(fields: &[&str]) -> &'static str {
+    if fields == PROVENANCE_FIELDS {
+        "provenance"
+    } else {
+        "vuln"
+    }
 }
 
 /// Where the cursor is, as far as the tokens before it tell.
@@ -369,6 +413,15 @@ impl Context {
             out.keywords(&["not"]);
             if side == Side::Trust {
                 out.keywords(&["signed by"]);
+                for f in ATTESTATION_FUNCTIONS {
+                    let a = attestation_attr(f);
+                    out.push(
+                        f,
+                        CompletionItemKind::FUNCTION,
+                        a.map(|a| a.written),
+                        a.map(|a| format!("**`{}`**: `{}`\n\n{}", a.written, a.ty, a.from)),
+                    );
+                }
             }
         } else {
             out.keywords(OPERATORS);

@@ -33,7 +33,14 @@ pub fn hover(snap: &Snapshot, params: &HoverParams) -> Option<Hover> {
     let offset = index.offset(at.position);
     let (markdown, span) = if let Some(occ) = occurrence_at(occurrences(db, file), offset) {
         let md = match occ.kind {
-            OccKind::Attribute => attribute(&occ.name).map(attribute_doc),
+            OccKind::Attribute => attribute(&occ.name).map(attribute_doc).or_else(|| {
+                bona_compiler::attributes::attestation_attr(&occ.name).map(|a| {
+                    format!(
+                        "**`{}`**: `{}`, attestation attribute (in `trust` rules)\n\n{}",
+                        a.written, a.ty, a.from
+                    )
+                })
+            }),
             OccKind::Identity => bona_compiler::identity::identity_doc(&occ.name)
                 .map(|doc| format!("**`{}`**: identity attribute of a keyless signer\n\n{doc}", occ.name)),
             OccKind::Definition(_) | OccKind::Reference => name_doc(snap, file, &occ.name),

@@ -545,6 +545,18 @@ fn flat_operand(o: &Operand) -> String {
         }
         OperandKind::Name(n) => n.clone(),
         OperandKind::Index { base, key } => format!("{}[{}]", base.name, escape(&key.value)),
+        OperandKind::Call { func, args, fields } => {
+            let mut s = format!(
+                "{}({})",
+                func.name,
+                args.iter().map(flat_operand).collect::<Vec<_>>().join(", ")
+            );
+            for f in fields {
+                s.push('.');
+                s.push_str(&f.name);
+            }
+            s
+        }
     }
 }
 

@@ -287,6 +287,13 @@ pub enum OperandKind {
         base: Ident,
         key: StrLit,
     },
+    /// `FUNC(ARGS).FIELD.FIELD`: the attestation attributes (`attested(K, "T")`,
+    /// `provenance(K).builder`, `vuln(K).scan.age`, `predicate(K, "T", "a.b")`).
+    Call {
+        func: Ident,
+        args: Vec<Operand>,
+        fields: Vec<Ident>,
+    },
 }
 
 /// `test "NAME" { … }`.

@@ -292,6 +292,14 @@ impl SpanlessEq for OperandKind {
                     key: key2,
                 },
             ) => base.spanless_eq(base2) && key.spanless_eq(key2),
+            (
+                OperandKind::Call { func, args, fields },
+                OperandKind::Call {
+                    func: func2,
+                    args: args2,
+                    fields: fields2,
+                },
+            ) => func.spanless_eq(func2) && args.spanless_eq(args2) && fields.spanless_eq(fields2),
             _ => false,
         }
     }

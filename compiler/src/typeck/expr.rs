@@ -83,6 +83,15 @@ pub fn lower_const(names: &mut dyn Names, sink: &mut Sink, operand: &Operand) ->
             );
             None
         }
+        OperandKind::Call { func, .. } => {
+            sink.error(
+                Code::E0304,
+                operand.span,
+                format!("`{}(…)` is an attribute, not a value", func.name),
+                "attributes cannot be values",
+            );
+            None
+        }
     }
 }
 
@@ -278,6 +287,12 @@ fn trust_leaf(names: &mut dyn Names, sink: &mut Sink, e: &Expr) -> Option<Ir<Ima
             op_span,
             rhs,
         } => {
+            if let OperandKind::Call { .. } = lhs.kind {
+                // Both sides are checked so that a bad key and a bad value are reported together.
+                let attr = super::attest::attribute(names, sink, lhs);
+                let value = rhs_value(names, sink, rhs)?;
+                return super::attest::compare(sink, attr?, *op, *op_span, value, rhs);
+            }
             let (attr, label) = lhs_attribute(names, sink, lhs, Position::Trust)?;
             let value = rhs_value(names, sink, rhs)?;
             trust_compare(sink, attr, label, *op, *op_span, value, rhs)
@@ -303,10 +318,29 @@ fn wrong_side(sink: &mut Sink, name: &str, span: Span, attr: &Attribute) {
     );
 }
 
+fn attestation_in_scope(sink: &mut Sink, o: &Operand) {
+    sink.push(
+        sink.diag(
+            Code::E0302,
+            o.span,
+            format!(
+                "`{}` describes the image's attestations, not the asset",
+                describe_operand(o)
+            ),
+            "not allowed in a scope",
+        )
+        .help("move it to a `trust` rule"),
+    );
+}
+
 /// A bare operand in a scope: a named scope or a boolean constant.
 fn scope_operand(names: &mut dyn Names, sink: &mut Sink, o: &Operand) -> Option<Ir<AssetAtom>> {
     match &o.kind {
         OperandKind::Bool(b) => Some(Ir::Const(*b)),
+        OperandKind::Call { .. } => {
+            attestation_in_scope(sink, o);
+            None
+        }
         OperandKind::Name(name) => match names.kind(name) {
             Some(DefKind::Scope) => names.scope(name),
             Some(DefKind::Let) => match names.constant(name)? {
@@ -354,6 +388,7 @@ fn scope_operand(names: &mut dyn Names, sink: &mut Sink, o: &Operand) -> Option<
 fn trust_operand(names: &mut dyn Names, sink: &mut Sink, o: &Operand) -> Option<Ir<ImageAtom>> {
     match &o.kind {
         OperandKind::Bool(b) => Some(Ir::Const(*b)),
+        OperandKind::Call { .. } => super::attest::condition(names, sink, o),
         OperandKind::Name(name) => match (attribute(name), names.kind(name)) {
             (Some(a), _) if a.side == Side::Scope => {
                 wrong_side(sink, name, o.span, a);
@@ -438,7 +473,12 @@ fn trust_operand(names: &mut dyn Names, sink: &mut Sink, o: &Operand) -> Option<
     }
 }
 
-fn not_a_condition<A>(sink: &mut Sink, span: Span, what: &str, ty: &str) -> Option<Ir<A>> {
+pub(super) fn not_a_condition<A>(
+    sink: &mut Sink,
+    span: Span,
+    what: &str,
+    ty: &str,
+) -> Option<Ir<A>> {
     sink.push(
         sink.diag(
             Code::E0309,
@@ -451,7 +491,7 @@ fn not_a_condition<A>(sink: &mut Sink, span: Span, what: &str, ty: &str) -> Opti
     None
 }
 
-fn describe_operand(o: &Operand) -> String {
+pub(super) fn describe_operand(o: &Operand) -> String {
     match &o.kind {
         OperandKind::Str(s) => format!("\"{s}\""),
         OperandKind::Int(n) => n.to_string(),
@@ -460,6 +500,15 @@ fn describe_operand(o: &Operand) -> String {
         OperandKind::List(_) => "[…]".into(),
         OperandKind::Name(n) => n.clone(),
         OperandKind::Index { base, key } => format!("{}[\"{}\"]", base.name, key.value),
+        OperandKind::Call { func, args, fields } => {
+            let args: Vec<String> = args.iter().map(describe_operand).collect();
+            let mut s = format!("{}({})", func.name, args.join(", "));
+            for f in fields {
+                s.push('.');
+                s.push_str(&f.name);
+            }
+            s
+        }
     }
 }
 
@@ -472,6 +521,7 @@ fn operand_type(o: &Operand) -> &'static str {
         OperandKind::List(_) => "list",
         OperandKind::Name(_) => "name",
         OperandKind::Index { .. } => "string",
+        OperandKind::Call { .. } => "attribute",
     }
 }
 
@@ -522,6 +572,10 @@ fn lhs_attribute(
             // INVARIANT: `labels` is in the attribute table.
             attribute("labels").map(|a| (a, Some(key.value.clone())))
         }
+        OperandKind::Call { .. } => {
+            attestation_in_scope(sink, lhs);
+            None
+        }
         OperandKind::Index { base, .. } => {
             sink.push(
                 sink.diag(
@@ -550,7 +604,7 @@ fn lhs_attribute(
 }
 
 /// What a comparison's right side holds.
-enum Value {
+pub(super) enum Value {
     Const(Const),
     Asset(AssetKind),
 }
@@ -585,7 +639,7 @@ fn value_type(v: &Value) -> String {
     }
 }
 
-fn mismatch(sink: &mut Sink, attr: &str, want: &str, v: &Value, rhs: &Operand) {
+pub(super) fn mismatch(sink: &mut Sink, attr: &str, want: &str, v: &Value, rhs: &Operand) {
     let found = value_type(v);
     let mut d = sink.diag(
         Code::E0301,
@@ -608,7 +662,14 @@ fn mismatch(sink: &mut Sink, attr: &str, want: &str, v: &Value, rhs: &Operand) {
     sink.push(d);
 }
 
-fn bad_operator(sink: &mut Sink, attr: &str, ty: &str, op: CompareOp, span: Span, help: &str) {
+pub(super) fn bad_operator(
+    sink: &mut Sink,
+    attr: &str,
+    ty: &str,
+    op: CompareOp,
+    span: Span,
+    help: &str,
+) {
     sink.push(
         sink.diag(
             Code::E0303,
@@ -620,12 +681,12 @@ fn bad_operator(sink: &mut Sink, attr: &str, ty: &str, op: CompareOp, span: Span
     );
 }
 
-fn string_ops_help() -> &'static str {
+pub(super) fn string_ops_help() -> &'static str {
     "strings take `==`, `!=`, `in [..]` and `matches`"
 }
 
 /// String values of `==`/`!=` (one string) or `in` (a list of strings).
-fn strings(
+pub(super) fn strings(
     sink: &mut Sink,
     attr: &str,
     v: &Value,
@@ -671,7 +732,12 @@ fn strings(
 }
 
 /// The patterns of `matches`: one string or a list of strings.
-fn patterns(sink: &mut Sink, attr: &str, v: &Value, rhs: &Operand) -> Option<Vec<(String, Span)>> {
+pub(super) fn patterns(
+    sink: &mut Sink,
+    attr: &str,
+    v: &Value,
+    rhs: &Operand,
+) -> Option<Vec<(String, Span)>> {
     match v {
         Value::Const(Const::Str(s)) => Some(vec![(s.clone(), rhs.span)]),
         Value::Const(Const::List(_)) => {
@@ -764,7 +830,7 @@ fn char_span(sink: &Sink, span: Span, position: usize) -> Span {
     }
 }
 
-fn warn_globs_in(sink: &mut Sink, attr: &str, values: &[String], rhs: &Operand) {
+pub(super) fn warn_globs_in(sink: &mut Sink, attr: &str, values: &[String], rhs: &Operand) {
     let spans: Vec<Span> = match &rhs.kind {
         OperandKind::List(items) => items.iter().map(|i| i.span).collect(),
         _ => Vec::new(),
@@ -1080,7 +1146,13 @@ fn element_spans(rhs: &Operand, n: usize) -> Vec<Span> {
     }
 }
 
-fn ordering(sink: &mut Sink, name: &str, ty: &str, op: CompareOp, span: Span) -> Option<CmpOp> {
+pub(super) fn ordering(
+    sink: &mut Sink,
+    name: &str,
+    ty: &str,
+    op: CompareOp,
+    span: Span,
+) -> Option<CmpOp> {
     Some(match op {
         CompareOp::Eq => CmpOp::Eq,
         CompareOp::Ne => CmpOp::Ne,
@@ -1172,7 +1244,7 @@ fn ref_patterns(sink: &mut Sink, pats: Vec<(String, Span)>) -> Option<Vec<Refere
     )
 }
 
-fn needs_list(sink: &mut Sink, v: &Value, rhs: &Operand) {
+pub(super) fn needs_list(sink: &mut Sink, v: &Value, rhs: &Operand) {
     sink.push(
         sink.diag(
             Code::E0301,

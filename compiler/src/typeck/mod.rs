@@ -2,6 +2,7 @@
 //! reserved words, cycles), keys, clause structure, and every expression (in [`expr`]).
 //! The output is the runtime's IR plus the diagnostics of this file.
 
+mod attest;
 mod expr;
 mod signers;
 

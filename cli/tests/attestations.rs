@@ -1,0 +1,193 @@
+//! `bona eval` on attestation attributes (docs/attestations.md), end to end: a policy written
+//! in `.trust` syntax, keyed DSSE attestations made here with a testkit key, and the three
+//! values per policy in the JSON output.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use bona_testkit::b64;
+use bona_testkit::keys::Key;
+use serde_json::{Value, json};
+
+fn bona(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bona"))
+        .args(args)
+        .output()
+        .expect("run bona")
+}
+
+fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, content).expect("write");
+    p
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+const D1: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+const D2: &str = "2222222222222222222222222222222222222222222222222222222222222222";
+const D3: &str = "3333333333333333333333333333333333333333333333333333333333333333";
+
+/// One policy per attribute, `issue` so that an unknown result is reported as such.
+const POLICY: &str = r#"
+key release = file("release.pub")
+
+policy "attested" {
+  action issue
+  trust attested(release, "https://slsa.dev/provenance/v1")
+}
+
+policy "builder" {
+  action issue
+  trust provenance(release).builder == "https://ci.example.com"
+}
+
+policy "critical" {
+  action issue
+  trust vuln(release).critical < 1
+}
+
+policy "fresh" {
+  action issue
+  trust vuln(release).scan.age <= 7d
+}
+"#;
+
+fn statement(predicate_type: &str, digest: &str, predicate: Value) -> Value {
+    json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": "registry.company.com/app", "digest": {"sha256": digest}}],
+        "predicateType": predicate_type,
+        "predicate": predicate,
+    })
+}
+
+/// `DSSEv1 <len> <type> <len> <payload>`, written out here so that the test does not lean on
+/// the verifier's own encoder.
+fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "DSSEv1 {} {payload_type} {} ",
+        payload_type.len(),
+        payload.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(payload);
+    out
+}
+
+fn envelope(statement: &Value, key: &Key) -> Value {
+    let payload = statement.to_string().into_bytes();
+    let sig = key.sign(&pae("application/vnd.in-toto+json", &payload));
+    json!({"envelope": {
+        "payloadType": "application/vnd.in-toto+json",
+        "payload": b64(&payload),
+        "signatures": [{"keyid": "", "sig": b64(&sig)}],
+    }})
+}
+
+fn provenance(digest: &str, builder: &str) -> Value {
+    statement(
+        "https://slsa.dev/provenance/v1",
+        digest,
+        json!({
+            "buildDefinition": {"buildType": "https://example.com/build/v1"},
+            "runDetails": {"builder": {"id": builder}},
+        }),
+    )
+}
+
+fn vuln(digest: &str, finished: &str, critical: usize) -> Value {
+    let vulns: Vec<Value> = (0..critical)
+        .map(|i| {
+            json!({"VulnerabilityID": format!("CVE-2026-{i}"), "PkgName": "openssl",
+                   "Severity": "CRITICAL"})
+        })
+        .collect();
+    statement(
+        "https://cosign.sigstore.dev/attestation/vuln/v1",
+        digest,
+        json!({
+            "scanner": {"uri": "pkg:github/aquasecurity/trivy@0.58.0", "version": "0.58.0",
+                        "result": {"SchemaVersion": 2, "Results": [{"Vulnerabilities": vulns}]}},
+            "metadata": {"scanStartedOn": finished, "scanFinishedOn": finished},
+        }),
+    )
+}
+
+/// The `result` of `policy` for image `i` of the output.
+fn result<'a>(doc: &'a Value, i: usize, policy: &str) -> &'a Value {
+    let policies = doc["images"][i]["policies"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no policies for image {i}: {doc}"));
+    let p = policies
+        .iter()
+        .find(|p| p["policy"] == policy)
+        .unwrap_or_else(|| panic!("no policy {policy} for image {i}: {doc}"));
+    &p["result"]
+}
+
+#[test]
+fn eval_reads_attestations_through_the_trust_syntax() {
+    let key = Key::derive(1, "x");
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "release.pub", key.public_pem());
+    let policy = write(dir.path(), "set.trust", POLICY);
+
+    let good = vec![
+        envelope(&provenance(D1, "https://ci.example.com"), &key),
+        envelope(&vuln(D1, "2026-11-20T00:00:00Z", 0), &key),
+    ];
+    // Attestations are given, but no provenance and a stale scan with findings.
+    let bad = vec![envelope(&vuln(D2, "2026-11-01T00:00:00Z", 2), &key)];
+    let input = json!({
+        "time": "2026-11-22T00:00:00Z",
+        "asset": {"namespace": "payments", "name": "api"},
+        "images": [
+            {"ref": format!("registry.company.com/app@sha256:{D1}"),
+             "facts": {"attestations": good}},
+            {"ref": format!("registry.company.com/app@sha256:{D2}"),
+             "facts": {"attestations": bad}},
+            {"ref": format!("registry.company.com/app@sha256:{D3}"),
+             "facts": {"scanned": true}},
+        ],
+    });
+    let input = write(dir.path(), "input.json", input.to_string());
+
+    let out = bona(&[
+        "eval",
+        "--policy",
+        s(&policy),
+        "--input",
+        s(&input),
+        "--format",
+        "json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+
+    for policy in ["attested", "builder", "critical", "fresh"] {
+        assert_eq!(result(&doc, 0, policy), "trusted", "{policy}: {doc}");
+        assert_eq!(result(&doc, 1, policy), "untrusted", "{policy}: {doc}");
+        assert_eq!(result(&doc, 2, policy), "unknown", "{policy}: {doc}");
+    }
+}
+
+#[test]
+fn check_reports_a_misspelt_attestation_field() {
+    let key = Key::derive(1, "x");
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "release.pub", key.public_pem());
+    write(
+        dir.path(),
+        "set.trust",
+        "key release = file(\"release.pub\")\npolicy \"p\" {\n  action prevent\n  trust vuln(release).critcal < 1\n}\n",
+    );
+    let out = bona(&["check", s(dir.path())]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error[E0312]"), "{stderr}");
+    assert!(stderr.contains("did you mean `critical`?"), "{stderr}");
+}
