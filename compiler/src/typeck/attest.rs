@@ -3,9 +3,7 @@
 //! any `FUNC(ARGS).FIELDS`, so every name below is checked here, where a typo can be given a
 //! did-you-mean instead of a parse error.
 
-use bona_runtime::ir::{
-    AttestedField, CmpOp, Expr as Ir, IdentityTest, ImageAtom, KeyId, VulnSeverity,
-};
+use bona_runtime::ir::{AttestedField, Expr as Ir, IdentityTest, ImageAtom, KeyId, VulnSeverity};
 
 use crate::attributes::{ATTESTATION_FUNCTIONS as FUNCTIONS, PROVENANCE_FIELDS, VULN_FIELDS};
 use crate::codes::Code;
@@ -13,8 +11,8 @@ use crate::suggest;
 use crate::syntax::ast::{CompareOp, Ident, Operand, OperandKind};
 use crate::syntax::span::Span;
 use crate::typeck::expr::{
-    Value, bad_operator, describe_operand, globs, mismatch, needs_list, not_a_condition, ordering,
-    patterns, string_ops_help, strings, warn_globs_in,
+    Value, bad_operator, describe_operand, globs, int_comparison, mismatch, not_a_condition,
+    ordering, patterns, string_ops_help, strings, warn_globs_in,
 };
 use crate::typeck::{Const, Names, Sink};
 
@@ -322,39 +320,14 @@ pub(super) fn compare(
             Some(Ir::Atom(ImageAtom::AttestedStr { key, field, test }))
         }
         AttrKind::Vulns(key, severity) => {
-            if op == CompareOp::In {
-                let Value::Const(Const::List(items)) = &v else {
-                    needs_list(sink, &v, rhs);
-                    return None;
-                };
-                let mut alts = Vec::with_capacity(items.len());
-                for item in items {
-                    let Const::Int(n) = item else {
-                        mismatch(sink, name, "int", &Value::Const(item.clone()), rhs);
-                        return None;
-                    };
-                    alts.push(Ir::Atom(ImageAtom::AttestedVulns {
-                        key,
-                        severity,
-                        op: CmpOp::Eq,
-                        value: *n,
-                    }));
-                }
-                return Some(Ir::Or(alts));
-            }
-            let op = ordering(sink, name, "int", op, op_span)?;
-            match v {
-                Value::Const(Const::Int(value)) => Some(Ir::Atom(ImageAtom::AttestedVulns {
+            int_comparison(sink, name, op, op_span, v, rhs, |op, value| {
+                ImageAtom::AttestedVulns {
                     key,
                     severity,
                     op,
                     value,
-                })),
-                v => {
-                    mismatch(sink, name, "int", &v, rhs);
-                    None
                 }
-            }
+            })
         }
         AttrKind::ScanAge(key) => {
             let op = ordering(sink, name, "duration", op, op_span)?;

@@ -1027,37 +1027,13 @@ fn trust_compare(
                 "vulns.medium" => VulnSeverity::Medium,
                 _ => VulnSeverity::Low,
             };
-            if op == CompareOp::In {
-                let Value::Const(Const::List(items)) = &v else {
-                    needs_list(sink, &v, rhs);
-                    return None;
-                };
-                let mut alts = Vec::with_capacity(items.len());
-                for item in items {
-                    let Const::Int(n) = item else {
-                        mismatch(sink, name, "int", &Value::Const(item.clone()), rhs);
-                        return None;
-                    };
-                    alts.push(Ir::Atom(ImageAtom::Vulns {
-                        severity,
-                        op: CmpOp::Eq,
-                        value: *n,
-                    }));
-                }
-                return Some(Ir::Or(alts));
-            }
-            let op = ordering(sink, name, "int", op, op_span)?;
-            match v {
-                Value::Const(Const::Int(value)) => Some(Ir::Atom(ImageAtom::Vulns {
+            int_comparison(sink, name, op, op_span, v, rhs, |op, value| {
+                ImageAtom::Vulns {
                     severity,
                     op,
                     value,
-                })),
-                v => {
-                    mismatch(sink, name, "int", &v, rhs);
-                    None
                 }
-            }
+            })
         }
         AttrType::Duration => {
             let op = ordering(sink, name, "duration", op, op_span)?;
@@ -1143,6 +1119,42 @@ fn element_spans(rhs: &Operand, n: usize) -> Vec<Span> {
     match &rhs.kind {
         OperandKind::List(items) if items.len() == n => items.iter().map(|i| i.span).collect(),
         _ => vec![rhs.span; n],
+    }
+}
+
+/// An integer attribute compared with a literal: an ordering, or `in [..]` as an `or` of
+/// equalities. `atom` makes the atom for one operator and value.
+pub(super) fn int_comparison(
+    sink: &mut Sink,
+    name: &str,
+    op: CompareOp,
+    op_span: Span,
+    v: Value,
+    rhs: &Operand,
+    atom: impl Fn(CmpOp, u64) -> ImageAtom,
+) -> Option<Ir<ImageAtom>> {
+    if op == CompareOp::In {
+        let Value::Const(Const::List(items)) = &v else {
+            needs_list(sink, &v, rhs);
+            return None;
+        };
+        let mut alts = Vec::with_capacity(items.len());
+        for item in items {
+            let Const::Int(n) = item else {
+                mismatch(sink, name, "int", &Value::Const(item.clone()), rhs);
+                return None;
+            };
+            alts.push(Ir::Atom(atom(CmpOp::Eq, *n)));
+        }
+        return Some(Ir::Or(alts));
+    }
+    let op = ordering(sink, name, "int", op, op_span)?;
+    match v {
+        Value::Const(Const::Int(value)) => Some(Ir::Atom(atom(op, value))),
+        v => {
+            mismatch(sink, name, "int", &v, rhs);
+            None
+        }
     }
 }
 
