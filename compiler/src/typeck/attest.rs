@@ -11,8 +11,8 @@ use crate::suggest;
 use crate::syntax::ast::{CompareOp, Ident, Operand, OperandKind};
 use crate::syntax::span::Span;
 use crate::typeck::expr::{
-    Value, bad_operator, describe_operand, globs, int_comparison, mismatch, not_a_condition,
-    ordering, patterns, string_ops_help, strings, warn_globs_in,
+    Value, bad_operator, bool_comparison, describe_operand, globs, int_comparison, mismatch,
+    not_a_condition, ordering, patterns, string_ops_help, strings, warn_globs_in,
 };
 use crate::typeck::{Const, Names, Sink};
 
@@ -267,38 +267,18 @@ pub(super) fn compare(
 ) -> Option<Ir<ImageAtom>> {
     let name = attr.name.as_str();
     match attr.kind {
-        AttrKind::Attested(key, predicate_type) => {
-            // Same shape as `pinned == false`: an explicit bool comparison is a (negated) test.
-            let b = match op {
-                CompareOp::Eq | CompareOp::Ne => match v {
-                    Value::Const(Const::Bool(b)) => b,
-                    v => {
-                        mismatch(sink, name, "bool", &v, rhs);
-                        return None;
-                    }
-                },
-                _ => {
-                    bad_operator(
-                        sink,
-                        name,
-                        "bool",
-                        op,
-                        op_span,
-                        &format!("write `{name}` or `not {name}`"),
-                    );
-                    return None;
-                }
-            };
-            let atom = Ir::Atom(ImageAtom::Attested {
+        AttrKind::Attested(key, predicate_type) => bool_comparison(
+            sink,
+            name,
+            op,
+            op_span,
+            v,
+            rhs,
+            ImageAtom::Attested {
                 key,
                 predicate_type,
-            });
-            Some(if b == (op == CompareOp::Eq) {
-                atom
-            } else {
-                Ir::Not(Box::new(atom))
-            })
-        }
+            },
+        ),
         AttrKind::Str(key, field) => {
             let test = match op {
                 CompareOp::Eq => IdentityTest::Eq(strings(sink, name, &v, rhs, false)?.pop()?),

@@ -988,37 +988,12 @@ fn trust_compare(
             }
         },
         AttrType::Bool => {
-            let b = match op {
-                CompareOp::Eq | CompareOp::Ne => match v {
-                    Value::Const(Const::Bool(b)) => b,
-                    v => {
-                        mismatch(sink, name, "bool", &v, rhs);
-                        return None;
-                    }
-                },
-                _ => {
-                    bad_operator(
-                        sink,
-                        name,
-                        "bool",
-                        op,
-                        op_span,
-                        &format!("write `{name}` or `not {name}`"),
-                    );
-                    return None;
-                }
-            };
-            let atom = Ir::Atom(ImageAtom::Bool(if name == "pinned" {
+            let atom = ImageAtom::Bool(if name == "pinned" {
                 ImageBoolAttr::Pinned
             } else {
                 ImageBoolAttr::Scanned
-            }));
-            let positive = b == (op == CompareOp::Eq);
-            Some(if positive {
-                atom
-            } else {
-                Ir::Not(Box::new(atom))
-            })
+            });
+            bool_comparison(sink, name, op, op_span, v, rhs, atom)
         }
         AttrType::Int => {
             let severity = match name {
@@ -1120,6 +1095,45 @@ fn element_spans(rhs: &Operand, n: usize) -> Vec<Span> {
         OperandKind::List(items) if items.len() == n => items.iter().map(|i| i.span).collect(),
         _ => vec![rhs.span; n],
     }
+}
+
+/// A boolean attribute compared with `true` or `false` (as `pinned == false`): the atom, or
+/// its negation. Other operators are errors that suggest `NAME` or `not NAME`.
+pub(super) fn bool_comparison(
+    sink: &mut Sink,
+    name: &str,
+    op: CompareOp,
+    op_span: Span,
+    v: Value,
+    rhs: &Operand,
+    atom: ImageAtom,
+) -> Option<Ir<ImageAtom>> {
+    let b = match op {
+        CompareOp::Eq | CompareOp::Ne => match v {
+            Value::Const(Const::Bool(b)) => b,
+            v => {
+                mismatch(sink, name, "bool", &v, rhs);
+                return None;
+            }
+        },
+        _ => {
+            bad_operator(
+                sink,
+                name,
+                "bool",
+                op,
+                op_span,
+                &format!("write `{name}` or `not {name}`"),
+            );
+            return None;
+        }
+    };
+    let atom = Ir::Atom(atom);
+    Some(if b == (op == CompareOp::Eq) {
+        atom
+    } else {
+        Ir::Not(Box::new(atom))
+    })
 }
 
 /// An integer attribute compared with a literal: an ordering, or `in [..]` as an `or` of
