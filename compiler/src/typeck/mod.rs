@@ -508,6 +508,15 @@ fn not_a_key(sink: &mut Sink, k: &KeyDecl, why: &str) {
 }
 
 /// Records the first occurrence of a clause; returns the span of the first when this is a repeat.
+/// E0321: a clause that may appear once appears again at `span`, first at `first`.
+pub(super) fn given_twice(sink: &mut Sink, span: Span, first: Span, message: String, help: &str) {
+    sink.push(
+        sink.diag(Code::E0321, span, message, "second one here")
+            .related(sink.file, first, "first one here")
+            .help(help),
+    );
+}
+
 fn first_of<T>(slot: &mut Option<(T, Span)>, value: (T, Span)) -> Option<Span> {
     match slot {
         Some((_, first)) => Some(*first),
@@ -559,19 +568,16 @@ fn check_policy(
             }
         };
         if let Some(first) = first {
-            sink.push(
-                sink.diag(
-                    Code::E0321,
-                    clause.span,
-                    format!(
-                        "`{}` is given twice in policy \"{}\"",
-                        clause.kind.keyword(),
-                        p.name.value
-                    ),
-                    "second one here",
-                )
-                .related(sink.file, first, "first one here")
-                .help("a policy has at most one of each clause, except `trust`"),
+            given_twice(
+                sink,
+                clause.span,
+                first,
+                format!(
+                    "`{}` is given twice in policy \"{}\"",
+                    clause.kind.keyword(),
+                    p.name.value
+                ),
+                "a policy has at most one of each clause, except `trust`",
             );
             ok = false;
         }

@@ -13,7 +13,7 @@ use bona_runtime::ir::{
 use bona_sigstore::trustroot::TrustedRoot;
 
 use super::expr::{a, globs, unknown_name};
-use super::{Const, Names, Sink, lower_const};
+use super::{Const, Names, Sink, given_twice, lower_const};
 use crate::codes::Code;
 use crate::db::{Db, SourceFile};
 use crate::identity::{identity_attr, identity_attrs};
@@ -142,15 +142,12 @@ pub(super) fn key_options(
             continue;
         }
         if let Some(first) = first {
-            sink.push(
-                sink.diag(
-                    Code::E0321,
-                    o.span,
-                    format!("`tlog` is given twice for key `{}`", k.name.name),
-                    "second one here",
-                )
-                .related(sink.file, first, "first one here")
-                .help("a key names at most one transparency log's trust root"),
+            given_twice(
+                sink,
+                o.span,
+                first,
+                format!("`tlog` is given twice for key `{}`", k.name.name),
+                "a key names at most one transparency log's trust root",
             );
             ok = false;
             continue;
@@ -309,15 +306,12 @@ pub(super) fn keyless(names: &mut dyn Names, sink: &mut Sink, k: &KeylessDecl) -
         match &c.kind {
             KeylessClauseKind::Word { word, name } if word.name == "root" => {
                 if let Some((_, first)) = root {
-                    sink.push(
-                        sink.diag(
-                            Code::E0321,
-                            c.span,
-                            format!("`root` is given twice in keyless signer `{}`", k.name.name),
-                            "second one here",
-                        )
-                        .related(sink.file, first, "first one here")
-                        .help("a keyless signer's certificates chain to one trust root"),
+                    given_twice(
+                        sink,
+                        c.span,
+                        first,
+                        format!("`root` is given twice in keyless signer `{}`", k.name.name),
+                        "a keyless signer's certificates chain to one trust root",
                     );
                     ok = false;
                     continue;
