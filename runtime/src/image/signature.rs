@@ -237,22 +237,24 @@ fn vouched_digest(key: &PublicKey, signature: &Signature) -> Option<String> {
 /// false answer.
 pub fn failed_check(key: &PublicKey, signature: &Signature) -> String {
     if parse_payload(&signature.payload).is_none() {
-        return if signature.payload.starts_with(b"DSSEv1 ") {
-            format!(
-                "its DSSE statement is not a cosign signature (predicate type `{}`) naming an \
-                 image digest",
-                bona_sigstore::intoto::COSIGN_SIGN_V1
-            )
-        } else {
-            "its payload is not a cosign simple-signing document".to_owned()
-        };
-    }
-    if verify(key, &signature.payload, &signature.signature) {
-        return "it verifies".to_owned();
+        return unbound_payload(&signature.payload);
     }
     match key.key.verify(&signature.payload, &signature.signature) {
+        Ok(()) => "it verifies".to_owned(),
         Err(err) => err.to_string(),
-        Ok(()) => format!("the signature does not verify under the {} key", key.kind()),
+    }
+}
+
+/// Why a payload that [`parse_payload`] refuses binds no image, as a phrase for `reasons`.
+pub fn unbound_payload(payload: &[u8]) -> String {
+    if payload.starts_with(b"DSSEv1 ") {
+        format!(
+            "its DSSE statement is not a cosign signature (predicate type `{}`) naming an image \
+             digest",
+            bona_sigstore::intoto::COSIGN_SIGN_V1
+        )
+    } else {
+        "its payload is not a cosign simple-signing document".to_owned()
     }
 }
 

@@ -18,7 +18,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::facts::Signature;
 use crate::ir::{IdentityAttr, IdentityConstraint, IdentityTest, KeyDef, Signer as SignerDef};
-use crate::signature::{KeyError, PublicKey, parse_payload, verify};
+use crate::signature::{KeyError, PublicKey, parse_payload, unbound_payload, verify};
 use crate::tri::Tri;
 
 /// A trust root of the policy set, parsed once.
@@ -250,15 +250,7 @@ impl Signer {
         let Some(payload) = parse_payload(&signature.payload) else {
             return Explanation {
                 rank: 0,
-                reason: if signature.payload.starts_with(b"DSSEv1 ") {
-                    format!(
-                        "its DSSE statement is not a cosign signature (predicate type `{}`) \
-                         naming an image digest",
-                        bona_sigstore::intoto::COSIGN_SIGN_V1
-                    )
-                } else {
-                    "its payload is not a cosign simple-signing document".to_owned()
-                },
+                reason: unbound_payload(&signature.payload),
             };
         };
         match self.verify(signature, now) {
