@@ -12,13 +12,18 @@ use std::process::Command;
 
 use serde_json::Value;
 
-/// `conformance-real/cosign` beside the repository, or `None` after saying why nothing runs.
-fn corpus() -> Option<PathBuf> {
+/// `conformance-real/NAME` beside the repository (holding `marker`, when one is given), or
+/// `None` after saying why nothing runs.
+pub(crate) fn corpus(name: &str, marker: Option<&str>) -> Option<PathBuf> {
     let shared = std::env::var_os("BONA_SHARED_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
-    let dir = shared.join("conformance-real/cosign");
-    if dir.is_dir() {
+    let dir = shared.join("conformance-real").join(name);
+    let present = match marker {
+        Some(file) => dir.join(file).is_file(),
+        None => dir.is_dir(),
+    };
+    if present {
         return Some(dir);
     }
     let msg = format!(
@@ -120,7 +125,9 @@ fn run_case(dir: &Path) -> Result<(), String> {
 
 #[test]
 fn every_cosign_case_passes_through_bona_eval() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = corpus("cosign", None) else {
+        return;
+    };
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
         .unwrap_or_default();

@@ -18,35 +18,15 @@
 //!
 //! The corpus is read in place (`../shared`, or `$BONA_SHARED_DIR`), never copied here.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use crate::conformance_real::corpus;
 use bona_runtime::eval::KeyRing;
 use bona_runtime::facts::FactsDocument;
 use bona_runtime::ir::{
     IdentityAttr, IdentityConstraint, IdentityTest, KeyDef, Signer, TrustRootDef,
 };
 use serde_json::{Value, json};
-
-/// `conformance-real/sigstore` beside the repository, or `None` after saying why nothing runs.
-fn corpus() -> Option<PathBuf> {
-    let shared = std::env::var_os("BONA_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
-    let dir = shared.join("conformance-real/sigstore");
-    if dir.join("manifest.json").is_file() {
-        return Some(dir);
-    }
-    let msg = format!(
-        "the third-party corpus {} is absent, so this test checks nothing",
-        dir.display()
-    );
-    assert!(
-        std::env::var("BONA_REQUIRE_SHARED").as_deref() != Ok("1"),
-        "{msg} (BONA_REQUIRE_SHARED=1)"
-    );
-    eprintln!("note: {msg}");
-    None
-}
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
@@ -196,7 +176,9 @@ fn bona_sigstore_payload(rest: &[u8]) -> Option<Vec<u8>> {
 
 #[test]
 fn every_sigstore_case_gives_its_expected_result() {
-    let Some(base) = corpus() else { return };
+    let Some(base) = corpus("sigstore", Some("manifest.json")) else {
+        return;
+    };
     let manifest: Value =
         serde_json::from_slice(&read(&base.join("manifest.json")).unwrap_or_default())
             .unwrap_or_else(|e| panic!("manifest.json: {e}"));
