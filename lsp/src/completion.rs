@@ -187,14 +187,7 @@ impl Context {
                         c.item = None;
                     }
                 }
-                Token::Policy
-                | Token::Let
-                | Token::Key
-                | Token::TrustRoot
-                | Token::Scope
-                | Token::Test
-                    if c.depth == 0 =>
-                {
+                item if c.depth == 0 && item.starts_item() => {
                     c.item = Some(tok.clone());
                     c.keyless = false;
                 }

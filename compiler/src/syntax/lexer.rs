@@ -317,6 +317,16 @@ pub fn lex(src: &str) -> Lexed {
     out
 }
 
+impl Token {
+    /// Whether the token is a keyword that starts a top-level item.
+    pub fn starts_item(&self) -> bool {
+        matches!(
+            self,
+            Token::Policy | Token::Let | Token::Key | Token::TrustRoot | Token::Scope | Token::Test
+        )
+    }
+}
+
 impl fmt::Display for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = match self {

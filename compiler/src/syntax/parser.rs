@@ -161,14 +161,7 @@ fn mark_test_keywords(tokens: &mut [(usize, Token, usize)]) {
                     _ => {}
                 },
                 // An item keyword at depth 1 means the block was never closed: stop there.
-                Token::Policy
-                | Token::Let
-                | Token::Key
-                | Token::TrustRoot
-                | Token::Scope
-                | Token::Test
-                    if depth == 1 =>
-                {
+                item if depth == 1 && item.starts_item() => {
                     break;
                 }
                 _ => {}
