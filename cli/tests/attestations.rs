@@ -191,3 +191,138 @@ fn check_reports_a_misspelt_attestation_field() {
     assert!(stderr.contains("error[E0312]"), "{stderr}");
     assert!(stderr.contains("did you mean `critical`?"), "{stderr}");
 }
+
+fn trivy_report(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/trivy/reports")
+        .join(name)
+}
+
+/// `bona facts trivy --attestation` → signed → `vuln(K)` reads back exactly the counts and scan
+/// time that `bona facts trivy` writes for the same real Trivy report.
+#[test]
+fn a_trivy_attestation_reads_back_as_the_facts_trivy_counts() {
+    let key = Key::derive(1, "scanner");
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "scanner.pub", key.public_pem());
+    let mut policy = String::from("key scanner = file(\"scanner.pub\")\n");
+    for (i, field) in ["critical", "high", "medium", "low"].iter().enumerate() {
+        // Each count is pinned from both sides by the facts below.
+        policy.push_str(&format!(
+            "policy \"{field}\" {{\n  action issue\n  trust vuln(scanner).{field} == C{i}\n}}\n"
+        ));
+    }
+    policy.push_str(
+        "policy \"fresh\" {\n  action issue\n  trust vuln(scanner).scan.age <= 1d\n}\n\
+         policy \"trivy\" {\n  action issue\n  trust vuln(scanner).scanner == \"pkg:github/aquasecurity/trivy\"\n}\n",
+    );
+    for name in ["image-v1.json", "image-v2.json"] {
+        let report = trivy_report(name);
+        let facts = bona(&["facts", "trivy", s(&report)]);
+        assert_eq!(facts.status.code(), Some(0), "{name}");
+        let facts: Value = serde_json::from_slice(&facts.stdout).expect("facts json");
+        let (digest, entry) = facts["images"]
+            .as_object()
+            .and_then(|m| m.iter().find(|(k, _)| k.starts_with("sha256:")))
+            .expect("an entry by digest");
+        let counts = &entry["scan"]["vulnerabilities"];
+        let mut policy = policy.clone();
+        for (i, field) in ["critical", "high", "medium", "low"].iter().enumerate() {
+            policy = policy.replace(&format!("C{i}"), &counts[field].to_string());
+        }
+        let policy = write(dir.path(), "set.trust", policy);
+
+        let st_path = dir.path().join("statement.json");
+        let out = bona(&[
+            "facts",
+            "trivy",
+            s(&report),
+            "--attestation",
+            "-o",
+            s(&st_path),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let statement: Value =
+            serde_json::from_slice(&std::fs::read(&st_path).expect("read")).expect("statement");
+        assert_eq!(statement["subject"][0]["digest"]["sha256"], digest[7..]);
+        let finished = statement["predicate"]["metadata"]["scanFinishedOn"]
+            .as_str()
+            .expect("scan time");
+        assert_eq!(finished, entry["scan"]["finished_at"], "{name}");
+
+        let image = |d: &str, att: &Value| {
+            json!({"ref": format!("127.0.0.1:5055/demo/app@{d}"),
+                   "facts": {"attestations": [att]}})
+        };
+        let input = json!({
+            // Half a day after the scan: fresh.
+            "time": "2026-11-26T00:00:00Z",
+            "asset": {"namespace": "payments", "name": "api"},
+            "images": [
+                image(digest, &envelope(&statement, &key)),
+                // Signed by another key: nothing counts.
+                image(digest, &envelope(&statement, &Key::derive(2, "other"))),
+            ],
+        });
+        let input = write(dir.path(), "input.json", input.to_string());
+        let out = bona(&[
+            "eval",
+            "--policy",
+            s(&policy),
+            "--input",
+            s(&input),
+            "--format",
+            "json",
+        ]);
+        let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+        for p in ["critical", "high", "medium", "low", "fresh", "trivy"] {
+            assert_eq!(result(&doc, 0, p), "trusted", "{name} {p}: {doc}");
+            assert_eq!(result(&doc, 1, p), "untrusted", "{name} {p}: {doc}");
+        }
+    }
+}
+
+#[test]
+fn facts_trivy_predicate_is_the_statements_predicate_and_bad_uses_exit_2() {
+    let report = trivy_report("image-v1.json");
+    let st = bona(&["facts", "trivy", s(&report), "--attestation"]);
+    let pr = bona(&["facts", "trivy", s(&report), "--predicate"]);
+    assert_eq!((st.status.code(), pr.status.code()), (Some(0), Some(0)));
+    let st: Value = serde_json::from_slice(&st.stdout).expect("statement");
+    let pr: Value = serde_json::from_slice(&pr.stdout).expect("predicate");
+    assert_eq!(st["predicate"], pr);
+    assert_eq!(
+        st["predicateType"],
+        "https://cosign.sigstore.dev/attestation/vuln/v1"
+    );
+
+    // Two reports: one attestation describes one scan.
+    let two = bona(&["facts", "trivy", s(&report), s(&report), "--attestation"]);
+    assert_eq!(two.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&two.stderr).contains("take one report (got 2)"));
+    // A report that lists no digest cannot bind a subject.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut doc: Value =
+        serde_json::from_slice(&std::fs::read(&report).expect("read")).expect("json");
+    doc["Metadata"]["RepoDigests"] = json!([]);
+    let nodigest = write(dir.path(), "nodigest.json", doc.to_string());
+    let out = bona(&["facts", "trivy", s(&nodigest), "--attestation"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("nodigest.json: Metadata.RepoDigests"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        bona(&["facts", "trivy", s(&report), "--attestation", "--predicate"])
+            .status
+            .code(),
+        Some(2)
+    );
+}

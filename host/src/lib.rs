@@ -7,7 +7,8 @@
 //!   with it;
 //! - [`signing`]: signed bundles (`bona build --sign-key`, `--bundle-key`);
 //! - [`clock`]: the time every host decides at;
-//! - [`trivy`]: Trivy reports to facts; [`diff`]: what a policy change does to an inventory.
+//! - [`trivy`]: Trivy reports to facts, and [`vuln_attestation`] to the statement CI signs;
+//!   [`diff`]: what a policy change does to an inventory.
 
 pub mod clock;
 pub mod diff;
@@ -15,4 +16,5 @@ pub mod engine;
 pub mod signing;
 pub mod source;
 pub mod trivy;
+pub mod vuln_attestation;
 pub mod walk;

@@ -56,6 +56,8 @@ pub struct Report {
     labels: Option<BTreeMap<String, String>>,
     /// The counts over all results.
     counts: SeverityCounts,
+    /// `Trivy.Version`, which Trivy writes since 0.51.
+    trivy_version: Option<String>,
 }
 
 pub use bona_runtime::severity::{SeverityCounts, count_severities};
@@ -139,12 +141,28 @@ impl Report {
             tags,
             labels,
             counts,
+            trivy_version: raw.trivy.and_then(|t| t.version),
         })
     }
 
     /// The vulnerability counts.
     pub fn counts(&self) -> SeverityCounts {
         self.counts
+    }
+
+    /// `CreatedAt` as Trivy wrote it.
+    pub fn created_at(&self) -> Option<&str> {
+        self.created_at.as_ref().map(|(text, _)| text.as_str())
+    }
+
+    /// The distinct `(repository, digest)` pairs of `Metadata.RepoDigests`.
+    pub fn repo_digests(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.digests.iter().map(|(d, n)| (n.as_str(), d.as_str()))
+    }
+
+    /// The version of Trivy that wrote the report, when it says.
+    pub fn trivy_version(&self) -> Option<&str> {
+        self.trivy_version.as_deref()
     }
 
     /// The keys this report's entry is stored under, normalised.
@@ -327,6 +345,8 @@ struct RawReport {
     artifact_type: Option<String>,
     #[serde(rename = "Metadata", default)]
     metadata: Option<Metadata>,
+    #[serde(rename = "Trivy", default)]
+    trivy: Option<TrivyVersion>,
     #[serde(rename = "Results", default)]
     results: Option<Vec<ResultOut>>,
 }
@@ -339,6 +359,12 @@ struct Metadata {
     repo_digests: Option<Vec<RepoDigest>>,
     #[serde(rename = "ImageConfig", default)]
     image_config: Option<ImageConfig>,
+}
+
+#[derive(Deserialize)]
+struct TrivyVersion {
+    #[serde(rename = "Version", default)]
+    version: Option<String>,
 }
 
 #[derive(Deserialize)]
