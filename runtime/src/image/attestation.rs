@@ -228,7 +228,13 @@ pub fn vuln_finished(statement: &Statement) -> Option<i64> {
 /// counts them; `None` when there is no report.
 pub fn vuln_counts(statement: &Statement) -> Option<SeverityCounts> {
     let result = at(&statement.predicate, "scanner.result")?;
-    let results = result.get("Results")?.as_array()?;
+    // Trivy leaves `Results` out of the report of an image it found nothing to scan in, and
+    // `bona facts trivy` counts that as none of each; only a report says so, not any object.
+    let results = match result.get("Results") {
+        Some(results) => results.as_array()?.as_slice(),
+        None if result.get("SchemaVersion").is_some() => &[],
+        None => return None,
+    };
     let mut found = Vec::new();
     for r in results {
         for v in r
@@ -381,6 +387,18 @@ mod tests {
         assert_eq!((c.critical, c.high, c.medium, c.low), (1, 0, 0, 1));
         let empty = statement(COSIGN_VULN_V1, serde_json::json!({"scanner": {"uri": "x"}}));
         assert_eq!(vuln_counts(&empty), None);
+        // A clean report without `Results` counts none, as `bona facts trivy` does; an object
+        // that is not a report counts nothing.
+        let clean = statement(
+            COSIGN_VULN_V1,
+            serde_json::json!({"scanner": {"result": {"SchemaVersion": 2, "ArtifactName": "a"}}}),
+        );
+        assert_eq!(vuln_counts(&clean), Some(SeverityCounts::default()));
+        let other = statement(
+            COSIGN_VULN_V1,
+            serde_json::json!({"scanner": {"result": {"matches": []}}}),
+        );
+        assert_eq!(vuln_counts(&other), None);
         assert_eq!(
             predicate_string(&s, "scanner.version").as_deref(),
             Some("0.50.0")
