@@ -65,6 +65,14 @@ const KEYLESS_LATE: &str = "registry.company.com/late@sha256:50ea8d77faeeda80772
 const KEYLESS_TAMPERED: &str = "registry.company.com/tampered@sha256:50ea8d77faeeda8077211c0c0a3b5678c1e9ca25999606d64ff045d9283cf56d";
 const KEYLESS_UNSIGNED: &str = "registry.company.com/unsigned@sha256:50ea8d77faeeda8077211c0c0a3b5678c1e9ca25999606d64ff045d9283cf56d";
 
+const PROV_APP: &str = "registry.company.com/app@sha256:3e8dd086a13525c2b20582a90fc1a178ffbd486056f0cf3022c634af43621f1a";
+const PROV_STALE: &str = "registry.company.com/app@sha256:06136c07658d6e18ba8d78d0e9a814e3caa41ec3a7b382f3532e21a6206474dd";
+const PROV_CRITICAL: &str = "registry.company.com/app@sha256:42a760dd710561bbbefbac653ee2c40e01d91cb57f9d73a304ccae5e79f94416";
+const PROV_BRANCH: &str = "registry.company.com/app@sha256:f87d8f180070013fb591ba9d3a0ca74067d0158e6e4b6d340f916279f55dbb7a";
+const PROV_BORROWED: &str = "registry.company.com/app@sha256:9a8c69e1f9d5fb55cf56f8cc85b09c28e95c5e86c2c0e790f0ccc6b14e9878c5";
+const PROV_FORGED: &str = "registry.company.com/app@sha256:03837d82704598692b90619600e3ed36d864e2a2b44b47d1703e7b0b32a346ef";
+const PROV_NO_SBOM: &str = "registry.company.com/app@sha256:9f651191c07276f83d061e67b3587cba3659290a7ec1deca1870fed11268d121";
+
 const VM_AGENT: &str = "registry.company.com/ci/agent:2.4";
 const VM_JENKINS: &str = "docker.io/jenkins/inbound-agent:3273.v4cfe589b_fd83-1";
 const POSTGRES: &str = "docker.io/library/postgres:16";
@@ -200,6 +208,46 @@ const EVALS: &[EvalCase] = &[
         decision: "prevent",
         images: &[(KEYLESS_APP, "untrusted", true)],
         runtime_issues: &[KEYLESS_APP],
+    },
+    // examples/provenance
+    EvalCase {
+        command: "bona eval --policy examples/provenance --input examples/provenance/mixed.json --facts examples/provenance/facts.json",
+        decision: "prevent",
+        images: &[
+            (PROV_APP, "trusted", false),
+            (PROV_STALE, "untrusted", true),
+            (PROV_CRITICAL, "untrusted", true),
+            (PROV_BRANCH, "untrusted", true),
+            (PROV_BORROWED, "untrusted", true),
+            (PROV_FORGED, "untrusted", true),
+            (PROV_NO_SBOM, "untrusted", true),
+        ],
+        runtime_issues: &[
+            PROV_STALE,
+            PROV_CRITICAL,
+            PROV_BRANCH,
+            PROV_BORROWED,
+            PROV_FORGED,
+            PROV_NO_SBOM,
+        ],
+    },
+    EvalCase {
+        command: "bona eval --policy examples/provenance --input examples/provenance/app.json --facts examples/provenance/facts.json",
+        decision: "allow",
+        images: &[(PROV_APP, "trusted", false)],
+        runtime_issues: &[],
+    },
+    EvalCase {
+        command: "bona eval --policy examples/provenance --input examples/provenance/branch.json --facts examples/provenance/facts.json",
+        decision: "prevent",
+        images: &[(PROV_BRANCH, "untrusted", true)],
+        runtime_issues: &[PROV_BRANCH],
+    },
+    EvalCase {
+        command: "bona eval --policy examples/provenance --input examples/provenance/app.json",
+        decision: "prevent",
+        images: &[(PROV_APP, "untrusted", true)],
+        runtime_issues: &[PROV_APP],
     },
     // examples/vm
     EvalCase {
@@ -485,7 +533,14 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn there_are_the_documented_examples() {
     let names = example_names();
-    for name in ["base-and-scan", "production", "signed", "vm"] {
+    for name in [
+        "base-and-scan",
+        "production",
+        "signed",
+        "keyless",
+        "provenance",
+        "vm",
+    ] {
         assert!(
             names.iter().any(|n| n == name),
             "examples/{name} is missing"
@@ -818,12 +873,11 @@ fn make_signatures_sh_makes_a_consistent_set() {
     }
 }
 
-/// `examples/keyless/`'s data is what the testkit's generator writes, byte for byte (the
-/// generator is deterministic: a seed, RFC 6979 signatures).
-#[test]
-fn the_keyless_example_data_is_what_the_generator_writes() {
+/// The files `write` writes, after `bona fmt`, are the committed ones of `examples/{example}`,
+/// byte for byte (the generators are deterministic: a seed, RFC 6979 signatures).
+fn assert_generated(example: &str, write: fn(&Path) -> std::io::Result<()>, at_least: usize) {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    bona_testkit::example::write_keyless(dir.path()).expect("the generator writes");
+    write(dir.path()).expect("the generator writes");
     // The generator writes JSON-shaped test inputs; the committed tests are `bona fmt`'s layout.
     let out = bona(&["fmt", dir.path().to_str().expect("a UTF-8 temporary path")]);
     assert!(out.status.success(), "{}", describe("bona fmt", &out));
@@ -831,17 +885,32 @@ fn the_keyless_example_data_is_what_the_generator_writes() {
     for entry in std::fs::read_dir(dir.path()).expect("read the output") {
         let path = entry.expect("an entry").path();
         let name = path.file_name().expect("a name").to_owned();
-        let committed = examples_dir().join("keyless").join(&name);
+        let committed = examples_dir().join(example).join(&name);
         assert_eq!(
             std::fs::read(&path).expect("generated"),
             std::fs::read(&committed).unwrap_or_default(),
-            "examples/keyless/{} differs from the generator's output: run `cargo run -p \
-             bona-testkit --bin example-keyless -- examples/keyless && bona fmt examples/keyless`",
+            "examples/{example}/{} differs from the generator's output: run `cargo run -p \
+             bona-testkit --bin example-{example} -- examples/{example} && bona fmt \
+             examples/{example}`",
             name.to_string_lossy()
         );
         written += 1;
     }
-    assert!(written >= 9, "{written} files");
+    assert!(written >= at_least, "{written} files");
+}
+
+#[test]
+fn the_keyless_example_data_is_what_the_generator_writes() {
+    assert_generated("keyless", bona_testkit::example::write_keyless, 9);
+}
+
+#[test]
+fn the_provenance_example_data_is_what_the_generator_writes() {
+    assert_generated(
+        "provenance",
+        bona_testkit::example_provenance::write_provenance,
+        12,
+    );
 }
 
 #[test]

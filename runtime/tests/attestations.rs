@@ -179,6 +179,12 @@ fn which_attestations_count() {
         reasons[0].contains("no attestation of type https://slsa.dev/provenance/v1 verifies"),
         "{reasons:?}"
     );
+    // The first failed check is the signature's, not the payload's: a statement is not meant
+    // to be a cosign signature.
+    assert!(
+        reasons[0].contains("(the signature does not verify under the ECDSA P-256 key)"),
+        "{reasons:?}"
+    );
     let elsewhere = envelope(&provenance(D2), &w.key);
     let (got, reasons) = eval(&w, Some(vec![elsewhere]), &attested(0, SLSA_V1));
     assert_eq!(got, Tri::False);

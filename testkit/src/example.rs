@@ -70,7 +70,7 @@ fn entries(ss: &PrivateSigstore, variant: Option<Variant>, form: &str) -> Value 
     }
 }
 
-fn input(images: &[String]) -> Value {
+pub(crate) fn input(images: &[String]) -> Value {
     json!({
         "time": "2026-11-22T00:00:00Z",
         "asset": {"type": "workload", "cluster": "prod-eu-1", "namespace": "payments",
@@ -81,7 +81,7 @@ fn input(images: &[String]) -> Value {
 
 /// JSON as a `.trust` value literal: the same text, since every string, number, list and
 /// object of these documents is written the same way in both (there is no `null` in them).
-fn literal(v: &Value, indent: usize) -> String {
+pub(crate) fn literal(v: &Value, indent: usize) -> String {
     let text = serde_json::to_string_pretty(v).unwrap_or_default();
     let pad = " ".repeat(indent);
     text.lines()

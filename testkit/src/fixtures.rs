@@ -635,6 +635,27 @@ impl Fixture {
 
 /// Builds one case. `n` (the case's position) only varies the shape of its log.
 pub fn build(ss: &PrivateSigstore, variant: Variant, n: usize) -> Fixture {
+    build_with(ss, variant, n, None)
+}
+
+/// Builds one case of a DSSE variant whose envelope carries `statement` (an in-toto statement
+/// with any subject and predicate) instead of the variant's own: a keyless attestation, broken
+/// as the variant says.
+pub fn build_attestation(
+    ss: &PrivateSigstore,
+    variant: Variant,
+    n: usize,
+    statement: Vec<u8>,
+) -> Fixture {
+    build_with(ss, variant, n, Some(statement))
+}
+
+fn build_with(
+    ss: &PrivateSigstore,
+    variant: Variant,
+    n: usize,
+    payload: Option<Vec<u8>>,
+) -> Fixture {
     let k = variant.knobs(ss);
     let trusted_ca = if k.p384_ca { &ss.ca_p384 } else { &ss.ca };
     let ca = if k.unrelated_ca {
@@ -659,10 +680,11 @@ pub fn build(ss: &PrivateSigstore, variant: Variant, n: usize) -> Fixture {
         &ss.ct_log,
         &ss.intruder,
     );
-    let content = if k.dsse {
+    let content = if k.dsse || payload.is_some() {
         Content::Dsse {
             payload_type: IN_TOTO_PAYLOAD_TYPE.to_string(),
-            payload: statement(IMAGE_REPO, &k.subject_digest, &k.predicate_type),
+            payload: payload
+                .unwrap_or_else(|| statement(IMAGE_REPO, &k.subject_digest, &k.predicate_type)),
         }
     } else {
         Content::Message {

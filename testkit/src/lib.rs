@@ -18,6 +18,7 @@
 pub mod conformance;
 pub mod ct;
 pub mod example;
+pub mod example_provenance;
 pub mod fixtures;
 pub mod keys;
 pub mod rekor;

@@ -239,6 +239,12 @@ pub fn failed_check(key: &PublicKey, signature: &Signature) -> String {
     if parse_payload(&signature.payload).is_none() {
         return unbound_payload(&signature.payload);
     }
+    signature_failure(key, signature)
+}
+
+/// Why the signature bytes do not verify under `key`, whatever the payload says: the reason
+/// for attestations, whose payload is a statement about any subject.
+pub fn signature_failure(key: &PublicKey, signature: &Signature) -> String {
     match key.key.verify(&signature.payload, &signature.signature) {
         Ok(()) => "it verifies".to_owned(),
         Err(err) => err.to_string(),

@@ -193,7 +193,7 @@ impl Signer {
                 if verify(key, &signature.payload, &signature.signature) {
                     Ok(())
                 } else {
-                    Err(Rejection::Signature(crate::signature::failed_check(
+                    Err(Rejection::Signature(crate::signature::signature_failure(
                         key, signature,
                     )))
                 }
