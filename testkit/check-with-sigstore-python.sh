@@ -5,8 +5,8 @@
 #   testkit/check-with-sigstore-python.sh --install     # only make the virtual environment
 #
 # Environment: VENV (default $BONA_SIGSTORE_VENV, else ~/.cache/bona-sigstore-python) is a
-# virtual environment with sigstore==4.5.1; it is created when missing (python3 -m venv "$VENV"
-# && "$VENV/bin/pip" install sigstore==4.5.1). scripts/install-test-tools.sh runs --install.
+# virtual environment with sigstore==4.5.1 and in-toto-attestation==0.9.3; it is created when
+# missing. scripts/install-test-tools.sh runs --install.
 # Without FIXTURE_DIR the fixtures of seed 1 are generated into a temporary directory first.
 #
 # For every case of manifest.json, a ClientTrustConfig is written around the case's trust root
@@ -37,10 +37,12 @@ for arg in "$@"; do
     *) dir="$arg" ;;
   esac
 done
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sigstore' 2>/dev/null; then
-  echo "making $VENV (sigstore==4.5.1)" >&2
+# in-toto-attestation (with sigstore's securesystemslib) signs the keyed DSSE attestations of
+# cli/tests/dsse_python.rs.
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sigstore, in_toto_attestation' 2>/dev/null; then
+  echo "making $VENV (sigstore==4.5.1, in-toto-attestation==0.9.3)" >&2
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check sigstore==4.5.1 >&2
+  "$VENV/bin/pip" install -q --disable-pip-version-check sigstore==4.5.1 in-toto-attestation==0.9.3 >&2
 fi
 if [ "$install_only" = 1 ]; then
   exit 0

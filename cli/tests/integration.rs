@@ -13,6 +13,7 @@ mod audit_stream;
 mod cli;
 mod conformance_real;
 mod conformance_sigstore;
+mod dsse_python;
 mod emacs_lsp;
 mod examples;
 mod facts_trivy;

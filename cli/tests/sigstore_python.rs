@@ -32,7 +32,7 @@
 //! unless `BONA_REQUIRE_TOOLS=1`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -52,18 +52,6 @@ const KNOWN_DIFF: [&str; 8] = [
     "bad-dsse-other-predicate-type",
 ];
 
-/// The virtual environment with sigstore 4.5.1, as the script finds it.
-fn venv() -> PathBuf {
-    if let Some(v) = std::env::var_os("BONA_SIGSTORE_VENV") {
-        return PathBuf::from(v);
-    }
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(|| PathBuf::from("/tmp"));
-    cache.join("bona-sigstore-python")
-}
-
 /// Whether the virtual environment has sigstore 4.5.1.
 fn has_sigstore(venv: &Path) -> bool {
     Command::new(venv.join("bin/python"))
@@ -82,7 +70,7 @@ fn read_json(path: &Path) -> Value {
 
 #[test]
 fn sigstore_python_agrees_with_bona_on_every_testkit_fixture() {
-    let venv = venv();
+    let venv = xcheck::python_venv();
     if !has_sigstore(&venv) {
         xcheck::tool_missing(&format!(
             "no virtual environment with Python sigstore 4.5.1 at {}",

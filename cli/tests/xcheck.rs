@@ -46,6 +46,19 @@ pub fn runs(program: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// The Python virtual environment `scripts/install-test-tools.sh` makes (sigstore 4.5.1,
+/// securesystemslib, in-toto-attestation), where `testkit/check-with-sigstore-python.sh` finds it.
+pub fn python_venv() -> PathBuf {
+    if let Some(v) = std::env::var_os("BONA_SIGSTORE_VENV") {
+        return PathBuf::from(v);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| PathBuf::from("/tmp"));
+    cache.join("bona-sigstore-python")
+}
+
 /// The repository's root.
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
