@@ -296,4 +296,106 @@ fn bundles_from_the_sigstore_js_signer_verify_for_their_identity_only() {
         "{} checks of 4 sigstore-js bundles: as expected through the runtime and bona eval",
         checks.len()
     );
+    attestations_count_for_their_identity_and_image(dir, &identity, &issuer, &digest);
+}
+
+/// The provenance attestation sigstore-js signed (docs/attestations.md): it counts for a
+/// signer of its identity and its image only; it is never a signature, and the cosign
+/// signature statement is never an attestation.
+fn attestations_count_for_their_identity_and_image(
+    dir: &Path,
+    identity: &str,
+    issuer: &str,
+    digest: &str,
+) {
+    let provenance = json!({"bundle": read_json(&dir.join("provenance.json"))});
+    let signature = json!({"bundle": read_json(&dir.join("dsse.json"))});
+    let flipped = json!({"bundle": flip_signature(&read_json(&dir.join("provenance.json")))});
+    let policy = format!(
+        r#"trustroot mock = file("trusted_root.json")
+key ci = keyless {{
+  issuer == "{issuer}"
+  subject == "{identity}"
+}}
+key other = keyless {{
+  issuer == "{issuer}"
+  subject == "{}"
+}}
+policy "attested" {{
+  action issue
+  trust attested(ci, "https://slsa.dev/provenance/v1")
+}}
+policy "provenance" {{
+  action issue
+  trust provenance(ci).builder == "https://github.com/actions/runner/github-hosted"
+    and provenance(ci).source == "github.com/company/app"
+    and provenance(ci).ref == "refs/tags/v1.0.0"
+}}
+policy "other identity" {{
+  action issue
+  trust attested(other, "https://slsa.dev/provenance/v1")
+}}
+policy "signed" {{
+  action issue
+  trust signed by ci
+}}
+policy "signature as attestation" {{
+  action issue
+  trust attested(ci, "https://sigstore.dev/cosign/sign/v1")
+}}
+"#,
+        identity.replace("release.yml", "nightly.yml")
+    );
+    std::fs::write(dir.join("attest.trust"), policy).unwrap_or_else(|e| panic!("{e}"));
+    let image = |digest: &str, attestations: Vec<&Value>, signatures: Vec<&Value>| {
+        json!({"ref": format!("registry.example.com/app@{digest}"),
+               "facts": {"attestations": attestations, "signatures": signatures}})
+    };
+    let other_digest = format!("sha256:{}", "0f".repeat(32));
+    let input = json!({
+        "asset": {"type": "workload", "cluster": "c", "namespace": "n", "kind": "Pod", "name": "p"},
+        "images": [
+            // The provenance among the attestations, the signature statement among both.
+            image(digest, vec![&provenance, &signature], vec![&provenance]),
+            image(&other_digest, vec![&provenance], vec![]),
+            image(digest, vec![&flipped], vec![]),
+        ],
+    });
+    std::fs::write(dir.join("attest-input.json"), input.to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = Command::new(env!("CARGO_BIN_EXE_bona"))
+        .current_dir(dir)
+        .args([
+            "eval",
+            "--policy",
+            "attest.trust",
+            "--input",
+            "attest-input.json",
+        ])
+        .args(["--format", "json"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run bona: {e}"));
+    let doc: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let result = |i: usize, policy: &str| {
+        doc["images"][i]["policies"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["policy"] == policy))
+            .map(|p| p["result"].clone())
+            .unwrap_or_else(|| panic!("no {policy} for image {i}: {doc}"))
+    };
+    let want = [
+        (0, "attested", "trusted"),
+        (0, "provenance", "trusted"),
+        (0, "other identity", "untrusted"),
+        (0, "signed", "untrusted"),
+        (0, "signature as attestation", "untrusted"),
+        (1, "attested", "untrusted"),
+        (1, "provenance", "untrusted"),
+        (2, "attested", "untrusted"),
+        (2, "provenance", "untrusted"),
+    ];
+    for (i, policy, verdict) in want {
+        assert_eq!(result(i, policy), verdict, "image {i}, {policy}: {doc:#}");
+    }
 }

@@ -12,6 +12,7 @@
 //                            https://sigstore.dev/cosign/sign/v1, subject the image digest)
 //   msg.json, msg-tsa.json   message-signature bundles over the cosign simple-signing payload
 //   payload.json             that payload, byte for byte as signed
+//   provenance.json          an SLSA v1 provenance attestation of the image (DSSE, timestamped)
 // The *-tsa bundles also carry an RFC 3161 timestamp from the mock TSA.
 //
 // Exits 0 when everything is written; the server is closed before exiting either way.
@@ -186,6 +187,26 @@ async function main() {
     const artifact = { data: Buffer.from(JSON.stringify(statement)), type: 'application/vnd.in-toto+json' };
     save('dsse.json', await new sign.DSSEBundleBuilder({ signer, witnesses: [rekor] }).create(artifact));
     save('dsse-tsa.json', await new sign.DSSEBundleBuilder({ signer, witnesses: [rekor, tsa] }).create(artifact));
+
+    // An SLSA v1 build provenance attestation of the same image, as GitHub's
+    // actions/attest-build-provenance writes it.
+    const provenance = {
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: REPOSITORY, digest: { sha256: digest.slice('sha256:'.length) } }],
+      predicateType: 'https://slsa.dev/provenance/v1',
+      predicate: {
+        buildDefinition: {
+          buildType: 'https://actions.github.io/buildtypes/workflow/v1',
+          externalParameters: {
+            workflow: { ref: 'refs/tags/v1.0.0', repository: 'https://github.com/company/app', path: '.github/workflows/release.yml' },
+          },
+          resolvedDependencies: [{ uri: 'git+https://github.com/company/app@refs/tags/v1.0.0', digest: { gitCommit: 'c'.repeat(40) } }],
+        },
+        runDetails: { builder: { id: 'https://github.com/actions/runner/github-hosted' } },
+      },
+    };
+    const attestation = { data: Buffer.from(JSON.stringify(provenance)), type: 'application/vnd.in-toto+json' };
+    save('provenance.json', await new sign.DSSEBundleBuilder({ signer, witnesses: [rekor, tsa] }).create(attestation));
 
     // cosign's simple-signing payload, in the key order cosign writes it.
     const payload = Buffer.from(JSON.stringify({
