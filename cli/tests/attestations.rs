@@ -326,3 +326,74 @@ fn facts_trivy_predicate_is_the_statements_predicate_and_bad_uses_exit_2() {
         Some(2)
     );
 }
+
+/// A real cosign attestation (`cosign attest --new-bundle-format`, in-toto Statement v0.1,
+/// from cosign's own test data in the third-party corpus): it counts for its signer and its
+/// image only, and its predicate is read.
+#[test]
+fn a_real_cosign_attestation_counts_for_its_identity_and_image() {
+    let Some(corpus) = crate::conformance_real::corpus("sigstore", Some("manifest.json")) else {
+        return;
+    };
+    let case = corpus.join("extra/cosign-oci-attestation");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(
+        case.join("trusted_root.json"),
+        dir.path().join("trusted_root.json"),
+    )
+    .expect("copy the trust root");
+    let bundle: Value =
+        serde_json::from_slice(&std::fs::read(case.join("bundle.sigstore.json")).expect("read"))
+            .expect("bundle");
+    let policy = write(
+        dir.path(),
+        "set.trust",
+        r#"trustroot pgi = file("trusted_root.json")
+key cody = keyless {
+  issuer == "https://github.com/login/oauth"
+  subject == "cody@soyland.com"
+}
+key someone = keyless {
+  issuer == "https://github.com/login/oauth"
+  subject == "someone@soyland.com"
+}
+policy "attested" {
+  action issue
+  trust attested(cody, "cosign.sigstore.dev/attestation/v1")
+}
+policy "timestamp" {
+  action issue
+  trust predicate(cody, "https://cosign.sigstore.dev/attestation/v1", "Timestamp") == "2025-02-28T19:18:11Z"
+}
+policy "someone" {
+  action issue
+  trust attested(someone, "https://cosign.sigstore.dev/attestation/v1")
+}
+"#,
+    );
+    let digest = "732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4";
+    let image = |d: &str| {
+        json!({"ref": format!("127.0.0.1:60943/repo@sha256:{d}"),
+               "facts": {"attestations": [{"bundle": bundle}]}})
+    };
+    let input = json!({
+        "asset": {"namespace": "n", "name": "p"},
+        "images": [image(digest), image(D1)],
+    });
+    let input = write(dir.path(), "input.json", input.to_string());
+    let out = bona(&[
+        "eval",
+        "--policy",
+        s(&policy),
+        "--input",
+        s(&input),
+        "--format",
+        "json",
+    ]);
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(result(&doc, 0, "attested"), "trusted", "{doc:#}");
+    assert_eq!(result(&doc, 0, "timestamp"), "trusted", "{doc:#}");
+    assert_eq!(result(&doc, 0, "someone"), "untrusted", "{doc:#}");
+    assert_eq!(result(&doc, 1, "attested"), "untrusted", "{doc:#}");
+    assert_eq!(result(&doc, 1, "timestamp"), "untrusted", "{doc:#}");
+}
