@@ -75,7 +75,7 @@ impl From<JsonError> for StatementError {
 impl Statement {
     /// Reads a Statement from its JSON bytes (a DSSE payload).
     pub fn from_json(bytes: &[u8]) -> Result<Self, StatementError> {
-        let v = json::parse(bytes)?;
+        let mut v = json::parse(bytes)?;
         let statement_type = json::string(&v, "$", "_type")?.to_string();
         if statement_type != STATEMENT_V01 && statement_type != STATEMENT_V1 {
             return Err(StatementError::UnknownType(statement_type));
@@ -96,11 +96,17 @@ impl Statement {
             }
             subjects.push(Subject { name, digest });
         }
+        let predicate_type = json::string(&v, "$", "predicateType")?.to_string();
+        // Moved out, not cloned: a provenance predicate can be megabytes.
+        let predicate = v
+            .as_object_mut()
+            .and_then(|m| m.remove("predicate"))
+            .unwrap_or(Value::Null);
         Ok(Statement {
             statement_type,
             subjects,
-            predicate_type: json::string(&v, "$", "predicateType")?.to_string(),
-            predicate: v.get("predicate").cloned().unwrap_or(Value::Null),
+            predicate_type,
+            predicate,
         })
     }
 

@@ -595,8 +595,18 @@ const LENIENT: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::
 /// Standard base64, ignoring ASCII whitespace anywhere (cosign accepts line-wrapped base64
 /// pulled from registries) and with or without `=` padding.
 pub fn decode_base64_lenient(text: &str) -> Result<Vec<u8>, Base64Error> {
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    LENIENT.decode(compact.as_bytes()).map_err(|_| Base64Error)
+    let bytes = text.as_bytes();
+    // Most base64 has no whitespace: decode it in place rather than copy a megabyte-sized
+    // payload first. (A byte of a multi-byte character is never ASCII whitespace.)
+    if !bytes.iter().any(u8::is_ascii_whitespace) {
+        return LENIENT.decode(bytes).map_err(|_| Base64Error);
+    }
+    let compact: Vec<u8> = bytes
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    LENIENT.decode(compact).map_err(|_| Base64Error)
 }
 
 /// Lower-case hexadecimal of `bytes`.
@@ -628,6 +638,18 @@ pub fn unhex(text: &str) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn base64_is_read_with_or_without_whitespace_and_padding() {
+        for text in ["aGVsbG8=", "aGVsbG8", "aGVs\nbG8=", " aG Vs\r\n\tbG8 "] {
+            assert_eq!(
+                decode_base64_lenient(text),
+                Ok(b"hello".to_vec()),
+                "{text:?}"
+            );
+        }
+        assert_eq!(decode_base64_lenient("aGVs bG8é"), Err(Base64Error));
+    }
+
     use super::*;
 
     // PEM armour whose body is not base64.

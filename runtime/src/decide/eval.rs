@@ -34,7 +34,7 @@ use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
-use crate::attestation;
+use crate::attestation::{self, Attestation};
 use crate::glob::Glob;
 use crate::image::{ImageView, TagKnowledge};
 use crate::input::{Asset, AssetType};
@@ -369,12 +369,12 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                 key,
                 predicate_type,
             } => match self.counting(*key, |st| attestation::is_of_type(st, predicate_type)) {
-                Counting::Known(statements) => Tri::from(!statements.is_empty()),
+                Counting::Known(counted) => Tri::from(!counted.is_empty()),
                 Counting::Unknown => Tri::Unknown,
             },
             ImageAtom::AttestedStr { key, field, test } => {
-                self.over_counting(*key, &field_types(field), |st| {
-                    attested_string(st, field).map(|v| test.holds(&v))
+                self.over_counting(*key, &field_types(field), |a| {
+                    attested_string(a.statement()?, field).map(|v| test.holds(&v))
                 })
             }
             ImageAtom::AttestedVulns {
@@ -382,14 +382,14 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                 severity,
                 op,
                 value,
-            } => self.over_counting(*key, &[attestation::COSIGN_VULN_V1], |st| {
-                let counts = attestation::vuln_counts(st)?;
+            } => self.over_counting(*key, &[attestation::COSIGN_VULN_V1], |a| {
+                let counts = a.vuln?.counts?;
                 Some(op.holds(severity_count(&counts, *severity), *value))
             }),
             ImageAtom::AttestedScanAge { key, op, seconds } => {
                 let now = image.time();
-                self.over_counting(*key, &[attestation::COSIGN_VULN_V1], |st| {
-                    let finished = attestation::vuln_finished(st)?;
+                self.over_counting(*key, &[attestation::COSIGN_VULN_V1], |a| {
+                    let finished = a.vuln?.finished?;
                     let age = u64::try_from(now.saturating_sub(finished)).unwrap_or(0);
                     Some(op.holds(age, *seconds))
                 })
@@ -419,13 +419,14 @@ impl<'a, 'c> Evaluator<'a, 'c> {
             if !a
                 .signatures
                 .iter()
-                .any(|s| self.cache.verifies(signer, s, image.time()))
+                .zip(&a.cache_keys)
+                .any(|(s, k)| self.cache.verifies_keyed(signer, s, *k, image.time()))
             {
                 continue;
             }
             verified = true;
             if digest.is_some_and(|d| statement.has_subject_digest(d)) {
-                counted.push(statement);
+                counted.push(a);
             }
         }
         if digest.is_none() && verified {
@@ -441,15 +442,15 @@ impl<'a, 'c> Evaluator<'a, 'c> {
         &mut self,
         key: KeyId,
         types: &[&str],
-        mut value: impl FnMut(&Statement) -> Option<bool>,
+        mut value: impl FnMut(&Attestation) -> Option<bool>,
     ) -> Tri {
         let is_type = |st: &Statement| types.iter().any(|t| attestation::is_of_type(st, t));
         match self.counting(key, is_type) {
             Counting::Unknown => Tri::Unknown,
-            Counting::Known(statements) => Tri::any(
-                statements
+            Counting::Known(counted) => Tri::any(
+                counted
                     .iter()
-                    .map(|st| value(st).map_or(Tri::Unknown, Tri::from)),
+                    .map(|a| value(a).map_or(Tri::Unknown, Tri::from)),
             ),
         }
     }
@@ -704,23 +705,27 @@ impl<'a, 'c> Evaluator<'a, 'c> {
         {
             let values: Vec<String> = counted
                 .iter()
-                .map(|st| match atom {
-                    ImageAtom::AttestedStr { field, .. } => attested_string(st, field)
+                .map(|a| match atom {
+                    ImageAtom::AttestedStr { field, .. } => a
+                        .statement()
+                        .and_then(|st| attested_string(st, field))
                         .map_or_else(|| "absent".to_owned(), |v| format!("{v:?}")),
-                    ImageAtom::AttestedVulns { severity, .. } => attestation::vuln_counts(st)
-                        .map_or_else(
+                    ImageAtom::AttestedVulns { severity, .. } => {
+                        a.vuln.and_then(|v| v.counts).map_or_else(
                             || "absent".to_owned(),
                             |c| severity_count(&c, *severity).to_string(),
-                        ),
-                    ImageAtom::AttestedScanAge { .. } => attestation::vuln_finished(st)
-                        .map_or_else(
+                        )
+                    }
+                    ImageAtom::AttestedScanAge { .. } => {
+                        a.vuln.and_then(|v| v.finished).map_or_else(
                             || "absent".to_owned(),
                             |f| {
                                 format_duration(
                                     u64::try_from(image.time().saturating_sub(f)).unwrap_or(0),
                                 )
                             },
-                        ),
+                        )
+                    }
                     _ => String::new(),
                 })
                 .collect();
@@ -1044,7 +1049,7 @@ enum Counting<'a> {
     /// unknown while an attestation of the type verifies.
     Unknown,
     /// These count (possibly none).
-    Known(Vec<&'a Statement>),
+    Known(Vec<&'a Attestation>),
 }
 
 /// The predicate types an attestation string field is read from.

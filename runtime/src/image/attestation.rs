@@ -24,6 +24,7 @@ use crate::facts::{
 };
 use crate::json::{ObjectFields, opt_object};
 use crate::severity::{SeverityCounts, count_severities};
+use crate::signature::signature_hash;
 
 /// SLSA provenance v1.
 pub const SLSA_PROVENANCE_V1: &str = "https://slsa.dev/provenance/v1";
@@ -43,6 +44,29 @@ pub struct Attestation {
     pub signatures: Vec<Signature>,
     /// The in-toto statement, when the envelope's payload is one; `None` counts for nothing.
     pub statement: Option<Statement>,
+    /// Each signature's verification-cache key ([`signature_hash`]), computed once when the
+    /// entry is read: hashing a large statement at every lookup would cost more than the
+    /// lookup saves.
+    pub cache_keys: Vec<[u8; 32]>,
+    /// What `vuln(K)` reads, for a vulnerability statement: computed once when the entry is
+    /// read rather than at every evaluation (a Trivy report can hold thousands of findings).
+    pub vuln: Option<VulnScan>,
+}
+
+/// The parts of a cosign vulnerability predicate `vuln(K)` reads; `None` where it is absent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VulnScan {
+    /// The counts of the Trivy report in `scanner.result` ([`vuln_counts`]).
+    pub counts: Option<SeverityCounts>,
+    /// `metadata.scanFinishedOn`, Unix seconds ([`vuln_finished`]).
+    pub finished: Option<i64>,
+}
+
+impl Attestation {
+    /// Its statement, for an attestation [`counting`](crate::eval) has let through.
+    pub fn statement(&self) -> Option<&Statement> {
+        self.statement.as_ref()
+    }
 }
 
 impl ObjectFields for Attestation {
@@ -83,7 +107,7 @@ impl TryFrom<RawAttestation> for Attestation {
                     raw.chain.as_deref(),
                     raw.tlog,
                     raw.rfc3161_timestamp,
-                    Content::Dsse(envelope.clone()),
+                    || Content::Dsse(envelope.clone()),
                 )?;
                 (envelope, evidence)
             }
@@ -108,7 +132,7 @@ impl TryFrom<RawAttestation> for Attestation {
             }
         };
         let pae = envelope.pae();
-        let signatures = envelope
+        let signatures: Vec<Signature> = envelope
             .signatures
             .iter()
             .map(|s| Signature {
@@ -120,9 +144,19 @@ impl TryFrom<RawAttestation> for Attestation {
         let statement = (envelope.payload_type == IN_TOTO)
             .then(|| Statement::from_json(&envelope.payload).ok())
             .flatten();
+        let cache_keys = signatures.iter().map(signature_hash).collect();
+        let vuln = statement
+            .as_ref()
+            .filter(|st| is_of_type(st, COSIGN_VULN_V1))
+            .map(|st| VulnScan {
+                counts: vuln_counts(st),
+                finished: vuln_finished(st),
+            });
         Ok(Attestation {
             signatures,
             statement,
+            cache_keys,
+            vuln,
         })
     }
 }

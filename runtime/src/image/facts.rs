@@ -315,13 +315,14 @@ fn pem_certificates(text: &str, field: &str) -> Result<Vec<Vec<u8>>, String> {
 }
 
 /// The keyless material of a cosign `.sig` or `.att` layer entry (`certificate`, `chain`,
-/// `tlog`, `rfc3161_timestamp`) around what it signs, or `None` when it has none of them.
+/// `tlog`, `rfc3161_timestamp`) around what it signs (built only when there is material), or
+/// `None` when it has none of them.
 pub(crate) fn layer_evidence(
     certificate: Option<&str>,
     chain: Option<&str>,
     tlog: Option<RawTlog>,
     rfc3161_timestamp: Option<Vec<u8>>,
-    content: bona_sigstore::bundle::Content,
+    content: impl FnOnce() -> bona_sigstore::bundle::Content,
 ) -> Result<Option<Box<Evidence>>, String> {
     if certificate.is_none() && chain.is_none() && tlog.is_none() && rfc3161_timestamp.is_none() {
         return Ok(None);
@@ -361,7 +362,7 @@ pub(crate) fn layer_evidence(
         chain,
         tlog_entries,
         rfc3161_timestamps: rfc3161_timestamp.into_iter().collect(),
-        content,
+        content: content(),
     })))
 }
 
@@ -389,7 +390,7 @@ impl TryFrom<RawEntry> for Signature {
                 raw.chain.as_deref(),
                 raw.tlog.take(),
                 raw.rfc3161_timestamp.take(),
-                bona_sigstore::bundle::Content::MessageSignature {
+                || bona_sigstore::bundle::Content::MessageSignature {
                     digest: None,
                     signature: signature.clone(),
                 },

@@ -466,7 +466,18 @@ impl VerificationCache {
     /// Whether `signature` verifies under `signer` at `now`, whatever it binds (an
     /// attestation's envelope signature: its statement's subjects bind the image), remembered.
     pub fn verifies(&mut self, signer: &Signer, signature: &Signature, now: i64) -> bool {
-        let id = (signer.fingerprint(), signature_hash(signature));
+        self.verifies_keyed(signer, signature, signature_hash(signature), now)
+    }
+
+    /// [`verifies`](Self::verifies) with the signature's [`signature_hash`] computed already.
+    pub fn verifies_keyed(
+        &mut self,
+        signer: &Signer,
+        signature: &Signature,
+        hash: [u8; 32],
+        now: i64,
+    ) -> bool {
+        let id = (signer.fingerprint(), hash);
         if let Some(&outcome) = self.verified.get(&id) {
             self.hits += 1;
             return outcome;
@@ -506,7 +517,7 @@ impl VerificationCache {
 /// SHA-256 of a signature's payload and signature bytes, with the payload's length first so
 /// that the boundary between the two is unambiguous, and of its Sigstore evidence when it has
 /// any (so that the same signature with other certificates or proofs is another entry).
-fn signature_hash(signature: &Signature) -> [u8; 32] {
+pub fn signature_hash(signature: &Signature) -> [u8; 32] {
     let mut hasher = Sha256::new();
     hasher.update((signature.payload.len() as u64).to_be_bytes());
     hasher.update(&signature.payload);
