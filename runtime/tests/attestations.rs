@@ -444,3 +444,107 @@ fn attestation_entries_are_read_strictly() {
         }
     }
 }
+
+/// Changes one byte (`at`, XOR `bit`) of the base64 field `field` of `entry`'s envelope.
+fn damage(mut entry: Value, envelope: &[&str], at: usize, bit: u8) -> Value {
+    let mut slot = &mut entry;
+    for key in envelope {
+        slot = &mut slot[*key];
+    }
+    let text = slot.as_str().unwrap_or_default();
+    let mut bytes = bona_testkit::unb64(text).unwrap_or_default();
+    let len = bytes.len().max(1);
+    if let Some(b) = bytes.get_mut(at % len) {
+        *b ^= bit;
+    }
+    *slot = json!(b64(&bytes));
+    entry
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any change to a byte of the payload or the signature of a keyed envelope, or of the
+    /// `dsseEnvelope` of a keyless bundle, makes the attestation count for nothing: never
+    /// true, never a panic. (The change may leave no statement at all, or one of another
+    /// type; either way it does not count.)
+    #[test]
+    fn a_changed_byte_breaks_the_attestation(
+        at in 0usize..4_096,
+        bit in proptest::sample::select(vec![1u8, 2, 4, 8, 16, 32, 64, 128]),
+        target in 0usize..4,
+    ) {
+        let got = if target < 2 {
+            let w = world();
+            let entry = envelope(&provenance(D1), &w.key);
+            let damaged = if target == 0 {
+                damage(entry, &["envelope", "payload"], at, bit)
+            } else {
+                let mut e = entry;
+                let sig = e["envelope"]["signatures"][0]["sig"].clone();
+                let holder = damage(json!({"sig": sig}), &["sig"], at, bit);
+                e["envelope"]["signatures"][0]["sig"] = holder["sig"].clone();
+                e
+            };
+            eval(&w, Some(vec![damaged]), &attested(0, SLSA_V1)).0
+        } else {
+            let ss = PrivateSigstore::new(1);
+            let f = fixtures::build(&ss, Variant::DsseOtherPredicateType, 0);
+            let ring = KeyRing::from_set(
+                &[KeyDef {
+                    name: "ci".into(),
+                    signer: Signer::Keyless {
+                        root: 0,
+                        identity: vec![
+                            IdentityConstraint {
+                                attr: IdentityAttr::Issuer,
+                                test: IdentityTest::Eq(f.issuer.clone()),
+                            },
+                            IdentityConstraint {
+                                attr: IdentityAttr::Subject,
+                                test: IdentityTest::Eq(f.identity.clone()),
+                            },
+                        ],
+                    },
+                }],
+                &[TrustRootDef { name: "private".into(), document: f.trusted_root.to_string() }],
+            )
+            .unwrap_or_else(|(n, e)| panic!("{n}: {e}"));
+            let field = if target == 2 { "payload" } else { "sig" };
+            let mut entry = f.bundle_entry.clone();
+            if field == "payload" {
+                entry = damage(entry, &["bundle", "dsseEnvelope", "payload"], at, bit);
+            } else {
+                let sig = entry["bundle"]["dsseEnvelope"]["signatures"][0]["sig"].clone();
+                let holder = damage(json!({"sig": sig}), &["sig"], at, bit);
+                entry["bundle"]["dsseEnvelope"]["signatures"][0]["sig"] = holder["sig"].clone();
+            }
+            let reference = format!("{IMAGE_REPO}@sha256:{}", hex(&f.image_digest));
+            let facts = json!({"attestations": [entry]});
+            let doc = json!({"images": {&reference: &facts}}).to_string();
+            if FactsDocument::from_json(doc.as_bytes()).is_err() {
+                // Refused as a whole: nothing counts.
+                Tri::False
+            } else {
+                eval_with(&ring, &reference, facts, &attested(0, SLSA_V1)).0
+            }
+        };
+        proptest::prop_assert_ne!(got, Tri::True, "target {} at {} bit {}", target, at, bit);
+    }
+
+    /// Damaged attestation facts are refused with a message or read; they never panic.
+    #[test]
+    fn damaged_attestation_facts_never_panic(at in 0usize..2_000, byte in proptest::prelude::any::<u8>()) {
+        let w = world();
+        let doc = json!({"images": {pinned(): {"attestations": [
+            envelope(&provenance(D1), &w.key),
+            envelope(&vuln(D1, "2026-11-20T00:00:00Z", 1), &w.key),
+        ]}}}).to_string();
+        let mut bytes = doc.into_bytes();
+        let len = bytes.len();
+        if let Some(b) = bytes.get_mut(at % len) {
+            *b = byte;
+        }
+        let _ = FactsDocument::from_json(&bytes);
+    }
+}
