@@ -100,3 +100,20 @@ fn every_identity_attribute_is_highlighted() {
         "identity attributes missing from the grammar: {missing:?}"
     );
 }
+
+#[test]
+fn every_attestation_function_and_field_is_highlighted() {
+    use bona_compiler::attributes::{ATTESTATION_FUNCTIONS, PROVENANCE_FIELDS, VULN_FIELDS};
+    let words = words(&grammar(), "attestations");
+    let missing: Vec<_> = ATTESTATION_FUNCTIONS
+        .iter()
+        .chain(PROVENANCE_FIELDS)
+        .chain(VULN_FIELDS)
+        .filter(|n| !words.contains(**n))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "attestation functions or fields missing from the grammar: {missing:?}"
+    );
+}
+
