@@ -56,7 +56,7 @@ pub struct Report {
     labels: Option<BTreeMap<String, String>>,
     /// The counts over all results.
     counts: SeverityCounts,
-    /// `Trivy.Version`, which Trivy writes since 0.51.
+    /// `Trivy.Version`, which recent Trivy releases write.
     trivy_version: Option<String>,
 }
 
