@@ -992,6 +992,21 @@ fn keyed_cases(c: &mut Cases) {
         "unknown",
         &[],
     );
+    let mut clean = vuln_predicate(TRIVY_URI, "2026-11-20T10:00:00Z", Some(vec![]));
+    if let Some(o) = clean["scanner"]["result"].as_object_mut() {
+        // Trivy leaves `Results` out of the report when there is nothing to list.
+        o.remove("Results");
+    }
+    c.add(
+        "vuln-report-without-results",
+        "SPEC §7.3: `vuln(K).critical` counts the Trivy report in `scanner.result` \"exactly as `bona\nfacts trivy` counts them\"; a report without `Results` (Trivy omits the empty list) is\ncounted 0 by `bona facts trivy`: `critical == 0` holds.",
+        KEYED,
+        "vuln(release).critical == 0",
+        &a,
+        atts(vec![keyed(&statement(&on_a, VULN, clean), &release)]),
+        "trusted",
+        &[],
+    );
     c.add(
         "vuln-only-provenance-false",
         "SPEC §7.3: attestations are given but no vulnerability attestation counts: false.",
