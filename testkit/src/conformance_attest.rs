@@ -1213,3 +1213,253 @@ pub fn write_cases(dir: &Path) -> std::io::Result<usize> {
     }
     Ok(c.out.len())
 }
+
+// ------------------------------------------------------------------ the oracle's pool
+
+/// A deterministic generator (SplitMix64), so the pool is the same bytes on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform below `n` (`n > 0`).
+    fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next() % n as u64).unwrap_or(0)
+    }
+
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len())]
+    }
+
+    /// True with probability `pct`%.
+    fn chance(&mut self, pct: usize) -> bool {
+        self.below(100) < pct
+    }
+}
+
+/// The digests the oracle's generator gives images (`tests/oracle/gen.py`): A, B, C and a
+/// sha512 one, as `(algorithm, hex)`.
+fn pool_digests() -> Vec<(String, String)> {
+    vec![
+        ("sha256".into(), DA.into()),
+        ("sha256".into(), DB.into()),
+        ("sha256".into(), hex(&Sha256::digest(b"c"))),
+        ("sha512".into(), "ab".repeat(64)),
+    ]
+}
+
+/// Removes the field at dotted `path`, if there is one.
+fn remove_at(v: &mut Value, path: &str) {
+    let (parent, last) = path.rsplit_once('.').unwrap_or(("", path));
+    let mut cur = v;
+    for k in parent.split('.').filter(|k| !k.is_empty()) {
+        match cur.get_mut(k) {
+            Some(next) => cur = next,
+            None => return,
+        }
+    }
+    if let Some(o) = cur.as_object_mut() {
+        o.remove(last);
+    }
+}
+
+/// The value sets the oracle's generator draws literals from (tests/oracle/gen.py keeps a copy).
+pub const POOL_BUILDERS: [&str; 3] = [
+    GITHUB_RUNNER,
+    "https://ci.company.com/builders/linux",
+    "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml@refs/tags/v1.9.0",
+];
+pub const POOL_REFS: [&str; 3] = ["refs/tags/v1.2.3", "refs/heads/main", "refs/tags/v2.0.0"];
+pub const POOL_GITHUB_REPOS: [&str; 2] = [
+    "https://github.com/company/app",
+    "https://github.com/company/lib",
+];
+pub const POOL_SOURCE_URIS: [&str; 4] = [
+    "git+https://gitlab.company.com/team/app.git@refs/heads/main",
+    "git+https://github.com/company/app@refs/tags/v1.2.3",
+    "https://git.company.com/team/lib",
+    "git+ssh://git.company.com/team/lib.git@refs/tags/v2.0.0",
+];
+pub const POOL_BUILD_TYPES: [&str; 2] = [
+    "https://ci.company.com/buildtypes/make/v1",
+    "https://github.com/slsa-framework/slsa-github-generator/container@v1",
+];
+pub const POOL_SCANNERS: [&str; 2] = [TRIVY_URI, "pkg:github/anchore/grype@0.80.0"];
+pub const POOL_FINISHED: [&str; 6] = [
+    "2026-11-21T12:00:00Z",
+    "2026-11-15T00:00:00Z",
+    "2026-11-21T23:30:00+02:00",
+    "2026-11-01T00:00:00Z",
+    "2026-06-29T00:00:00Z",
+    "2026-11-23T00:00:00Z",
+];
+const POOL_VULNS: [(&str, &str); 6] = [
+    ("CVE-2026-0001", "libssl3"),
+    ("CVE-2026-0001", "libcrypto3"),
+    ("CVE-2026-0002", "zlib1g"),
+    ("CVE-2026-0003", "curl"),
+    ("GHSA-aaaa-bbbb-cccc", "lodash"),
+    ("CVE-2026-0004", "bash"),
+];
+const POOL_SEVERITIES: [&str; 7] = [
+    "CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN", "high", "LOW",
+];
+
+/// One random statement of the pool about `subjects`: (predicate type, predicate).
+fn pool_predicate(rng: &mut Rng) -> (String, Value) {
+    let with_https = |rng: &mut Rng, t: &str| {
+        if rng.chance(20) {
+            t.trim_start_matches("https://").to_owned()
+        } else {
+            t.to_owned()
+        }
+    };
+    match rng.below(10) {
+        0 | 1 => {
+            let mut p = slsa_v1_github(
+                rng.pick(&POOL_GITHUB_REPOS),
+                rng.pick(&POOL_REFS),
+                rng.pick(&POOL_BUILDERS),
+            );
+            for f in [
+                "runDetails.builder.id",
+                "buildDefinition.buildType",
+                "buildDefinition.externalParameters.workflow.ref",
+                "buildDefinition.externalParameters.workflow.repository",
+            ] {
+                if rng.chance(10) {
+                    remove_at(&mut p, f);
+                }
+            }
+            (with_https(rng, SLSA_V1), p)
+        }
+        2 | 3 => {
+            let mut p = slsa_v1_generic(
+                rng.pick(&POOL_BUILD_TYPES),
+                rng.pick(&POOL_SOURCE_URIS),
+                rng.pick(&POOL_BUILDERS),
+            );
+            if rng.chance(15) {
+                remove_at(&mut p, "buildDefinition.resolvedDependencies");
+            }
+            (with_https(rng, SLSA_V1), p)
+        }
+        4 | 5 => {
+            let source = rng.pick(&POOL_SOURCE_URIS);
+            let config = rng.chance(60).then_some(source);
+            let material = rng.pick(&POOL_SOURCE_URIS);
+            let mut p = slsa_v02(
+                rng.pick(&POOL_BUILDERS),
+                rng.pick(&POOL_BUILD_TYPES),
+                config,
+                material,
+            );
+            if rng.chance(10) {
+                remove_at(&mut p, "builder.id");
+            }
+            (with_https(rng, SLSA_V02), p)
+        }
+        6 | 7 => {
+            let results = (!rng.chance(10)).then(|| {
+                let targets = 1 + rng.below(3);
+                (0..targets)
+                    .map(|t| {
+                        let n = rng.below(5);
+                        let vulns: Vec<Value> = (0..n)
+                            .map(|_| {
+                                let (id, pkg) = rng.pick(&POOL_VULNS);
+                                trivy_vuln(id, pkg, rng.pick(&POOL_SEVERITIES))
+                            })
+                            .collect();
+                        if vulns.is_empty() && rng.chance(50) {
+                            json!({"Target": format!("target {t}")})
+                        } else {
+                            json!({"Target": format!("target {t}"), "Vulnerabilities": vulns})
+                        }
+                    })
+                    .collect()
+            });
+            let mut p = vuln_predicate(rng.pick(&POOL_SCANNERS), rng.pick(&POOL_FINISHED), results);
+            for f in ["scanner.uri", "metadata.scanFinishedOn"] {
+                if rng.chance(8) {
+                    remove_at(&mut p, f);
+                }
+            }
+            (with_https(rng, VULN), p)
+        }
+        8 => {
+            let mut p = json!({
+                "reviewer": {"team": rng.pick(&["security", "platform"]), "approvals": rng.below(3)},
+                "verdict": rng.pick(&["approved", "rejected"]),
+            });
+            if rng.chance(20) {
+                remove_at(&mut p, "reviewer.team");
+            }
+            (with_https(rng, REVIEW), p)
+        }
+        _ => (COSIGN_SIGN.to_owned(), json!({})),
+    }
+}
+
+/// The pool of signed attestations the Python oracle draws from (`tests/oracle/atts/table.json`):
+/// for each digest of the oracle's generator, random SLSA v1/v0.2 provenance, cosign
+/// vulnerability scans, a custom review predicate and cosign signature statements, as keyed
+/// DSSE envelopes by `release` or `other` (`tests/conformance/_keys/`); some about two images,
+/// some tampered after signing. Each row records the entry, which key made it (`null` for a
+/// tampered one: it verifies under no key) and a name; the oracle reads the statement from the
+/// entry itself.
+pub fn oracle_pool() -> Value {
+    let mut rng = Rng(0x0b0a_a77e);
+    let keys = [("release", FileKey::release()), ("other", FileKey::other())];
+    let digests = pool_digests();
+    let mut rows = Vec::new();
+    for (d, (alg, hex_digest)) in digests.iter().enumerate() {
+        for i in 0..24 {
+            let (predicate_type, predicate) = pool_predicate(&mut rng);
+            let mut subjects = vec![(alg.as_str(), hex_digest.as_str())];
+            if rng.chance(15) {
+                let (a2, h2) = &digests[(d + 1 + rng.below(3)) % digests.len()];
+                subjects.insert(rng.below(2), (a2.as_str(), h2.as_str()));
+            }
+            let payload = statement(&subjects, &predicate_type, predicate.clone());
+            let k = usize::from(rng.chance(30));
+            let (key_name, key) = &keys[k];
+            let mut entry = keyed(&payload, key);
+            let mut signer = json!(key_name);
+            if rng.chance(10) {
+                // Tampered: the statement is rewritten after signing (another builder, another
+                // scanner, or one more subject), the signature kept.
+                let mut p = predicate;
+                p["tampered"] = json!(true);
+                let forged = statement(&subjects, &predicate_type, p);
+                entry = tampered(&entry, &forged);
+                signer = Value::Null;
+            }
+            rows.push(json!({
+                "name": format!("{}-{}-{i}", &hex_digest[..4], key_name),
+                "key": signer,
+                "att": entry,
+            }));
+        }
+    }
+    Value::Array(rows)
+}
+
+/// Writes [`oracle_pool`] to `path`.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_oracle_pool(path: &Path) -> std::io::Result<usize> {
+    let pool = oracle_pool();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, pretty(&pool))?;
+    Ok(pool.as_array().map_or(0, Vec::len))
+}

@@ -1,8 +1,10 @@
-//! The data the testkit generated into the repository is what it generates today: the keyless
-//! and attestation (`attest-*`) conformance cases of `tests/conformance/` (byte for byte; the `.trust` files there are
-//! written in `bona fmt`'s layout by the generator itself). A change to the fixtures or to the
-//! generator must come with regenerated cases:
-//! `cargo run -p bona-testkit --bin conformance-keyless -- tests/conformance`.
+//! The data the testkit generated into the repository is what it generates today (byte for
+//! byte): the keyless and attestation (`attest-*`) conformance cases of `tests/conformance/`
+//! (the `.trust` files there are written in `bona fmt`'s layout by the generator itself), and
+//! the pool of signed attestations of the Python oracle, `tests/oracle/atts/table.json`. A
+//! change to the fixtures or to the generators must come with regenerated files:
+//! `cargo run -p bona-testkit --bin conformance-keyless -- tests/conformance` and
+//! `cargo run -p bona-testkit --bin oracle-attest -- tests/oracle/atts/table.json`.
 
 use std::path::{Path, PathBuf};
 
@@ -66,4 +68,20 @@ fn the_committed_attestation_conformance_cases_are_current() {
         60,
         bona_testkit::conformance_attest::write_cases,
     ));
+}
+
+#[test]
+fn the_committed_oracle_attestation_pool_is_current() {
+    let path = std::env::temp_dir().join(format!("bona-oracle-attest-{}.json", std::process::id()));
+    let n = bona_testkit::conformance_attest::write_oracle_pool(&path)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(n >= 40, "{n} attestations");
+    let generated = std::fs::read(&path).ok();
+    let _ = std::fs::remove_file(&path);
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/oracle/atts/table.json");
+    assert!(
+        generated == std::fs::read(&committed).ok(),
+        "tests/oracle/atts/table.json differs from what the testkit writes (regenerate it with \
+         `cargo run -p bona-testkit --bin oracle-attest -- tests/oracle/atts/table.json`)"
+    );
 }
