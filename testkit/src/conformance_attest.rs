@@ -394,6 +394,29 @@ impl Cases {
     }
 }
 
+impl Cases {
+    /// A case whose run must exit with `exit` (2: bad input), with `stderr` in its message.
+    fn add_error(
+        &mut self,
+        name: &str,
+        comment: &str,
+        rule: &str,
+        facts: Value,
+        exit: u8,
+        stderr: &str,
+    ) {
+        self.out.push(Case {
+            name: format!("attest-{name}"),
+            files: vec![
+                ("policy.trust".into(), policy(comment, KEYED, rule)),
+                ("input.json".into(), pretty(&input(&image_a(), facts))),
+                ("expect.exit".into(), format!("{exit}\n")),
+                ("expect.stderr".into(), format!("{stderr}\n")),
+            ],
+        });
+    }
+}
+
 fn image_a() -> String {
     format!("{REPO}@sha256:{DA}")
 }
@@ -649,6 +672,65 @@ fn keyed_cases(c: &mut Cases) {
         json!({"signatures": [provenance_bundle], "attestations": [gh_att.clone()]}),
         "untrusted",
         &[],
+    );
+    c.add(
+        "keyed-bundle",
+        "SPEC §7.3: an attestation entry may be `{\"bundle\": {...}}` with a `dsseEnvelope`; a keyed\nv0.3 bundle (`publicKey` hint, no log entry) signed by K verifies under K: true.",
+        KEYED,
+        &attested,
+        &a,
+        atts(vec![provenance_bundle.clone()]),
+        "trusted",
+        &[],
+    );
+    let mut two = keyed(&gh, &other);
+    if let Some(sigs) = two["envelope"]["signatures"].as_array_mut() {
+        sigs.push(gh_att["envelope"]["signatures"][0].clone());
+    }
+    c.add(
+        "envelope-two-signatures",
+        "docs/attestations.md#counting: one of its envelope's signatures verifies under K (the\nsecond of two; the first is by `other`): true.",
+        KEYED,
+        &attested,
+        &a,
+        atts(vec![two]),
+        "trusted",
+        &[],
+    );
+    let v01 = {
+        let mut st: Value = serde_json::from_slice(&gh).unwrap_or(Value::Null);
+        st["_type"] = json!("https://in-toto.io/Statement/v0.1");
+        canonical_json(&st).into_bytes()
+    };
+    c.add(
+        "statement-v01",
+        "docs/attestations.md#entries: in-toto statements v0.1 and v1 are read: a v0.1 statement\nof SLSA v1 provenance counts: true.",
+        KEYED,
+        "provenance(release).source == \"github.com/company/app\"",
+        &a,
+        atts(vec![keyed(&v01, &release)]),
+        "trusted",
+        &[],
+    );
+    let mut extra = gh_att.clone();
+    extra["extra"] = json!(true);
+    c.add_error(
+        "bad-input-unknown-field",
+        "docs/attestations.md#entries / SPEC §7.1: the entry's own keys are read strictly: an unknown\nfield is bad input (exit 2) naming its JSON path.",
+        &attested,
+        atts(vec![gh_att.clone(), extra]),
+        2,
+        "attestations[1]",
+    );
+    let mut both = gh_att.clone();
+    both["bundle"] = provenance_bundle["bundle"].clone();
+    c.add_error(
+        "bad-input-envelope-and-bundle",
+        "docs/attestations.md#entries: an entry is a DSSE `envelope` or a `bundle`, not both: bad input\n(exit 2) naming its JSON path.",
+        &attested,
+        atts(vec![both]),
+        2,
+        "attestations[0]",
     );
     c.add(
         "attestations-not-signatures",
