@@ -751,9 +751,9 @@ def _bare(t):
 
 def is_of_type(st, wanted):
     """SPEC 7.3: as published or with `https://` added or removed; a cosign signature statement
-    is a signature, never an attestation (SPEC 7.2)."""
+    is a signature, never an attestation (SPEC 7.2: the statement of exactly that type)."""
     t = st.get('predicateType')
-    if not isinstance(t, str) or _bare(t) == _bare(COSIGN_SIGN):
+    if not isinstance(t, str) or t == COSIGN_SIGN:
         return False
     return _bare(t) == _bare(wanted)
 
