@@ -215,6 +215,16 @@ struct Keyless {
 /// A keyless attestation over `payload`: the `.att`-layer envelope entry (certificate, chain,
 /// `tlog` with SET) and the Sigstore v0.3 bundle entry of the same signature.
 fn keyless_entries(ss: &PrivateSigstore, payload: &[u8], n: u64) -> (Value, Value, Keyless) {
+    keyless_entries_logging(ss, payload, payload, n)
+}
+
+/// [`keyless_entries`] whose log entry records `logged_payload` (another payload: check 5 fails).
+fn keyless_entries_logging(
+    ss: &PrivateSigstore,
+    payload: &[u8],
+    logged_payload: &[u8],
+    n: u64,
+) -> (Value, Value, Keyless) {
     let signer = Key::derive(ss.seed, &format!("signer/attest/{n}"));
     let (san, extensions) = github_identity("company", "app", "v1.2.3");
     let identity = san.value().to_owned();
@@ -255,7 +265,7 @@ fn keyless_entries(ss: &PrivateSigstore, payload: &[u8], n: u64) -> (Value, Valu
     let index = log.append(
         dsse_body(
             canonical_json(&envelope).as_bytes(),
-            payload,
+            logged_payload,
             &signature,
             &cert_pem,
         ),
@@ -1258,6 +1268,18 @@ fn keyless_cases(c: &mut Cases, ss: &PrivateSigstore) {
         &format!("{REPO}:1.2.3"),
         atts(vec![bundle.clone()]),
         "unknown",
+        &[],
+    );
+    let (other_layer, other_bundle, _) =
+        keyless_entries_logging(ss, &gh, &statement(&on_a, SLSA_V1, json!({})), 3);
+    c.add(
+        "keyless-log-body-other-payload",
+        "SPEC §7.2 check 5, docs/attestations.md#counting (\"the log entry describing the envelope\"): the\nlog entry names another payload's hash, in both entry forms: false.",
+        &signers,
+        &format!("attested(release_ci, {SLSA_V1:?})"),
+        &a,
+        atts(vec![other_layer, other_bundle]),
+        "untrusted",
         &[],
     );
     let mut no_log = layer.clone();
