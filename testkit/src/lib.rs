@@ -16,6 +16,7 @@
 //!   that `cargo run -p bona-testkit --bin gen` drives.
 
 pub mod conformance;
+pub mod conformance_attest;
 pub mod ct;
 pub mod example;
 pub mod example_provenance;

@@ -10,6 +10,40 @@ D5 = 'sha512:' + 'ab' * 64
 DIGESTS = [DA, DB, DC, D5]
 import json as _json, os as _os
 SIGS = _json.load(open(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), 'sigs', 'table.json')))
+# Signed attestations (SPEC 7.3) made by the testkit's `oracle-attest`, by subject digest.
+ATTS = _json.load(open(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), 'atts', 'table.json')))
+import base64 as _b64
+ATTS_BY_DIGEST = {}
+for _a in ATTS:
+    _st = _json.loads(_b64.b64decode(_a['att']['envelope']['payload']))
+    for _sub in _st['subject']:
+        for _alg, _hx in _sub['digest'].items():
+            ATTS_BY_DIGEST.setdefault(_alg + ':' + _hx, []).append(_a['att'])
+
+# Literals of attestation rules: the values the pool holds (testkit/src/conformance_attest.rs,
+# `POOL_*`) and near misses.
+ATT_TYPES = ['https://slsa.dev/provenance/v1', 'slsa.dev/provenance/v1', 'https://slsa.dev/provenance/v0.2',
+             'slsa.dev/provenance/v0.2', 'https://cosign.sigstore.dev/attestation/vuln/v1',
+             'cosign.sigstore.dev/attestation/vuln/v1', 'https://example.com/attestation/review/v1',
+             'example.com/attestation/review/v1', 'https://sigstore.dev/cosign/sign/v1', 'https://spdx.dev/Document']
+PROV_VALUES = {
+    'builder': ['https://github.com/actions/runner/github-hosted', 'https://ci.company.com/builders/linux',
+                'https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml@refs/tags/v1.9.0',
+                'https://ci.example.com'],
+    'build_type': ['https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1',
+                   'https://ci.company.com/buildtypes/make/v1',
+                   'https://github.com/slsa-framework/slsa-github-generator/container@v1', 'https://ci.example.com/v1'],
+    'source': ['github.com/company/app', 'github.com/company/lib', 'gitlab.company.com/team/app',
+               'git.company.com/team/lib', 'github.com/company/ap', 'https://github.com/company/app'],
+    'ref': ['refs/tags/v1.2.3', 'refs/heads/main', 'refs/tags/v2.0.0', 'refs/heads/dev'],
+}
+PROV_PATTERNS = {
+    'builder': ['https://github.com/**', 'https://ci.*/**', '*'],
+    'build_type': ['https://**/v1', 'https://ci.company.com/*'],
+    'source': ['github.com/company/*', '**/lib', 'gitlab.*/**', 'github.com/*'],
+    'ref': ['refs/tags/v*', 'refs/heads/*', 'refs/tags/v1.*'],
+}
+SCANNERS = ['pkg:github/aquasecurity/trivy@0.58.0', 'pkg:github/anchore/grype@0.80.0', 'trivy']
 
 REGISTRIES = [None, None, None, 'docker.io', 'index.docker.io', 'Index.Docker.IO', 'registry-1.docker.io',
               'registry.company.com', 'registry.company.com', 'Registry.Company.COM', 'mirror.company.com',
@@ -76,11 +110,17 @@ class Gen:
         self.rng = rng
         self.lets = []
         self.uses_keys = False
+        self.uses_atts = False
+        # A third of the policy sets are mostly about attestations, so that their finer rules
+        # (provenance sources and refs, severity counts) decide verdicts often enough to be tested.
+        self.att_mode = rng.random() < 0.3
 
     # ----------------------------------------------------------- trust atoms
     def trust_atom(self):
         r = self.rng
-        k = r.randrange(28)
+        k = r.randrange(33)
+        if k >= 28 or (self.att_mode and r.random() < 0.7):
+            return self.attestation_atom()
         if k >= 26:
             self.uses_keys = True
             return r.choice(['signed by release', 'signed by other', 'not signed by release'])
@@ -184,6 +224,48 @@ class Gen:
         if r.random() < 0.2:
             return 'image matches %s' % qlist(r.sample(pats, r.randint(2, 3)))
         return 'image matches %s' % q(r.choice(pats))
+
+    def attestation_atom(self):
+        """SPEC 7.3: attested, provenance, vuln, predicate."""
+        r = self.rng
+        self.uses_keys = True
+        self.uses_atts = True
+        key = r.choice(['release', 'release', 'release', 'other'])
+        k = r.randrange(6)
+        if k == 0:
+            atom = 'attested(%s, %s)' % (key, q(r.choice(ATT_TYPES)))
+            return ('not ' + atom) if r.random() < 0.15 else atom
+        if k in (1, 2):
+            field = r.choice(sorted(PROV_VALUES))
+            left = 'provenance(%s).%s' % (key, field)
+            op = r.choice(['==', '==', '!=', 'in', 'matches'])
+            if op == 'in':
+                return '%s in %s' % (left, qlist(r.sample(PROV_VALUES[field], 2)))
+            if op == 'matches':
+                return '%s matches %s' % (left, q(r.choice(PROV_PATTERNS[field])))
+            return '%s %s %s' % (left, op, q(r.choice(PROV_VALUES[field])))
+        if k == 3:
+            sev = r.choice(['critical', 'high', 'medium', 'low'])
+            op = r.choice(['==', '!=', '<', '<=', '>', '>=', 'in'])
+            if op == 'in':
+                return 'vuln(%s).%s in [%d, %d]' % (key, sev, r.randint(0, 1), r.randint(2, 3))
+            return 'vuln(%s).%s %s %d' % (key, sev, op, r.randint(0, 3))
+        if k == 4:
+            if r.random() < 0.3:
+                return 'vuln(%s).scanner %s %s' % (key, r.choice(['==', '!=']), q(r.choice(SCANNERS)))
+            return 'vuln(%s).scan.age %s %s' % (key, r.choice(['<', '<=', '>', '>=']), r.choice(DUR)[0])
+        t = r.choice(['https://example.com/attestation/review/v1', 'example.com/attestation/review/v1',
+                      'https://slsa.dev/provenance/v1'])
+        if 'review' in t:
+            path, vals = r.choice([('reviewer.team', ['security', 'platform']), ('verdict', ['approved', 'rejected']),
+                                   ('reviewer.approvals', ['1', '2']), ('reviewer', ['x'])])
+        else:
+            path, vals = r.choice([('buildDefinition.externalParameters.workflow.ref', PROV_VALUES['ref']),
+                                   ('runDetails.builder.id', PROV_VALUES['builder'])])
+        left = 'predicate(%s, %s, %s)' % (key, q(t), q(path))
+        if r.random() < 0.2:
+            return '%s in %s' % (left, qlist(r.sample(vals, min(2, len(vals)))))
+        return '%s %s %s' % (left, r.choice(['==', '==', '!=']), q(r.choice(vals)))
 
     def trust_expr(self, depth=0):
         r = self.rng
@@ -289,7 +371,7 @@ class Gen:
 
     def facts(self, ref_digest, now):
         r = self.rng
-        if r.random() < 0.25:
+        if r.random() < (0.12 if self.uses_atts else 0.25):
             return None
         f = {}
         if r.random() < 0.3:
@@ -320,6 +402,13 @@ class Gen:
                            for k in r.sample(['org.opencontainers.image.source', 'team'], r.randint(0, 2))}
         if r.random() < 0.4:
             f['signatures'] = [e['sig'] for e in r.sample(SIGS, r.choice([0, 1, 1, 2, 3]))]
+        if r.random() < (0.75 if self.uses_atts else 0.3):
+            if not ref_digest and 'digest' not in f and r.random() < 0.5:
+                f['digest'] = r.choice(DIGESTS)
+            d = ref_digest or f.get('digest') or r.choice(DIGESTS)
+            mine = ATTS_BY_DIGEST.get(d, [])
+            f['attestations'] = [r.choice(mine) if mine and r.random() < 0.75 else r.choice(ATTS)['att']
+                                 for _ in range(r.choice([0, 1, 1, 2, 2, 3, 4]))]
         for k in list(f):
             if r.random() < 0.04:
                 f[k] = None

@@ -266,6 +266,10 @@ def lex(text):
 # AST nodes: ('or', [..]) ('and', [..]) ('not', x) ('cmp', attr, op, operand) ('attr', attr)
 # ('name', id) ('lit', value)  attr is a string such as 'registry', 'vulns.critical', ('labels', k)
 
+ATT_FUNCS = {'attested': (2, 0), 'provenance': (1, 1), 'vuln': (1, None), 'predicate': (3, 0)}
+PROVENANCE_FIELDS = {'builder', 'build_type', 'source', 'ref'}
+VULN_FIELDS = {('scanner',), ('scan', 'age'), ('critical',), ('high',), ('medium',), ('low',)}
+
 ATTRS = {'asset', 'cloud', 'cluster', 'namespace', 'kind', 'name', 'labels', 'image', 'registry',
          'repository', 'pinned', 'tag', 'digest', 'base', 'scanned', 'scan', 'vulns'}
 
@@ -418,6 +422,25 @@ class Parser:
             return ('list', elems)
         if tok[0] == 'id':
             w = tok[1]
+            if w in ATT_FUNCS and self.at('op', '('):
+                # SPEC 7.3: attested(K, "T"), provenance(K).f, vuln(K).f[.g], predicate(K, "T", "a.b")
+                self.next()
+                args = []
+                while not self.at('op', ')'):
+                    a = self.next()
+                    if a[0] not in ('id', 'str'):
+                        raise CompileError('bad argument %r' % (a,))
+                    args.append(a)
+                    if self.at('op', ','):
+                        self.next()
+                    else:
+                        break
+                self.expect('op', ')')
+                fields = []
+                while self.at('op', '.'):
+                    self.next()
+                    fields.append(self.expect('id')[1])
+                return ('attr', ('att', w, tuple(args), tuple(fields)))
             if w == 'labels' and self.at('op', '['):
                 self.next()
                 k = self.expect('str')[1]
@@ -475,6 +498,24 @@ def compile_policies(texts):
             return const(lets[node[1]], depth + 1)
         raise CompileError('not a constant')
 
+    def resolve_att(attr, side):
+        """('att', func, key file stem, string arguments, fields, op, value)."""
+        _, func, args, fields = attr
+        if side != 'trust':
+            raise CompileError('attestation attributes are image attributes')
+        nargs, _ = ATT_FUNCS[func]
+        if len(args) != nargs or args[0][0] != 'id' or any(a[0] != 'str' for a in args[1:]):
+            raise CompileError('bad arguments to %s' % func)
+        if args[0][1] not in keys:
+            raise CompileError('unknown key')
+        if func == 'provenance' and (len(fields) != 1 or fields[0] not in PROVENANCE_FIELDS):
+            raise CompileError('bad provenance field')
+        if func == 'vuln' and tuple(fields) not in VULN_FIELDS:
+            raise CompileError('bad vuln field')
+        if func in ('attested', 'predicate') and fields:
+            raise CompileError('no fields after %s' % func)
+        return ('att', func, keys[args[0][1]], tuple(a[1] for a in args[1:]), tuple(fields), None, None)
+
     def resolve(e, side):
         k = e[0]
         if k in ('or', 'and'):
@@ -487,6 +528,11 @@ def compile_policies(texts):
             return ('signed', keys[e[1]])
         if k == 'bare':
             op = e[1]
+            if op[0] == 'attr' and isinstance(op[1], tuple) and op[1][0] == 'att':
+                node = resolve_att(op[1], side)
+                if node[1] != 'attested':
+                    raise CompileError('%s is not a condition' % node[1])
+                return node
             if op[0] == 'name' and side == 'scope' and op[1] in scopes:
                 return resolve(scopes[op[1]], side)
             if op[0] == 'attr':
@@ -503,6 +549,11 @@ def compile_policies(texts):
             if left[0] != 'attr':
                 raise CompileError('attribute must be on the left')
             attr = left[1]
+            if isinstance(attr, tuple) and attr[0] == 'att':
+                node = resolve_att(attr, side)
+                if node[1] == 'attested':
+                    raise CompileError('attested is a condition')
+                return node[:5] + (op, const(right))
             if attr == 'asset' and right[0] == 'name' and right[1] in ('workload', 'vm'):
                 val = right[1]
             else:
@@ -591,6 +642,9 @@ class Image:
         self.labels = dict(lab) if lab is not None else None
         sg = nonnull(f, 'signatures')
         self.signatures = list(sg) if sg is not None else None
+        at_ = nonnull(f, 'attestations')
+        self.attestations = [read_attestation(a) for a in at_] if at_ is not None else None
+        self.now = now
 
 
 def facts_lookup(ref, inline, doc_index):
@@ -643,6 +697,222 @@ _tp = _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), 'sigs', 'table
 if _os.path.exists(_tp):
     for _e in _json.load(open(_tp)):
         SIG_TABLE[(_e['sig']['payload'], _e['sig']['signature'])] = (_e['key'], _e['digest'])
+
+# ---------------------------------------------------------------- attestations (SPEC 7.3)
+
+# Attestation signatures are not re-verified either: atts/table.json (written by the testkit's
+# `oracle-attest`) records which key of tests/conformance/_keys/ made each keyed DSSE envelope
+# (`null` for one tampered after signing). Everything else is read from the entry itself.
+import base64 as _b64
+
+ATT_TABLE = {}
+_ap = _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), 'atts', 'table.json')
+if _os.path.exists(_ap):
+    for _e in _json.load(open(_ap)):
+        _env = _e['att']['envelope']
+        for _s in _env['signatures']:
+            ATT_TABLE[(_env['payload'], _s['sig'])] = _e['key']
+
+SLSA_V1 = 'https://slsa.dev/provenance/v1'
+SLSA_V02 = 'https://slsa.dev/provenance/v0.2'
+COSIGN_VULN = 'https://cosign.sigstore.dev/attestation/vuln/v1'
+COSIGN_SIGN = 'https://sigstore.dev/cosign/sign/v1'
+IN_TOTO = 'application/vnd.in-toto+json'
+STATEMENT_TYPES = ('https://in-toto.io/Statement/v1', 'https://in-toto.io/Statement/v0.1')
+
+
+def read_attestation(entry):
+    """(statement or None, [(payload b64, signature b64)]) of a facts `attestations` entry: a DSSE
+    `envelope`, or a `bundle` with a `dsseEnvelope`. A payload that is not an in-toto statement
+    counts for nothing (statement None)."""
+    if not isinstance(entry, dict):
+        raise BadInput('attestation entry is not an object')
+    env = entry.get('envelope')
+    if env is None and isinstance(entry.get('bundle'), dict):
+        env = entry['bundle'].get('dsseEnvelope')
+    if not isinstance(env, dict):
+        raise BadInput('attestation without envelope')
+    payload = env.get('payload')
+    sigs = [(payload, s.get('sig')) for s in env.get('signatures') or [] if isinstance(s, dict)]
+    st = None
+    if env.get('payloadType') == IN_TOTO:
+        try:
+            st = _json.loads(_b64.b64decode(payload))
+        except (ValueError, TypeError):
+            st = None
+        if not isinstance(st, dict) or st.get('_type') not in STATEMENT_TYPES:
+            st = None
+    return st, sigs
+
+
+def _bare(t):
+    return t[len('https://'):] if t.startswith('https://') else t
+
+
+def is_of_type(st, wanted):
+    """SPEC 7.3: as published or with `https://` added or removed; a cosign signature statement
+    is a signature, never an attestation (SPEC 7.2: the statement of exactly that type)."""
+    t = st.get('predicateType')
+    if not isinstance(t, str) or t == COSIGN_SIGN:
+        return False
+    return _bare(t) == _bare(wanted)
+
+
+def has_subject(st, digest):
+    alg, hx = digest.split(':', 1)
+    for sub in st.get('subject') or []:
+        if isinstance(sub, dict) and isinstance(sub.get('digest'), dict) and sub['digest'].get(alg) == hx:
+            return True
+    return False
+
+
+def counting(img, key, types):
+    """The statements that count for `key` (verify under it, of one of `types`, a subject with the
+    image's digest); None (unknown) when the facts give no attestations, or the digest is unknown
+    and one of the type verifies."""
+    if img.attestations is None:
+        return None
+    verified = False
+    counted = []
+    for st, sigs in img.attestations:
+        if st is None or not any(is_of_type(st, t) for t in types):
+            continue
+        if not any(ATT_TABLE.get(sg) == key for sg in sigs):
+            continue
+        verified = True
+        if img.digest is not None and has_subject(st, img.digest):
+            counted.append(st)
+    if img.digest is None and verified:
+        return None
+    return counted
+
+
+def _at(v, path):
+    for k in path.split('.'):
+        if not isinstance(v, dict) or k not in v:
+            return None
+        v = v[k]
+    return v
+
+
+def _str_at(v, path):
+    x = _at(v, path)
+    return x if isinstance(x, str) else None
+
+
+def _source_of(uri):
+    """As `slsa-verifier --source-uri` takes it: no `git+`, no scheme, no `@ref`, no `.git`."""
+    if uri.startswith('git+'):
+        uri = uri[4:]
+    if '://' in uri:
+        uri = uri.split('://', 1)[1]
+    uri = uri.split('@', 1)[0]
+    if uri.endswith('.git'):
+        uri = uri[:-4]
+    return uri
+
+
+def _ref_of(uri):
+    return uri.rsplit('@', 1)[1] if '@' in uri else None
+
+
+def provenance_value(st, field):
+    """docs/attestations.md#attributes, SLSA v1 and v0.2."""
+    p = st.get('predicate')
+    v1 = is_of_type(st, SLSA_V1)
+    if v1:
+        src = _str_at(p, 'buildDefinition.externalParameters.workflow.repository')
+        if src is None:
+            deps = _at(p, 'buildDefinition.resolvedDependencies')
+            if isinstance(deps, list) and deps:
+                src = _str_at(deps[0], 'uri')
+    else:
+        src = _str_at(p, 'invocation.configSource.uri')
+        if src is None:
+            mats = _at(p, 'materials')
+            if isinstance(mats, list) and mats:
+                src = _str_at(mats[0], 'uri')
+    if field == 'builder':
+        return _str_at(p, 'runDetails.builder.id' if v1 else 'builder.id')
+    if field == 'build_type':
+        return _str_at(p, 'buildDefinition.buildType' if v1 else 'buildType')
+    if field == 'source':
+        return _source_of(src) if src is not None else None
+    # ref: v1's workflow ref, else the source's `@ref` (SPEC: "the source ref")
+    if v1:
+        r = _str_at(p, 'buildDefinition.externalParameters.workflow.ref')
+        if r is not None:
+            return r
+    return _ref_of(src) if src is not None else None
+
+
+SEV_RANK = {'LOW': 1, 'MEDIUM': 2, 'HIGH': 3, 'CRITICAL': 4}
+
+
+def vuln_count(st, sev):
+    """The Trivy report in `scanner.result`, counted as `bona facts trivy` counts (docs/choices.md):
+    one per distinct (VulnerabilityID, PkgName), with the highest severity of its copies;
+    UNKNOWN in no count."""
+    rep = _at(st.get('predicate'), 'scanner.result')
+    if not isinstance(rep, dict):
+        return None
+    results = rep.get('Results', [])   # Trivy leaves an empty `Results` out; `bona facts trivy` counts 0
+    if not isinstance(results, list):
+        return None
+    worst = {}
+    for r in results:
+        for v in (r.get('Vulnerabilities') or []) if isinstance(r, dict) else []:
+            k = (v.get('VulnerabilityID'), v.get('PkgName'))
+            rank = SEV_RANK.get(str(v.get('Severity')).upper(), 0)
+            worst[k] = max(worst.get(k, 0), rank)
+    return sum(1 for x in worst.values() if x == SEV_RANK[sev.upper()])
+
+
+def att_value(st, func, strargs, fields, now):
+    p = st.get('predicate')
+    if func == 'provenance':
+        return provenance_value(st, fields[0])
+    if func == 'predicate':
+        return _str_at(p, strargs[1])
+    if fields == ('scanner',):
+        return _str_at(p, 'scanner.uri')
+    if fields == ('scan', 'age'):
+        fin = _str_at(p, 'metadata.scanFinishedOn')
+        if fin is None:
+            return None
+        try:
+            return max(0, now - parse_time(fin))
+        except BadInput:
+            return None
+    return vuln_count(st, fields[0])
+
+
+def eval_att(e, img):
+    _, func, key, strargs, fields, op, val = e
+    if func == 'attested':
+        types = [strargs[0]]
+    elif func == 'provenance':
+        types = [SLSA_V1, SLSA_V02]
+    elif func == 'vuln':
+        types = [COSIGN_VULN]
+    else:
+        types = [strargs[0]]
+    sts = counting(img, key, types)
+    if sts is None:
+        return None
+    if func == 'attested':
+        return len(sts) > 0
+    out = []
+    for st in sts:
+        x = att_value(st, func, strargs, fields, img.now)
+        if x is None:
+            out.append(None)
+        elif isinstance(x, str):
+            out.append(_str_cmp([x], op, val))
+        else:
+            out.append(_num_cmp(x, op, val))
+    return k_or(out)
+
 
 def _str_cmp(values, op, val, case_fold=False):
     """values: list of strings (multi-valued; holds if holds for one) or None (unknown)."""
@@ -726,6 +996,8 @@ def eval_trust(e, img):
         if a == 'scanned':
             return img.scanned
         raise CompileError('bad bool attr %s' % a)
+    if k == 'att':
+        return eval_att(e, img)
     if k == 'signed':
         if img.signatures is None:
             return None
