@@ -116,4 +116,3 @@ fn every_attestation_function_and_field_is_highlighted() {
         "attestation functions or fields missing from the grammar: {missing:?}"
     );
 }
-
