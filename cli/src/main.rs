@@ -3,6 +3,12 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+// mimalloc gives freed pages back to the system within milliseconds; glibc's malloc kept the
+// 150 MiB a huge admission review takes to decide in the deciding thread's arena for good
+// (docs/performance.md, "Admission webhook under hostile clients").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // Deeply nested input is bounded by the parser, but a generous stack keeps every later
     // recursive walk safe too, whatever the platform's default main-thread stack is.

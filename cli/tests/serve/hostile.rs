@@ -471,7 +471,26 @@ fn huge_reviews_do_not_hold_up_probes() {
         probes.iter().all(|p| *p < first_huge),
         "a probe or an ordinary review waited for a huge review to be decided"
     );
+    // The memory the huge decisions took goes back to the system once their threads idle
+    // (mimalloc, and decision threads that exit after a second): glibc's malloc kept it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut rss = server.rss_bytes();
+    while rss > RETURNED && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+        rss = server.rss_bytes();
+    }
+    assert!(
+        rss <= RETURNED,
+        "RSS {} MiB ten seconds after the huge reviews (at most {} MiB)",
+        rss >> 20,
+        RETURNED >> 20
+    );
 }
+
+/// The resident memory a server is back under once huge reviews are decided: its start-up
+/// size (about 25 MiB with a debug build) plus a margin, far below the 100 MiB or more that
+/// deciding each of them takes.
+const RETURNED: u64 = 64 << 20;
 
 #[test]
 fn sigint_right_after_listening_stops_cleanly() {
