@@ -502,6 +502,138 @@ fn sigint_right_after_listening_stops_cleanly() {
     }
 }
 
+/// A policy set that takes a debug build a couple of seconds to compile: long enough to
+/// signal the server while it loads.
+fn slow_policy_set() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..50_000 {
+        text.push_str(&format!(
+            "policy \"p{i}\" {{\n  scope cluster matches \"c{i}-*\"\n  action prevent\n  \
+             trust image matches \"r{i}.example.com/app/*:v{i}.*\"\n}}\n"
+        ));
+    }
+    std::fs::write(dir.path().join("many.trust"), text).unwrap();
+    dir
+}
+
+/// A `bona serve` that has said it is loading its policies, killed on drop.
+struct Loading {
+    child: Child,
+    log: Arc<Log>,
+    stdout: std::sync::mpsc::Receiver<String>,
+}
+
+impl Drop for Loading {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Loading {
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+/// Starts `bona serve` on `policies` and returns once it says it is loading them.
+fn loading(policies: &Path, certs: &Certs) -> Loading {
+    let mut child = Command::new(BONA)
+        .arg("serve")
+        .arg("--policy")
+        .arg(policies)
+        .arg("--tls-cert")
+        .arg(certs.path("tls.crt"))
+        .arg("--tls-key")
+        .arg(certs.path("tls.key"))
+        .args(["--listen", "127.0.0.1:0", "--shutdown-delay", "0"])
+        .env("BONA_LOG", "debug")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = Arc::new(Log::default());
+    let (stderr, sink) = (child.stderr.take().unwrap(), Arc::clone(&log));
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            sink.lines.lock().unwrap().push(line);
+            sink.grew.notify_all();
+        }
+    });
+    let (stdout, (tx, rx)) = (child.stdout.take().unwrap(), std::sync::mpsc::channel());
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    log.wait_for("loading the policies", 1);
+    Loading {
+        child,
+        log,
+        stdout: rx,
+    }
+}
+
+#[test]
+fn signals_while_the_policies_load() {
+    let (certs, policies) = (Certs::new(), slow_policy_set());
+    // SIGINT and SIGTERM stop it cleanly before it listens.
+    for name in ["INT", "TERM"] {
+        let mut server = loading(policies.path(), &certs);
+        server.signal(name);
+        let deadline = Instant::now() + DEADLINE;
+        let status = loop {
+            if let Some(status) = server.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "still running:\n{}",
+                server.log.text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let log = &server.log;
+        assert_eq!(
+            status.code(),
+            Some(0),
+            "SIG{name}: {status:?}\n{}",
+            log.text()
+        );
+        log.wait_for(&format!("SIG{name} received while loading the policies"), 1);
+        assert!(
+            server.stdout.recv().is_err(),
+            "SIG{name}: it listened anyway"
+        );
+    }
+    // SIGHUP neither ends it nor is lost: it listens, then reloads.
+    let mut server = loading(policies.path(), &certs);
+    server.signal("HUP");
+    let line = server.stdout.recv_timeout(DEADLINE).unwrap_or_default();
+    let log = Arc::clone(&server.log);
+    assert!(
+        line.starts_with("listening on https://"),
+        "{line:?}\n{}",
+        log.text()
+    );
+    log.wait_for("SIGHUP: reloading", 1);
+    server.signal("TERM");
+    assert_eq!(
+        server.child.wait().unwrap().code(),
+        Some(0),
+        "{}",
+        log.text()
+    );
+}
+
 #[test]
 fn keep_alive_requests_are_answered_during_the_drain() {
     // With a delay the clients see `Connection: close` while the listener is still open;

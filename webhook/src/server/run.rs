@@ -73,39 +73,6 @@ impl std::error::Error for ServeError {}
 /// # Errors
 /// [`ServeError`]: the policies, facts or certificate do not load, or the port cannot be bound.
 pub fn serve(config: Config, out: &mut dyn Write) -> Result<(), ServeError> {
-    let sources = Arc::new(Sources {
-        policy: config.policies.clone(),
-        facts: config.facts.clone(),
-        tls: config.tls.clone(),
-        client_ca: config.client_ca.clone(),
-    });
-    let loaded = reload::load_policies(&sources).map_err(|failure| failure.error)?;
-    let certificate = Arc::new(Certificate::load(&sources.tls).map_err(bad)?);
-    let client_roots = config
-        .client_ca
-        .as_deref()
-        .map(tls::client_roots)
-        .transpose()
-        .map_err(bad)?;
-    let client_auth = ClientAuth {
-        validate: client_roots.is_some(),
-        metrics: config.client_ca_metrics,
-    };
-    let tls_config =
-        Arc::new(tls::server_config(Arc::clone(&certificate), client_roots).map_err(bad)?);
-    let policies = loaded.engine.policy_set().policies.len();
-    let metrics = Metrics::default();
-    metrics.loaded(true, policies, bona_host::clock::now());
-    let cluster = config.review.cluster.clone();
-    let state = Arc::new(State::new(
-        loaded,
-        metrics,
-        config.review,
-        Arc::clone(&certificate),
-        tls_config,
-        config.limits,
-        client_auth,
-    ));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .thread_name("bona-serve")
         .thread_stack_size(8 << 20)
@@ -115,19 +82,53 @@ pub fn serve(config: Config, out: &mut dyn Write) -> Result<(), ServeError> {
         .enable_all()
         .build()
         .map_err(|e| bad(format!("cannot start the server: {e}")))?;
-    // Bind and register signal handlers first, then say where we listen: whoever reads the
-    // address may send SIGHUP or SIGTERM right away.
-    let (listener, hangups, mut stops) = runtime
+    // Signal handlers come first, before anything that can take time: a SIGTERM or SIGINT while
+    // a large policy set compiles stops the server cleanly, and a SIGHUP does not end it
+    // (SIGHUP's default action) but reloads once it listens.
+    let (hangups, mut stops) = runtime
         .block_on(async {
-            let listener = tokio::net::TcpListener::bind(config.listen)
-                .await
-                .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
             let hangups = reload::hangups().map_err(|e| format!("cannot handle SIGHUP: {e}"))?;
             let stops =
                 Stops::new().map_err(|e| format!("cannot handle SIGTERM and SIGINT: {e}"))?;
-            Ok::<_, String>((listener, hangups, stops))
+            Ok::<_, String>((hangups, stops))
         })
         .map_err(ServeError::BadInput)?;
+    let sources = Arc::new(Sources {
+        policy: config.policies.clone(),
+        facts: config.facts.clone(),
+        tls: config.tls.clone(),
+        client_ca: config.client_ca.clone(),
+    });
+    tracing::debug!("loading the policies");
+    let loading = {
+        let (sources, config) = (Arc::clone(&sources), config.clone());
+        runtime.spawn_blocking(move || load(&sources, config))
+    };
+    let loaded = runtime.block_on(async {
+        tokio::select! {
+            loaded = loading => Some(loaded),
+            name = stops.recv() => {
+                tracing::info!("{name} received while loading the policies: stopped");
+                None
+            }
+        }
+    });
+    let state = match loaded {
+        Some(Ok(state)) => Arc::new(state?),
+        Some(Err(e)) => return Err(bad(format!("loading the policies failed: {e}"))),
+        None => {
+            // The loading thread is left to finish on its own; the process ends with this call.
+            runtime.shutdown_background();
+            return Ok(());
+        }
+    };
+    let policies = state.loaded.load().engine.policy_set().policies.len();
+    let cluster = config.review.cluster.clone();
+    // Bind, then say where we listen: whoever reads the address may send a signal right away,
+    // and the handlers are already in place.
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(config.listen))
+        .map_err(|e| bad(format!("cannot listen on {}: {e}", config.listen)))?;
     let address = listener
         .local_addr()
         .map_or_else(|_| config.listen.to_string(), |a| a.to_string());
@@ -177,6 +178,40 @@ pub fn serve(config: Config, out: &mut dyn Write) -> Result<(), ServeError> {
     runtime.shutdown_timeout(Duration::from_secs(1));
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Reads and compiles the policies, the certificate and the client CA: everything the server
+/// needs before it listens.
+fn load(sources: &Sources, config: Config) -> Result<State, ServeError> {
+    let loaded = reload::load_policies(sources).map_err(|failure| failure.error)?;
+    let certificate = Arc::new(Certificate::load(&sources.tls).map_err(bad)?);
+    let client_roots = config
+        .client_ca
+        .as_deref()
+        .map(tls::client_roots)
+        .transpose()
+        .map_err(bad)?;
+    let client_auth = ClientAuth {
+        validate: client_roots.is_some(),
+        metrics: config.client_ca_metrics,
+    };
+    let tls_config =
+        Arc::new(tls::server_config(Arc::clone(&certificate), client_roots).map_err(bad)?);
+    let metrics = Metrics::default();
+    metrics.loaded(
+        true,
+        loaded.engine.policy_set().policies.len(),
+        bona_host::clock::now(),
+    );
+    Ok(State::new(
+        loaded,
+        metrics,
+        config.review,
+        certificate,
+        tls_config,
+        config.limits,
+        client_auth,
+    ))
 }
 
 fn bad(message: impl std::fmt::Display) -> ServeError {
