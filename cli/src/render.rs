@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use bona_host::diff::{Diff, Issue};
 use bona_runtime::input::AdmissionInput;
-use bona_runtime::output::{Audit, Decision, DecisionKind, PolicyResult, PostureIssue};
+use bona_runtime::output::{Decision, DecisionKind, PolicyResult};
 
 /// An admission decision as text.
 pub fn decision(input: &AdmissionInput, d: &Decision) -> String {
@@ -56,32 +56,6 @@ pub fn decision(input: &AdmissionInput, d: &Decision) -> String {
             let _ = writeln!(s, "    {}", i.description);
         }
     }
-    s
-}
-
-/// One posture issue as text (two lines), as the audit table prints it.
-pub fn posture_issue(i: &PostureIssue, s: &mut String) {
-    let _ = writeln!(
-        s,
-        "[posture] {} — policy \"{}\" ({})",
-        i.title,
-        i.policy,
-        i.reason.as_str()
-    );
-    let _ = writeln!(s, "  {}", i.description);
-}
-
-/// An audit as text.
-pub fn audit(a: &Audit) -> String {
-    let mut s = String::new();
-    if a.issues.is_empty() {
-        let _ = writeln!(s, "no posture issues");
-        return s;
-    }
-    for i in &a.issues {
-        posture_issue(i, &mut s);
-    }
-    let _ = writeln!(s, "\n{} posture issue(s)", a.issues.len());
     s
 }
 

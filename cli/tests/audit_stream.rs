@@ -61,7 +61,7 @@ fn in_memory(
         &mut VerificationCache::new(),
     );
     let json = serde_json::to_string_pretty(&audit).expect("serialise") + "\n";
-    Ok((json, bona::render::audit(&audit)))
+    Ok((json, bona_host::audit::audit_text(&audit)))
 }
 
 /// `--cluster` / `--cloud` from a conformance case's `args.json`.

@@ -8,8 +8,10 @@
 //! - [`signing`]: signed bundles (`bona build --sign-key`, `--bundle-key`);
 //! - [`clock`]: the time every host decides at;
 //! - [`trivy`]: Trivy reports to facts, and [`vuln_attestation`] to the statement CI signs;
-//!   [`diff`]: what a policy change does to an inventory.
+//!   [`diff`]: what a policy change does to an inventory;
+//! - [`audit`]: the streaming audit of an inventory, never holding it whole.
 
+pub mod audit;
 pub mod clock;
 pub mod diff;
 pub mod engine;
