@@ -10,8 +10,8 @@
 //!   `ArtifactName` must be there, digests and tags must be valid, and every vulnerability needs
 //!   a `VulnerabilityID` and a `Severity`. Errors carry the JSON path, line and column
 //!   ([`bona_runtime::json`]).
-//! - **Keys.** The §3.3 lookup tries the reference's digest, then the full normalised
-//!   reference, then the reference without its digest. So a report becomes one entry under
+//! - **Keys.** The lookup of docs/images.md#facts-lookup tries the reference's digest, then the
+//!   full normalised reference, then the reference without its digest. So a report becomes one entry under
 //!   each distinct digest of `Metadata.RepoDigests` (found by every pinned reference to the
 //!   image, whatever its registry) and one under each `Metadata.RepoTags` reference, normalised
 //!   (found by `registry/app:1.2` written without a digest). `ArtifactName` is never a key: for
@@ -24,7 +24,7 @@
 //!   has. `UNKNOWN` (and any severity Trivy may add later) is in none of the four counts; the
 //!   number not counted is reported so the command can say so.
 //! - **`base` is never written**: a Trivy report does not say which image an image was built
-//!   from. Absent means unknown (§2.5).
+//!   from. Absent means unknown (docs/language.md#three-valued-logic).
 //! - **Several reports** of the same key: the one with the later `CreatedAt` wins, whole; a
 //!   report without `CreatedAt` loses to one with it; on a tie the later report in the
 //!   argument list wins.

@@ -1,9 +1,9 @@
 //! Strict reading of Bona's own JSON documents, with errors that say where.
 //!
 //! docs/commands.md: bad input of any kind gives "one clear message naming the file and the place (JSON
-//! path, line and column)". Every input module (facts, the admission input of §4.1, the audit
-//! inventory of §4.4) reads its document through [`from_slice`], so every one of those messages has
-//! the same shape:
+//! path, line and column)". Every input module (facts, the admission input of
+//! docs/output.md#admission-input, the audit inventory of docs/output.md#inventory) reads its
+//! document through [`from_slice`], so every one of those messages has the same shape:
 //!
 //! ```text
 //! at images[2].ref (line 4, column 12): invalid type: integer `3`, expected a string

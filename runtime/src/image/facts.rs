@@ -11,17 +11,19 @@
 //! ```
 //!
 //! Design notes:
-//! - **Everything is checked at load.** A fact that is present is valid: digests have the §3.1
-//!   shape, `base` is a parsed (normalised) reference, timestamps are Unix seconds, signatures
-//!   are decoded bytes. Evaluation then never meets malformed data and never has to report it;
-//!   bad input is reported once, at its JSON path, and exits 2 (docs/commands.md#exit-codes).
-//! - **Absent and `null` are the same**: a missing fact is unknown (§2.5), never a default.
+//! - **Everything is checked at load.** A fact that is present is valid: digests have the
+//!   shape of docs/images.md#references, `base` is a parsed (normalised) reference,
+//!   timestamps are Unix seconds, signatures are decoded bytes. Evaluation then never meets
+//!   malformed data and never has to report it; bad input is reported once, at its JSON path,
+//!   and exits 2 (docs/commands.md#exit-codes).
+//! - **Absent and `null` are the same**: a missing fact is unknown
+//!   (docs/language.md#three-valued-logic), never a default.
 //! - **Strict fields** (`deny_unknown_fields`): a misspelt fact is an error, not a silently
 //!   unknown attribute.
 //! - [`ImageFacts`] implements `Deserialize` on its own, with every check done inside
 //!   deserialization, so that documents embedding it (the admission input's inline `facts`)
 //!   get the same checks and the same JSON paths through [`crate::json::from_slice`].
-//! - **Keys** are normalised at load, so lookup is a few hash probes (§4.5 "Facts lookup").
+//! - **Keys** are normalised at load, so lookup is a few hash probes (docs/images.md#facts-lookup).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;

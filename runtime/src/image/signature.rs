@@ -11,7 +11,7 @@
 //!  "optional": null}
 //! ```
 //!
-//! `signed by K` is tri-state (§4.5 "Signatures"):
+//! `signed by K` is tri-state (docs/images.md#signatures):
 //! - **true** when a signature verifies under K and its payload's `docker-manifest-digest`
 //!   equals the image's digest;
 //! - **false** when `signatures` is given (possibly `[]`) and no signature verifies under K, or
@@ -264,7 +264,7 @@ pub fn unbound_payload(payload: &[u8]) -> String {
     }
 }
 
-/// The tri-state of §4.5 from what each signature vouches for.
+/// The tri-state of docs/images.md#signatures from what each signature vouches for.
 fn decide<'a>(
     signatures: Option<&'a [Signature]>,
     digest: Option<&str>,
