@@ -1,0 +1,23 @@
+//! `bona-registry`: what Bona needs to read facts from an OCI registry (docs/registry.md).
+//!
+//! Each module is one check the client makes, pure and tested on its own, so that the HTTP
+//! side only moves bytes:
+//!
+//! - [`allow`]: which registries may be contacted at all (`--registry-allow`), and which
+//!   addresses they may resolve to (no loopback or link-local address unless named literally);
+//! - [`credentials`]: Docker `config.json`, `.dockerconfigjson` and Kubernetes pull Secrets,
+//!   with the key matching Docker uses, and secrets that never print;
+//! - [`challenge`]: the `WWW-Authenticate` challenges of the token flow;
+//! - [`manifest`]: the `Accept` list, and manifests, indexes and configs checked against their
+//!   digest, size and media type before anything is read from them.
+
+// It reads what anyone can put in a registry: a panic is never the answer to bad content.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod allow;
+pub mod challenge;
+pub mod credentials;
+pub mod manifest;
