@@ -38,7 +38,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::xcheck::{self, eval_verdict, keyless_syntax, runtime_verdict};
+use crate::xcheck::{self, eval_verdict, runtime_verdict};
 
 /// The cases of the module comment, where sigstore-python and SPEC §7.2 part.
 const KNOWN_DIFF: [&str; 8] = [
@@ -112,7 +112,6 @@ fn sigstore_python_agrees_with_bona_on_every_testkit_fixture() {
     assert_eq!(script_known, ours, "KNOWN_DIFF differs from the script's");
 
     let now = xcheck::now();
-    let eval = keyless_syntax(&dir.join("trusted_root.json"));
     let mut agree = 0;
     let mut known = Vec::new();
     let mut failures = Vec::new();
@@ -132,18 +131,16 @@ fn sigstore_python_agrees_with_bona_on_every_testkit_fixture() {
         let digest = case["image_digest"].as_str().unwrap_or_default();
         let bona = runtime_verdict(&root, identity, issuer, &entry, digest, now);
         let mut verdicts = vec![("runtime", bona.is_ok(), bona.err().unwrap_or_default())];
-        if eval.is_ok() {
-            let facts = file("facts");
-            let image_ref = read_json(&facts)["images"]
-                .as_object()
-                .and_then(|m| m.keys().next().cloned())
-                .unwrap_or_default();
-            match eval_verdict(&file("trusted_root"), identity, issuer, &facts, &image_ref) {
-                Ok(trusted) => verdicts.push(("bona eval", trusted, String::new())),
-                Err(e) => {
-                    failures.push(format!("{id}: bona eval: {e}"));
-                    continue;
-                }
+        let facts = file("facts");
+        let image_ref = read_json(&facts)["images"]
+            .as_object()
+            .and_then(|m| m.keys().next().cloned())
+            .unwrap_or_default();
+        match eval_verdict(&file("trusted_root"), identity, issuer, &facts, &image_ref) {
+            Ok(trusted) => verdicts.push(("bona eval", trusted, String::new())),
+            Err(e) => {
+                failures.push(format!("{id}: bona eval: {e}"));
+                continue;
             }
         }
         let is_known = KNOWN_DIFF.contains(&id);
@@ -171,19 +168,12 @@ fn sigstore_python_agrees_with_bona_on_every_testkit_fixture() {
         }
     }
     eprintln!(
-        "sigstore-python and Bona ({}) agree on {agree} of {} cases; {} known differences:\n  {}",
-        if eval.is_ok() {
-            "runtime and bona eval"
-        } else {
-            "runtime"
-        },
+        "sigstore-python and Bona (runtime and bona eval) agree on {agree} of {} cases; {} known \
+         differences:\n  {}",
         cases.len(),
         known.len(),
         known.join("\n  ")
     );
-    if let Err(why) = &eval {
-        eprintln!("note: bona does not read `keyless` signers yet ({why}); bona eval did not run");
-    }
     assert!(
         failures.is_empty(),
         "{} disagreements:\n{}",

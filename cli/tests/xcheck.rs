@@ -4,15 +4,11 @@
 //! - [`runtime_verdict`]: the facts reader and the signer `bona eval` uses, with the signer's
 //!   own image binding (`Signer::vouched`) — the same decision `signed by` makes, without the
 //!   `.trust` front end.
-//! - [`eval_verdict`]: the real `bona eval` on a policy with a `keyless` signer. That syntax
-//!   comes with the front end of branch `frontend` (merged into main after this branch left
-//!   it); where `bona` does not parse it, [`keyless_syntax`] says so and the tests only note
-//!   that this path did not run. With that front end merged, every check runs both ways.
+//! - [`eval_verdict`]: the real `bona eval` on a policy with a `keyless` signer.
 
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use bona_runtime::eval::KeyRing;
@@ -193,34 +189,6 @@ fn keyless_policy(identity: &str, issuer: &str) -> String {
          issuer == {issuer:?}\n  subject == {identity:?}\n}}\n\npolicy \"keyless\" {{\n  action prevent\n  \
          on unknown prevent\n  trust signed by signer\n}}\n"
     )
-}
-
-/// Whether the built `bona` reads `keyless` signers (`Err` says why not). Asked once: `bona
-/// check` on the smallest such policy, with `root` (a real `TrustedRoot`, so that only the
-/// syntax can fail).
-pub fn keyless_syntax(root: &Path) -> Result<(), String> {
-    static ANSWER: OnceLock<Result<(), String>> = OnceLock::new();
-    ANSWER
-        .get_or_init(|| {
-            let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-            std::fs::copy(root, dir.path().join("trusted_root.json"))
-                .map_err(|e| format!("{}: {e}", root.display()))?;
-            let policy = dir.path().join("policy.trust");
-            std::fs::write(&policy, keyless_policy("s", "i")).map_err(|e| e.to_string())?;
-            let out = Command::new(env!("CARGO_BIN_EXE_bona"))
-                .arg("check")
-                .arg(&policy)
-                .output()
-                .map_err(|e| format!("cannot run bona: {e}"))?;
-            let text = String::from_utf8_lossy(&out.stderr).into_owned()
-                + &String::from_utf8_lossy(&out.stdout);
-            if out.status.success() {
-                Ok(())
-            } else {
-                Err(text.lines().take(3).collect::<Vec<_>>().join(" | "))
-            }
-        })
-        .clone()
 }
 
 /// The real `bona eval` for the image `image_ref` whose facts are in `facts` (a SPEC §3.3
