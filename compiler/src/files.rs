@@ -6,7 +6,13 @@ use std::ops::Range;
 use codespan_reporting::files::{Error, Files};
 use serde::Serialize;
 
-use crate::db::{Db, SourceFile, line_starts};
+use crate::db::{Db, SourceFile};
+
+/// Byte offsets where lines start, for position conversion.
+#[salsa::tracked(returns(deref))]
+pub fn line_starts(db: &dyn Db, file: SourceFile) -> Vec<usize> {
+    codespan_reporting::files::line_starts(file.text(db)).collect()
+}
 
 /// Files as codespan sees them: names and text come straight from the salsa inputs.
 pub struct DbFiles<'db> {

@@ -7,6 +7,7 @@
 
 pub mod attributes;
 pub mod codes;
+pub mod compile;
 pub mod db;
 pub mod diagnostics;
 pub mod disk;

@@ -1,4 +1,4 @@
-//! Names across the whole policy set: which `let`, `key`, `trustroot` and `scope` items exist,
+//! Names across the whole policy set (the [`file_symbols`] and [`symbols`] queries): which `let`, `key`, `trustroot` and `scope` items exist,
 //! where, the value of every constant and the lowered form of every named scope.
 //!
 //! The table is deliberately span-free: it changes only when a name, a constant's value or a
@@ -10,10 +10,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use bona_runtime::ir::{AssetAtom, Expr as IrExpr};
 
-use crate::db::{Db, SourceFile, Workspace, parse};
+use crate::db::{Db, SourceFile, Workspace};
 use crate::syntax::ast::{
     ClauseKind, Expr, ExprKind, Item, KeylessClauseKind, KeylessDecl, Operand, OperandKind,
 };
+use crate::syntax::parse;
 use crate::typeck::{Const, Names, Sink, lower_const, lower_scope};
 
 /// What kind of thing a name denotes.
@@ -103,7 +104,8 @@ pub struct FileSymbols {
     pub implicit_root: bool,
 }
 
-/// Computes one file's [`FileSymbols`].
+/// What one file defines and uses. Span-free.
+#[salsa::tracked(returns(ref))]
 pub fn file_symbols(db: &dyn Db, file: SourceFile) -> FileSymbols {
     let mut out = FileSymbols::default();
     for (i, item) in parse(db, file).file.items.iter().enumerate() {
@@ -133,11 +135,12 @@ fn names_root(k: &KeylessDecl) -> bool {
     })
 }
 
-/// Builds the table.
+/// Every name of the policy set, with constant values and lowered scopes. Span-free.
+#[salsa::tracked(returns(ref))]
 pub fn symbols(db: &dyn Db, ws: Workspace) -> SymbolTable {
     let mut table = SymbolTable::default();
     for &file in ws.files(db) {
-        let summary = crate::db::file_symbols(db, file);
+        let summary = file_symbols(db, file);
         table.used.extend(summary.used.iter().cloned());
         table.implicit_root |= summary.implicit_root;
         for (name, i) in &summary.policies {

@@ -8,7 +8,8 @@
 use std::path::PathBuf;
 
 use bona_compiler::codes::Code;
-use bona_compiler::db::{BonaDatabase, Compiled, SourceFile, Workspace, compile};
+use bona_compiler::compile::{Compiled, compile};
+use bona_compiler::db::{BonaDatabase, SourceFile, Workspace};
 use bona_runtime::glob::Glob;
 use bona_runtime::ir::{
     Expr, IdentityAttr, IdentityConstraint, IdentityTest, ImageAtom, KeyDef, Signer, TrustRootDef,

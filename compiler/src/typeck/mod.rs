@@ -14,12 +14,13 @@ pub use expr::{lower_const, lower_scope, lower_trust};
 
 use crate::attributes::is_reserved;
 use crate::codes::Code;
-use crate::db::{Db, FileCheck, SourceFile, Workspace, parse, symbols};
+use crate::db::{Db, SourceFile, Workspace};
 use crate::diagnostics::Diagnostic;
-use crate::resolve::{DefKind, SymbolTable, names_of};
+use crate::resolve::{DefKind, SymbolTable, names_of, symbols};
 use crate::syntax::ast::{ClauseKind, Item, KeyDecl, Policy};
+use crate::syntax::parse;
 use crate::syntax::span::Span;
-use crate::testblock;
+use crate::testblock::{self, TestCase};
 
 /// A constant's value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -175,7 +176,21 @@ pub struct CheckedPolicy {
     pub rule_spans: Vec<Span>,
 }
 
-/// Checks one file. See the module doc.
+/// The result of checking one file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FileCheck {
+    /// Syntax, name, type and key diagnostics of this file (including duplicates it takes part in).
+    pub diagnostics: Vec<Diagnostic>,
+    pub policies: Vec<CheckedPolicy>,
+    pub tests: Vec<TestCase>,
+    /// Signers (`key` items) defined in this file, by name.
+    pub keys: Vec<(String, ir::Signer)>,
+    /// Trust roots defined in this file: name and document text.
+    pub trust_roots: Vec<(String, String)>,
+}
+
+/// Resolves, type-checks and lowers one file against the workspace's symbols.
+#[salsa::tracked(returns(ref))]
 pub fn check_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> FileCheck {
     let parsed = parse(db, file);
     let table = symbols(db, ws);
