@@ -1,11 +1,11 @@
 //! The salsa database that the CLI and the language server share: its inputs and nothing else.
 //!
 //! Inputs are the source files and the workspace (the list of files). Each stage owns its
-//! tracked query beside its logic: [`parse`](crate::syntax::parse) per file,
-//! [`symbols`](crate::resolve::symbols) over the workspace (span-free, so an edit that does not
-//! change names or values backdates it and spares every other file),
-//! [`check_file`](crate::typeck::check_file) per file (resolution, type checking and lowering to
-//! the runtime's IR), and [`compile`](crate::compile::compile) which assembles the policy set.
+//! tracked query beside its logic: `syntax::parse` per file, `resolve::symbols` over the
+//! workspace (span-free, so an edit that does not change names or values backdates it and
+//! spares every other file), `typeck::check_file` per file (resolution, type checking and
+//! lowering to the runtime's IR), and `compile::compile` which assembles the policy set.
+//! This module imports no stage: every stage imports it.
 //! Editing one file re-runs its `parse` and `check_file`, re-runs `symbols` cheaply, and reuses
 //! every other file's results.
 

@@ -79,10 +79,3 @@ impl<'db> Files<'db> for DbFiles<'db> {
         Ok(start..end)
     }
 }
-
-/// An I/O error's reason in lower case, without Rust's `(os error N)` suffix.
-pub fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    let s = s.find(" (os error").map_or(s.as_str(), |i| &s[..i]);
-    s.to_lowercase()
-}

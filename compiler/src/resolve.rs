@@ -8,36 +8,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use bona_runtime::ir::{AssetAtom, Expr as IrExpr};
+use bona_runtime::ir::{self, AssetAtom, Expr as IrExpr};
 
 use crate::db::{Db, SourceFile, Workspace};
+use crate::diagnostics::Sink;
+use crate::lower::{Const, DefKind, Names, lower_const, lower_scope};
 use crate::syntax::ast::{
     ClauseKind, Expr, ExprKind, Item, KeylessClauseKind, KeylessDecl, Operand, OperandKind,
 };
 use crate::syntax::parse;
-use crate::typeck::{Const, Names, Sink, lower_const, lower_scope};
-
-/// What kind of thing a name denotes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DefKind {
-    Let,
-    /// A `key` item: a public key or a keyless signer.
-    Key,
-    Scope,
-    TrustRoot,
-}
-
-impl DefKind {
-    /// The item keyword.
-    pub fn keyword(self) -> &'static str {
-        match self {
-            DefKind::Let => "let",
-            DefKind::Key => "key",
-            DefKind::Scope => "scope",
-            DefKind::TrustRoot => "trustroot",
-        }
-    }
-}
 
 /// One definition site: the file and the item's index in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -323,6 +302,35 @@ impl Names for Builder<'_> {
 
     fn names(&self) -> Vec<(&str, DefKind)> {
         names_of(&self.table)
+    }
+}
+
+impl Names for &SymbolTable {
+    fn kind(&self, name: &str) -> Option<DefKind> {
+        self.def(name).map(|d| d.kind)
+    }
+
+    fn constant(&mut self, name: &str) -> Option<Const> {
+        self.consts.get(name).cloned()
+    }
+
+    fn scope(&mut self, name: &str) -> Option<ir::Expr<ir::AssetAtom>> {
+        self.scopes.get(name).cloned()
+    }
+
+    fn key(&self, name: &str) -> Option<ir::KeyId> {
+        self.keys
+            .binary_search_by(|k| k.as_str().cmp(name))
+            .ok()
+            .and_then(|i| u32::try_from(i).ok())
+    }
+
+    fn trust_root(&self, name: &str) -> Option<ir::RootId> {
+        SymbolTable::trust_root(self, name)
+    }
+
+    fn names(&self) -> Vec<(&str, DefKind)> {
+        names_of(self)
     }
 }
 

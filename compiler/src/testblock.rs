@@ -7,9 +7,9 @@ use bona_runtime::input::parse_admission_input;
 use serde_json::{Map, Value as Json};
 
 use crate::codes::Code;
+use crate::diagnostics::Sink;
 use crate::syntax::ast::{Test, TestClauseKind, Value, ValueKind};
 use crate::syntax::span::Span;
-use crate::typeck::Sink;
 
 /// One expectation of a test.
 #[derive(Debug, Clone, PartialEq, Eq)]

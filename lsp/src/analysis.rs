@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use bona_compiler::attributes::{ASSET_TYPES, attribute};
 use bona_compiler::db::{Db, SourceFile, Workspace};
-use bona_compiler::resolve::DefKind;
+use bona_compiler::lower::DefKind;
 use bona_compiler::resolve::symbols;
 use bona_compiler::syntax::ast::{
     ClauseKind, CompareOp, Expr, ExprKind, Ident, Item, KeylessClauseKind, Operand, OperandKind,

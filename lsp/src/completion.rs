@@ -21,11 +21,11 @@ use bona_compiler::attributes::{
     attestation_attr,
 };
 use bona_compiler::identity::{identity_attr, identity_attrs};
-use bona_compiler::resolve::DefKind;
+use bona_compiler::lower::Const;
+use bona_compiler::lower::DefKind;
 use bona_compiler::resolve::symbols;
 use bona_compiler::syntax::lexer::{LexErrorKind, Token, lex};
 use bona_compiler::syntax::span::Span;
-use bona_compiler::typeck::Const;
 use tower_lsp_server::ls_types::{
     CompletionItem, CompletionItemKind, CompletionParams, CompletionResponse, CompletionTextEdit,
     Documentation, MarkupContent, MarkupKind, TextEdit,

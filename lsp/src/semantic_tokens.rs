@@ -3,7 +3,7 @@
 //! identifier means (an attribute, a constant, a scope, a key) and which strings are glob
 //! patterns, so colouring follows the language's meaning, not just its spelling.
 
-use bona_compiler::resolve::DefKind;
+use bona_compiler::lower::DefKind;
 use bona_compiler::resolve::symbols;
 use bona_compiler::syntax::ast::Item;
 use bona_compiler::syntax::lexer::{Token, lex};
