@@ -36,3 +36,15 @@ pub use expr::{lower_scope, lower_trust};
 pub use names::{Const, DefKind, Names};
 pub(crate) use report::given_twice;
 pub(crate) use signers::{key_options, keyless};
+
+use bona_runtime::ir;
+
+use crate::syntax::ast;
+
+/// A policy's `action` or `on unknown` word, in the runtime's terms.
+pub fn action(a: ast::Action) -> ir::Action {
+    match a {
+        ast::Action::Prevent => ir::Action::Prevent,
+        ast::Action::Issue => ir::Action::Issue,
+    }
+}

@@ -1,15 +1,15 @@
 //! A policy's clause structure (docs/language.md#policies): which clauses it has, once each,
 //! and the action they add up to; then its scope and rules, lowered.
 
-use bona_runtime::ir::{self, Action};
+use bona_runtime::ir;
 
 use super::CheckedPolicy;
 use crate::codes::Code;
 use crate::db::SourceFile;
 use crate::diagnostics::Sink;
-use crate::lower::{given_twice, lower_scope, lower_trust};
+use crate::lower::{self, given_twice, lower_scope, lower_trust};
 use crate::resolve::SymbolTable;
-use crate::syntax::ast::{ClauseKind, Expr, Policy};
+use crate::syntax::ast::{Action, ClauseKind, Expr, Policy};
 use crate::syntax::span::Span;
 
 pub(super) fn first_of<T>(slot: &mut Option<(T, Span)>, value: (T, Span)) -> Option<Span> {
@@ -151,8 +151,8 @@ pub(super) fn check_policy(
     ok.then(|| CheckedPolicy {
         policy: ir::Policy {
             name: p.name.value.clone(),
-            action,
-            on_unknown,
+            action: lower::action(action),
+            on_unknown: lower::action(on_unknown),
             scope: scope_ir,
             rules: lowered,
             description: description.map(|d| d.0),
