@@ -1,7 +1,7 @@
 //! The shapes of a comparison's value (a string, a list, patterns, an int, a bool) and the
 //! operators each type of attribute takes.
 
-use bona_runtime::ir::{CmpOp, Expr as Ir, ImageAtom};
+use bona_runtime::ir::{CmpOp, EqOp, Expr as Ir, ImageAtom};
 
 use super::expr::{Value, value_type};
 use super::names::Const;
@@ -227,5 +227,14 @@ pub(super) fn warn_globs_in(sink: &mut Sink, attr: &str, values: &[String], rhs:
                 .help(format!("to match patterns, write `{attr} matches [...]`")),
             );
         }
+    }
+}
+
+/// `==` or `!=` (the only operators it is called with), as the IR's equality operator.
+pub(super) fn eq_op(op: CompareOp) -> EqOp {
+    if op == CompareOp::Eq {
+        EqOp::Eq
+    } else {
+        EqOp::Ne
     }
 }

@@ -195,7 +195,6 @@ pub(super) fn a(ty: &str) -> String {
     }
 }
 
-/// Records the first occurrence of a clause; returns the span of the first when this is a repeat.
 /// E0321: a clause that may appear once appears again at `span`, first at `first`.
 pub(crate) fn given_twice(sink: &mut Sink, span: Span, first: Span, message: String, help: &str) {
     sink.push(

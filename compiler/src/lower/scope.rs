@@ -2,7 +2,7 @@
 
 use bona_runtime::ir::{AssetAtom, AssetAttr, EqOp, Expr as Ir};
 
-use super::compare::{patterns, strings, warn_globs_in};
+use super::compare::{eq_op, patterns, strings, warn_globs_in};
 use super::expr::{Position, Value, lhs_attribute, rhs_value};
 use super::literals::globs;
 use super::names::{Const, DefKind, Names};
@@ -157,12 +157,11 @@ fn scope_compare(
     match op {
         CompareOp::Eq | CompareOp::Ne => {
             let value = strings(sink, name, &v, rhs, false)?.pop()?;
-            let op = if op == CompareOp::Eq {
-                EqOp::Eq
-            } else {
-                EqOp::Ne
-            };
-            Some(Ir::Atom(AssetAtom::Str { attr: a, op, value }))
+            Some(Ir::Atom(AssetAtom::Str {
+                attr: a,
+                op: eq_op(op),
+                value,
+            }))
         }
         CompareOp::In => {
             let values = strings(sink, name, &v, rhs, true)?;

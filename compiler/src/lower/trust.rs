@@ -1,12 +1,11 @@
 //! Trust rules: conditions on the image.
 
-use bona_runtime::ir::{
-    EqOp, Expr as Ir, ImageAtom, ImageBoolAttr, ImageStrAttr, RefAttr, VulnSeverity,
-};
+use bona_runtime::ir::{Expr as Ir, ImageAtom, ImageBoolAttr, ImageStrAttr, RefAttr, VulnSeverity};
 
 use super::attest;
 use super::compare::{
-    bool_comparison, element_spans, int_comparison, ordering, patterns, strings, warn_globs_in,
+    bool_comparison, element_spans, eq_op, int_comparison, ordering, patterns, strings,
+    warn_globs_in,
 };
 use super::expr::{Position, Value, lhs_attribute, rhs_value};
 use super::literals::{check_digest, globs, normalise_reference, ref_patterns};
@@ -66,12 +65,9 @@ fn trust_operand(names: &mut dyn Names, sink: &mut Sink, o: &Operand) -> Option<
                 wrong_side(sink, name, o.span, a);
                 None
             }
-            (Some(a), _) => match (a.ty, a.name) {
-                (AttrType::Bool, "pinned") => {
-                    Some(Ir::Atom(ImageAtom::Bool(ImageBoolAttr::Pinned)))
-                }
-                (AttrType::Bool, _) => Some(Ir::Atom(ImageAtom::Bool(ImageBoolAttr::Scanned))),
-                (ty, _) => not_a_condition(sink, o.span, name, ty.name()),
+            (Some(a), _) => match a.ty {
+                AttrType::Bool => Some(Ir::Atom(ImageAtom::Bool(bool_attr(a.name)))),
+                ty => not_a_condition(sink, o.span, name, ty.name()),
             },
             (None, Some(DefKind::Let)) => match names.constant(name)? {
                 Const::Bool(b) => Some(Ir::Const(b)),
@@ -145,6 +141,8 @@ fn trust_operand(names: &mut dyn Names, sink: &mut Sink, o: &Operand) -> Option<
     }
 }
 
+/// `ATTR OP VALUE` on the image: the attribute's type decides which operators and values it
+/// takes.
 fn trust_compare(
     sink: &mut Sink,
     attr: &'static Attribute,
@@ -156,75 +154,14 @@ fn trust_compare(
 ) -> Option<Ir<ImageAtom>> {
     let name = attr.name;
     match attr.ty {
-        AttrType::Reference => {
-            if op != CompareOp::Matches {
-                bad_operator(
-                    sink,
-                    name,
-                    "reference",
-                    op,
-                    op_span,
-                    "write `image matches \"registry/repository:tag\"`, or compare `registry`, `repository`, `tag` or `digest`",
-                );
-                return None;
-            }
-            let pats = patterns(sink, name, &v, rhs)?;
-            Some(Ir::Atom(ImageAtom::RefMatches {
-                attr: RefAttr::Image,
-                patterns: ref_patterns(sink, pats)?,
-            }))
-        }
-        AttrType::BaseReference => match op {
-            CompareOp::Eq | CompareOp::Ne => {
-                let value = strings(sink, name, &v, rhs, false)?.pop()?;
-                let value = normalise_reference(sink, &value, rhs.span)?;
-                let op = if op == CompareOp::Eq {
-                    EqOp::Eq
-                } else {
-                    EqOp::Ne
-                };
-                Some(Ir::Atom(ImageAtom::BaseEq { op, value }))
-            }
-            CompareOp::In => {
-                let values = strings(sink, name, &v, rhs, true)?;
-                warn_globs_in(sink, name, &values, rhs);
-                let spans = element_spans(rhs, values.len());
-                let normalised: Option<Vec<String>> = values
-                    .iter()
-                    .zip(spans)
-                    .map(|(s, span)| normalise_reference(sink, s, span))
-                    .collect();
-                Some(Ir::Atom(ImageAtom::BaseIn {
-                    values: normalised?,
-                }))
-            }
-            CompareOp::Matches => {
-                let pats = patterns(sink, name, &v, rhs)?;
-                Some(Ir::Atom(ImageAtom::RefMatches {
-                    attr: RefAttr::Base,
-                    patterns: ref_patterns(sink, pats)?,
-                }))
-            }
-            _ => {
-                bad_operator(sink, name, "reference", op, op_span, string_ops_help());
-                None
-            }
-        },
+        AttrType::Reference => image_matches(sink, name, op, op_span, v, rhs),
+        AttrType::BaseReference => base_compare(sink, name, op, op_span, v, rhs),
         AttrType::Bool => {
-            let atom = ImageAtom::Bool(if name == "pinned" {
-                ImageBoolAttr::Pinned
-            } else {
-                ImageBoolAttr::Scanned
-            });
+            let atom = ImageAtom::Bool(bool_attr(name));
             bool_comparison(sink, name, op, op_span, v, rhs, atom)
         }
         AttrType::Int => {
-            let severity = match name {
-                "vulns.critical" => VulnSeverity::Critical,
-                "vulns.high" => VulnSeverity::High,
-                "vulns.medium" => VulnSeverity::Medium,
-                _ => VulnSeverity::Low,
-            };
+            let severity = vuln_severity(name);
             int_comparison(sink, name, op, op_span, v, rhs, |op, value| {
                 ImageAtom::Vulns {
                     severity,
@@ -233,82 +170,204 @@ fn trust_compare(
                 }
             })
         }
-        AttrType::Duration => {
-            let op = ordering(sink, name, "duration", op, op_span)?;
-            match v {
-                Value::Const(Const::Duration(seconds)) => {
-                    Some(Ir::Atom(ImageAtom::ScanAge { op, seconds }))
-                }
-                v => {
-                    mismatch(sink, name, "duration", &v, rhs);
-                    None
-                }
-            }
-        }
+        AttrType::Duration => scan_age_compare(sink, name, op, op_span, v, rhs),
         AttrType::Str | AttrType::AssetType => {
-            let a = match (name, label) {
-                (_, Some(k)) => ImageStrAttr::Label(k),
-                ("registry", None) => ImageStrAttr::Registry,
-                ("repository", None) => ImageStrAttr::Repository,
-                ("tag", None) => ImageStrAttr::Tag,
-                ("digest", None) => ImageStrAttr::Digest,
-                _ => ImageStrAttr::Scanner,
-            };
-            // Registries are host names, compared case-insensitively (docs/spec-map.md#details).
-            let fold = |s: String| {
-                if a == ImageStrAttr::Registry {
-                    s.to_ascii_lowercase()
-                } else {
-                    s
-                }
-            };
-            match op {
-                CompareOp::Eq | CompareOp::Ne => {
-                    let value = fold(strings(sink, name, &v, rhs, false)?.pop()?);
-                    if a == ImageStrAttr::Digest {
-                        check_digest(sink, &value, rhs.span)?;
-                    }
-                    let op = if op == CompareOp::Eq {
-                        EqOp::Eq
-                    } else {
-                        EqOp::Ne
-                    };
-                    Some(Ir::Atom(ImageAtom::Str { attr: a, op, value }))
-                }
-                CompareOp::In => {
-                    let values: Vec<String> = strings(sink, name, &v, rhs, true)?
-                        .into_iter()
-                        .map(fold)
-                        .collect();
-                    warn_globs_in(sink, name, &values, rhs);
-                    if a == ImageStrAttr::Digest {
-                        let spans = element_spans(rhs, values.len());
-                        let bad = values
-                            .iter()
-                            .zip(spans)
-                            .filter(|(d, span)| check_digest(sink, d, *span).is_none())
-                            .count();
-                        if bad > 0 {
-                            return None;
-                        }
-                    }
-                    Some(Ir::Atom(ImageAtom::In { attr: a, values }))
-                }
-                CompareOp::Matches => {
-                    let pats: Vec<(String, Span)> = patterns(sink, name, &v, rhs)?
-                        .into_iter()
-                        .map(|(p, s)| (fold(p), s))
-                        .collect();
-                    Some(Ir::Atom(ImageAtom::Matches {
-                        attr: a,
-                        globs: globs(sink, pats)?,
-                    }))
-                }
-                _ => {
-                    bad_operator(sink, name, "string", op, op_span, string_ops_help());
-                    None
-                }
-            }
+            let a = image_str_attr(name, label);
+            string_compare(sink, name, a, op, op_span, v, rhs)
         }
     }
+}
+
+/// The boolean attribute `name` names.
+fn bool_attr(name: &str) -> ImageBoolAttr {
+    if name == "pinned" {
+        ImageBoolAttr::Pinned
+    } else {
+        ImageBoolAttr::Scanned
+    }
+}
+
+/// The severity a `vulns.*` attribute counts.
+fn vuln_severity(name: &str) -> VulnSeverity {
+    match name {
+        "vulns.critical" => VulnSeverity::Critical,
+        "vulns.high" => VulnSeverity::High,
+        "vulns.medium" => VulnSeverity::Medium,
+        _ => VulnSeverity::Low,
+    }
+}
+
+/// The string attribute `name` (or `labels["k"]`) names.
+fn image_str_attr(name: &str, label: Option<String>) -> ImageStrAttr {
+    match (name, label) {
+        (_, Some(k)) => ImageStrAttr::Label(k),
+        ("registry", None) => ImageStrAttr::Registry,
+        ("repository", None) => ImageStrAttr::Repository,
+        ("tag", None) => ImageStrAttr::Tag,
+        ("digest", None) => ImageStrAttr::Digest,
+        _ => ImageStrAttr::Scanner,
+    }
+}
+
+/// `image matches PATTERNS`: the only operator the whole reference takes.
+fn image_matches(
+    sink: &mut Sink,
+    name: &str,
+    op: CompareOp,
+    op_span: Span,
+    v: Value,
+    rhs: &Operand,
+) -> Option<Ir<ImageAtom>> {
+    if op != CompareOp::Matches {
+        bad_operator(
+            sink,
+            name,
+            "reference",
+            op,
+            op_span,
+            "write `image matches \"registry/repository:tag\"`, or compare `registry`, `repository`, `tag` or `digest`",
+        );
+        return None;
+    }
+    let pats = patterns(sink, name, &v, rhs)?;
+    Some(Ir::Atom(ImageAtom::RefMatches {
+        attr: RefAttr::Image,
+        patterns: ref_patterns(sink, pats)?,
+    }))
+}
+
+/// `base == REF`, `base in [REFS]`, `base matches PATTERNS`: references are normalised, so
+/// `nginx` and `docker.io/library/nginx` compare equal.
+fn base_compare(
+    sink: &mut Sink,
+    name: &str,
+    op: CompareOp,
+    op_span: Span,
+    v: Value,
+    rhs: &Operand,
+) -> Option<Ir<ImageAtom>> {
+    match op {
+        CompareOp::Eq | CompareOp::Ne => {
+            let value = strings(sink, name, &v, rhs, false)?.pop()?;
+            let value = normalise_reference(sink, &value, rhs.span)?;
+            Some(Ir::Atom(ImageAtom::BaseEq {
+                op: eq_op(op),
+                value,
+            }))
+        }
+        CompareOp::In => {
+            let values = strings(sink, name, &v, rhs, true)?;
+            warn_globs_in(sink, name, &values, rhs);
+            let spans = element_spans(rhs, values.len());
+            let normalised: Option<Vec<String>> = values
+                .iter()
+                .zip(spans)
+                .map(|(s, span)| normalise_reference(sink, s, span))
+                .collect();
+            Some(Ir::Atom(ImageAtom::BaseIn {
+                values: normalised?,
+            }))
+        }
+        CompareOp::Matches => {
+            let pats = patterns(sink, name, &v, rhs)?;
+            Some(Ir::Atom(ImageAtom::RefMatches {
+                attr: RefAttr::Base,
+                patterns: ref_patterns(sink, pats)?,
+            }))
+        }
+        _ => {
+            bad_operator(sink, name, "reference", op, op_span, string_ops_help());
+            None
+        }
+    }
+}
+
+/// `scan.age OP DURATION`.
+fn scan_age_compare(
+    sink: &mut Sink,
+    name: &str,
+    op: CompareOp,
+    op_span: Span,
+    v: Value,
+    rhs: &Operand,
+) -> Option<Ir<ImageAtom>> {
+    let op = ordering(sink, name, "duration", op, op_span)?;
+    match v {
+        Value::Const(Const::Duration(seconds)) => {
+            Some(Ir::Atom(ImageAtom::ScanAge { op, seconds }))
+        }
+        v => {
+            mismatch(sink, name, "duration", &v, rhs);
+            None
+        }
+    }
+}
+
+/// `==`, `!=`, `in` and `matches` on a string attribute of the image. Registries are host
+/// names, compared case-insensitively (docs/spec-map.md#details); digests must be valid.
+fn string_compare(
+    sink: &mut Sink,
+    name: &str,
+    a: ImageStrAttr,
+    op: CompareOp,
+    op_span: Span,
+    v: Value,
+    rhs: &Operand,
+) -> Option<Ir<ImageAtom>> {
+    let fold = |s: String| {
+        if a == ImageStrAttr::Registry {
+            s.to_ascii_lowercase()
+        } else {
+            s
+        }
+    };
+    match op {
+        CompareOp::Eq | CompareOp::Ne => {
+            let value = fold(strings(sink, name, &v, rhs, false)?.pop()?);
+            if a == ImageStrAttr::Digest {
+                check_digest(sink, &value, rhs.span)?;
+            }
+            Some(Ir::Atom(ImageAtom::Str {
+                attr: a,
+                op: eq_op(op),
+                value,
+            }))
+        }
+        CompareOp::In => {
+            let values: Vec<String> = strings(sink, name, &v, rhs, true)?
+                .into_iter()
+                .map(fold)
+                .collect();
+            warn_globs_in(sink, name, &values, rhs);
+            if a == ImageStrAttr::Digest && !digests_valid(sink, &values, rhs) {
+                return None;
+            }
+            Some(Ir::Atom(ImageAtom::In { attr: a, values }))
+        }
+        CompareOp::Matches => {
+            let pats: Vec<(String, Span)> = patterns(sink, name, &v, rhs)?
+                .into_iter()
+                .map(|(p, s)| (fold(p), s))
+                .collect();
+            Some(Ir::Atom(ImageAtom::Matches {
+                attr: a,
+                globs: globs(sink, pats)?,
+            }))
+        }
+        _ => {
+            bad_operator(sink, name, "string", op, op_span, string_ops_help());
+            None
+        }
+    }
+}
+
+/// Checks every digest of an `in` list, reporting each invalid one; whether all are valid.
+fn digests_valid(sink: &mut Sink, values: &[String], rhs: &Operand) -> bool {
+    let spans = element_spans(rhs, values.len());
+    let bad = values
+        .iter()
+        .zip(spans)
+        .filter(|(d, span)| check_digest(sink, d, *span).is_none())
+        .count();
+    bad == 0
 }
