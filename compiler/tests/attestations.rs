@@ -1,4 +1,4 @@
-//! Attestation attributes (SPEC §7.3, docs/attestations.md): what each form lowers to, and one
+//! Attestation attributes (docs/attestations.md#attributes): what each form lowers to, and one
 //! input per diagnostic it can raise, with its code, the text under its primary span and a
 //! piece of its message.
 

@@ -1,6 +1,6 @@
 //! Signers and trust roots (docs/language.md#keys-and-signers, docs/signatures.md#signers): a keyed
-//! signer's `{ tlog ROOT }`, `keyless { … }` blocks
-//! lowered to identity constraints, and the names of `signed by K` / `signed by N of [...]`.
+//! signer's `{ tlog ROOT }`, `keyless { … }` blocks lowered to identity constraints, and the names
+//! of `signed by K` / `signed by N of [...]`.
 //!
 //! A keyless signer without an `issuer` or a `subject` constraint is refused outright: the
 //! runtime would accept a certificate of anyone the trust root's CA ever certified.

@@ -65,7 +65,7 @@ pub(super) fn load_key(
 }
 
 /// Says why a key is not usable, in the user's terms: what the text or file is instead, or
-/// which key type it holds when that type is not one of SPEC §6.1's.
+/// which key type it holds when that type is not one of those docs/signatures.md#signers lists.
 pub(super) fn key_problem(bytes: &[u8], err: &bona_sigstore::keys::KeyError) -> String {
     use bona_sigstore::keys::KeyError as E;
     let text = std::str::from_utf8(bytes).ok();
