@@ -32,7 +32,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use bona_compiler::db::{BonaDatabase, SourceFile, Workspace, compile};
+use bona_compiler::compile::compile;
+use bona_compiler::db::{BonaDatabase, SourceFile, Workspace};
 use bona_compiler::diagnostics::{render_text, to_json};
 use bona_compiler::lint::lint;
 use libtest_mimic::{Arguments, Failed, Trial};

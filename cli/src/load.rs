@@ -5,7 +5,7 @@
 use std::io::Write as _;
 use std::path::Path;
 
-pub use bona_compiler::files::io_reason;
+pub use bona_compiler::disk::io_reason;
 pub use bona_host::source::{policy_set, read_source};
 pub use bona_host::walk::trust_files;
 

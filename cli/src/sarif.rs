@@ -7,8 +7,9 @@
 use std::path::{Component, Path};
 
 use bona_compiler::codes::{Code, Severity};
-use bona_compiler::db::{Db, SourceFile, line_starts};
+use bona_compiler::db::{Db, SourceFile};
 use bona_compiler::diagnostics::Diagnostic;
+use bona_compiler::files::line_starts;
 use bona_compiler::syntax::span::Span;
 use serde_json::{Value, json};
 

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use bona_compiler::db::{BonaDatabase, SourceFile, Workspace, compile};
+use bona_compiler::compile::compile;
+use bona_compiler::db::{BonaDatabase, SourceFile, Workspace};
 use bona_compiler::generate::policy_set;
 use criterion::{Criterion, criterion_group, criterion_main};
 use salsa::Setter;
@@ -73,7 +74,7 @@ fn recheck_after_edit(c: &mut Criterion) {
                     original.clone()
                 };
                 target.set_text(&mut db).to(text);
-                bona_compiler::db::check_file(&db, ws, target)
+                bona_compiler::typeck::check_file(&db, ws, target)
                     .diagnostics
                     .len()
             })

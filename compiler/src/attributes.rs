@@ -1,5 +1,5 @@
-//! The one table of attributes (SPEC §2.4). The type checker, hover, completion and
-//! `docs/language.md` all read it; a test checks that the documentation says the same.
+//! The one table of attributes (docs/language.md#attributes). The type checker, hover, completion
+//! and `docs/language.md` all read it; a test checks that the documentation says the same.
 
 /// Which expressions may use an attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -224,7 +224,7 @@ pub struct AttestationAttr {
     /// As written in a rule.
     pub written: &'static str,
     pub ty: &'static str,
-    /// What it is read from (SPEC §7.3's "from" column).
+    /// What it is read from (the "from" column of docs/attestations.md#attributes).
     pub from: &'static str,
 }
 
@@ -337,7 +337,7 @@ pub fn attribute(name: &str) -> Option<&'static Attribute> {
     ATTRIBUTES.iter().find(|a| a.name == name)
 }
 
-/// Whether a `let`/`key`/`scope` may not take this name (SPEC §4.5 "Names").
+/// Whether a `let`/`key`/`scope` may not take this name (docs/language.md#names).
 pub fn is_reserved(name: &str) -> bool {
     attribute(name).is_some()
         || ASSET_TYPES.contains(&name)
@@ -346,7 +346,8 @@ pub fn is_reserved(name: &str) -> bool {
             .any(|a| a.name.split('.').next() == Some(name))
 }
 
-/// The keywords of SPEC §2.1 with their meaning (hover and completion read this).
+/// The keywords (docs/language.md#lexical-rules) with their meaning (hover and completion read
+/// this).
 pub const KEYWORDS: &[(&str, &str)] = &[
     (
         "policy",

@@ -1,22 +1,16 @@
-//! The salsa database that the CLI and the language server share.
+//! The salsa database that the CLI and the language server share: its inputs and nothing else.
 //!
-//! Inputs are the source files and the workspace (the list of files). Every stage is a
-//! tracked query: [`parse`] per file, [`symbols`] over the workspace (span-free, so an edit
-//! that does not change names or values backdates it and spares every other file),
-//! [`check_file`] per file (resolution, type checking and lowering to the runtime's IR), and
-//! [`compile`] which assembles the policy set. Editing one file re-runs its `parse` and
-//! `check_file`, re-runs `symbols` cheaply, and reuses every other file's results.
+//! Inputs are the source files and the workspace (the list of files). Each stage owns its
+//! tracked query beside its logic: `syntax::parse` per file, `resolve::symbols` over the
+//! workspace (span-free, so an edit that does not change names or values backdates it and
+//! spares every other file), `typeck::check_file` per file (resolution, type checking and
+//! lowering to the runtime's IR), and `compile::compile` which assembles the policy set.
+//! This module imports no stage: every stage imports it.
+//! Editing one file re-runs its `parse` and `check_file`, re-runs `symbols` cheaply, and reuses
+//! every other file's results.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-
-use bona_runtime::ir;
-
-use crate::diagnostics::{self, Diagnostic};
-use crate::resolve::{self, SymbolTable};
-use crate::syntax::parser::{self, Parsed};
-use crate::testblock::TestCase;
-use crate::typeck::{self, CheckedPolicy};
 
 /// One `.trust` file.
 #[salsa::input(debug)]
@@ -104,126 +98,4 @@ impl Db for BonaDatabase {
     fn read_key(&self, path: &Path) -> std::io::Result<Vec<u8>> {
         Ok(crate::disk::read_regular(path, MAX_KEY_FILE_BYTES)?)
     }
-}
-
-/// Parses one file.
-#[salsa::tracked(returns(ref))]
-pub fn parse(db: &dyn Db, file: SourceFile) -> Parsed {
-    parser::parse(file.text(db))
-}
-
-/// Byte offsets where lines start, for position conversion.
-#[salsa::tracked(returns(deref))]
-pub fn line_starts(db: &dyn Db, file: SourceFile) -> Vec<usize> {
-    codespan_reporting::files::line_starts(file.text(db)).collect()
-}
-
-/// What one file defines and uses. Span-free.
-#[salsa::tracked(returns(ref))]
-pub fn file_symbols(db: &dyn Db, file: SourceFile) -> resolve::FileSymbols {
-    resolve::file_symbols(db, file)
-}
-
-/// Every name of the policy set, with constant values and lowered scopes. Span-free.
-#[salsa::tracked(returns(ref))]
-pub fn symbols(db: &dyn Db, ws: Workspace) -> SymbolTable {
-    resolve::symbols(db, ws)
-}
-
-/// The result of checking one file.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct FileCheck {
-    /// Syntax, name, type and key diagnostics of this file (including duplicates it takes part in).
-    pub diagnostics: Vec<Diagnostic>,
-    pub policies: Vec<CheckedPolicy>,
-    pub tests: Vec<TestCase>,
-    /// Signers (`key` items) defined in this file, by name.
-    pub keys: Vec<(String, ir::Signer)>,
-    /// Trust roots defined in this file: name and document text.
-    pub trust_roots: Vec<(String, String)>,
-}
-
-/// Resolves, type-checks and lowers one file against the workspace's symbols.
-#[salsa::tracked(returns(ref))]
-pub fn check_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> FileCheck {
-    typeck::check_file(db, ws, file)
-}
-
-/// The whole policy set, compiled.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Compiled {
-    /// Every diagnostic, sorted by file and position.
-    pub diagnostics: Vec<Diagnostic>,
-    /// The policy set (meaningful only when there are no errors).
-    pub set: ir::PolicySet,
-    /// Per policy (same order as `set.policies`): where it is written.
-    pub origins: Vec<CheckedPolicy>,
-    pub tests: Vec<TestCase>,
-}
-
-impl Compiled {
-    /// Whether any diagnostic is an error.
-    pub fn has_errors(&self) -> bool {
-        self.diagnostics
-            .iter()
-            .any(|d| d.severity() == crate::codes::Severity::Error)
-    }
-}
-
-/// Compiles the workspace: every file's check, assembled.
-#[salsa::tracked(returns(ref))]
-pub fn compile(db: &dyn Db, ws: Workspace) -> Compiled {
-    let table = symbols(db, ws);
-    let mut out = Compiled::default();
-    let mut keys: Vec<Option<ir::Signer>> = vec![None; table.keys.len()];
-    let mut roots: Vec<Option<String>> = vec![None; table.trust_roots.len()];
-    for &file in ws.files(db) {
-        let checked = check_file(db, ws, file);
-        out.diagnostics.extend(checked.diagnostics.iter().cloned());
-        out.origins.extend(checked.policies.iter().cloned());
-        out.tests.extend(checked.tests.iter().cloned());
-        for (name, signer) in &checked.keys {
-            if let Ok(i) = table.keys.binary_search(name)
-                && keys[i].is_none()
-            {
-                keys[i] = Some(signer.clone());
-            }
-        }
-        for (name, document) in &checked.trust_roots {
-            if let Ok(i) = table.trust_roots.binary_search(name)
-                && roots[i].is_none()
-            {
-                roots[i] = Some(document.clone());
-            }
-        }
-    }
-    diagnostics::sort(db, &mut out.diagnostics);
-    // Policy order never matters to a decision; name order makes every output stable.
-    out.origins
-        .sort_by(|a, b| a.policy.name.cmp(&b.policy.name));
-    out.tests.sort_by(|a, b| a.name.cmp(&b.name));
-    out.set.policies = out.origins.iter().map(|o| o.policy.clone()).collect();
-    out.set.keys = table
-        .keys
-        .iter()
-        .zip(keys)
-        .map(|(name, signer)| match signer {
-            Some(signer) => ir::KeyDef {
-                name: name.clone(),
-                signer,
-            },
-            // Only with errors, which make the set unusable anyway.
-            None => ir::KeyDef::key(name.clone(), Vec::new()),
-        })
-        .collect();
-    out.set.trust_roots = table
-        .trust_roots
-        .iter()
-        .zip(roots)
-        .map(|(name, document)| ir::TrustRootDef {
-            name: name.clone(),
-            document: document.unwrap_or_default(),
-        })
-        .collect();
-    out
 }

@@ -220,3 +220,71 @@ pub fn to_json(db: &dyn Db, diags: &[Diagnostic]) -> Vec<JsonDiagnostic> {
         })
         .collect()
 }
+
+/// Where diagnostics go: a file's list, or nowhere (when the same expression is lowered a
+/// second time for the symbol table, its errors were or will be reported by its own file).
+pub struct Sink<'a> {
+    pub file: SourceFile,
+    pub text: &'a str,
+    /// The file has syntax errors: warnings that judge the whole file (unused names) would
+    /// only echo them.
+    pub has_syntax_errors: bool,
+    out: Option<Vec<Diagnostic>>,
+}
+
+impl<'a> Sink<'a> {
+    /// A sink that records.
+    pub fn new(file: SourceFile, text: &'a str) -> Sink<'a> {
+        Sink {
+            file,
+            text,
+            has_syntax_errors: false,
+            out: Some(Vec::new()),
+        }
+    }
+
+    /// A sink that drops everything.
+    pub fn silent(file: SourceFile) -> Sink<'static> {
+        Sink {
+            file,
+            text: "",
+            has_syntax_errors: false,
+            out: None,
+        }
+    }
+
+    /// A diagnostic in this sink's file.
+    pub fn diag(
+        &self,
+        code: Code,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::new(code, self.file, span, message, label)
+    }
+
+    /// Records a diagnostic.
+    pub fn push(&mut self, d: Diagnostic) {
+        if let Some(out) = &mut self.out {
+            out.push(d);
+        }
+    }
+
+    /// Records a diagnostic without help.
+    pub fn error(
+        &mut self,
+        code: Code,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) {
+        let d = self.diag(code, span, message, label);
+        self.push(d);
+    }
+
+    /// What was recorded.
+    pub fn finish(self) -> Vec<Diagnostic> {
+        self.out.unwrap_or_default()
+    }
+}

@@ -83,7 +83,7 @@ pub enum ReadError {
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ReadError::Io(e) => write!(f, "cannot read: {}", crate::files::io_reason(e)),
+            ReadError::Io(e) => write!(f, "cannot read: {}", io_reason(e)),
             ReadError::NotRegular(kind) => {
                 write!(
                     f,
@@ -170,6 +170,13 @@ fn open_nonblocking(path: &Path) -> std::io::Result<File> {
     options.open(path)
 }
 
+/// An I/O error's reason in lower case, without Rust's `(os error N)` suffix.
+pub fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    let s = s.find(" (os error").map_or(s.as_str(), |i| &s[..i]);
+    s.to_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,14 +225,11 @@ mod tests {
     fn io_errors_carry_the_reason_alone() {
         let dir = tempfile::tempdir().unwrap();
         let e = std::io::Error::from(read_regular(dir.path(), 100).unwrap_err());
-        assert_eq!(crate::files::io_reason(&e), "is a directory");
+        assert_eq!(io_reason(&e), "is a directory");
         let path = dir.path().join("k.pub");
         std::fs::write(&path, [b'x'; 2048]).unwrap();
         let e = std::io::Error::from(read_regular(&path, 1024).unwrap_err());
-        assert_eq!(
-            crate::files::io_reason(&e),
-            "the file holds more than 1024 bytes"
-        );
+        assert_eq!(io_reason(&e), "the file holds more than 1024 bytes");
     }
 
     #[cfg(unix)]

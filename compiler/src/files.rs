@@ -6,7 +6,13 @@ use std::ops::Range;
 use codespan_reporting::files::{Error, Files};
 use serde::Serialize;
 
-use crate::db::{Db, SourceFile, line_starts};
+use crate::db::{Db, SourceFile};
+
+/// Byte offsets where lines start, for position conversion.
+#[salsa::tracked(returns(deref))]
+pub fn line_starts(db: &dyn Db, file: SourceFile) -> Vec<usize> {
+    codespan_reporting::files::line_starts(file.text(db)).collect()
+}
 
 /// Files as codespan sees them: names and text come straight from the salsa inputs.
 pub struct DbFiles<'db> {
@@ -72,11 +78,4 @@ impl<'db> Files<'db> for DbFiles<'db> {
         let end = starts.get(line_index + 1).copied().unwrap_or(len);
         Ok(start..end)
     }
-}
-
-/// An I/O error's reason in lower case, without Rust's `(os error N)` suffix.
-pub fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    let s = s.find(" (os error").map_or(s.as_str(), |i| &s[..i]);
-    s.to_lowercase()
 }

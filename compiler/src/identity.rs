@@ -1,5 +1,5 @@
-//! The identity attributes a `keyless` block may constrain (SPEC §6.3), with their docs: the
-//! one table the type checker, hover, completion and `docs/language.md` read.
+//! The identity attributes a `keyless` block may constrain (docs/language.md#keys-and-signers),
+//! with their docs: the one table the type checker, hover, completion and `docs/language.md` read.
 //!
 //! The extension names come from `bona_sigstore::cert::FULCIO_EXTENSIONS`, the list the
 //! verifier reads certificates with, so a name accepted here is always one the runtime can

@@ -1,4 +1,4 @@
-//! Names across the whole policy set: which `let`, `key`, `trustroot` and `scope` items exist,
+//! Names across the whole policy set (the [`file_symbols`] and [`symbols`] queries): which `let`, `key`, `trustroot` and `scope` items exist,
 //! where, the value of every constant and the lowered form of every named scope.
 //!
 //! The table is deliberately span-free: it changes only when a name, a constant's value or a
@@ -8,35 +8,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use bona_runtime::ir::{AssetAtom, Expr as IrExpr};
+use bona_runtime::ir::{self, AssetAtom, Expr as IrExpr};
 
-use crate::db::{Db, SourceFile, Workspace, parse};
+use crate::db::{Db, SourceFile, Workspace};
+use crate::diagnostics::Sink;
+use crate::lower::{Const, DefKind, Names, lower_const, lower_scope};
 use crate::syntax::ast::{
     ClauseKind, Expr, ExprKind, Item, KeylessClauseKind, KeylessDecl, Operand, OperandKind,
 };
-use crate::typeck::{Const, Names, Sink, lower_const, lower_scope};
-
-/// What kind of thing a name denotes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DefKind {
-    Let,
-    /// A `key` item: a public key or a keyless signer.
-    Key,
-    Scope,
-    TrustRoot,
-}
-
-impl DefKind {
-    /// The item keyword.
-    pub fn keyword(self) -> &'static str {
-        match self {
-            DefKind::Let => "let",
-            DefKind::Key => "key",
-            DefKind::Scope => "scope",
-            DefKind::TrustRoot => "trustroot",
-        }
-    }
-}
+use crate::syntax::parse;
 
 /// One definition site: the file and the item's index in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,7 +83,8 @@ pub struct FileSymbols {
     pub implicit_root: bool,
 }
 
-/// Computes one file's [`FileSymbols`].
+/// What one file defines and uses. Span-free.
+#[salsa::tracked(returns(ref))]
 pub fn file_symbols(db: &dyn Db, file: SourceFile) -> FileSymbols {
     let mut out = FileSymbols::default();
     for (i, item) in parse(db, file).file.items.iter().enumerate() {
@@ -133,11 +114,12 @@ fn names_root(k: &KeylessDecl) -> bool {
     })
 }
 
-/// Builds the table.
+/// Every name of the policy set, with constant values and lowered scopes. Span-free.
+#[salsa::tracked(returns(ref))]
 pub fn symbols(db: &dyn Db, ws: Workspace) -> SymbolTable {
     let mut table = SymbolTable::default();
     for &file in ws.files(db) {
-        let summary = crate::db::file_symbols(db, file);
+        let summary = file_symbols(db, file);
         table.used.extend(summary.used.iter().cloned());
         table.implicit_root |= summary.implicit_root;
         for (name, i) in &summary.policies {
@@ -320,6 +302,35 @@ impl Names for Builder<'_> {
 
     fn names(&self) -> Vec<(&str, DefKind)> {
         names_of(&self.table)
+    }
+}
+
+impl Names for &SymbolTable {
+    fn kind(&self, name: &str) -> Option<DefKind> {
+        self.def(name).map(|d| d.kind)
+    }
+
+    fn constant(&mut self, name: &str) -> Option<Const> {
+        self.consts.get(name).cloned()
+    }
+
+    fn scope(&mut self, name: &str) -> Option<ir::Expr<ir::AssetAtom>> {
+        self.scopes.get(name).cloned()
+    }
+
+    fn key(&self, name: &str) -> Option<ir::KeyId> {
+        self.keys
+            .binary_search_by(|k| k.as_str().cmp(name))
+            .ok()
+            .and_then(|i| u32::try_from(i).ok())
+    }
+
+    fn trust_root(&self, name: &str) -> Option<ir::RootId> {
+        SymbolTable::trust_root(self, name)
+    }
+
+    fn names(&self) -> Vec<(&str, DefKind)> {
+        names_of(self)
     }
 }
 

@@ -7,9 +7,9 @@ use bona_runtime::input::parse_admission_input;
 use serde_json::{Map, Value as Json};
 
 use crate::codes::Code;
-use crate::syntax::ast::{Test, TestClauseKind, Value, ValueKind};
+use crate::diagnostics::Sink;
+use crate::syntax::ast::{Ident, StrLit, Test, TestClause, TestClauseKind, Value, ValueKind};
 use crate::syntax::span::Span;
-use crate::typeck::Sink;
 
 /// One expectation of a test.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,109 +46,166 @@ pub fn check(sink: &mut Sink, t: &Test) -> Option<TestCase> {
     let mut input: Option<(Json, &Value)> = None;
     let mut expectations = Vec::new();
     for clause in &t.clauses {
-        match &clause.kind {
-            TestClauseKind::Input(v) => {
-                if input.is_some() {
-                    sink.error(
-                        Code::E0330,
-                        clause.span,
-                        format!("test \"{}\" has two `input` clauses", t.name.value),
-                        "second input",
-                    );
-                    ok = false;
-                } else {
-                    input = Some((to_json(v), v));
-                }
-            }
-            TestClauseKind::ExpectPrevent => {
-                expectations.push((Expectation::Decision { prevent: true }, clause.span));
-            }
-            TestClauseKind::ExpectWord(w) if w.name == "allow" => {
-                expectations.push((Expectation::Decision { prevent: false }, clause.span));
-            }
-            TestClauseKind::ExpectImage(w, r) if w.name == "trusted" || w.name == "untrusted" => {
-                match Reference::parse(&r.value) {
-                    Ok(reference) => expectations.push((
-                        Expectation::Verdict {
-                            reference: reference.to_string(),
-                            trusted: w.name == "trusted",
-                        },
-                        clause.span,
-                    )),
-                    Err(e) => {
-                        sink.error(
-                            Code::E0306,
-                            r.span,
-                            format!("invalid image reference `{}`: {}", r.value, e.message),
-                            format!("at character {}", e.position),
-                        );
-                        ok = false;
-                    }
-                }
-            }
-            TestClauseKind::ExpectCount(w, k, n, _) if w.name == "issues" => {
-                match k.name.as_str() {
-                    "runtime" => expectations.push((Expectation::RuntimeIssues(*n), clause.span)),
-                    "posture" => expectations.push((Expectation::PostureIssues(*n), clause.span)),
-                    _ => {
-                        sink.push(
-                            sink.diag(
-                                Code::E0330,
-                                k.span,
-                                format!("unknown kind of issue `{}`", k.name),
-                                "expected `runtime` or `posture`",
-                            )
-                            .help("write `expect issues runtime N` or `expect issues posture N`"),
-                        );
-                        ok = false;
-                    }
-                }
-            }
-            TestClauseKind::ExpectImage(w, r) if w.name == "allow" => {
-                sink.push(
-                    sink.diag(
-                        Code::E0330,
-                        r.span,
-                        "`expect allow` takes no argument",
-                        "remove this",
-                    )
-                    .help(format!(
-                        "to expect an image to be trusted, write `expect trusted \"{}\"`",
-                        r.value
-                    )),
-                );
-                ok = false;
-            }
-            TestClauseKind::ExpectWord(w)
-            | TestClauseKind::ExpectImage(w, _)
-            | TestClauseKind::ExpectCount(w, ..) => {
-                sink.push(
-                    sink.diag(
-                        Code::E0330,
-                        w.span,
-                        format!("unknown expectation `expect {}`", w.name),
-                        "not an expectation",
-                    )
-                    .help("expectations are `expect prevent`, `expect allow`, `expect trusted \"REF\"`, `expect untrusted \"REF\"`, `expect issues runtime N` and `expect issues posture N`"),
-                );
-                ok = false;
-            }
-            TestClauseKind::Error => ok = false,
-        }
+        ok &= read_clause(sink, t, clause, &mut input, &mut expectations);
     }
     let Some((json, value)) = input else {
-        sink.push(
-            sink.diag(
-                Code::E0330,
-                t.name.span,
-                format!("test \"{}\" has no `input`", t.name.value),
-                "missing `input { … }`",
-            )
-            .help("add `input { asset: { … }, images: [ { ref: \"…\" } ] }`"),
-        );
+        no_input(sink, t);
         return None;
     };
     let text = json.to_string();
+    ok &= check_input(sink, &text, value, &expectations);
+    if expectations.is_empty() && ok {
+        expects_nothing(sink, t);
+        ok = false;
+    }
+    ok.then(|| TestCase {
+        name: t.name.value.clone(),
+        span: t.span,
+        name_span: t.name.span,
+        input: text,
+        expectations,
+    })
+}
+
+/// Reads one clause into `input` or `expectations`; whether it checks.
+fn read_clause<'t>(
+    sink: &mut Sink,
+    t: &Test,
+    clause: &'t TestClause,
+    input: &mut Option<(Json, &'t Value)>,
+    expectations: &mut Vec<(Expectation, Span)>,
+) -> bool {
+    let expectation = match &clause.kind {
+        TestClauseKind::Input(v) => {
+            if input.is_some() {
+                sink.error(
+                    Code::E0330,
+                    clause.span,
+                    format!("test \"{}\" has two `input` clauses", t.name.value),
+                    "second input",
+                );
+                return false;
+            }
+            *input = Some((to_json(v), v));
+            return true;
+        }
+        TestClauseKind::ExpectPrevent => Some(Expectation::Decision { prevent: true }),
+        TestClauseKind::ExpectWord(w) if w.name == "allow" => {
+            Some(Expectation::Decision { prevent: false })
+        }
+        TestClauseKind::ExpectImage(w, r) if w.name == "trusted" || w.name == "untrusted" => {
+            verdict(sink, w, r)
+        }
+        TestClauseKind::ExpectCount(w, k, n, _) if w.name == "issues" => issue_count(sink, k, *n),
+        TestClauseKind::ExpectImage(w, r) if w.name == "allow" => {
+            allow_with_argument(sink, r);
+            None
+        }
+        TestClauseKind::ExpectWord(w)
+        | TestClauseKind::ExpectImage(w, _)
+        | TestClauseKind::ExpectCount(w, ..) => {
+            unknown_expectation(sink, w);
+            None
+        }
+        TestClauseKind::Error => None,
+    };
+    match expectation {
+        Some(e) => {
+            expectations.push((e, clause.span));
+            true
+        }
+        None => false,
+    }
+}
+
+/// `expect trusted "REF"` / `expect untrusted "REF"`, with the reference normalised.
+fn verdict(sink: &mut Sink, w: &Ident, r: &StrLit) -> Option<Expectation> {
+    match Reference::parse(&r.value) {
+        Ok(reference) => Some(Expectation::Verdict {
+            reference: reference.to_string(),
+            trusted: w.name == "trusted",
+        }),
+        Err(e) => {
+            sink.error(
+                Code::E0306,
+                r.span,
+                format!("invalid image reference `{}`: {}", r.value, e.message),
+                format!("at character {}", e.position),
+            );
+            None
+        }
+    }
+}
+
+/// `expect issues KIND N`.
+fn issue_count(sink: &mut Sink, k: &Ident, n: u64) -> Option<Expectation> {
+    match k.name.as_str() {
+        "runtime" => Some(Expectation::RuntimeIssues(n)),
+        "posture" => Some(Expectation::PostureIssues(n)),
+        _ => {
+            sink.push(
+                sink.diag(
+                    Code::E0330,
+                    k.span,
+                    format!("unknown kind of issue `{}`", k.name),
+                    "expected `runtime` or `posture`",
+                )
+                .help("write `expect issues runtime N` or `expect issues posture N`"),
+            );
+            None
+        }
+    }
+}
+
+/// `expect allow "REF"`: `allow` is about the whole input, so it takes no image.
+fn allow_with_argument(sink: &mut Sink, r: &StrLit) {
+    sink.push(
+        sink.diag(
+            Code::E0330,
+            r.span,
+            "`expect allow` takes no argument",
+            "remove this",
+        )
+        .help(format!(
+            "to expect an image to be trusted, write `expect trusted \"{}\"`",
+            r.value
+        )),
+    );
+}
+
+fn unknown_expectation(sink: &mut Sink, w: &Ident) {
+    sink.push(
+        sink.diag(
+            Code::E0330,
+            w.span,
+            format!("unknown expectation `expect {}`", w.name),
+            "not an expectation",
+        )
+        .help("expectations are `expect prevent`, `expect allow`, `expect trusted \"REF\"`, `expect untrusted \"REF\"`, `expect issues runtime N` and `expect issues posture N`"),
+    );
+}
+
+fn no_input(sink: &mut Sink, t: &Test) {
+    sink.push(
+        sink.diag(
+            Code::E0330,
+            t.name.span,
+            format!("test \"{}\" has no `input`", t.name.value),
+            "missing `input { … }`",
+        )
+        .help("add `input { asset: { … }, images: [ { ref: \"…\" } ] }`"),
+    );
+}
+
+/// Validates the input with the runtime's own reader, and checks that every image an
+/// expectation names is in it; whether both hold.
+fn check_input(
+    sink: &mut Sink,
+    text: &str,
+    value: &Value,
+    expectations: &[(Expectation, Span)],
+) -> bool {
+    let mut ok = true;
     match parse_admission_input(text.as_bytes()) {
         Ok(parsed) => {
             let refs: Vec<String> = parsed
@@ -156,7 +213,7 @@ pub fn check(sink: &mut Sink, t: &Test) -> Option<TestCase> {
                 .iter()
                 .map(|i| i.reference.to_string())
                 .collect();
-            for (e, span) in &expectations {
+            for (e, span) in expectations {
                 if let Expectation::Verdict { reference, .. } = e
                     && !refs.contains(reference)
                 {
@@ -188,25 +245,19 @@ pub fn check(sink: &mut Sink, t: &Test) -> Option<TestCase> {
             ok = false;
         }
     }
-    if expectations.is_empty() && ok {
-        sink.push(
-            sink.diag(
-                Code::E0330,
-                t.name.span,
-                format!("test \"{}\" expects nothing", t.name.value),
-                "no `expect` clause",
-            )
-            .help("add `expect prevent` or `expect allow`"),
-        );
-        ok = false;
-    }
-    ok.then(|| TestCase {
-        name: t.name.value.clone(),
-        span: t.span,
-        name_span: t.name.span,
-        input: text,
-        expectations,
-    })
+    ok
+}
+
+fn expects_nothing(sink: &mut Sink, t: &Test) {
+    sink.push(
+        sink.diag(
+            Code::E0330,
+            t.name.span,
+            format!("test \"{}\" expects nothing", t.name.value),
+            "no `expect` clause",
+        )
+        .help("add `expect prevent` or `expect allow`"),
+    );
 }
 
 fn to_json(v: &Value) -> Json {

@@ -17,7 +17,7 @@ use bona_runtime::output::DecisionKind;
 use bona_runtime::signature::VerificationCache;
 use bona_runtime::tri::Tri;
 
-use crate::db::Compiled;
+use crate::compile::Compiled;
 use crate::testblock::{Expectation, TestCase};
 
 /// The result of one test.

@@ -1,11 +1,12 @@
-//! Attestation attributes (SPEC §7.3, docs/attestations.md): what each form lowers to, and one
+//! Attestation attributes (docs/attestations.md#attributes): what each form lowers to, and one
 //! input per diagnostic it can raise, with its code, the text under its primary span and a
 //! piece of its message.
 
 use std::path::PathBuf;
 
 use bona_compiler::codes::Code;
-use bona_compiler::db::{BonaDatabase, Compiled, SourceFile, Workspace, compile};
+use bona_compiler::compile::{Compiled, compile};
+use bona_compiler::db::{BonaDatabase, SourceFile, Workspace};
 use bona_runtime::glob::Glob;
 use bona_runtime::ir::{AttestedField, CmpOp, Expr, IdentityTest, ImageAtom, VulnSeverity};
 

@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use bona_compiler::db::{BonaDatabase, SourceFile, Workspace, compile};
+use bona_compiler::compile::compile;
+use bona_compiler::db::{BonaDatabase, SourceFile, Workspace};
 use salsa::Setter;
 
 fn file(db: &BonaDatabase, name: &str, text: &str) -> SourceFile {

@@ -17,7 +17,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use bona_compiler::codes::Code;
-use bona_compiler::db::{BonaDatabase, SourceFile, Workspace, compile};
+use bona_compiler::compile::compile;
+use bona_compiler::db::{BonaDatabase, SourceFile, Workspace};
 use bona_compiler::lint::{self, overridden, witness};
 use bona_runtime::Reference;
 use bona_runtime::engine::Engine;

@@ -6,7 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use bona_compiler::db::{Db, SourceFile, Workspace, compile};
+use bona_compiler::compile::compile;
+use bona_compiler::db::{Db, SourceFile, Workspace};
 use bona_compiler::diagnostics::{render_text, to_json};
 use bona_compiler::syntax::{lexer, parser};
 use proptest::prelude::*;

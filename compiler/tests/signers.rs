@@ -1,6 +1,7 @@
-//! Keys and signers (SPEC §6): what `trustroot`, `keyless { … }`, `{ tlog R }` and
-//! `signed by N of [...]` lower to, and one input per diagnostic they can raise, with its code,
-//! the text under its primary span and a piece of its message.
+//! Keys and signers (docs/language.md#keys-and-signers, docs/signatures.md#signers): what
+//! `trustroot`, `keyless { … }`, `{ tlog R }` and `signed by N of [...]` lower to, and one input
+//! per diagnostic they can raise, with its code, the text under its primary span and a piece of
+//! its message.
 //!
 //! The sources are compiled as if they stood in `tests/diagnostics/signers/`, so that
 //! `file("../roots/…")` and `file("../keys/…")` name the corpus's fixtures.
@@ -8,7 +9,8 @@
 use std::path::PathBuf;
 
 use bona_compiler::codes::Code;
-use bona_compiler::db::{BonaDatabase, Compiled, SourceFile, Workspace, compile};
+use bona_compiler::compile::{Compiled, compile};
+use bona_compiler::db::{BonaDatabase, SourceFile, Workspace};
 use bona_runtime::glob::Glob;
 use bona_runtime::ir::{
     Expr, IdentityAttr, IdentityConstraint, IdentityTest, ImageAtom, KeyDef, Signer, TrustRootDef,

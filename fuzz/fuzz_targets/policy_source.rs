@@ -7,5 +7,5 @@ libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
     let db = bona_compiler::db::BonaDatabase::default();
     let file = bona_compiler::db::SourceFile::new(&db, "fuzz.trust".into(), text.to_owned());
     let ws = bona_compiler::db::Workspace::new(&db, vec![file]);
-    let _ = bona_compiler::db::compile(&db, ws);
+    let _ = bona_compiler::compile::compile(&db, ws);
 });

@@ -3,9 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use bona_compiler::db::{BonaDatabase, compile};
+use bona_compiler::compile::compile;
+use bona_compiler::db::BonaDatabase;
 use bona_compiler::diagnostics::Diagnostic;
-use bona_compiler::files::io_reason;
+use bona_compiler::disk::io_reason;
 use bona_runtime::Engine;
 use bona_runtime::facts::FactsDocument;
 

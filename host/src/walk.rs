@@ -18,7 +18,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use bona_compiler::disk::FileKind;
-use bona_compiler::files::io_reason;
+use bona_compiler::disk::io_reason;
 
 /// How deep directories may nest below a path given on the command line.
 pub const MAX_DEPTH: usize = 32;

@@ -10,13 +10,15 @@
 use std::collections::BTreeSet;
 
 use bona_compiler::attributes::{ASSET_TYPES, attribute};
-use bona_compiler::db::{Db, SourceFile, Workspace, parse, symbols};
-use bona_compiler::resolve::DefKind;
+use bona_compiler::db::{Db, SourceFile, Workspace};
+use bona_compiler::lower::DefKind;
+use bona_compiler::resolve::symbols;
 use bona_compiler::syntax::ast::{
     ClauseKind, CompareOp, Expr, ExprKind, Ident, Item, KeylessClauseKind, Operand, OperandKind,
     TestClauseKind, Value, ValueKind,
 };
 use bona_compiler::syntax::lexer::{Token, lex};
+use bona_compiler::syntax::parse;
 use bona_compiler::syntax::parser::Parsed;
 use bona_compiler::syntax::span::Span;
 

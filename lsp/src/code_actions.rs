@@ -8,9 +8,11 @@
 use std::collections::HashMap;
 
 use bona_compiler::codes::Code;
-use bona_compiler::db::{SourceFile, check_file, parse};
+use bona_compiler::db::SourceFile;
 use bona_compiler::syntax::ast::{ClauseKind, CompareOp, Expr, ExprKind, Item, Policy};
+use bona_compiler::syntax::parse;
 use bona_compiler::syntax::span::Span;
+use bona_compiler::typeck::check_file;
 use tower_lsp_server::ls_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionResponse,
     TextEdit, WorkspaceEdit,

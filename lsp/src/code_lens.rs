@@ -4,11 +4,13 @@
 //! runs while the policy set has compile errors; the lens says so. Running the lens's command
 //! (`workspace/executeCommand`) shows every failure of that test, not just the first.
 
+use bona_compiler::compile::compile;
 use bona_compiler::db::SourceFile;
-use bona_compiler::db::{check_file, compile, parse};
 use bona_compiler::syntax::ast::Item;
+use bona_compiler::syntax::parse;
 use bona_compiler::syntax::span::Span;
 use bona_compiler::testrun::{TestOutcome, run_tests};
+use bona_compiler::typeck::check_file;
 use bona_host::clock::now;
 use bona_runtime::Engine;
 use serde_json::Value;

@@ -20,12 +20,12 @@ use bona_compiler::attributes::{
     ATTESTATION_FUNCTIONS, ATTRIBUTES, KEYWORDS, PROVENANCE_FIELDS, Side, VULN_FIELDS,
     attestation_attr,
 };
-use bona_compiler::db::symbols;
 use bona_compiler::identity::{identity_attr, identity_attrs};
-use bona_compiler::resolve::DefKind;
+use bona_compiler::lower::Const;
+use bona_compiler::lower::DefKind;
+use bona_compiler::resolve::symbols;
 use bona_compiler::syntax::lexer::{LexErrorKind, Token, lex};
 use bona_compiler::syntax::span::Span;
-use bona_compiler::typeck::Const;
 use tower_lsp_server::ls_types::{
     CompletionItem, CompletionItemKind, CompletionParams, CompletionResponse, CompletionTextEdit,
     Documentation, MarkupContent, MarkupKind, TextEdit,

@@ -15,7 +15,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use bona_compiler::db::{SourceFile, check_file};
+use bona_compiler::db::SourceFile;
+use bona_compiler::typeck::check_file;
 use salsa::Database;
 use tower_lsp_server::ls_types::{Diagnostic, Uri};
 

@@ -12,11 +12,14 @@
 //! - a keyword: its meaning, from [`KEYWORDS`](bona_compiler::attributes::KEYWORDS).
 
 use bona_compiler::attributes::{Attribute, KEYWORDS, Side, attribute};
-use bona_compiler::db::{SourceFile, parse, symbols};
-use bona_compiler::syntax::ast::{ClauseKind, Item, KeylessClauseKind, KeylessDecl, Policy};
+use bona_compiler::db::SourceFile;
+use bona_compiler::resolve::symbols;
+use bona_compiler::syntax::ast::{
+    Action, ClauseKind, Item, KeylessClauseKind, KeylessDecl, Policy,
+};
 use bona_compiler::syntax::lexer::Token;
+use bona_compiler::syntax::parse;
 use bona_compiler::syntax::span::Span;
-use bona_runtime::ir::Action;
 use tower_lsp_server::ls_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
 
 use crate::analysis::{OccKind, definitions, doc_comment, occurrence_at, occurrences, token_at};

@@ -8,7 +8,8 @@
 use std::collections::HashMap;
 
 use bona_compiler::attributes::{KEYWORDS, attribute, is_reserved};
-use bona_compiler::db::{SourceFile, symbols};
+use bona_compiler::db::SourceFile;
+use bona_compiler::resolve::symbols;
 use bona_compiler::syntax::lexer::Token;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::{

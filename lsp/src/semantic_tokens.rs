@@ -3,10 +3,11 @@
 //! identifier means (an attribute, a constant, a scope, a key) and which strings are glob
 //! patterns, so colouring follows the language's meaning, not just its spelling.
 
-use bona_compiler::db::{parse, symbols};
-use bona_compiler::resolve::DefKind;
+use bona_compiler::lower::DefKind;
+use bona_compiler::resolve::symbols;
 use bona_compiler::syntax::ast::Item;
 use bona_compiler::syntax::lexer::{Token, lex};
+use bona_compiler::syntax::parse;
 use bona_compiler::syntax::span::Span;
 use std::collections::HashMap;
 

@@ -1,7 +1,7 @@
 //! The session: the compiler's salsa database plus what the editor told us (the workspace
 //! roots, the open documents and their versions), and what we last told the editor.
 //!
-//! # Concurrency (rust-analyzer's base-db layering, API-NOTES §3)
+//! # Concurrency (rust-analyzer's base-db layering, docs/architecture.md#the-salsa-database)
 //!
 //! The server keeps the session behind a `std::sync::Mutex` and never holds the lock across
 //! an `.await` or a computation. Every write (an edit, an open, a close) locks, calls a salsa

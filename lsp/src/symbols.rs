@@ -2,10 +2,10 @@
 //! children) and workspace symbols (every item of the policy set whose name contains the
 //! query, case-insensitively).
 
-use bona_compiler::db::{SourceFile, parse};
-use bona_compiler::syntax::ast::{ClauseKind, Item};
+use bona_compiler::db::SourceFile;
+use bona_compiler::syntax::ast::{Action, ClauseKind, Item};
+use bona_compiler::syntax::parse;
 use bona_compiler::syntax::span::Span;
-use bona_runtime::ir::Action;
 use salsa::Database;
 use tower_lsp_server::ls_types::{
     DocumentSymbol, DocumentSymbolParams, DocumentSymbolResponse, Location, SymbolInformation,

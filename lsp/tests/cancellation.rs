@@ -5,7 +5,8 @@
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
 
-use bona_compiler::db::{compile, parse};
+use bona_compiler::compile::compile;
+use bona_compiler::syntax::parse;
 use bona_lsp::session::Session;
 use salsa::Database;
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};

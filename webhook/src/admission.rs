@@ -15,7 +15,8 @@
 //!   (the API server then applies the webhook's `failurePolicy`).
 //!
 //! ```
-//! use bona_compiler::db::{BonaDatabase, SourceFile, Workspace, compile};
+//! use bona_compiler::compile::compile;
+//! use bona_compiler::db::{BonaDatabase, SourceFile, Workspace};
 //! use bona_runtime::Engine;
 //! use bona_runtime::input::ReviewOptions;
 //! use bona_runtime::signature::VerificationCache;
@@ -226,7 +227,8 @@ fn unreadable(body: &[u8], envelope: &Envelope, reason: String) -> Result<Read, 
 
 #[cfg(test)]
 mod tests {
-    use bona_compiler::db::{BonaDatabase, SourceFile, Workspace, compile};
+    use bona_compiler::compile::compile;
+    use bona_compiler::db::{BonaDatabase, SourceFile, Workspace};
 
     use super::*;
     use crate::response::{DETAILS_MAX, UNTRUSTED_MAX};

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use bona_compiler::db::compile;
+use bona_compiler::compile::compile;
 
 use bona_host::signing;
 

@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use bona_compiler::db::compile;
+use bona_compiler::compile::compile;
 use bona_compiler::diagnostics;
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 

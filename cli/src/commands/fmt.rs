@@ -3,7 +3,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use bona_compiler::db::{BonaDatabase, SourceFile, Workspace, compile};
+use bona_compiler::compile::compile;
+use bona_compiler::db::{BonaDatabase, SourceFile, Workspace};
 
 use crate::commands::check::print_diagnostics;
 use crate::{Exit, bad_input, load};

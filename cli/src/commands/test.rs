@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use bona_compiler::db::compile;
+use bona_compiler::compile::compile;
 use bona_compiler::files::DbFiles;
 use bona_compiler::testrun;
 use bona_runtime::Engine;

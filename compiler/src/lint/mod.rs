@@ -23,9 +23,11 @@ pub mod witness;
 
 use bona_runtime::ir::Action;
 
-use crate::db::{Compiled, Db, Workspace, compile, parse};
+use crate::compile::{Compiled, compile};
+use crate::db::{Db, Workspace};
 use crate::diagnostics::{self, Diagnostic};
 use crate::syntax::ast::{self, ClauseKind, Item};
+use crate::syntax::parse;
 use crate::syntax::span::Span;
 use crate::typeck::CheckedPolicy;
 use logic::{Lits, Nnf};

@@ -4,8 +4,6 @@
 //! nodes, so that the formatter reproduces what the author grouped and long chains never
 //! make the tree deep.
 
-use bona_runtime::ir::Action;
-
 use crate::syntax::lexer::DurationLit;
 use crate::syntax::span::Span;
 
@@ -165,6 +163,24 @@ pub struct Policy {
     pub name: StrLit,
     pub clauses: Vec<Clause>,
     pub span: Span,
+}
+
+/// An action word, as written after `action` or `on unknown`. The syntax tree owns it; lowering
+/// converts it to the runtime's `ir::Action`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Prevent,
+    Issue,
+}
+
+impl Action {
+    /// The word as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Prevent => "prevent",
+            Action::Issue => "issue",
+        }
+    }
 }
 
 /// One clause of a policy.

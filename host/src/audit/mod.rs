@@ -112,7 +112,7 @@ impl Audit<'_> {
                 let bytes = std::fs::read(self.path).map_err(|e| {
                     format!(
                         "{name}: cannot read: {}",
-                        bona_compiler::files::io_reason(&e)
+                        bona_compiler::disk::io_reason(&e)
                     )
                 })?;
                 if !is_kubectl_list(&bytes) {
@@ -155,7 +155,7 @@ impl Audit<'_> {
             format!(
                 "{}: cannot read: {}",
                 self.path.display(),
-                bona_compiler::files::io_reason(e)
+                bona_compiler::disk::io_reason(e)
             )
         };
         let file = File::open(self.path).map_err(|e| fail(&e))?;

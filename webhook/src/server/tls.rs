@@ -155,7 +155,7 @@ fn read(path: &Path, what: &str) -> Result<Vec<u8>, TlsError> {
             path.display()
         ))
     };
-    let io = |e: std::io::Error| fail(bona_compiler::files::io_reason(&e));
+    let io = |e: std::io::Error| fail(bona_compiler::disk::io_reason(&e));
     let not_regular = || fail("not a regular file".into());
     // Checked before opening (opening a FIFO waits for a writer) and on the open file.
     if !std::fs::metadata(path).map_err(io)?.is_file() {
@@ -197,7 +197,7 @@ fn pem_reason(e: &rustls::pki_types::pem::Error) -> String {
             format!("a PEM block starts with a malformed line `{}`", text(line))
         }
         Error::Base64Decode(e) => format!("a PEM block is not valid base64: {e}"),
-        Error::Io(e) => bona_compiler::files::io_reason(e),
+        Error::Io(e) => bona_compiler::disk::io_reason(e),
         Error::NoItemsFound => "no PEM block found".into(),
         Error::SectionTooLarge => "a PEM block is larger than 256 MB".into(),
         other => other.to_string(),

@@ -5,16 +5,19 @@
 
 use bona_runtime::ir::{AttestedField, Expr as Ir, IdentityTest, ImageAtom, KeyId, VulnSeverity};
 
+use super::compare::{bool_comparison, int_comparison, ordering, patterns, strings, warn_globs_in};
+use super::constant::lower_const;
+use super::expr::Value;
+use super::literals::globs;
+use super::names::{Const, Names};
+use super::report::{bad_operator, describe_operand, mismatch, not_a_condition, string_ops_help};
+use super::signers::signer_ref;
 use crate::attributes::{ATTESTATION_FUNCTIONS as FUNCTIONS, PROVENANCE_FIELDS, VULN_FIELDS};
 use crate::codes::Code;
+use crate::diagnostics::Sink;
 use crate::suggest;
 use crate::syntax::ast::{CompareOp, Ident, Operand, OperandKind};
 use crate::syntax::span::Span;
-use crate::typeck::expr::{
-    Value, bad_operator, bool_comparison, describe_operand, globs, int_comparison, mismatch,
-    not_a_condition, ordering, patterns, string_ops_help, strings, warn_globs_in,
-};
-use crate::typeck::{Const, Names, Sink};
 
 /// A checked attestation attribute; `name` is as written, for messages.
 pub(super) struct Attr {
@@ -183,7 +186,7 @@ fn field_of(
 
 fn key_arg(names: &mut dyn Names, sink: &mut Sink, arg: &Operand) -> Option<KeyId> {
     match &arg.kind {
-        OperandKind::Name(n) => super::signers::signer_ref(
+        OperandKind::Name(n) => signer_ref(
             names,
             sink,
             &Ident {
@@ -207,7 +210,7 @@ fn key_arg(names: &mut dyn Names, sink: &mut Sink, arg: &Operand) -> Option<KeyI
 }
 
 fn string_arg(names: &mut dyn Names, sink: &mut Sink, func: &str, arg: &Operand) -> Option<String> {
-    match super::lower_const(names, sink, arg)? {
+    match lower_const(names, sink, arg)? {
         Const::Str(s) if !s.is_empty() => Some(s),
         Const::Str(_) => {
             sink.error(
@@ -225,7 +228,7 @@ fn string_arg(names: &mut dyn Names, sink: &mut Sink, func: &str, arg: &Operand)
                     arg.span,
                     format!(
                         "mismatched types: this argument of `{func}` is a string, this is {}",
-                        super::expr::a(&other.type_name())
+                        super::report::a(&other.type_name())
                     ),
                     format!("expected string, found {}", other.type_name()),
                 )

@@ -1,117 +1,29 @@
-//! Signers and trust roots (SPEC §6, docs/language.md#keys-and-signers): `trustroot` items
-//! read and checked at compile time, a keyed signer's `{ tlog ROOT }`, `keyless { … }` blocks
-//! lowered to identity constraints, and the names of `signed by K` / `signed by N of [...]`.
+//! Signers and trust roots (docs/language.md#keys-and-signers, docs/signatures.md#signers): a keyed
+//! signer's `{ tlog ROOT }`, `keyless { … }` blocks lowered to identity constraints, and the names
+//! of `signed by K` / `signed by N of [...]`.
 //!
 //! A keyless signer without an `issuer` or a `subject` constraint is refused outright: the
 //! runtime would accept a certificate of anyone the trust root's CA ever certified.
 
-use std::path::Path;
-
 use bona_runtime::ir::{
     IdentityAttr, IdentityConstraint, IdentityTest, ImageAtom, KeyId, RootId, Signer,
 };
-use bona_sigstore::trustroot::TrustedRoot;
 
-use super::expr::{a, globs, unknown_name};
-use super::{Const, Names, Sink, given_twice, lower_const};
+use super::constant::lower_const;
+use super::literals::globs;
+use super::names::{Const, DefKind, Names};
+use super::report::{a, given_twice, unknown_name};
 use crate::codes::Code;
-use crate::db::{Db, SourceFile};
+use crate::diagnostics::Sink;
 use crate::identity::{identity_attr, identity_attrs};
-use crate::resolve::DefKind;
 use crate::suggest;
 use crate::syntax::ast::{
-    CompareOp, Ident, KeyDecl, KeylessClauseKind, KeylessDecl, Operand, OperandKind, TrustRootDecl,
+    CompareOp, Ident, KeyDecl, KeylessClauseKind, KeylessDecl, Operand, OperandKind,
 };
 use crate::syntax::span::Span;
 
-/// Reads and checks a `trustroot` item's document; warns when a kind of key has expired.
-pub(super) fn load_trust_root(
-    db: &dyn Db,
-    sink: &mut Sink,
-    file: SourceFile,
-    t: &TrustRootDecl,
-) -> Option<String> {
-    if t.source.name != "file" {
-        sink.push(
-            sink.diag(
-                Code::E0406,
-                t.source.span,
-                format!("unknown trust root source `{}`", t.source.name),
-                "expected `file`",
-            )
-            .help("write `trustroot NAME = file(\"trusted_root.json\")`: Bona reads trust roots from files and never fetches them"),
-        );
-        return None;
-    }
-    let base = file.path(db).parent().unwrap_or(Path::new(""));
-    let path = base.join(&t.arg.value);
-    let bytes = match db.read_key(&path) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            sink.push(
-                sink.diag(
-                    Code::E0404,
-                    t.arg.span,
-                    format!(
-                        "cannot read trust root file `{}`: {}",
-                        path.display(),
-                        crate::files::io_reason(&e)
-                    ),
-                    "cannot be read",
-                )
-                .help("trust root paths are relative to the `.trust` file that names them"),
-            );
-            return None;
-        }
-    };
-    let parsed = TrustedRoot::from_json(&bytes);
-    let (root, text) = match (parsed, String::from_utf8(bytes)) {
-        (Ok(root), Ok(text)) => (root, text),
-        (Err(e), _) => {
-            not_a_trust_root(sink, t, &path, &e.0.to_string());
-            return None;
-        }
-        (Ok(_), Err(_)) => {
-            not_a_trust_root(sink, t, &path, "the file is not UTF-8 text");
-            return None;
-        }
-    };
-    let expired = root.expired_kinds(db.now());
-    if !expired.is_empty() {
-        sink.push(
-            sink.diag(
-                Code::W0005,
-                t.arg.span,
-                format!(
-                    "trust root `{}` is out of date: every {} key's `validFor` has ended",
-                    t.name.name,
-                    expired.join(" and every ")
-                ),
-                "expired keys",
-            )
-            .help("replace the file with a current `trusted_root.json`; Bona never refreshes it"),
-        );
-    }
-    Some(text)
-}
-
-fn not_a_trust_root(sink: &mut Sink, t: &TrustRootDecl, path: &Path, why: &str) {
-    sink.push(
-        sink.diag(
-            Code::E0405,
-            t.arg.span,
-            format!(
-                "`{}` is not a Sigstore trust root: {why}",
-                path.display()
-            ),
-            "not a `TrustedRoot` document",
-        )
-        .help("use the `trusted_root.json` of the Sigstore TUF repository, or one written by `cosign trusted-root create`"),
-    );
-}
-
 /// A keyed signer's `{ tlog ROOT }`: `Some(tlog)` when the braces check (or are absent).
-pub(super) fn key_options(
+pub(crate) fn key_options(
     names: &mut dyn Names,
     sink: &mut Sink,
     k: &KeyDecl,
@@ -296,7 +208,7 @@ pub(super) fn signed_by_n(
 }
 
 /// A `keyless { … }` block.
-pub(super) fn keyless(names: &mut dyn Names, sink: &mut Sink, k: &KeylessDecl) -> Option<Signer> {
+pub(crate) fn keyless(names: &mut dyn Names, sink: &mut Sink, k: &KeylessDecl) -> Option<Signer> {
     let mut ok = true;
     let mut root: Option<(Option<RootId>, Span)> = None;
     let mut identity = Vec::new();
