@@ -16,6 +16,7 @@ mod conformance_sigstore;
 mod dsse_python;
 mod emacs_lsp;
 mod examples;
+mod facts_registry;
 mod facts_trivy;
 mod nvim_lsp;
 mod oracle;

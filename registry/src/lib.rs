@@ -1,7 +1,7 @@
 //! `bona-registry`: what Bona needs to read facts from an OCI registry (docs/registry.md).
 //!
-//! Each module is one check the client makes, pure and tested on its own, so that the HTTP
-//! side only moves bytes:
+//! Each check the client makes is a module of its own, pure and tested on its own, so that the
+//! HTTP side only moves bytes:
 //!
 //! - [`allow`]: which registries may be contacted at all (`--registry-allow`), and which
 //!   addresses they may resolve to (no loopback or link-local address unless named literally);
@@ -9,7 +9,9 @@
 //!   with the key matching Docker uses, and secrets that never print;
 //! - [`challenge`]: the `WWW-Authenticate` challenges of the token flow;
 //! - [`manifest`]: the `Accept` list, and manifests, indexes and configs checked against their
-//!   digest, size and media type before anything is read from them.
+//!   digest, size and media type before anything is read from them;
+//! - [`client`]: the requests themselves, with those checks applied at every step;
+//! - [`facts`]: an image's digest, labels and signatures as a facts entry.
 
 // It reads what anyone can put in a registry: a panic is never the answer to bad content.
 #![cfg_attr(
@@ -19,5 +21,7 @@
 
 pub mod allow;
 pub mod challenge;
+pub mod client;
 pub mod credentials;
+pub mod facts;
 pub mod manifest;

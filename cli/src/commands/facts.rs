@@ -11,7 +11,7 @@ use bona_host::vuln_attestation;
 use crate::policies;
 use crate::{Exit, bad_input, load};
 
-/// Build a facts document (for `--facts`) from scanner reports.
+/// Build a facts document (for `--facts`) from scanner reports or registries.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -22,6 +22,7 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 pub enum Source {
     Trivy(TrivyArgs),
+    Registry(crate::commands::registry_facts::RegistryArgs),
 }
 
 /// Turn Trivy JSON reports into a facts document.
@@ -82,6 +83,7 @@ pub enum JsonOnly {
 pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     match args.source {
         Source::Trivy(a) => trivy(&a, out, err),
+        Source::Registry(a) => crate::commands::registry_facts::run(&a, out, err),
     }
 }
 
@@ -176,7 +178,7 @@ fn attestation(args: &TrivyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Ex
 }
 
 /// Writes `text` to standard output, or atomically to `output` with a one-line summary.
-fn emit(
+pub(crate) fn emit(
     output: Option<&std::path::Path>,
     text: &str,
     summary: &str,

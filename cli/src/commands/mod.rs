@@ -9,6 +9,7 @@ pub mod facts;
 pub mod fmt;
 pub mod lint;
 pub mod lsp;
+pub mod registry_facts;
 pub mod serve;
 pub mod table;
 pub mod test;

@@ -1,0 +1,185 @@
+//! `bona facts registry REF...`: facts read from the images' registries (docs/registry.md#bona-facts-registry).
+//! The reading is `bona_registry`; this module takes the flags, runs a few images at once,
+//! reports what could not be read, and writes the document.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bona_registry::allow::RegistryAllow;
+use bona_registry::client::{Client, ClientOptions};
+use bona_registry::credentials::Credentials;
+use bona_registry::manifest::Platform;
+use bona_runtime::reference::Reference;
+use serde_json::{Map, Value};
+
+use crate::commands::facts::{JsonOnly, emit};
+use crate::{Exit, bad_input, policies};
+
+/// Read images' digests, labels and cosign signatures from their registries.
+///
+/// Writes a facts document (docs/images.md#facts) for `bona eval --facts` and `bona audit
+/// --facts`, one entry per image under its normalised reference: the digest (the reference's
+/// own, or the tag's manifest hashed), the labels of the image config for --platform, and the
+/// signatures stored under cosign's `sha256-<hex>.sig` tag. Every manifest and blob is checked
+/// against its digest and size.
+///
+/// Only registries matching a --registry-allow glob are contacted, and a name that resolves
+/// to a loopback or link-local address only when a glob names it literally. Credentials come
+/// from Docker's config.json (--registry-config, else $DOCKER_CONFIG/config.json, else
+/// ~/.docker/config.json) or a Kubernetes pull Secret; credential helpers are never run.
+///
+/// A fact that cannot be read is left out, so it stays unknown: an image that cannot be read
+/// at all is reported and left out, and exit is 0 (1 with --strict).
+///
+/// Examples:
+///   bona facts registry registry.company.com/app:1.2.3 --registry-allow registry.company.com -o facts.json
+///   bona facts registry localhost:5000/demo/app:v1 --registry-allow localhost:5000 --insecure-registry localhost:5000
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct RegistryArgs {
+    /// Image references.
+    #[arg(required = true, value_name = "REF")]
+    pub images: Vec<String>,
+    /// A registry (`host[:port]`) that may be contacted; globs allowed. Repeatable, required.
+    #[arg(long = "registry-allow", value_name = "GLOB")]
+    pub allow: Vec<String>,
+    /// A registry spoken to over plain HTTP. Repeatable.
+    #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
+    pub insecure: Vec<String>,
+    /// Certificate authorities (PEM) trusted beside the system's. Repeatable.
+    #[arg(long = "registry-ca", value_name = "FILE")]
+    pub ca: Vec<PathBuf>,
+    /// Docker config.json, .dockerconfigjson, or a Kubernetes pull Secret (JSON).
+    #[arg(long = "registry-config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The platform whose labels are read from a multi-platform index.
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]", default_value = "linux/amd64")]
+    pub platform: String,
+    /// Seconds one request may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub timeout: u64,
+    /// Exit 1 when an image, or a fact of one, could not be read.
+    #[arg(long)]
+    pub strict: bool,
+    /// Write the facts document to FILE (replaced atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format: the facts document is always JSON.
+    #[arg(long, value_enum, default_value = "json", hide_possible_values = true)]
+    pub format: JsonOnly,
+}
+
+/// Images read at once.
+const CONCURRENCY: usize = 8;
+
+pub fn run(args: &RegistryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
+    if args.allow.is_empty() {
+        return bad_input(
+            err,
+            "bona facts registry contacts only the registries named by --registry-allow GLOB; give at least one",
+        );
+    }
+    let allow = match RegistryAllow::new(args.allow.iter().map(String::as_str)) {
+        Ok(a) => a,
+        Err(e) => return bad_input(err, format!("--registry-allow: {e}")),
+    };
+    let platform = match Platform::parse(&args.platform) {
+        Ok(p) => p,
+        Err(e) => return bad_input(err, format!("--platform: {e}")),
+    };
+    let mut images = Vec::with_capacity(args.images.len());
+    for image in &args.images {
+        match Reference::parse(image) {
+            Ok(r) => images.push(r),
+            Err(e) => return bad_input(err, format!("{image}: {e}")),
+        }
+    }
+    let credentials = match credentials(args.config.as_ref(), err) {
+        Ok(c) => c,
+        Err(exit) => return exit,
+    };
+    let mut extra_roots = Vec::new();
+    for path in &args.ca {
+        let bytes = match policies::read(path, err) {
+            Ok(b) => b,
+            Err(exit) => return exit,
+        };
+        match bona_registry::client::pem_certificates(&bytes) {
+            Ok(certs) => extra_roots.extend(certs),
+            Err(e) => return bad_input(err, format!("{}: {e}", path.display())),
+        }
+    }
+    let client = match Client::new(ClientOptions {
+        allow,
+        insecure: args.insecure.clone(),
+        extra_roots,
+        credentials,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+    }) {
+        Ok(c) => Arc::new(c),
+        Err(e) => return bad_input(err, e),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return bad_input(err, format!("cannot start: {e}")),
+    };
+    let results = runtime.block_on(bona_registry::facts::images_facts(
+        client,
+        images.clone(),
+        platform,
+        CONCURRENCY,
+    ));
+    let mut document = BTreeMap::new();
+    let mut problems = 0;
+    for (image, result) in images.iter().zip(results) {
+        let key = image.to_string();
+        match result {
+            Ok(facts) => {
+                for failure in &facts.failures {
+                    problems += 1;
+                    let _ = writeln!(err, "warning: {key}: {failure} (left unknown)");
+                }
+                document.insert(key, Value::Object(facts.entry));
+            }
+            Err(e) => {
+                problems += 1;
+                let _ = writeln!(err, "warning: {key}: {e} (left out)");
+            }
+        }
+    }
+    let mut root = Map::new();
+    root.insert("images".into(), serde_json::json!(document));
+    // INVARIANT: a `Value` always serializes.
+    let text = serde_json::to_string_pretty(&Value::Object(root)).unwrap_or_default() + "\n";
+    let summary = format!("{} of {} images read", document.len(), images.len());
+    match emit(args.output.as_deref(), &text, &summary, out, err) {
+        Exit::Ok if args.strict && problems > 0 => Exit::Findings,
+        other => other,
+    }
+}
+
+/// The credentials document: --registry-config, else Docker's usual places; none is fine.
+fn credentials(path: Option<&PathBuf>, err: &mut dyn Write) -> Result<Credentials, Exit> {
+    let path = match path {
+        Some(p) => p.clone(),
+        None => {
+            let default = std::env::var_os("DOCKER_CONFIG")
+                .map(|d| PathBuf::from(d).join("config.json"))
+                .or_else(|| {
+                    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker/config.json"))
+                });
+            match default {
+                Some(p) if p.is_file() => p,
+                _ => return Ok(Credentials::default()),
+            }
+        }
+    };
+    let bytes = policies::read(&path, err)?;
+    Credentials::from_json(&bytes).map_err(|e| bad_input(err, format!("{}: {e}", path.display())))
+}

@@ -1,0 +1,438 @@
+//! `bona facts registry` against a small registry of the test's own on 127.0.0.1 (plain HTTP,
+//! `--insecure-registry`): an image by tag with labels and a cosign `.sig` signed by a testkit
+//! key, read into facts that `bona eval` then judges `signed by` the key. Faults the same
+//! registry serves: a blob whose bytes do not match its digest, a `Docker-Content-Digest` that
+//! lies, a token flow, a registry outside `--registry-allow` (no request at all).
+//!
+//! The server answers each connection once and closes it (the client opens one per request),
+//! runs on its own thread, and stops when the test drops it.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use bona_testkit::keys::Key;
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+
+const BONA: &str = env!("CARGO_BIN_EXE_bona");
+
+fn digest(bytes: &[u8]) -> String {
+    let hash = Sha256::digest(bytes);
+    format!(
+        "sha256:{}",
+        hash.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
+}
+
+/// One route's answer.
+#[derive(Clone)]
+struct Answer {
+    status: u16,
+    content_type: &'static str,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// A registry on 127.0.0.1 serving fixed answers by path; with `token`, every `/v2/` path wants
+/// `Authorization: Bearer TOKEN` and `/token` hands it out.
+struct Registry {
+    address: String,
+    requests: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // Wakes the accept loop.
+        let _ = TcpStream::connect(&self.address);
+    }
+}
+
+impl Registry {
+    fn start(routes: BTreeMap<String, Answer>, token: Option<&'static str>) -> Registry {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (log, stopped, realm) = (
+            Arc::clone(&requests),
+            Arc::clone(&stop),
+            format!("http://{address}/token"),
+        );
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stopped.load(Ordering::Relaxed) {
+                    return;
+                }
+                let Ok(stream) = stream else { continue };
+                let _ = answer(stream, &routes, token, &realm, &log);
+            }
+        });
+        Registry {
+            address,
+            requests,
+            stop,
+        }
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+fn answer(
+    mut stream: TcpStream,
+    routes: &BTreeMap<String, Answer>,
+    token: Option<&str>,
+    realm: &str,
+    log: &Mutex<Vec<String>>,
+) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let path = line.split(' ').nth(1).unwrap_or_default().to_owned();
+    let mut authorization = None;
+    let mut length = 0usize;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header)?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':').unwrap_or((header, ""));
+        match name.to_ascii_lowercase().as_str() {
+            "authorization" => authorization = Some(value.trim().to_owned()),
+            "content-length" => length = value.trim().parse().unwrap_or(0),
+            _ => {}
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    log.lock().unwrap().push(path.clone());
+    let route = path.split('?').next().unwrap_or_default();
+    let reply = if route == "/token" {
+        Answer {
+            status: 200,
+            content_type: "application/json",
+            headers: vec![],
+            body: json!({"token": token.unwrap_or_default(), "expires_in": 300})
+                .to_string()
+                .into_bytes(),
+        }
+    } else if let Some(t) = token
+        && authorization.as_deref() != Some(&format!("Bearer {t}"))
+    {
+        Answer {
+            status: 401,
+            content_type: "application/json",
+            headers: vec![(
+                "WWW-Authenticate".into(),
+                format!(r#"Bearer realm="{realm}",service="test""#),
+            )],
+            body: b"{}".to_vec(),
+        }
+    } else {
+        routes.get(route).cloned().unwrap_or(Answer {
+            status: 404,
+            content_type: "application/json",
+            headers: vec![],
+            body: br#"{"errors": [{"code": "MANIFEST_UNKNOWN"}]}"#.to_vec(),
+        })
+    };
+    let mut head = format!(
+        "HTTP/1.1 {} X\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\n",
+        reply.status,
+        reply.content_type,
+        reply.body.len()
+    );
+    for (name, value) in &reply.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(&reply.body)?;
+    stream.flush()
+}
+
+/// The image `demo/app:v1`: its manifest digest, and the routes that serve it with a `.sig`
+/// signed by `key` (when given).
+fn image(key: Option<&Key>) -> (String, BTreeMap<String, Answer>) {
+    const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+    let config = json!({
+        "architecture": "amd64", "os": "linux", "created": "2026-11-20T10:00:00Z",
+        "config": {"Labels": {"team": "payments"}},
+        "rootfs": {"type": "layers", "diff_ids": [digest(b"layer")]},
+    })
+    .to_string()
+    .into_bytes();
+    let manifest = json!({
+        "schemaVersion": 2, "mediaType": MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": digest(&config), "size": config.len()},
+        "layers": [],
+    })
+    .to_string()
+    .into_bytes();
+    let manifest_digest = digest(&manifest);
+    let mut routes = BTreeMap::new();
+    let ok = |content_type, body: &Vec<u8>| Answer {
+        status: 200,
+        content_type,
+        headers: vec![("Docker-Content-Digest".into(), digest(body))],
+        body: body.clone(),
+    };
+    routes.insert("/v2/demo/app/manifests/v1".into(), ok(MANIFEST, &manifest));
+    routes.insert(
+        format!("/v2/demo/app/manifests/{manifest_digest}"),
+        ok(MANIFEST, &manifest),
+    );
+    routes.insert(
+        format!("/v2/demo/app/blobs/{}", digest(&config)),
+        ok("application/octet-stream", &config),
+    );
+    if let Some(key) = key {
+        let payload = json!({
+            "critical": {"identity": {"docker-reference": "demo/app"},
+                         "image": {"docker-manifest-digest": manifest_digest},
+                         "type": "cosign container image signature"},
+            "optional": null,
+        })
+        .to_string()
+        .into_bytes();
+        let signature = base64::engine::general_purpose::STANDARD.encode(key.sign(&payload));
+        let sig_manifest = json!({
+            "schemaVersion": 2, "mediaType": MANIFEST,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                       "digest": digest(b"{}"), "size": 2},
+            "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+                        "digest": digest(&payload), "size": payload.len(),
+                        "annotations": {"dev.cosignproject.cosign/signature": signature}}],
+        })
+        .to_string()
+        .into_bytes();
+        let tag = format!("{}.sig", manifest_digest.replacen(':', "-", 1));
+        routes.insert(
+            format!("/v2/demo/app/manifests/{tag}"),
+            ok(MANIFEST, &sig_manifest),
+        );
+        routes.insert(
+            format!("/v2/demo/app/blobs/{}", digest(&payload)),
+            ok("application/octet-stream", &payload),
+        );
+    }
+    (manifest_digest, routes)
+}
+
+fn facts_registry(registry: &Registry, extra: &[&str], image: &str) -> Output {
+    Command::new(BONA)
+        .args(["facts", "registry", image, "--registry-allow"])
+        .arg(&registry.address)
+        .arg("--insecure-registry")
+        .arg(&registry.address)
+        .args(["--timeout", "5"])
+        .args(extra)
+        .env("DOCKER_CONFIG", "/nonexistent")
+        .output()
+        .unwrap()
+}
+
+fn facts_of(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn key() -> Key {
+    Key::derive(7, "registry-test")
+}
+
+fn eval_signed(dir: &Path, key: &Key, facts: &Value, image: &str) -> Value {
+    std::fs::write(dir.join("release.pub"), key.public_pem()).unwrap();
+    std::fs::write(
+        dir.join("policy.trust"),
+        "key release = file(\"release.pub\")\n\npolicy \"signed\" {\n  action prevent\n  \
+         on unknown prevent\n  trust signed by release\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("facts.json"), facts.to_string()).unwrap();
+    let input = json!({
+        "time": "2026-11-22T00:00:00Z",
+        "asset": {"type": "workload", "cluster": "c", "namespace": "n", "kind": "Deployment", "name": "a"},
+        "images": [{"ref": image}],
+    });
+    std::fs::write(dir.join("input.json"), input.to_string()).unwrap();
+    let out = Command::new(BONA)
+        .arg("eval")
+        .arg("--policy")
+        .arg(dir.join("policy.trust"))
+        .arg("--input")
+        .arg(dir.join("input.json"))
+        .arg("--facts")
+        .arg(dir.join("facts.json"))
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn a_signed_tagged_image_is_read_and_judged_signed() {
+    let key = key();
+    let (manifest_digest, routes) = image(Some(&key));
+    let registry = Registry::start(routes, None);
+    let image = format!("{}/demo/app:v1", registry.address);
+    let facts = facts_of(&facts_registry(&registry, &[], &image));
+    let entry = &facts["images"][&image];
+    assert_eq!(entry["digest"], manifest_digest.as_str());
+    assert_eq!(entry["labels"], json!({"team": "payments"}));
+    assert_eq!(entry["signatures"].as_array().map(Vec::len), Some(1));
+
+    let dir = tempfile::tempdir().unwrap();
+    let decision = eval_signed(dir.path(), &key, &facts, &image);
+    assert_eq!(decision["decision"], "allow", "{decision:#}");
+    // Another key's policy: the signature is there and does not verify, so not trusted.
+    let other = Key::derive(8, "someone-else");
+    let decision = eval_signed(dir.path(), &other, &facts, &image);
+    assert_eq!(decision["decision"], "prevent", "{decision:#}");
+}
+
+#[test]
+fn an_unsigned_image_has_no_signatures_known() {
+    let (_, routes) = image(None);
+    let registry = Registry::start(routes, None);
+    let image = format!("{}/demo/app:v1", registry.address);
+    let facts = facts_of(&facts_registry(&registry, &[], &image));
+    // The .sig tag answered 404: known to have none, so `signed by` is false, not unknown.
+    assert_eq!(facts["images"][&image]["signatures"], json!([]));
+}
+
+#[test]
+fn a_token_is_fetched_when_the_registry_asks() {
+    let (manifest_digest, routes) = image(Some(&key()));
+    let registry = Registry::start(routes, Some("t0ken"));
+    let image = format!("{}/demo/app:v1", registry.address);
+    let facts = facts_of(&facts_registry(&registry, &[], &image));
+    assert_eq!(facts["images"][&image]["digest"], manifest_digest.as_str());
+    let requests = registry.requests();
+    let tokens = requests.iter().filter(|r| r.starts_with("/token")).count();
+    // One token for the repository, cached for the requests that follow.
+    assert_eq!(tokens, 1, "{requests:?}");
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.contains("scope=repository:demo/app:pull")),
+        "{requests:?}"
+    );
+}
+
+#[test]
+fn a_blob_that_does_not_match_its_digest_leaves_the_fact_unknown() {
+    let key = key();
+    let (manifest_digest, mut routes) = image(Some(&key));
+    let tag = format!("{}.sig", manifest_digest.replacen(':', "-", 1));
+    // The signature's payload blob: serve other bytes under its digest.
+    let sig_manifest: Value =
+        serde_json::from_slice(&routes[&format!("/v2/demo/app/manifests/{tag}")].body).unwrap();
+    let payload_digest = sig_manifest["layers"][0]["digest"].as_str().unwrap();
+    let route = format!("/v2/demo/app/blobs/{payload_digest}");
+    let mut tampered = routes[&route].clone();
+    tampered.body[0] ^= 1;
+    routes.insert(route, tampered);
+    let registry = Registry::start(routes, None);
+    let image = format!("{}/demo/app:v1", registry.address);
+    let out = facts_registry(&registry, &[], &image);
+    let facts = facts_of(&out);
+    let entry = &facts["images"][&image];
+    assert_eq!(entry["digest"], manifest_digest.as_str());
+    assert!(entry.get("signatures").is_none(), "{entry:#}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("signatures: content fetched as sha256:")
+            && stderr.contains("left unknown"),
+        "{stderr}"
+    );
+    // --strict makes it a failure.
+    let out = facts_registry(&registry, &["--strict"], &image);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_digest_header_that_lies_is_an_integrity_error() {
+    let (_, mut routes) = image(None);
+    let route = "/v2/demo/app/manifests/v1".to_owned();
+    let mut lying = routes[&route].clone();
+    lying.headers = vec![("Docker-Content-Digest".into(), digest(b"other"))];
+    routes.insert(route, lying);
+    let registry = Registry::start(routes, None);
+    let image = format!("{}/demo/app:v1", registry.address);
+    let out = facts_registry(&registry, &[], &image);
+    let facts = facts_of(&out);
+    assert_eq!(facts["images"], json!({}));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("hashes to") && stderr.contains("left out"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_registry_outside_the_allow_list_gets_no_request() {
+    let (_, routes) = image(None);
+    let registry = Registry::start(routes, None);
+    let image = format!("{}/demo/app:v1", registry.address);
+    let out = Command::new(BONA)
+        .args([
+            "facts",
+            "registry",
+            &image,
+            "--registry-allow",
+            "registry.company.com",
+        ])
+        .env("DOCKER_CONFIG", "/nonexistent")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("is not in --registry-allow"), "{stderr}");
+    // A wildcard does not permit the loopback address either.
+    let out = Command::new(BONA)
+        .args(["facts", "registry", &image, "--registry-allow", "127.0.0.*"])
+        .args(["--insecure-registry", &registry.address])
+        .env("DOCKER_CONFIG", "/nonexistent")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("resolves to the loopback address"),
+        "{stderr}"
+    );
+    assert!(registry.requests().is_empty(), "{:?}", registry.requests());
+}
+
+#[test]
+fn no_allow_list_is_bad_input() {
+    let out = Command::new(BONA)
+        .args(["facts", "registry", "nginx"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
