@@ -10,6 +10,9 @@
 #              --install makes it).
 #   node packages of tests/sigstore-js — cli/tests/sigstore_js.rs signs with the real sigstore-js
 #              signer against @sigstore/mock (npm ci into tests/sigstore-js/node_modules).
+#   docker-registry, skopeo, umoci, apache2-utils — cli/tests/registry_real.rs starts a real
+#              registry (distribution 2.8) with TLS and htpasswd, builds an image with umoci and
+#              pushes it and its cosign signature with skopeo.
 #   chromium — cli/tests/vscode_lsp.rs drives VS Code (code-server) in headless Chromium; the
 #              npm packages it needs go to a cache directory (editors/vscode/test/e2e.sh --install).
 # Safe to run repeatedly; does nothing when everything is present.
@@ -23,6 +26,10 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+command -v umoci >/dev/null 2>&1 || missing+=(umoci)
+command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"

@@ -61,7 +61,7 @@ pub enum FetchError {
     /// A 401 that no configured credential answers.
     Unauthorized {
         registry: String,
-        helper: Option<String>,
+        offered: Offered,
     },
     /// Another status than the one expected.
     Status {
@@ -94,14 +94,21 @@ impl fmt::Display for FetchError {
             FetchError::Timeout { registry } => write!(f, "registry {registry} timed out"),
             FetchError::Unauthorized {
                 registry,
-                helper: Some(helper),
+                offered: Offered::Helper(helper),
             } => write!(
                 f,
                 "{registry} requires credentials (delegated to helper {helper}, which Bona does not run)"
             ),
             FetchError::Unauthorized {
                 registry,
-                helper: None,
+                offered: Offered::Nothing,
+            } => write!(
+                f,
+                "{registry} requires credentials, and none are configured for it (--registry-config)"
+            ),
+            FetchError::Unauthorized {
+                registry,
+                offered: Offered::Refused,
             } => write!(f, "{registry} refused the credentials given (401)"),
             FetchError::Status {
                 registry,
@@ -120,6 +127,28 @@ impl fmt::Display for FetchError {
 }
 
 impl std::error::Error for FetchError {}
+
+/// What the client had to offer a registry that answered 401.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Offered {
+    /// No credential is configured for it.
+    Nothing,
+    /// Its credential is a helper's, which Bona does not run.
+    Helper(String),
+    /// The configured credential was refused.
+    Refused,
+}
+
+impl Offered {
+    fn of(credential: &Credential, tried: bool) -> Offered {
+        match credential {
+            Credential::Helper { helper } => Offered::Helper(helper.clone()),
+            Credential::Anonymous => Offered::Nothing,
+            Credential::Basic { .. } | Credential::RefreshToken { .. } if tried => Offered::Refused,
+            Credential::Basic { .. } | Credential::RefreshToken { .. } => Offered::Nothing,
+        }
+    }
+}
 
 /// A response's status, the headers the client reads, and its body.
 #[derive(Debug)]
@@ -302,16 +331,11 @@ impl Client {
                 return Ok(response);
             }
             let credential = self.credentials.lookup(registry, repository);
-            let helper = match &credential {
-                Credential::Helper { helper } => Some(helper.clone()),
-                _ => None,
-            };
-            let unauthorized = FetchError::Unauthorized {
-                registry: registry.to_owned(),
-                helper: helper.clone(),
-            };
             if answered {
-                return Err(unauthorized);
+                return Err(FetchError::Unauthorized {
+                    registry: registry.to_owned(),
+                    offered: Offered::of(&credential, true),
+                });
             }
             answered = true;
             let challenges = challenge
@@ -341,7 +365,12 @@ impl Client {
                 (None, Credential::Basic { username, password }) => {
                     Some(basic(&username, password.expose()))
                 }
-                (None, _) => return Err(unauthorized),
+                (None, credential) => {
+                    return Err(FetchError::Unauthorized {
+                        registry: registry.to_owned(),
+                        offered: Offered::of(&credential, false),
+                    });
+                }
             };
         }
     }
@@ -438,10 +467,7 @@ impl Client {
             200 => challenge::token_response(&response.body).map_err(|e| auth_error(e.to_string())),
             401 | 403 => Err(FetchError::Unauthorized {
                 registry: registry.to_owned(),
-                helper: match credential {
-                    Credential::Helper { helper } => Some(helper.clone()),
-                    _ => None,
-                },
+                offered: Offered::of(credential, true),
             }),
             status => Err(auth_error(format!("the token endpoint answered {status}"))),
         }
@@ -785,7 +811,7 @@ mod tests {
     fn errors_read_well_and_hold_no_secret() {
         let e = FetchError::Unauthorized {
             registry: "gcr.io".into(),
-            helper: Some("gcloud".into()),
+            offered: Offered::Helper("gcloud".into()),
         };
         assert_eq!(
             e.to_string(),

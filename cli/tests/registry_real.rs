@@ -1,0 +1,347 @@
+//! `bona facts registry` against a real registry: Debian's `docker-registry` (distribution
+//! 2.8) on 127.0.0.1 with a throwaway TLS certificate and htpasswd (Basic) auth, an image built
+//! with umoci and pushed with skopeo, and a cosign `.sig` for it written as an OCI layout and
+//! pushed by skopeo too, signed by a testkit key. Bona must read what skopeo reports, and `bona
+//! eval` must find the image signed. `scripts/install-test-tools.sh` installs the tools; the
+//! registry is killed when the test ends, whatever happens.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use bona_testkit::keys::Key;
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+
+use crate::xcheck::tool_missing;
+
+const BONA: &str = env!("CARGO_BIN_EXE_bona");
+const USER: &str = "bona";
+const PASSWORD: &str = "s3cret-registry-password";
+
+struct Registry {
+    child: Child,
+    address: String,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Registry {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn start() -> Registry {
+        let dir = tempfile::tempdir().unwrap();
+        let p = |n: &str| dir.path().join(n);
+        let ok = Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+            ])
+            .args(["-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
+            .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+            .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+            .arg("-keyout")
+            .arg(p("registry.key"))
+            .arg("-out")
+            .arg(p("registry.crt"))
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(ok.success(), "openssl req");
+        let htpasswd = run(Command::new("htpasswd").args(["-Bbn", USER, PASSWORD]));
+        std::fs::write(p("htpasswd"), htpasswd.stdout).unwrap();
+        std::fs::create_dir(p("certs.d")).unwrap();
+        std::fs::copy(p("registry.crt"), p("certs.d/ca.crt")).unwrap();
+        // A free port: bound, released, then given to the registry.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let address = format!("127.0.0.1:{port}");
+        let config = format!(
+            "version: 0.1\nlog: {{level: error}}\nstorage: {{filesystem: {{rootdirectory: {}}}}}\n\
+             http: {{addr: {address}, tls: {{certificate: {}, key: {}}}}}\n\
+             auth: {{htpasswd: {{realm: bona-test, path: {}}}}}\n",
+            p("data").display(),
+            p("registry.crt").display(),
+            p("registry.key").display(),
+            p("htpasswd").display()
+        );
+        std::fs::write(p("registry.yml"), config).unwrap();
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(p("registry.yml"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let registry = Registry {
+            child,
+            address,
+            dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(&registry.address).is_err() {
+            assert!(Instant::now() < deadline, "the registry did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        registry
+    }
+
+    /// `skopeo copy` from an OCI layout to `repo:tag` here, as the test user.
+    fn push(&self, layout: &str, repo_tag: &str) {
+        run(Command::new("skopeo")
+            .args(["copy", "-q", "--preserve-digests", "--dest-cert-dir"])
+            .arg(self.path("certs.d"))
+            .args(["--dest-creds", &format!("{USER}:{PASSWORD}")])
+            .arg(format!("oci:{layout}"))
+            .arg(format!("docker://{}/{repo_tag}", self.address)));
+    }
+
+    /// The digest skopeo reports for `repo:tag`.
+    fn digest(&self, repo_tag: &str) -> String {
+        let out = run(Command::new("skopeo")
+            .args(["inspect", "--format", "{{.Digest}}", "--cert-dir"])
+            .arg(self.path("certs.d"))
+            .args(["--creds", &format!("{USER}:{PASSWORD}")])
+            .arg(format!("docker://{}/{repo_tag}", self.address)));
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+}
+
+fn run(command: &mut Command) -> Output {
+    let out = command.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    format!(
+        "sha256:{}",
+        Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    )
+}
+
+/// An OCI layout at `dir` holding one cosign signature manifest, tagged `sig`: the
+/// simple-signing payload for `digest` as its layer, signed by `key`.
+fn signature_layout(dir: &Path, digest: &str, key: &Key) {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let blob = |bytes: &[u8]| {
+        let d = sha256(bytes);
+        std::fs::write(blobs.join(&d["sha256:".len()..]), bytes).unwrap();
+        d
+    };
+    let payload = json!({
+        "critical": {"identity": {"docker-reference": "demo/app"},
+                     "image": {"docker-manifest-digest": digest},
+                     "type": "cosign container image signature"},
+        "optional": null,
+    })
+    .to_string()
+    .into_bytes();
+    let payload_digest = blob(&payload);
+    let config = json!({
+        "architecture": "", "os": "", "config": {},
+        "rootfs": {"type": "layers", "diff_ids": [payload_digest]},
+    })
+    .to_string()
+    .into_bytes();
+    let manifest = json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": blob(&config), "size": config.len()},
+        "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+                    "digest": payload_digest, "size": payload.len(),
+                    "annotations": {"dev.cosignproject.cosign/signature":
+                        base64::engine::general_purpose::STANDARD.encode(key.sign(&payload))}}],
+    })
+    .to_string()
+    .into_bytes();
+    let index = json!({
+        "schemaVersion": 2,
+        "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                       "digest": blob(&manifest), "size": manifest.len(),
+                       "annotations": {"org.opencontainers.image.ref.name": "sig"}}],
+    });
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
+}
+
+/// An image built with umoci at `dir/image`, tagged `v1`, with the label `team=payments`.
+fn image_layout(dir: &Path) {
+    let layout = dir.join("image");
+    let bundle = dir.join("bundle");
+    let image = format!("{}:v1", layout.display());
+    run(Command::new("umoci")
+        .args(["init", "--layout"])
+        .arg(&layout));
+    run(Command::new("umoci").args(["new", "--image", &image]));
+    run(Command::new("umoci")
+        .args(["unpack", "--rootless", "--image", &image])
+        .arg(&bundle));
+    std::fs::write(bundle.join("rootfs/hello"), "hello\n").unwrap();
+    run(Command::new("umoci")
+        .args(["repack", "--image", &image])
+        .arg(&bundle));
+    run(Command::new("umoci").args([
+        "config",
+        "--image",
+        &image,
+        "--os",
+        "linux",
+        "--architecture",
+        "amd64",
+        "--config.label",
+        "team=payments",
+    ]));
+}
+
+fn facts(registry: &Registry, config: Option<&Path>) -> Output {
+    let mut command = Command::new(BONA);
+    command
+        .args(["facts", "registry"])
+        .arg(format!("{}/demo/app:v1", registry.address))
+        .args(["--registry-allow", &registry.address, "--registry-ca"])
+        .arg(registry.path("registry.crt"))
+        .env("DOCKER_CONFIG", registry.path("no-docker-config"));
+    if let Some(config) = config {
+        command.arg("--registry-config").arg(config);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn a_real_registry_with_tls_and_basic_auth() {
+    for tool in ["docker-registry", "skopeo", "umoci", "htpasswd", "openssl"] {
+        if Command::new("which")
+            .arg(tool)
+            .stdout(Stdio::null())
+            .status()
+            .map_or(true, |s| !s.success())
+        {
+            return tool_missing(&format!("{tool} is not installed"));
+        }
+    }
+    let registry = Registry::start();
+    let work = tempfile::tempdir().unwrap();
+    image_layout(work.path());
+    registry.push(
+        &format!("{}:v1", work.path().join("image").display()),
+        "demo/app:v1",
+    );
+    let digest = registry.digest("demo/app:v1");
+    let key = Key::derive(11, "real-registry");
+    signature_layout(&work.path().join("sig"), &digest, &key);
+    let sig_tag = format!("demo/app:{}.sig", digest.replacen(':', "-", 1));
+    registry.push(
+        &format!("{}:sig", work.path().join("sig").display()),
+        &sig_tag,
+    );
+
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    let config = work.path().join("config.json");
+    std::fs::write(
+        &config,
+        json!({"auths": {registry.address.clone(): {"auth": auth}}}).to_string(),
+    )
+    .unwrap();
+    let out = facts(&registry, Some(&config));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !stdout.contains(PASSWORD) && !stderr.contains(PASSWORD),
+        "the password was printed"
+    );
+    let document: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let image = format!("{}/demo/app:v1", registry.address);
+    let entry = &document["images"][&image];
+    assert_eq!(entry["digest"], digest.as_str(), "{document:#}");
+    assert_eq!(entry["labels"], json!({"team": "payments"}), "{document:#}");
+    assert_eq!(entry["signatures"].as_array().map(Vec::len), Some(1));
+
+    // `bona eval` finds it signed by the key, and not by another.
+    let dir = work.path();
+    std::fs::write(dir.join("facts.json"), document.to_string()).unwrap();
+    let input = json!({
+        "time": "2026-11-22T00:00:00Z",
+        "asset": {"type": "workload", "cluster": "c", "namespace": "n", "kind": "Deployment", "name": "a"},
+        "images": [{"ref": image}],
+    });
+    std::fs::write(dir.join("input.json"), input.to_string()).unwrap();
+    for (signer, expected) in [(&key, "allow"), (&Key::derive(12, "other"), "prevent")] {
+        std::fs::write(dir.join("release.pub"), signer.public_pem()).unwrap();
+        std::fs::write(
+            dir.join("policy.trust"),
+            "key release = file(\"release.pub\")\n\npolicy \"signed\" {\n  action prevent\n  \
+             on unknown prevent\n  trust signed by release\n}\n",
+        )
+        .unwrap();
+        let out = Command::new(BONA)
+            .arg("eval")
+            .arg("--policy")
+            .arg(dir.join("policy.trust"))
+            .arg("--input")
+            .arg(dir.join("input.json"))
+            .arg("--facts")
+            .arg(dir.join("facts.json"))
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        let decision: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(decision["decision"], expected, "{decision:#}");
+    }
+
+    // Without credentials, with wrong ones, and with a helper Bona does not run.
+    let wrong = work.path().join("wrong.json");
+    let bad = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:not-it"));
+    std::fs::write(
+        &wrong,
+        json!({"auths": {registry.address.clone(): {"auth": bad}}}).to_string(),
+    )
+    .unwrap();
+    let helper = work.path().join("helper.json");
+    std::fs::write(
+        &helper,
+        json!({"credHelpers": {registry.address.clone(): "ecr-login"}}).to_string(),
+    )
+    .unwrap();
+    for (config, expected) in [
+        (None, "requires credentials, and none are configured for it"),
+        (Some(wrong.as_path()), "refused the credentials given (401)"),
+        (
+            Some(helper.as_path()),
+            "requires credentials (delegated to helper ecr-login, which Bona does not run)",
+        ),
+    ] {
+        let out = facts(&registry, config);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert!(stderr.contains(expected), "{config:?}: {stderr}");
+        let document: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(document["images"], json!({}));
+    }
+}
