@@ -139,7 +139,7 @@ fn every_feature_answers_at_every_position_of_every_file() {
             let units = content.encode_utf16().count();
             for character in 0..=units + 2 {
                 seen += 1;
-                if seen % step == 0 {
+                if seen.is_multiple_of(step) {
                     let character = u32::try_from(character).unwrap_or(u32::MAX);
                     ask_everything(&snap, &uri, Position::new(line, character));
                 }
