@@ -259,7 +259,8 @@ fn key() -> Key {
     Key::derive(7, "registry-test")
 }
 
-fn eval_signed(dir: &Path, key: &Key, facts: &Value, image: &str) -> Value {
+/// `bona eval` of `image` with `facts` against a policy that prevents what `key` did not sign.
+pub fn eval_signed(dir: &Path, key: &Key, facts: &Value, image: &str) -> Value {
     std::fs::write(dir.join("release.pub"), key.public_pem()).unwrap();
     std::fs::write(
         dir.join("policy.trust"),

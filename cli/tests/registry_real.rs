@@ -15,6 +15,7 @@ use bona_testkit::keys::Key;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
+use crate::facts_registry::eval_signed;
 use crate::xcheck::tool_missing;
 
 const BONA: &str = env!("CARGO_BIN_EXE_bona");
@@ -284,36 +285,10 @@ fn a_real_registry_with_tls_and_basic_auth() {
     assert_eq!(entry["signatures"].as_array().map(Vec::len), Some(1));
 
     // `bona eval` finds it signed by the key, and not by another.
-    let dir = work.path();
-    std::fs::write(dir.join("facts.json"), document.to_string()).unwrap();
-    let input = json!({
-        "time": "2026-11-22T00:00:00Z",
-        "asset": {"type": "workload", "cluster": "c", "namespace": "n", "kind": "Deployment", "name": "a"},
-        "images": [{"ref": image}],
-    });
-    std::fs::write(dir.join("input.json"), input.to_string()).unwrap();
-    for (signer, expected) in [(&key, "allow"), (&Key::derive(12, "other"), "prevent")] {
-        std::fs::write(dir.join("release.pub"), signer.public_pem()).unwrap();
-        std::fs::write(
-            dir.join("policy.trust"),
-            "key release = file(\"release.pub\")\n\npolicy \"signed\" {\n  action prevent\n  \
-             on unknown prevent\n  trust signed by release\n}\n",
-        )
-        .unwrap();
-        let out = Command::new(BONA)
-            .arg("eval")
-            .arg("--policy")
-            .arg(dir.join("policy.trust"))
-            .arg("--input")
-            .arg(dir.join("input.json"))
-            .arg("--facts")
-            .arg(dir.join("facts.json"))
-            .args(["--format", "json"])
-            .output()
-            .unwrap();
-        let decision: Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(decision["decision"], expected, "{decision:#}");
-    }
+    let decision = eval_signed(work.path(), &key, &document, &image);
+    assert_eq!(decision["decision"], "allow", "{decision:#}");
+    let decision = eval_signed(work.path(), &Key::derive(12, "other"), &document, &image);
+    assert_eq!(decision["decision"], "prevent", "{decision:#}");
 
     // Without credentials, with wrong ones, and with a helper Bona does not run.
     let wrong = work.path().join("wrong.json");

@@ -451,7 +451,7 @@ impl Client {
             }
         };
         let response = self
-            .send(
+            .send_raw(
                 registry,
                 false,
                 &target,
@@ -529,34 +529,6 @@ impl Client {
             registry: registry.to_owned(),
             why: format!("more than {MAX_REDIRECTS} redirects"),
         })
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn send(
-        &self,
-        registry: &str,
-        registry_host: bool,
-        target: &Target,
-        method: Method,
-        accept: Option<&str>,
-        authorization: Option<&str>,
-        body: Option<String>,
-        limit: u64,
-        what: &str,
-    ) -> Result<Response, FetchError> {
-        self.send_raw(
-            registry,
-            registry_host,
-            target,
-            method,
-            accept,
-            authorization,
-            body,
-            limit,
-            what,
-        )
-        .await
-        .map(Into::into)
     }
 
     /// One HTTP exchange, on a new connection.
