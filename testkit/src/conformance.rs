@@ -30,11 +30,11 @@ fn image(digest: &[u8; 32]) -> String {
     format!("{IMAGE_REPO}@sha256:{}", hex(digest))
 }
 
-fn pretty(v: &Value) -> String {
+pub(crate) fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default() + "\n"
 }
 
-fn input(reference: &str, facts: Value) -> Value {
+pub(crate) fn input(reference: &str, facts: Value) -> Value {
     json!({
         "time": TIME,
         "asset": {"type": "workload", "cluster": "prod-eu-1", "namespace": "payments",
@@ -46,13 +46,18 @@ fn input(reference: &str, facts: Value) -> Value {
 /// The expected output of an `issue` policy over one image: `result` is `trusted`, `untrusted`
 /// or `unknown` (an unknown `issue` policy resolves to untrusted).
 fn expect(reference: &str, result: &str, reasons: Vec<String>) -> Value {
+    expect_of(POLICY, reference, result, &reasons)
+}
+
+/// The expected output of the one `issue` policy `policy` over one image.
+pub(crate) fn expect_of(policy: &str, reference: &str, result: &str, reasons: &[String]) -> Value {
     let trusted = result == "trusted";
-    let reasons = if trusted {
+    let reasons: Vec<String> = if trusted {
         Vec::new()
     } else if reasons.is_empty() {
         vec!["...".to_owned()]
     } else {
-        reasons
+        reasons.to_vec()
     };
     let issues = if trusted {
         json!([])
@@ -60,12 +65,12 @@ fn expect(reference: &str, result: &str, reasons: Vec<String>) -> Value {
         json!([{
             "type": "runtime-security",
             "image": reference,
-            "policies": [POLICY],
+            "policies": [policy],
             "prevented": false,
             "title": "Untrusted image deployed in Kubernetes workload payments/api",
             "description": format!(
                 "Kubernetes workload payments/api uses the image {reference}, which no trusted \
-                 image policy in scope trusts ({POLICY})."
+                 image policy in scope trusts ({policy})."
             ),
         }])
     };
@@ -76,7 +81,7 @@ fn expect(reference: &str, result: &str, reasons: Vec<String>) -> Value {
             "verdict": if trusted { "trusted" } else { "untrusted" },
             "prevented": false,
             "policies": [{
-                "policy": POLICY,
+                "policy": policy,
                 "action": "issue",
                 "result": result,
                 "resolved": if trusted { "trusted" } else { "untrusted" },

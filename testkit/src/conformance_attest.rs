@@ -14,6 +14,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
+use crate::conformance::{expect_of, input, pretty};
 use crate::keys::Key;
 use crate::rekor::{Log, dsse_body, hashedrekord_body};
 use crate::sigstore::{
@@ -24,7 +25,6 @@ use crate::x509::{LeafSpec, SctMode, issue_leaf};
 use crate::{b64, canonical_json, hex};
 
 const POLICY: &str = "attestation";
-const TIME: &str = "2026-11-22T00:00:00Z";
 const REPO: &str = "registry.company.com/app";
 /// Image A of the corpus.
 pub const DA: &str = "e82163ee11ade5d4acfd7675b1f55ec44d737851d4aeaa4742e4c20d87cb5228";
@@ -308,60 +308,9 @@ struct Case {
     files: Vec<(String, String)>,
 }
 
-fn pretty(v: &Value) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_default() + "\n"
-}
-
-fn input(reference: &str, facts: Value) -> Value {
-    json!({
-        "time": TIME,
-        "asset": {"type": "workload", "cluster": "prod-eu-1", "namespace": "payments",
-                  "kind": "Deployment", "name": "api"},
-        "images": [{"ref": reference, "facts": facts}],
-    })
-}
-
 /// The expected output of the one `issue` policy over one image.
 fn expect(reference: &str, result: &str, reasons: &[String]) -> Value {
-    let trusted = result == "trusted";
-    let reasons: Vec<String> = if trusted {
-        Vec::new()
-    } else if reasons.is_empty() {
-        vec!["...".to_owned()]
-    } else {
-        reasons.to_vec()
-    };
-    let issues = if trusted {
-        json!([])
-    } else {
-        json!([{
-            "type": "runtime-security",
-            "image": reference,
-            "policies": [POLICY],
-            "prevented": false,
-            "title": "Untrusted image deployed in Kubernetes workload payments/api",
-            "description": format!(
-                "Kubernetes workload payments/api uses the image {reference}, which no trusted \
-                 image policy in scope trusts ({POLICY})."
-            ),
-        }])
-    };
-    json!({
-        "decision": "allow",
-        "images": [{
-            "ref": reference,
-            "verdict": if trusted { "trusted" } else { "untrusted" },
-            "prevented": false,
-            "policies": [{
-                "policy": POLICY,
-                "action": "issue",
-                "result": result,
-                "resolved": if trusted { "trusted" } else { "untrusted" },
-                "reasons": reasons,
-            }],
-        }],
-        "issues": issues,
-    })
+    expect_of(POLICY, reference, result, reasons)
 }
 
 /// A `.trust` file: the comment, the signers, the one `issue` policy over `rule`.
