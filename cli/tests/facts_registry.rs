@@ -229,6 +229,44 @@ fn image(key: Option<&Key>) -> (String, BTreeMap<String, Answer>) {
             format!("/v2/demo/app/blobs/{}", digest(&payload)),
             ok("application/octet-stream", &payload),
         );
+        // An SLSA provenance attestation of the image under the `.att` tag.
+        let statement = json!({
+            "_type": "https://in-toto.io/Statement/v1",
+            "subject": [{"name": "demo/app",
+                         "digest": {"sha256": manifest_digest.trim_start_matches("sha256:")}}],
+            "predicateType": "https://slsa.dev/provenance/v1",
+            "predicate": {"buildDefinition": {"buildType": "https://example.com/build/v1"}},
+        })
+        .to_string()
+        .into_bytes();
+        let pae = bona_testkit::sigstore::pae("application/vnd.in-toto+json", &statement);
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let envelope = json!({
+            "payloadType": "application/vnd.in-toto+json",
+            "payload": b64(&statement),
+            "signatures": [{"keyid": "", "sig": b64(&key.sign(&pae))}],
+        })
+        .to_string()
+        .into_bytes();
+        let att_manifest = json!({
+            "schemaVersion": 2, "mediaType": MANIFEST,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                       "digest": digest(b"{}"), "size": 2},
+            "layers": [{"mediaType": "application/vnd.dsse.envelope.v1+json",
+                        "digest": digest(&envelope), "size": envelope.len(),
+                        "annotations": {"predicateType": "https://slsa.dev/provenance/v1"}}],
+        })
+        .to_string()
+        .into_bytes();
+        let tag = format!("{}.att", manifest_digest.replacen(':', "-", 1));
+        routes.insert(
+            format!("/v2/demo/app/manifests/{tag}"),
+            ok(MANIFEST, &att_manifest),
+        );
+        routes.insert(
+            format!("/v2/demo/app/blobs/{}", digest(&envelope)),
+            ok("application/octet-stream", &envelope),
+        );
     }
     (manifest_digest, routes)
 }
@@ -261,11 +299,19 @@ fn key() -> Key {
 
 /// `bona eval` of `image` with `facts` against a policy that prevents what `key` did not sign.
 pub fn eval_signed(dir: &Path, key: &Key, facts: &Value, image: &str) -> Value {
+    eval_with(dir, key, facts, image, "signed by release")
+}
+
+/// `bona eval` of `image` with `facts` against a policy that prevents what `trust` does not
+/// hold for, with the key `release`.
+pub fn eval_with(dir: &Path, key: &Key, facts: &Value, image: &str, trust: &str) -> Value {
     std::fs::write(dir.join("release.pub"), key.public_pem()).unwrap();
     std::fs::write(
         dir.join("policy.trust"),
-        "key release = file(\"release.pub\")\n\npolicy \"signed\" {\n  action prevent\n  \
-         on unknown prevent\n  trust signed by release\n}\n",
+        format!(
+            "key release = file(\"release.pub\")\n\npolicy \"signed\" {{\n  action prevent\n  \
+             on unknown prevent\n  trust {trust}\n}}\n"
+        ),
     )
     .unwrap();
     std::fs::write(dir.join("facts.json"), facts.to_string()).unwrap();
@@ -314,6 +360,14 @@ fn a_signed_tagged_image_is_read_and_judged_signed() {
     let other = Key::derive(8, "someone-else");
     let decision = eval_signed(dir.path(), &other, &facts, &image);
     assert_eq!(decision["decision"], "prevent", "{decision:#}");
+
+    // The provenance attestation of the `.att` tag counts for the key, not for another.
+    assert_eq!(entry["attestations"].as_array().map(Vec::len), Some(1));
+    let attested = "attested(release, \"https://slsa.dev/provenance/v1\")";
+    let decision = eval_with(dir.path(), &key, &facts, &image, attested);
+    assert_eq!(decision["decision"], "allow", "{decision:#}");
+    let decision = eval_with(dir.path(), &other, &facts, &image, attested);
+    assert_eq!(decision["decision"], "prevent", "{decision:#}");
 }
 
 #[test]
@@ -322,8 +376,10 @@ fn an_unsigned_image_has_no_signatures_known() {
     let registry = Registry::start(routes, None);
     let image = format!("{}/demo/app:v1", registry.address);
     let facts = facts_of(&facts_registry(&registry, &[], &image));
-    // The .sig tag answered 404: known to have none, so `signed by` is false, not unknown.
+    // The .sig and .att tags answered 404: known to have none, so `signed by` is false, not
+    // unknown.
     assert_eq!(facts["images"][&image]["signatures"], json!([]));
+    assert_eq!(facts["images"][&image]["attestations"], json!([]));
 }
 
 #[test]

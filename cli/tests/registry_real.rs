@@ -15,7 +15,7 @@ use bona_testkit::keys::Key;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use crate::facts_registry::eval_signed;
+use crate::facts_registry::{eval_signed, eval_with};
 use crate::xcheck::tool_missing;
 
 const BONA: &str = env!("CARGO_BIN_EXE_bona");
@@ -145,9 +145,9 @@ fn sha256(bytes: &[u8]) -> String {
     )
 }
 
-/// An OCI layout at `dir` holding one cosign signature manifest, tagged `sig`: the
-/// simple-signing payload for `digest` as its layer, signed by `key`.
-fn signature_layout(dir: &Path, digest: &str, key: &Key) {
+/// An OCI layout at `dir` holding one cosign manifest tagged `tag`: `layer` (of `media_type`,
+/// with `annotations`) as its only layer, as cosign writes `.sig` and `.att` tags.
+fn cosign_layout(dir: &Path, media_type: &str, layer: &[u8], annotations: Value) {
     let blobs = dir.join("blobs/sha256");
     std::fs::create_dir_all(&blobs).unwrap();
     let blob = |bytes: &[u8]| {
@@ -155,6 +155,34 @@ fn signature_layout(dir: &Path, digest: &str, key: &Key) {
         std::fs::write(blobs.join(&d["sha256:".len()..]), bytes).unwrap();
         d
     };
+    let layer_digest = blob(layer);
+    let config = json!({
+        "architecture": "", "os": "", "config": {},
+        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
+    })
+    .to_string()
+    .into_bytes();
+    let manifest = json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": blob(&config), "size": config.len()},
+        "layers": [{"mediaType": media_type, "digest": layer_digest, "size": layer.len(),
+                    "annotations": annotations}],
+    })
+    .to_string()
+    .into_bytes();
+    let index = json!({
+        "schemaVersion": 2,
+        "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                       "digest": blob(&manifest), "size": manifest.len(),
+                       "annotations": {"org.opencontainers.image.ref.name": "cosign"}}],
+    });
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
+}
+
+/// The cosign signature of `digest` by `key`, as a layout at `dir`.
+fn signature_layout(dir: &Path, digest: &str, key: &Key) {
     let payload = json!({
         "critical": {"identity": {"docker-reference": "demo/app"},
                      "image": {"docker-manifest-digest": digest},
@@ -163,32 +191,40 @@ fn signature_layout(dir: &Path, digest: &str, key: &Key) {
     })
     .to_string()
     .into_bytes();
-    let payload_digest = blob(&payload);
-    let config = json!({
-        "architecture": "", "os": "", "config": {},
-        "rootfs": {"type": "layers", "diff_ids": [payload_digest]},
+    let signature = base64::engine::general_purpose::STANDARD.encode(key.sign(&payload));
+    cosign_layout(
+        dir,
+        "application/vnd.dev.cosign.simplesigning.v1+json",
+        &payload,
+        json!({"dev.cosignproject.cosign/signature": signature}),
+    );
+}
+
+/// An SLSA provenance attestation of `digest` by `key`, as a layout at `dir`.
+fn attestation_layout(dir: &Path, digest: &str, key: &Key) {
+    let statement = json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": "demo/app", "digest": {"sha256": digest.trim_start_matches("sha256:")}}],
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "predicate": {"buildDefinition": {"buildType": "https://example.com/build/v1"}},
     })
     .to_string()
     .into_bytes();
-    let manifest = json!({
-        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                   "digest": blob(&config), "size": config.len()},
-        "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
-                    "digest": payload_digest, "size": payload.len(),
-                    "annotations": {"dev.cosignproject.cosign/signature":
-                        base64::engine::general_purpose::STANDARD.encode(key.sign(&payload))}}],
+    let pae = bona_testkit::sigstore::pae("application/vnd.in-toto+json", &statement);
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let envelope = json!({
+        "payloadType": "application/vnd.in-toto+json",
+        "payload": b64(&statement),
+        "signatures": [{"keyid": "", "sig": b64(&key.sign(&pae))}],
     })
     .to_string()
     .into_bytes();
-    let index = json!({
-        "schemaVersion": 2,
-        "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
-                       "digest": blob(&manifest), "size": manifest.len(),
-                       "annotations": {"org.opencontainers.image.ref.name": "sig"}}],
-    });
-    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-    std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
+    cosign_layout(
+        dir,
+        "application/vnd.dsse.envelope.v1+json",
+        &envelope,
+        json!({"predicateType": "https://slsa.dev/provenance/v1"}),
+    );
 }
 
 /// An image built with umoci at `dir/image`, tagged `v1`, with the label `team=payments`.
@@ -256,11 +292,14 @@ fn a_real_registry_with_tls_and_basic_auth() {
     let digest = registry.digest("demo/app:v1");
     let key = Key::derive(11, "real-registry");
     signature_layout(&work.path().join("sig"), &digest, &key);
-    let sig_tag = format!("demo/app:{}.sig", digest.replacen(':', "-", 1));
-    registry.push(
-        &format!("{}:sig", work.path().join("sig").display()),
-        &sig_tag,
-    );
+    attestation_layout(&work.path().join("att"), &digest, &key);
+    for kind in ["sig", "att"] {
+        let tag = format!("demo/app:{}.{kind}", digest.replacen(':', "-", 1));
+        registry.push(
+            &format!("{}:cosign", work.path().join(kind).display()),
+            &tag,
+        );
+    }
 
     let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
     let config = work.path().join("config.json");
@@ -289,6 +328,10 @@ fn a_real_registry_with_tls_and_basic_auth() {
     assert_eq!(decision["decision"], "allow", "{decision:#}");
     let decision = eval_signed(work.path(), &Key::derive(12, "other"), &document, &image);
     assert_eq!(decision["decision"], "prevent", "{decision:#}");
+    assert_eq!(entry["attestations"].as_array().map(Vec::len), Some(1));
+    let attested = "attested(release, \"https://slsa.dev/provenance/v1\")";
+    let decision = eval_with(work.path(), &key, &document, &image, attested);
+    assert_eq!(decision["decision"], "allow", "{decision:#}");
 
     // Without credentials, with wrong ones, and with a helper Bona does not run.
     let wrong = work.path().join("wrong.json");

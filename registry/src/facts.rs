@@ -1,6 +1,6 @@
 //! An image's facts as read from its registry (docs/registry.md#bona-facts-registry): its
-//! digest, its labels, and the cosign signatures stored under its `.sig` tag, as one entry of a
-//! facts document (docs/images.md#facts-document).
+//! digest, its labels, and the cosign signatures and attestations stored under its `.sig` and
+//! `.att` tags, as one entry of a facts document (docs/images.md#facts-document).
 //!
 //! A fact that cannot be read is left out, so it is unknown, never false: a registry outage
 //! does not turn "not signed" into evidence. Each source that failed is named in
@@ -15,17 +15,17 @@ use serde_json::{Map, Value, json};
 
 use crate::client::{Client, FetchError};
 use crate::manifest::{
-    self, ACCEPT, ContentError, Descriptor, ImageConfig, MANIFEST_LIMIT, Manifest, PAYLOAD_LIMIT,
-    Platform,
+    self, ACCEPT, BUNDLE_LIMIT, ContentError, Descriptor, ImageConfig, MANIFEST_LIMIT, Manifest,
+    PAYLOAD_LIMIT, Platform,
 };
 
-/// The most signatures read of one image.
+/// The most signatures, or attestations, read of one image.
 pub const MAX_SIGNATURES: usize = 1_000;
 
 /// What was read of one image.
 #[derive(Debug)]
 pub struct ImageFacts {
-    /// The facts entry (`digest`, `labels`, `signatures`, each when read).
+    /// The facts entry (`digest`, `labels`, `signatures`, `attestations`, each when read).
     pub entry: Map<String, Value>,
     /// The sources that failed, each with its reason: `labels: …`, `signatures: …`.
     pub failures: Vec<String>,
@@ -124,11 +124,17 @@ pub async fn image_facts(
         Ok(None) => {}
         Err(e) => failures.push(format!("labels: {e}")),
     }
-    match signatures(client, image, &digest).await {
+    match cosign_tag(client, image, &digest, Kind::Signatures).await {
         Ok(signatures) => {
             entry.insert("signatures".into(), Value::Array(signatures));
         }
         Err(e) => failures.push(format!("signatures: {e}")),
+    }
+    match cosign_tag(client, image, &digest, Kind::Attestations).await {
+        Ok(attestations) => {
+            entry.insert("attestations".into(), Value::Array(attestations));
+        }
+        Err(e) => failures.push(format!("attestations: {e}")),
     }
     Ok(ImageFacts { entry, failures })
 }
@@ -278,13 +284,28 @@ async fn labels(
     Ok(found)
 }
 
-/// The entries of the `sha256-<hex>.sig` tag: `[]` when the tag does not exist.
-async fn signatures(
+/// What a cosign tag holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `sha256-<hex>.sig`: simple-signing payloads, the signature in an annotation.
+    Signatures,
+    /// `sha256-<hex>.att`: DSSE envelopes.
+    Attestations,
+}
+
+/// The entries of cosign's `sha256-<hex>.sig` or `.att` tag for `digest`: `[]` when the tag
+/// does not exist.
+async fn cosign_tag(
     client: &Client,
     image: &Reference,
     digest: &str,
+    kind: Kind,
 ) -> Result<Vec<Value>, ImageError> {
-    let tag = format!("{}.sig", digest.replacen(':', "-", 1));
+    let suffix = match kind {
+        Kind::Signatures => "sig",
+        Kind::Attestations => "att",
+    };
+    let tag = format!("{}.{suffix}", digest.replacen(':', "-", 1));
     let response = client
         .get(
             image.registry(),
@@ -301,30 +322,44 @@ async fn signatures(
             return Err(ImageError::Fetch(FetchError::Status {
                 registry: image.registry().to_owned(),
                 status,
-                what: format!("the signature tag {tag}"),
+                what: format!("the tag {tag}"),
             }));
         }
     }
     let media_type = response.content_type.unwrap_or_default();
     let Manifest::Image { layers, .. } = Manifest::parse(&media_type, &response.body)? else {
         return Err(ImageError::Content(ContentError::Malformed {
-            what: "signature manifest",
+            what: "cosign manifest",
             why: "an index, not an image manifest".into(),
         }));
     };
     if layers.len() > MAX_SIGNATURES {
         return Err(ImageError::Content(ContentError::TooLarge {
-            what: "signature list",
+            what: "list of layers",
             limit: MAX_SIGNATURES as u64,
         }));
     }
     let mut entries = Vec::with_capacity(layers.len());
     for layer in &layers {
-        let Some(signature) = layer.annotations.get("dev.cosignproject.cosign/signature") else {
-            continue;
+        let entry = match kind {
+            Kind::Signatures => {
+                let Some(signature) = layer.annotations.get("dev.cosignproject.cosign/signature")
+                else {
+                    continue;
+                };
+                let payload = blob(client, image, layer, PAYLOAD_LIMIT).await?;
+                signature_entry(&payload, signature, &layer.annotations)
+            }
+            Kind::Attestations => {
+                let envelope = blob(client, image, layer, BUNDLE_LIMIT).await?;
+                // A layer that is no JSON object is no envelope: it could never verify.
+                let Ok(envelope @ Value::Object(_)) = serde_json::from_slice(&envelope) else {
+                    continue;
+                };
+                attestation_entry(envelope, &layer.annotations)
+            }
         };
-        let payload = blob(client, image, layer, PAYLOAD_LIMIT).await?;
-        entries.push(signature_entry(&payload, signature, &layer.annotations));
+        entries.push(entry);
     }
     Ok(entries)
 }
@@ -342,6 +377,21 @@ fn signature_entry(
         Value::String(base64::engine::general_purpose::STANDARD.encode(payload)),
     );
     entry.insert("signature".into(), Value::String(signature.to_owned()));
+    keyless_material(annotations, &mut entry);
+    Value::Object(entry)
+}
+
+/// A facts `attestations` entry from a `.att` layer: the DSSE envelope and the keyless
+/// material of its annotations (docs/attestations.md#entries).
+fn attestation_entry(envelope: Value, annotations: &BTreeMap<String, String>) -> Value {
+    let mut entry = Map::new();
+    entry.insert("envelope".into(), envelope);
+    keyless_material(annotations, &mut entry);
+    Value::Object(entry)
+}
+
+/// The certificate, chain and Rekor bundle cosign keeps in a layer's annotations.
+fn keyless_material(annotations: &BTreeMap<String, String>, entry: &mut Map<String, Value>) {
     if let Some(certificate) = annotations.get("dev.sigstore.cosign/certificate") {
         entry.insert("certificate".into(), Value::String(certificate.clone()));
     }
@@ -354,7 +404,6 @@ fn signature_entry(
     {
         entry.insert("tlog".into(), bundle);
     }
-    Value::Object(entry)
 }
 
 #[cfg(test)]

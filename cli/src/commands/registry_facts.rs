@@ -18,12 +18,12 @@ use serde_json::{Map, Value};
 use crate::commands::facts::{JsonOnly, emit};
 use crate::{Exit, bad_input, policies};
 
-/// Read images' digests, labels and cosign signatures from their registries.
+/// Read images' digests, labels, cosign signatures and attestations from their registries.
 ///
 /// Writes a facts document (docs/images.md#facts) for `bona eval --facts` and `bona audit
 /// --facts`, one entry per image under its normalised reference: the digest (the reference's
 /// own, or the tag's manifest hashed), the labels of the image config for --platform, and the
-/// signatures stored under cosign's `sha256-<hex>.sig` tag. Every manifest and blob is checked
+/// signatures and attestations stored under cosign's `sha256-<hex>.sig` and `.att` tags. Every manifest and blob is checked
 /// against its digest and size.
 ///
 /// Only registries matching a --registry-allow glob are contacted, and a name that resolves
