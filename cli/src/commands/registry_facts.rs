@@ -23,8 +23,8 @@ use crate::{Exit, bad_input, policies};
 /// Writes a facts document (docs/images.md#facts) for `bona eval --facts` and `bona audit
 /// --facts`, one entry per image under its normalised reference: the digest (the reference's
 /// own, or the tag's manifest hashed), the labels of the image config for --platform, and the
-/// signatures and attestations stored under cosign's `sha256-<hex>.sig` and `.att` tags. Every manifest and blob is checked
-/// against its digest and size.
+/// signatures and attestations stored under cosign's `sha256-<hex>.sig` and `.att` tags.
+/// Every manifest and blob is checked against its digest and size.
 ///
 /// Only registries matching a --registry-allow glob are contacted, and a name that resolves
 /// to a loopback or link-local address only when a glob names it literally. Credentials come
