@@ -35,8 +35,12 @@ use crate::{Exit, bad_input, policies};
 /// at all is reported and left out, and exit is 0 (1 with --strict).
 ///
 /// Examples:
-///   bona facts registry registry.company.com/app:1.2.3 --registry-allow registry.company.com -o facts.json
-///   bona facts registry localhost:5000/demo/app:v1 --registry-allow localhost:5000 --insecure-registry localhost:5000
+///   bona facts registry registry.company.com/app:1.2.3 \
+///       --registry-allow registry.company.com -o facts.json
+///   bona eval --policy policies/ --input deploy.json --facts facts.json
+///
+///   bona facts registry localhost:5000/demo/app:v1 \
+///       --registry-allow localhost:5000 --insecure-registry localhost:5000
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct RegistryArgs {
