@@ -1,8 +1,8 @@
-//! The real `bona` binary against an independent oracle of the SPEC (`tests/oracle/`, Python
-//! standard library only): random policy sets, admission inputs, inventories and facts
-//! documents, each run through `bona eval` and `bona audit --format json`, and every field of
-//! docs/output.md#bona-eval / 4.4 compared with what the oracle computes from the SPEC alone (reasons only as
-//! empty or not: their wording is Bona's). Bounded and deterministic: fixed seeds, a few hundred
+//! The real `bona` binary against an independent oracle of the documented semantics
+//! (`tests/oracle/`, Python standard library only): random policy sets, admission inputs,
+//! inventories and facts documents, each run through `bona eval` and `bona audit --format
+//! json`, and every field of docs/output.md#bona-eval and #bona-audit compared with what the
+//! oracle computes from the rules alone (reasons only as empty or not: their wording is Bona's). Bounded and deterministic: fixed seeds, a few hundred
 //! cases, two processes.
 
 use std::path::Path;
@@ -30,7 +30,7 @@ fn bona_agrees_with_the_independent_oracle_on_random_cases() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success(),
-            "bona and the SPEC oracle disagree (seed {seed}; rerun with \
+            "bona and the oracle disagree (seed {seed}; rerun with \
              `python3 tests/oracle/run.py --bona target/debug/bona --seed {seed} --count 300 --work /tmp/cases`):\n{stdout}\n{}",
             String::from_utf8_lossy(&out.stderr)
         );

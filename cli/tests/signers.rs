@@ -1,4 +1,4 @@
-//! `bona check` and `bona table` on keys and signers (SPEC §6): a trust root that cannot be read
+//! `bona check` and `bona table` on keys and signers (docs/signatures.md): a trust root that cannot be read
 //! or has expired, and the signers `bona table` lists.
 
 use std::path::{Path, PathBuf};

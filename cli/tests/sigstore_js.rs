@@ -74,7 +74,7 @@ struct Check {
 }
 
 /// The image's facts entry for a bundle: a DSSE bundle carries its statement; a message
-/// signature is over the payload, which travels beside it (SPEC §7.1).
+/// signature is over the payload, which travels beside it (docs/signatures.md#signature-entries).
 fn entry(bundle: &Value, payload: &[u8]) -> Value {
     if bundle.get("dsseEnvelope").is_some() {
         json!({ "bundle": bundle })

@@ -9,8 +9,8 @@
 //! `Signer::vouched`, with the image binding) and, once `bona` reads `keyless` signers,
 //! `facts.json` through `bona eval`.
 //!
-//! They must agree on every case but these, where sigstore-python cannot judge as SPEC §7.2
-//! does (the script's `KNOWN_DIFF`; Bona must then give the SPEC's answer, the manifest's):
+//! They must agree on every case but these, where sigstore-python cannot judge as docs/signatures.md
+//! does (the script's `KNOWN_DIFF`; Bona must then give the documented answer, the manifest's):
 //!
 //! - `downgrade-v0.1-without-inclusion-proof`: a v0.1 bundle with a SET and no inclusion
 //!   proof. protobuf-specs lets v0.1 carry only a SET, and §7.2 check 2 is met by it (a
@@ -40,7 +40,7 @@ use serde_json::Value;
 
 use crate::xcheck::{self, eval_verdict, runtime_verdict};
 
-/// The cases of the module comment, where sigstore-python and SPEC §7.2 part.
+/// The cases of the module comment, where sigstore-python and docs/signatures.md part.
 const KNOWN_DIFF: [&str; 8] = [
     "downgrade-v0.1-without-inclusion-proof",
     "bad-expired-ca",
@@ -147,10 +147,10 @@ fn sigstore_python_agrees_with_bona_on_every_testkit_fixture() {
         let mut this_agrees = true;
         for (how, ok, why) in &verdicts {
             if is_known {
-                // sigstore-python is no oracle here: Bona must give the SPEC's answer.
+                // sigstore-python is no oracle here: Bona must give the documented answer.
                 if *ok != spec_ok {
                     failures.push(format!(
-                        "{id}: {how} says {ok}, SPEC §7.2 (manifest) {spec_ok}: {why}"
+                        "{id}: {how} says {ok}, docs/signatures.md (manifest) {spec_ok}: {why}"
                     ));
                 }
             } else if *ok != py_ok {

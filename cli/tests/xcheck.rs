@@ -143,8 +143,8 @@ fn keyless(identity: &str, issuer: &str) -> Signer {
     }
 }
 
-/// Bona's decision on one SPEC §7.1 signature entry (JSON text, read as a facts document
-/// would carry it) for the image of `digest`, under a keyless signer for `identity` and
+/// Bona's decision on one signature entry of docs/signatures.md#signature-entries (JSON text,
+/// read as a facts document would carry it) for the image of `digest`, under a keyless signer for `identity` and
 /// `issuer` of the trust root `root` (a `TrustedRoot` document): `Ok` when the signature
 /// vouches for that image, else `Err` with Bona's reason.
 pub fn runtime_verdict(
@@ -182,7 +182,7 @@ pub fn runtime_verdict(
     }
 }
 
-/// The policy of SPEC §6 with one keyless signer, the trust root in `trusted_root.json` beside it.
+/// The policy of docs/signatures.md with one keyless signer, the trust root in `trusted_root.json` beside it.
 fn keyless_policy(identity: &str, issuer: &str) -> String {
     format!(
         "trustroot root = file(\"trusted_root.json\")\n\nkey signer = keyless {{\n  root root\n  \
@@ -191,8 +191,8 @@ fn keyless_policy(identity: &str, issuer: &str) -> String {
     )
 }
 
-/// The real `bona eval` for the image `image_ref` whose facts are in `facts` (a SPEC §3.3
-/// facts document), with a keyless signer for `identity` and `issuer` of the trust root
+/// The real `bona eval` for the image `image_ref` whose facts are in `facts` (a facts document,
+/// docs/images.md#facts-document), with a keyless signer for `identity` and `issuer` of the trust root
 /// `root`: `Ok(true)` when the verdict is `trusted`, `Ok(false)` when `untrusted`.
 pub fn eval_verdict(
     root: &Path,

@@ -1,6 +1,6 @@
 //! The held-back Sigstore corpus (`shared/conformance-real/sigstore`, sigstore-conformance and
 //! real client bundles) run through this crate's primitives, one check at a time in the order
-//! of SPEC §7.2. The composition here is only a test harness (the runtime owns the real one): it
+//! of docs/signatures.md#when-a-signature-verifies. The composition here is only a test harness (the runtime owns the real one): it
 //! says which check rejected a case, and the test pins that check for every case, so that each
 //! negative fixture is known to be caught by the primitive meant for it (a checkpoint with a bad
 //! key hint by `checkpoint`, a corrupted proof hash by `merkle`, …) and every positive case

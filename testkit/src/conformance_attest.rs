@@ -1,4 +1,4 @@
-//! Attestation conformance cases for `tests/conformance/` (SPEC §7.3, docs/attestations.md):
+//! Attestation conformance cases for `tests/conformance/` (docs/attestations.md):
 //! one `attest-*` case per attribute row, predicate-type spelling, entry form (keyed DSSE
 //! envelope, keyless envelope with certificate and log entry, Sigstore v0.3 bundle) and
 //! tri-state rule, and the pool of signed attestations the Python oracle draws from
@@ -7,7 +7,7 @@
 //!
 //! Keyed attestations are signed with the corpus's OpenSSL keys (`_keys/release.key`,
 //! `_keys/other.key`), so the policies read `../_keys/release.pub`. Each case's expectation is
-//! written here from the SPEC's sentence that its comment quotes, never from running Bona.
+//! written here from the documented rule that its comment quotes, never from running Bona.
 
 use std::path::Path;
 
@@ -403,7 +403,7 @@ fn keyed_cases(c: &mut Cases) {
     let attested = format!("attested(release, {SLSA_V1:?})");
     c.add(
         "attested-true",
-        "SPEC §7.3: `attested(K, TYPE)` holds when an attestation of that predicate type counts for K\n(verifies under K, one of its subjects has the image's digest): true.",
+        "docs/attestations.md: `attested(K, TYPE)` holds when an attestation of that predicate type counts for K\n(verifies under K, one of its subjects has the image's digest): true.",
         KEYED,
         &attested,
         &a,
@@ -413,7 +413,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "type-policy-without-https",
-        "SPEC §7.3: predicate types are matched as published and with the `https://` prefix added\nor removed: the policy writes `slsa.dev/provenance/v1`, the statement `https://…`: true.",
+        "docs/attestations.md: predicate types are matched as published and with the `https://` prefix added\nor removed: the policy writes `slsa.dev/provenance/v1`, the statement `https://…`: true.",
         KEYED,
         "attested(release, \"slsa.dev/provenance/v1\")",
         &a,
@@ -428,7 +428,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "type-statement-without-https",
-        "SPEC §7.3: predicate types are matched with the `https://` prefix added or removed: the\nstatement writes `slsa.dev/provenance/v1`, the policy `https://…`: true.",
+        "docs/attestations.md: predicate types are matched with the `https://` prefix added or removed: the\nstatement writes `slsa.dev/provenance/v1`, the policy `https://…`: true.",
         KEYED,
         &attested,
         &a,
@@ -438,7 +438,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "type-statement-without-https-provenance",
-        "SPEC §7.3: provenance attributes read a statement whose type is spelled\n`slsa.dev/provenance/v1` like one of `https://slsa.dev/provenance/v1`: true.",
+        "docs/attestations.md: provenance attributes read a statement whose type is spelled\n`slsa.dev/provenance/v1` like one of `https://slsa.dev/provenance/v1`: true.",
         KEYED,
         &format!("provenance(release).builder == {GITHUB_RUNNER:?}"),
         &a,
@@ -448,7 +448,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "attested-other-type",
-        "SPEC §7.3: a comparison is false when attestations are given but none of the type counts\nfor K: only a provenance is given, an SPDX document is asked for: false.",
+        "docs/attestations.md: a comparison is false when attestations are given but none of the type counts\nfor K: only a provenance is given, an SPDX document is asked for: false.",
         KEYED,
         "attested(release, \"https://spdx.dev/Document\")",
         &a,
@@ -460,7 +460,7 @@ fn keyed_cases(c: &mut Cases) {
     // --- tri-state.
     c.add(
         "absent-unknown",
-        "SPEC §7.3: unknown when `attestations` is absent.",
+        "docs/attestations.md: unknown when `attestations` is absent.",
         KEYED,
         &attested,
         &a,
@@ -470,7 +470,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "absent-unknown-provenance",
-        "SPEC §7.3: unknown when `attestations` is absent (a string attribute).",
+        "docs/attestations.md: unknown when `attestations` is absent (a string attribute).",
         KEYED,
         &format!("provenance(release).builder == {GITHUB_RUNNER:?}"),
         &a,
@@ -480,7 +480,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "empty-false",
-        "SPEC §7.3: attestations given (`[]`) but none of the type counts for K: false.",
+        "docs/attestations.md: attestations given (`[]`) but none of the type counts for K: false.",
         KEYED,
         &attested,
         &a,
@@ -491,7 +491,7 @@ fn keyed_cases(c: &mut Cases) {
     let tagged = format!("{REPO}:1.2.3");
     c.add(
         "digest-unknown-verifies",
-        "SPEC §7.3: unknown when the image's digest is unknown (a tag-only reference, no facts\n`digest`) and an attestation of the type verifies under K.",
+        "docs/attestations.md: unknown when the image's digest is unknown (a tag-only reference, no facts\n`digest`) and an attestation of the type verifies under K.",
         KEYED,
         &attested,
         &tagged,
@@ -501,7 +501,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "digest-unknown-none-verifies",
-        "SPEC §7.3: the digest is unknown but no attestation of the type verifies under K (it is\nsigned by another key): attestations are given and none of the type counts: false.",
+        "docs/attestations.md: the digest is unknown but no attestation of the type verifies under K (it is\nsigned by another key): attestations are given and none of the type counts: false.",
         KEYED,
         &attested,
         &tagged,
@@ -511,7 +511,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "digest-from-facts",
-        "SPEC §2.4/§7.3: the facts' `digest` is the image's digest for a tag-only reference; the\nattestation names it: true.",
+        "docs/images.md#facts-document, docs/attestations.md: the facts' `digest` is the image's digest for a tag-only reference; the\nattestation names it: true.",
         KEYED,
         &attested,
         &tagged,
@@ -526,7 +526,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "other-digest",
-        "SPEC §7.3: an attestation counts only if one of its subjects has the image's digest; this one\nis about image B: false, and the reason says it is for another digest.",
+        "docs/attestations.md: an attestation counts only if one of its subjects has the image's digest; this one\nis about image B: false, and the reason says it is for another digest.",
         KEYED,
         &attested,
         &a,
@@ -541,7 +541,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "second-subject",
-        "SPEC §7.3: one of its subjects has the image's digest (the second of two): true.",
+        "docs/attestations.md: one of its subjects has the image's digest (the second of two): true.",
         KEYED,
         &attested,
         &a,
@@ -551,7 +551,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "other-key",
-        "SPEC §7.3: an attestation counts for K only if it verifies under K (§7.2); this one is signed\nby `other`: false, and the reason names the check that failed.",
+        "docs/attestations.md: an attestation counts for K only if it verifies under K (§7.2); this one is signed\nby `other`: false, and the reason names the check that failed.",
         KEYED,
         &attested,
         &a,
@@ -561,7 +561,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "reason-other-key",
-        "docs/attestations.md#tri-state: reasons say which attestation did not verify, and the first\ncheck that failed (SPEC §7.2: `reasons` name the first check that failed): for a keyed\nattestation signed by another key, that the signature does not verify under the key.",
+        "docs/attestations.md#tri-state: reasons say which attestation did not verify, and the first\ncheck that failed (docs/signatures.md: `reasons` name the first check that failed): for a keyed\nattestation signed by another key, that the signature does not verify under the key.",
         KEYED,
         &attested,
         &a,
@@ -576,7 +576,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "tampered-payload",
-        "SPEC §7.2/§7.3: the payload was changed after signing (its builder rewritten to the one the\nrule wants): it does not verify, does not count: false.",
+        "docs/signatures.md, docs/attestations.md: the payload was changed after signing (its builder rewritten to the one the\nrule wants): it does not verify, does not count: false.",
         KEYED,
         "provenance(release).builder == \"https://ci.example.com\"",
         &a,
@@ -597,7 +597,7 @@ fn keyed_cases(c: &mut Cases) {
     let sign = statement(&on_a, COSIGN_SIGN, json!({}));
     c.add(
         "cosign-sign-not-attestation",
-        "SPEC §7.2: a `https://sigstore.dev/cosign/sign/v1` statement is a signature, never an\nattestation: signed by K and naming the image among `attestations`, it does not count: false.",
+        "docs/signatures.md: a `https://sigstore.dev/cosign/sign/v1` statement is a signature, never an\nattestation: signed by K and naming the image among `attestations`, it does not count: false.",
         KEYED,
         &format!("attested(release, {COSIGN_SIGN:?})"),
         &a,
@@ -607,7 +607,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "cosign-sign-not-attestation-bare-type",
-        "SPEC §7.2/§7.3: the cosign signature statement is not an attestation, whichever spelling\nof its type the policy asks for: false.",
+        "docs/signatures.md, docs/attestations.md: the cosign signature statement is not an attestation, whichever spelling\nof its type the policy asks for: false.",
         KEYED,
         "attested(release, \"sigstore.dev/cosign/sign/v1\")",
         &a,
@@ -624,7 +624,7 @@ fn keyed_cases(c: &mut Cases) {
                          "signatures": [{"sig": b64(&sig), "keyid": ""}]}}});
     c.add(
         "in-signatures-not-signature",
-        "SPEC §7.2: an in-toto statement of any other predicate type is an attestation, never a\nsignature: a provenance bundle among `signatures`, and the same provenance among\n`attestations`, do not make `signed by` hold: false.",
+        "docs/signatures.md: an in-toto statement of any other predicate type is an attestation, never a\nsignature: a provenance bundle among `signatures`, and the same provenance among\n`attestations`, do not make `signed by` hold: false.",
         KEYED,
         "signed by release",
         &a,
@@ -634,7 +634,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "keyed-bundle",
-        "SPEC §7.3: an attestation entry may be `{\"bundle\": {...}}` with a `dsseEnvelope`; a keyed\nv0.3 bundle (`publicKey` hint, no log entry) signed by K verifies under K: true.",
+        "docs/attestations.md: an attestation entry may be `{\"bundle\": {...}}` with a `dsseEnvelope`; a keyed\nv0.3 bundle (`publicKey` hint, no log entry) signed by K verifies under K: true.",
         KEYED,
         &attested,
         &a,
@@ -675,7 +675,7 @@ fn keyed_cases(c: &mut Cases) {
     extra["extra"] = json!(true);
     c.add_error(
         "bad-input-unknown-field",
-        "docs/attestations.md#entries / SPEC §7.1: the entry's own keys are read strictly: an unknown\nfield is bad input (exit 2) naming its JSON path.",
+        "docs/attestations.md#entries: the entry's own keys are read strictly: an unknown\nfield is bad input (exit 2) naming its JSON path.",
         &attested,
         atts(vec![gh_att.clone(), extra]),
         2,
@@ -693,7 +693,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "attestations-not-signatures",
-        "SPEC §7.2/§4.5: attestations are not signatures: facts with attestations and no\n`signatures` leave `signed by` unknown.",
+        "docs/attestations.md, docs/images.md#signatures: attestations are not signatures: facts with attestations and no\n`signatures` leave `signed by` unknown.",
         KEYED,
         "signed by release",
         &a,
@@ -727,7 +727,7 @@ fn keyed_cases(c: &mut Cases) {
     ] {
         c.add(
             &format!("provenance-v1-github-{}", field.replace('_', "-")),
-            &format!("SPEC §7.3: `provenance(K).{field}` of SLSA v1 provenance of GitHub's build type\n(docs/attestations.md#attributes: `externalParameters.workflow`): {value:?}."),
+            &format!("docs/attestations.md: `provenance(K).{field}` of SLSA v1 provenance of GitHub's build type\n(docs/attestations.md#attributes: `externalParameters.workflow`): {value:?}."),
             KEYED,
             &format!("provenance(release).{field} == {value:?}"),
             &a,
@@ -738,7 +738,7 @@ fn keyed_cases(c: &mut Cases) {
     }
     c.add(
         "provenance-builder-differs",
-        "SPEC §7.3: a comparison on a field of the attestation that counts, which does not hold:\nfalse, and the reason gives the value and the rule.",
+        "docs/attestations.md: a comparison on a field of the attestation that counts, which does not hold:\nfalse, and the reason gives the value and the rule.",
         KEYED,
         "provenance(release).builder == \"https://ci.example.com\"",
         &a,
@@ -748,7 +748,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "provenance-source-matches",
-        "SPEC §7.3: string attributes take `matches` with the globs of §3.2: true.",
+        "docs/attestations.md: string attributes take `matches` with the globs of §3.2: true.",
         KEYED,
         "provenance(release).source matches \"github.com/company/*\"",
         &a,
@@ -778,7 +778,7 @@ fn keyed_cases(c: &mut Cases) {
     ] {
         c.add(
             &format!("provenance-v1-generic-{}", field.replace('_', "-")),
-            &format!("SPEC §7.3: `provenance(K).{field}` of SLSA v1 provenance of a generic build type\n(docs/attestations.md#attributes: the first `resolvedDependencies[].uri`, without `git+`,\nthe scheme, `@ref` and `.git`): {value:?}."),
+            &format!("docs/attestations.md: `provenance(K).{field}` of SLSA v1 provenance of a generic build type\n(docs/attestations.md#attributes: the first `resolvedDependencies[].uri`, without `git+`,\nthe scheme, `@ref` and `.git`): {value:?}."),
             KEYED,
             &format!("provenance(release).{field} == {value:?}"),
             &a,
@@ -812,7 +812,7 @@ fn keyed_cases(c: &mut Cases) {
     ] {
         c.add(
             &format!("provenance-v02-{}", field.replace('_', "-")),
-            &format!("SPEC §7.3: `provenance(K).{field}` of SLSA v0.2 provenance\n(docs/attestations.md#attributes: `builder.id`, `buildType`, `invocation.configSource.uri`): {value:?}."),
+            &format!("docs/attestations.md: `provenance(K).{field}` of SLSA v0.2 provenance\n(docs/attestations.md#attributes: `builder.id`, `buildType`, `invocation.configSource.uri`): {value:?}."),
             KEYED,
             &format!("provenance(release).{field} == {value:?}"),
             &a,
@@ -836,7 +836,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "provenance-v02-materials-source",
-        "SPEC §7.3 / docs/attestations.md#attributes: v0.2 without `invocation.configSource` takes\nits source from the first `materials[].uri`: \"git.company.com/team/lib\".",
+        "docs/attestations.md#attributes: v0.2 without `invocation.configSource` takes\nits source from the first `materials[].uri`: \"git.company.com/team/lib\".",
         KEYED,
         "provenance(release).source == \"git.company.com/team/lib\"",
         &a,
@@ -851,7 +851,7 @@ fn keyed_cases(c: &mut Cases) {
     let no_builder = keyed(&statement(&on_a, SLSA_V1, no_builder), &release);
     c.add(
         "field-missing-unknown",
-        "SPEC §7.3: a missing field is unknown: the provenance that counts has no\n`runDetails.builder.id`.",
+        "docs/attestations.md: a missing field is unknown: the provenance that counts has no\n`runDetails.builder.id`.",
         KEYED,
         &format!("provenance(release).builder == {GITHUB_RUNNER:?}"),
         &a,
@@ -861,7 +861,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "several-one-holds",
-        "SPEC §7.3: when several count, a comparison holds if it holds for one: a GitHub and a\ngeneric provenance, the rule wants the generic builder: true.",
+        "docs/attestations.md: when several count, a comparison holds if it holds for one: a GitHub and a\ngeneric provenance, the rule wants the generic builder: true.",
         KEYED,
         "provenance(release).builder == \"https://ci.company.com/builders/linux\"",
         &a,
@@ -871,7 +871,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "several-ne-holds-for-one",
-        "SPEC §7.3 (as with several tags, §4.5): `!=` holds if it holds for one: the builders are\nGitHub's and another: true.",
+        "docs/attestations.md (as with several tags, §4.5): `!=` holds if it holds for one: the builders are\nGitHub's and another: true.",
         KEYED,
         &format!("provenance(release).builder != {GITHUB_RUNNER:?}"),
         &a,
@@ -881,7 +881,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "several-none-holds",
-        "SPEC §7.3: several count and the comparison holds for none: false; the reason gives both\nvalues.",
+        "docs/attestations.md: several count and the comparison holds for none: false; the reason gives both\nvalues.",
         KEYED,
         "provenance(release).builder == \"https://ci.example.com\"",
         &a,
@@ -891,7 +891,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "several-missing-and-false",
-        "SPEC §7.3: one that counts lacks the field (unknown for it), the other's does not hold:\nunknown.",
+        "docs/attestations.md: one that counts lacks the field (unknown for it), the other's does not hold:\nunknown.",
         KEYED,
         "provenance(release).builder == \"https://ci.example.com\"",
         &a,
@@ -901,7 +901,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "several-missing-and-true",
-        "SPEC §7.3: one that counts lacks the field, the other's holds: true.",
+        "docs/attestations.md: one that counts lacks the field, the other's holds: true.",
         KEYED,
         &format!("provenance(release).builder == {GITHUB_RUNNER:?}"),
         &a,
@@ -911,7 +911,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "several-only-counting-one-read",
-        "SPEC §7.3: attributes are read from the attestations that count only: a provenance by\n`other` names the wanted builder, release's does not: false.",
+        "docs/attestations.md: attributes are read from the attestations that count only: a provenance by\n`other` names the wanted builder, release's does not: false.",
         KEYED,
         "provenance(release).builder == \"https://ci.example.com\"",
         &a,
@@ -929,7 +929,7 @@ fn keyed_cases(c: &mut Cases) {
     let vuln_att = keyed(&report, &release);
     c.add(
         "vuln-scanner",
-        "SPEC §7.3: `vuln(K).scanner` is the cosign vulnerability predicate's `scanner.uri`.",
+        "docs/attestations.md: `vuln(K).scanner` is the cosign vulnerability predicate's `scanner.uri`.",
         KEYED,
         &format!("vuln(release).scanner == {TRIVY_URI:?}"),
         &a,
@@ -940,7 +940,7 @@ fn keyed_cases(c: &mut Cases) {
     for (sev, n) in [("critical", 2), ("high", 2), ("medium", 1), ("low", 2)] {
         c.add(
             &format!("vuln-{sev}"),
-            &format!("SPEC §7.3: `vuln(K).{sev}` counts the Trivy report in `scanner.result` as `bona facts trivy`\ndoes (docs/choices.md: one per distinct vulnerability ID and package, the highest severity\nof its copies, UNKNOWN in none): the report has critical 2, high 2, medium 1, low 2."),
+            &format!("docs/attestations.md: `vuln(K).{sev}` counts the Trivy report in `scanner.result` as `bona facts trivy`\ndoes (docs/choices.md: one per distinct vulnerability ID and package, the highest severity\nof its copies, UNKNOWN in none): the report has critical 2, high 2, medium 1, low 2."),
             KEYED,
             &format!("vuln(release).{sev} == {n}"),
             &a,
@@ -951,7 +951,7 @@ fn keyed_cases(c: &mut Cases) {
     }
     c.add(
         "vuln-critical-fails",
-        "SPEC §7.3: `vuln(K).critical < 1` on a report with two critical: false; the reason gives\nthe count.",
+        "docs/attestations.md: `vuln(K).critical < 1` on a report with two critical: false; the reason gives\nthe count.",
         KEYED,
         "vuln(release).critical < 1",
         &a,
@@ -961,7 +961,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "vuln-scan-age-fresh",
-        "SPEC §7.3: `vuln(K).scan.age` is evaluation time − `metadata.scanFinishedOn` (38h): `<= 7d`\nholds.",
+        "docs/attestations.md: `vuln(K).scan.age` is evaluation time − `metadata.scanFinishedOn` (38h): `<= 7d`\nholds.",
         KEYED,
         "vuln(release).scan.age <= 7d",
         &a,
@@ -979,7 +979,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "vuln-scan-age-stale",
-        "SPEC §7.3: the seed example `vuln(scanner).scan.age <= 7d` on a scan of 21 days ago: false;\nthe reason gives the age.",
+        "docs/attestations.md: the seed example `vuln(scanner).scan.age <= 7d` on a scan of 21 days ago: false;\nthe reason gives the age.",
         KEYED,
         "vuln(release).scan.age <= 7d",
         &a,
@@ -1007,7 +1007,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "vuln-several-fresh-one",
-        "SPEC §7.3: several scans count; `scan.age <= 7d` holds for the recent one: true.",
+        "docs/attestations.md: several scans count; `scan.age <= 7d` holds for the recent one: true.",
         KEYED,
         "vuln(release).scan.age <= 7d",
         &a,
@@ -1025,7 +1025,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "vuln-result-missing-unknown",
-        "SPEC §7.3: a missing field is unknown: the vulnerability attestation that counts has no\n`scanner.result`.",
+        "docs/attestations.md: a missing field is unknown: the vulnerability attestation that counts has no\n`scanner.result`.",
         KEYED,
         "vuln(release).critical == 0",
         &a,
@@ -1040,7 +1040,7 @@ fn keyed_cases(c: &mut Cases) {
     }
     c.add(
         "vuln-report-without-results",
-        "SPEC §7.3: `vuln(K).critical` counts the Trivy report in `scanner.result` \"exactly as `bona\nfacts trivy` counts them\"; a report without `Results` (Trivy omits the empty list) is\ncounted 0 by `bona facts trivy`: `critical == 0` holds.",
+        "docs/attestations.md: `vuln(K).critical` counts the Trivy report in `scanner.result` \"exactly as `bona\nfacts trivy` counts them\"; a report without `Results` (Trivy omits the empty list) is\ncounted 0 by `bona facts trivy`: `critical == 0` holds.",
         KEYED,
         "vuln(release).critical == 0",
         &a,
@@ -1050,7 +1050,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "vuln-only-provenance-false",
-        "SPEC §7.3: attestations are given but no vulnerability attestation counts: false.",
+        "docs/attestations.md: attestations are given but no vulnerability attestation counts: false.",
         KEYED,
         "vuln(release).critical == 0",
         &a,
@@ -1070,7 +1070,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "predicate-string",
-        "SPEC §7.3: `predicate(K, TYPE, \"a.b.c\")` is a string field of that predicate type by dotted\npath: `reviewer.team` is \"security\".",
+        "docs/attestations.md: `predicate(K, TYPE, \"a.b.c\")` is a string field of that predicate type by dotted\npath: `reviewer.team` is \"security\".",
         KEYED,
         &format!("predicate(release, {REVIEW:?}, \"reviewer.team\") == \"security\""),
         &a,
@@ -1080,7 +1080,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "predicate-type-without-https",
-        "SPEC §7.3: `predicate` matches the type with the `https://` prefix removed too: true.",
+        "docs/attestations.md: `predicate` matches the type with the `https://` prefix removed too: true.",
         KEYED,
         "predicate(release, \"example.com/attestation/review/v1\", \"verdict\") in [\"approved\", \"waived\"]",
         &a,
@@ -1090,7 +1090,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "predicate-provenance-path",
-        "SPEC §7.3: `predicate` reads any predicate type, provenance included: the workflow path.",
+        "docs/attestations.md: `predicate` reads any predicate type, provenance included: the workflow path.",
         KEYED,
         &format!("predicate(release, {SLSA_V1:?}, \"buildDefinition.externalParameters.workflow.path\") == \".github/workflows/release.yml\""),
         &a,
@@ -1100,7 +1100,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "predicate-not-a-string-unknown",
-        "SPEC §7.3: `predicate` is a string field; `reviewer.approvals` is a number, so the string\nis missing: unknown.",
+        "docs/attestations.md: `predicate` is a string field; `reviewer.approvals` is a number, so the string\nis missing: unknown.",
         KEYED,
         &format!("predicate(release, {REVIEW:?}, \"reviewer.approvals\") == \"2\""),
         &a,
@@ -1110,7 +1110,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "predicate-path-missing-unknown",
-        "SPEC §7.3: a missing field is unknown: `reviewer.name` is absent.",
+        "docs/attestations.md: a missing field is unknown: `reviewer.name` is absent.",
         KEYED,
         &format!("predicate(release, {REVIEW:?}, \"reviewer.name\") == \"alice\""),
         &a,
@@ -1120,7 +1120,7 @@ fn keyed_cases(c: &mut Cases) {
     );
     c.add(
         "predicate-other-type-false",
-        "SPEC §7.3: attestations are given but none of the type counts (only a provenance): false.",
+        "docs/attestations.md: attestations are given but none of the type counts (only a provenance): false.",
         KEYED,
         &format!("predicate(release, {REVIEW:?}, \"verdict\") == \"approved\""),
         &a,
@@ -1161,7 +1161,7 @@ fn keyless_cases(c: &mut Cases, ss: &PrivateSigstore) {
     );
     c.add(
         "keyless-envelope-source",
-        "SPEC §7.3: a keyless DSSE envelope with `certificate`, `chain` and `tlog` (as cosign's .att\nlayers carry it) verifies under the keyless signer (§7.2, checks 1–6): the provenance's\nsource is read: true.",
+        "docs/attestations.md: a keyless DSSE envelope with `certificate`, `chain` and `tlog` (as cosign's .att\nlayers carry it) verifies under the keyless signer (§7.2, checks 1–6): the provenance's\nsource is read: true.",
         &signers,
         "provenance(release_ci).source == \"github.com/company/app\"",
         &a,
@@ -1171,7 +1171,7 @@ fn keyless_cases(c: &mut Cases, ss: &PrivateSigstore) {
     );
     c.add(
         "keyless-bundle-attested",
-        "SPEC §7.3: a Sigstore v0.3 bundle with a `dsseEnvelope` (keyless, with an inclusion proof and\na SET) is an attestation entry: true.",
+        "docs/attestations.md: a Sigstore v0.3 bundle with a `dsseEnvelope` (keyless, with an inclusion proof and\na SET) is an attestation entry: true.",
         &signers,
         &format!("attested(release_ci, {SLSA_V1:?})"),
         &a,
@@ -1181,7 +1181,7 @@ fn keyless_cases(c: &mut Cases, ss: &PrivateSigstore) {
     );
     c.add(
         "keyless-bundle-vuln",
-        "SPEC §7.3: `vuln(K).critical` read from a keyless bundle attestation: 2.",
+        "docs/attestations.md: `vuln(K).critical` read from a keyless bundle attestation: 2.",
         &signers,
         "vuln(release_ci).critical == 2",
         &a,
@@ -1191,7 +1191,7 @@ fn keyless_cases(c: &mut Cases, ss: &PrivateSigstore) {
     );
     c.add(
         "keyless-envelope-vuln-scanner",
-        "SPEC §7.3: `vuln(K).scanner` read from a keyless envelope attestation.",
+        "docs/attestations.md: `vuln(K).scanner` read from a keyless envelope attestation.",
         &signers,
         &format!("vuln(release_ci).scanner == {TRIVY_URI:?}"),
         &a,
@@ -1201,7 +1201,7 @@ fn keyless_cases(c: &mut Cases, ss: &PrivateSigstore) {
     );
     c.add(
         "keyless-other-identity",
-        "SPEC §7.3/§7.2 check 6: the signer wants another identity (company-evil): the attestation\ndoes not verify under it: false.",
+        "docs/attestations.md, docs/signatures.md check 6: the signer wants another identity (company-evil): the attestation\ndoes not verify under it: false.",
         &evil,
         &format!("attested(release_ci, {SLSA_V1:?})"),
         &a,
@@ -1211,7 +1211,7 @@ fn keyless_cases(c: &mut Cases, ss: &PrivateSigstore) {
     );
     c.add(
         "keyless-digest-unknown",
-        "SPEC §7.3: a keyless attestation of the type verifies but the image's digest is unknown:\nunknown.",
+        "docs/attestations.md: a keyless attestation of the type verifies but the image's digest is unknown:\nunknown.",
         &signers,
         &format!("attested(release_ci, {SLSA_V1:?})"),
         &format!("{REPO}:1.2.3"),
@@ -1223,7 +1223,7 @@ fn keyless_cases(c: &mut Cases, ss: &PrivateSigstore) {
         keyless_entries_logging(ss, &gh, &statement(&on_a, SLSA_V1, json!({})), 3);
     c.add(
         "keyless-log-body-other-payload",
-        "SPEC §7.2 check 5, docs/attestations.md#counting (\"the log entry describing the envelope\"): the\nlog entry names another payload's hash, in both entry forms: false.",
+        "docs/signatures.md check 5, docs/attestations.md#counting (\"the log entry describing the envelope\"): the\nlog entry names another payload's hash, in both entry forms: false.",
         &signers,
         &format!("attested(release_ci, {SLSA_V1:?})"),
         &a,
@@ -1237,7 +1237,7 @@ fn keyless_cases(c: &mut Cases, ss: &PrivateSigstore) {
     }
     c.add(
         "keyless-envelope-without-tlog",
-        "SPEC §7.2 check 2: a keyless envelope with no transparency-log proof does not verify:\nfalse.",
+        "docs/signatures.md check 2: a keyless envelope with no transparency-log proof does not verify:\nfalse.",
         &signers,
         &format!("attested(release_ci, {SLSA_V1:?})"),
         &a,
