@@ -1,9 +1,10 @@
 //! `bona facts registry` against a real registry: Debian's `docker-registry` (distribution
-//! 2.8) on 127.0.0.1 with a throwaway TLS certificate and htpasswd (Basic) auth, an image built
-//! with umoci and pushed with skopeo, and a cosign `.sig` for it written as an OCI layout and
-//! pushed by skopeo too, signed by a testkit key. Bona must read what skopeo reports, and `bona
-//! eval` must find the image signed. `scripts/install-test-tools.sh` installs the tools; the
-//! registry is killed when the test ends, whatever happens.
+//! 2.8) on 127.0.0.1 with a throwaway CA and certificate and htpasswd (Basic) auth, an image
+//! built with umoci and pushed with skopeo, and a cosign `.sig` and `.att` for it written as
+//! OCI layouts and pushed by skopeo too, signed by a testkit key. Bona must read what skopeo
+//! reports, and `bona eval` must find the image signed and attested.
+//! `scripts/install-test-tools.sh` installs the tools; the registry is killed when the test
+//! ends, whatever happens.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
 use crate::facts_registry::{eval_signed, eval_with};
+use crate::serve::Certs;
 use crate::xcheck::tool_missing;
 
 const BONA: &str = env!("CARGO_BIN_EXE_bona");
@@ -26,6 +28,7 @@ struct Registry {
     child: Child,
     address: String,
     dir: tempfile::TempDir,
+    certs: Certs,
 }
 
 impl Drop for Registry {
@@ -41,32 +44,14 @@ impl Registry {
     }
 
     fn start() -> Registry {
+        // A CA and a certificate for 127.0.0.1 signed by it, as for the webhook's tests.
+        let certs = Certs::new();
         let dir = tempfile::tempdir().unwrap();
         let p = |n: &str| dir.path().join(n);
-        let ok = Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-            ])
-            .args(["-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
-            .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
-            .args(["-addext", "basicConstraints=critical,CA:FALSE"])
-            .arg("-keyout")
-            .arg(p("registry.key"))
-            .arg("-out")
-            .arg(p("registry.crt"))
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(ok.success(), "openssl req");
         let htpasswd = run(Command::new("htpasswd").args(["-Bbn", USER, PASSWORD]));
         std::fs::write(p("htpasswd"), htpasswd.stdout).unwrap();
         std::fs::create_dir(p("certs.d")).unwrap();
-        std::fs::copy(p("registry.crt"), p("certs.d/ca.crt")).unwrap();
+        std::fs::copy(certs.path("ca.crt"), p("certs.d/ca.crt")).unwrap();
         // A free port: bound, released, then given to the registry.
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -79,8 +64,8 @@ impl Registry {
              http: {{addr: {address}, tls: {{certificate: {}, key: {}}}}}\n\
              auth: {{htpasswd: {{realm: bona-test, path: {}}}}}\n",
             p("data").display(),
-            p("registry.crt").display(),
-            p("registry.key").display(),
+            certs.path("tls.crt").display(),
+            certs.path("tls.key").display(),
             p("htpasswd").display()
         );
         std::fs::write(p("registry.yml"), config).unwrap();
@@ -95,6 +80,7 @@ impl Registry {
             child,
             address,
             dir,
+            certs,
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(&registry.address).is_err() {
@@ -262,7 +248,7 @@ fn facts(registry: &Registry, config: Option<&Path>) -> Output {
         .args(["facts", "registry"])
         .arg(format!("{}/demo/app:v1", registry.address))
         .args(["--registry-allow", &registry.address, "--registry-ca"])
-        .arg(registry.path("registry.crt"))
+        .arg(registry.certs.path("ca.crt"))
         .env("DOCKER_CONFIG", registry.path("no-docker-config"));
     if let Some(config) = config {
         command.arg("--registry-config").arg(config);

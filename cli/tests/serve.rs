@@ -43,12 +43,12 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 /// A CA and a server certificate for `localhost` / 127.0.0.1 signed by it, made by openssl.
-struct Certs {
+pub(crate) struct Certs {
     dir: tempfile::TempDir,
 }
 
 impl Certs {
-    fn new() -> Certs {
+    pub(crate) fn new() -> Certs {
         let dir = tempfile::tempdir().unwrap();
         let run = |args: &[&str]| {
             let out = Command::new("openssl")
@@ -98,7 +98,7 @@ impl Certs {
         Certs { dir }
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
