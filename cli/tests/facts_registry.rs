@@ -164,6 +164,41 @@ fn answer(
     stream.flush()
 }
 
+/// The simple-signing payload cosign signs for `digest`, and its signature by `key` (base64).
+pub fn signed_payload(digest: &str, key: &Key) -> (Vec<u8>, String) {
+    let payload = json!({
+        "critical": {"identity": {"docker-reference": "demo/app"},
+                     "image": {"docker-manifest-digest": digest},
+                     "type": "cosign container image signature"},
+        "optional": null,
+    })
+    .to_string()
+    .into_bytes();
+    let signature = base64::engine::general_purpose::STANDARD.encode(key.sign(&payload));
+    (payload, signature)
+}
+
+/// A DSSE envelope of an SLSA v1 provenance statement for `digest`, signed by `key`.
+pub fn provenance_envelope(digest: &str, key: &Key) -> Vec<u8> {
+    let statement = json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": "demo/app", "digest": {"sha256": digest.trim_start_matches("sha256:")}}],
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "predicate": {"buildDefinition": {"buildType": "https://example.com/build/v1"}},
+    })
+    .to_string()
+    .into_bytes();
+    let pae = bona_testkit::sigstore::pae("application/vnd.in-toto+json", &statement);
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    json!({
+        "payloadType": "application/vnd.in-toto+json",
+        "payload": b64(&statement),
+        "signatures": [{"keyid": "", "sig": b64(&key.sign(&pae))}],
+    })
+    .to_string()
+    .into_bytes()
+}
+
 /// The image `demo/app:v1`: its manifest digest, and the routes that serve it with a `.sig`
 /// signed by `key` (when given).
 fn image(key: Option<&Key>) -> (String, BTreeMap<String, Answer>) {
@@ -201,15 +236,7 @@ fn image(key: Option<&Key>) -> (String, BTreeMap<String, Answer>) {
         ok("application/octet-stream", &config),
     );
     if let Some(key) = key {
-        let payload = json!({
-            "critical": {"identity": {"docker-reference": "demo/app"},
-                         "image": {"docker-manifest-digest": manifest_digest},
-                         "type": "cosign container image signature"},
-            "optional": null,
-        })
-        .to_string()
-        .into_bytes();
-        let signature = base64::engine::general_purpose::STANDARD.encode(key.sign(&payload));
+        let (payload, signature) = signed_payload(&manifest_digest, key);
         let sig_manifest = json!({
             "schemaVersion": 2, "mediaType": MANIFEST,
             "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
@@ -230,24 +257,7 @@ fn image(key: Option<&Key>) -> (String, BTreeMap<String, Answer>) {
             ok("application/octet-stream", &payload),
         );
         // An SLSA provenance attestation of the image under the `.att` tag.
-        let statement = json!({
-            "_type": "https://in-toto.io/Statement/v1",
-            "subject": [{"name": "demo/app",
-                         "digest": {"sha256": manifest_digest.trim_start_matches("sha256:")}}],
-            "predicateType": "https://slsa.dev/provenance/v1",
-            "predicate": {"buildDefinition": {"buildType": "https://example.com/build/v1"}},
-        })
-        .to_string()
-        .into_bytes();
-        let pae = bona_testkit::sigstore::pae("application/vnd.in-toto+json", &statement);
-        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
-        let envelope = json!({
-            "payloadType": "application/vnd.in-toto+json",
-            "payload": b64(&statement),
-            "signatures": [{"keyid": "", "sig": b64(&key.sign(&pae))}],
-        })
-        .to_string()
-        .into_bytes();
+        let envelope = provenance_envelope(&manifest_digest, key);
         let att_manifest = json!({
             "schemaVersion": 2, "mediaType": MANIFEST,
             "config": {"mediaType": "application/vnd.oci.image.config.v1+json",

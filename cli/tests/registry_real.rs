@@ -16,7 +16,7 @@ use bona_testkit::keys::Key;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use crate::facts_registry::{eval_signed, eval_with};
+use crate::facts_registry::{eval_signed, eval_with, provenance_envelope, signed_payload};
 use crate::serve::Certs;
 use crate::xcheck::tool_missing;
 
@@ -169,15 +169,7 @@ fn cosign_layout(dir: &Path, media_type: &str, layer: &[u8], annotations: Value)
 
 /// The cosign signature of `digest` by `key`, as a layout at `dir`.
 fn signature_layout(dir: &Path, digest: &str, key: &Key) {
-    let payload = json!({
-        "critical": {"identity": {"docker-reference": "demo/app"},
-                     "image": {"docker-manifest-digest": digest},
-                     "type": "cosign container image signature"},
-        "optional": null,
-    })
-    .to_string()
-    .into_bytes();
-    let signature = base64::engine::general_purpose::STANDARD.encode(key.sign(&payload));
+    let (payload, signature) = signed_payload(digest, key);
     cosign_layout(
         dir,
         "application/vnd.dev.cosign.simplesigning.v1+json",
@@ -188,23 +180,7 @@ fn signature_layout(dir: &Path, digest: &str, key: &Key) {
 
 /// An SLSA provenance attestation of `digest` by `key`, as a layout at `dir`.
 fn attestation_layout(dir: &Path, digest: &str, key: &Key) {
-    let statement = json!({
-        "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{"name": "demo/app", "digest": {"sha256": digest.trim_start_matches("sha256:")}}],
-        "predicateType": "https://slsa.dev/provenance/v1",
-        "predicate": {"buildDefinition": {"buildType": "https://example.com/build/v1"}},
-    })
-    .to_string()
-    .into_bytes();
-    let pae = bona_testkit::sigstore::pae("application/vnd.in-toto+json", &statement);
-    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
-    let envelope = json!({
-        "payloadType": "application/vnd.in-toto+json",
-        "payload": b64(&statement),
-        "signatures": [{"keyid": "", "sig": b64(&key.sign(&pae))}],
-    })
-    .to_string()
-    .into_bytes();
+    let envelope = provenance_envelope(digest, key);
     cosign_layout(
         dir,
         "application/vnd.dsse.envelope.v1+json",
