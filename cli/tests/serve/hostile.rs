@@ -533,11 +533,7 @@ impl Drop for Loading {
 
 impl Loading {
     fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
+        super::signal(&self.child, name);
     }
 }
 
