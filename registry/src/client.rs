@@ -253,14 +253,13 @@ impl Client {
         if roots.is_empty() && options.insecure.is_empty() {
             return Err("no certificate authority found (the system's, or --registry-ca)".into());
         }
-        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
         .with_root_certificates(roots)
         .with_no_client_auth();
-        let mut config = config;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Client {
             allow: options.allow,
