@@ -157,6 +157,8 @@ pub struct Response {
     pub content_type: Option<String>,
     /// `Docker-Content-Digest`.
     pub digest: Option<String>,
+    /// `Link` (RFC 8288), raw; several `Link` fields are joined with `, `, as one field.
+    pub link: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -597,6 +599,13 @@ impl Client {
             header("www-authenticate"),
             header("location"),
         );
+        let links: Vec<&str> = response
+            .headers()
+            .get_all("link")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let link = (!links.is_empty()).then(|| links.join(", "));
         let limit_usize = usize::try_from(limit).unwrap_or(usize::MAX);
         let body = Limited::new(response.into_body(), limit_usize)
             .collect()
@@ -619,6 +628,7 @@ impl Client {
             digest,
             challenge,
             location,
+            link,
             body,
         })
     }
@@ -685,6 +695,7 @@ struct Raw {
     digest: Option<String>,
     challenge: Option<String>,
     location: Option<String>,
+    link: Option<String>,
     body: Vec<u8>,
 }
 
@@ -694,6 +705,7 @@ impl From<Raw> for Response {
             status: raw.status,
             content_type: raw.content_type,
             digest: raw.digest,
+            link: raw.link,
             body: raw.body,
         }
     }

@@ -11,7 +11,9 @@
 //! - [`manifest`]: the `Accept` list, and manifests, indexes and configs checked against their
 //!   digest, size and media type before anything is read from them;
 //! - [`client`]: the requests themselves, with those checks applied at every step;
-//! - [`facts`]: an image's digest, labels and signatures as a facts entry.
+//! - [`facts`]: an image's digest, labels and signatures as a facts entry;
+//! - [`referrers`]: OCI 1.1 referrers, Sigstore bundles classified by content;
+//! - [`cache`]: the bounded single-flight cache in front of it all at admission.
 
 // It reads what anyone can put in a registry: a panic is never the answer to bad content.
 #![cfg_attr(
@@ -20,8 +22,10 @@
 )]
 
 pub mod allow;
+pub mod cache;
 pub mod challenge;
 pub mod client;
 pub mod credentials;
 pub mod facts;
 pub mod manifest;
+pub mod referrers;
