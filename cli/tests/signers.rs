@@ -44,6 +44,7 @@ key release = file("release.pub") { tlog sigstore }
 
 policy "p" {
   action prevent
+  on unknown prevent
   trust signed by release_ci or signed by 2 of [release, release_ci]
 }
 "#;

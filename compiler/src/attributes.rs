@@ -33,7 +33,8 @@ pub enum AttrType {
     AssetType,
     /// `image`: a reference, usable only with `matches`.
     Reference,
-    /// `base`: a reference compared as a normalised string, or matched part by part.
+    /// `base`, `declared_base`: a reference compared as a normalised string, or matched part
+    /// by part.
     BaseReference,
 }
 
@@ -162,8 +163,15 @@ pub const ATTRIBUTES: &[Attribute] = &[
         name: "base",
         side: Side::Trust,
         ty: AttrType::BaseReference,
-        known: "when the facts give `base`",
+        known: "when the facts give `base`, or `layers` (the images of the facts document whose layers are the longest prefix of the image's: a comparison holds if it holds for one)",
         doc: "The base image, a normalised reference. `==`/`in` literals are normalised too; `base matches P` compares part by part like `image matches`.",
+    },
+    Attribute {
+        name: "declared_base",
+        side: Side::Trust,
+        ty: AttrType::BaseReference,
+        known: "when the facts give `declared_base` (the `org.opencontainers.image.base.name` annotation)",
+        doc: "The base image the image declares, a normalised reference; self-declared, so anyone can claim any base. Compared like `base`.",
     },
     Attribute {
         name: "scanned",

@@ -90,10 +90,12 @@ codes! {
     W0003 => Warning, "pattern normalisation adds a registry or `library/` before a glob";
     W0004 => Warning, "unused name";
     W0005 => Warning, "trust root whose keys of one kind have all expired";
+    W0006 => Warning, "`prevent` policy on signatures or attestations under the default `on unknown issue`";
     L0001 => Warning, "rule that can never hold";
     L0002 => Warning, "rule subsumed by another rule of the same policy";
     L0003 => Warning, "policy whose trust another policy always grants";
     L0004 => Warning, "`prevent` policy overridden by an `issue` policy that trusts more";
+    L0005 => Warning, "rule that trusts an image by its `base` alone";
 }
 
 impl fmt::Display for Code {

@@ -26,7 +26,7 @@ const PRELUDE: &str = "key a = file(\"../keys/release.pub\")\nkey b = file(\"../
 
 fn rule(trust: &str) -> Expr<ImageAtom> {
     let text = format!(
-        "{PRELUDE}policy \"p\" {{\n  action prevent\n  trust signed by a or signed by b\n  trust {trust}\n}}\n"
+        "{PRELUDE}policy \"p\" {{\n  action prevent\n  on unknown prevent\n  trust signed by a or signed by b\n  trust {trust}\n}}\n"
     );
     let (compiled, _) = compile_text(&text);
     assert!(
@@ -170,7 +170,7 @@ fn vulnerability_counts_and_scan_age_lower_to_comparisons() {
 #[test]
 fn constants_work_as_values_and_predicate_types() {
     let text = format!(
-        "{PRELUDE}let slsa = \"https://slsa.dev/provenance/v1\"\nlet week = 7d\npolicy \"p\" {{\n  action prevent\n  trust signed by b\n  trust attested(a, slsa) and vuln(a).scan.age < week\n}}\n"
+        "{PRELUDE}let slsa = \"https://slsa.dev/provenance/v1\"\nlet week = 7d\npolicy \"p\" {{\n  action prevent\n  on unknown prevent\n  trust signed by b\n  trust attested(a, slsa) and vuln(a).scan.age < week\n}}\n"
     );
     let (compiled, _) = compile_text(&text);
     assert!(
@@ -303,7 +303,7 @@ const ERRORS: &[(&str, Code, &str, &str)] = &[
 fn every_attestation_diagnostic_has_its_code_span_and_message() {
     for (case, code, under, fragment) in ERRORS {
         let text = format!(
-            "{PRELUDE}let s = \"x\"\npolicy \"p\" {{\n  action prevent\n  trust signed by a or signed by b\n  trust {case}\n}}\n"
+            "{PRELUDE}let s = \"x\"\npolicy \"p\" {{\n  action prevent\n  on unknown prevent\n  trust signed by a or signed by b\n  trust {case}\n}}\n"
         );
         let (compiled, text) = compile_text(&text);
         let found = compiled.diagnostics.iter().find(|d| d.code == *code);
@@ -324,7 +324,7 @@ fn every_attestation_diagnostic_has_its_code_span_and_message() {
 #[test]
 fn a_misspelt_field_suggests_the_right_one() {
     let (compiled, _) = compile_text(&format!(
-        "{PRELUDE}policy \"p\" {{\n  action prevent\n  trust signed by b\n  trust vuln(a).critcal < 1\n}}\n"
+        "{PRELUDE}policy \"p\" {{\n  action prevent\n  on unknown prevent\n  trust signed by b\n  trust vuln(a).critcal < 1\n}}\n"
     ));
     let d = compiled
         .diagnostics
@@ -350,7 +350,7 @@ fn attestations_do_not_belong_in_a_scope() {
 #[test]
 fn a_key_used_only_in_an_attestation_is_used() {
     let (compiled, _) = compile_text(&format!(
-        "{PRELUDE}policy \"p\" {{\n  action prevent\n  trust attested(a, \"T\") and vuln(b).critical == 0\n}}\n"
+        "{PRELUDE}policy \"p\" {{\n  action prevent\n  on unknown prevent\n  trust attested(a, \"T\") and vuln(b).critical == 0\n}}\n"
     ));
     assert!(
         compiled.diagnostics.is_empty(),

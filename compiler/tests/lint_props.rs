@@ -318,6 +318,27 @@ fn check(policies: &[PolicyGen]) -> Result<(), TestCaseError> {
                 }
             }
             (Code::L0004, Line::Policy(_)) => {}
+            // A finding about what the rule says, not about what it decides: the rule names
+            // `base` and none of the attributes that say where an image comes from.
+            (Code::L0005, Line::Rule(p, r)) => {
+                let rule = bona_runtime::ir_text::image_expr(&set.policies[p].rules[r], &set.keys);
+                prop_assert!(
+                    rule.contains("base"),
+                    "L0005 on p{} rule {}:\n{}",
+                    p,
+                    r,
+                    text
+                );
+                for origin in ["registry", "repository", "image matches", "signed by"] {
+                    prop_assert!(
+                        !rule.contains(origin),
+                        "L0005 on p{} rule {}:\n{}",
+                        p,
+                        r,
+                        text
+                    );
+                }
+            }
             (code, line) => prop_assert!(false, "{code:?} at {line:?}:\n{text}"),
         }
     }

@@ -50,6 +50,7 @@ key release = file("../keys/release.pub") { tlog sigstore }
 
 policy "p" {
   action prevent
+  on unknown prevent
   trust signed by release_ci or signed by 2 of [release, release_ci]
 }
 "#;
@@ -147,6 +148,7 @@ key legacy = keyless {
 }
 policy "p" {
   action prevent
+  on unknown prevent
   trust signed by 1 of [ci] and signed by 1 of [legacy, ci]
 }
 "#,
@@ -199,6 +201,7 @@ key ci = keyless {
 }
 policy "p" {
   action prevent
+  on unknown prevent
   trust signed by ci
 }
 "#,
@@ -343,31 +346,31 @@ const ERRORS: &[(&str, Code, &str, &str)] = &[
         "`j` is a key, not a trust root",
     ),
     (
-        "policy \"p\" {\n  action prevent\n  trust signed by 2 of [a, b, a]\n}",
+        "policy \"p\" {\n  action prevent\n  on unknown prevent\n  trust signed by 2 of [a, b, a]\n}",
         Code::E0411,
         "a",
         "`a` is named twice in `signed by 2 of`",
     ),
     (
-        "policy \"p\" {\n  action prevent\n  trust signed by 3 of [a, b]\n}",
+        "policy \"p\" {\n  action prevent\n  on unknown prevent\n  trust signed by 3 of [a, b]\n}",
         Code::E0412,
         "3",
         "can never hold: the list names 2 signers",
     ),
     (
-        "policy \"p\" {\n  action prevent\n  trust signed by 0 of [a, b]\n}",
+        "policy \"p\" {\n  action prevent\n  on unknown prevent\n  trust signed by 0 of [a, b]\n}",
         Code::E0412,
         "0",
         "would hold for every image",
     ),
     (
-        "policy \"p\" {\n  action prevent\n  trust signed by 1 of [a, nobody]\n}",
+        "policy \"p\" {\n  action prevent\n  on unknown prevent\n  trust signed by 1 of [a, nobody]\n}",
         Code::E0203,
         "nobody",
         "unknown name `nobody`",
     ),
     (
-        "policy \"p\" {\n  action prevent\n  trust signed by r\n}",
+        "policy \"p\" {\n  action prevent\n  on unknown prevent\n  trust signed by r\n}",
         Code::E0207,
         "r",
         "`r` is a trust root, not a key",
@@ -401,7 +404,7 @@ fn every_signer_diagnostic_has_its_code_span_and_message() {
 #[test]
 fn a_misspelt_root_is_one_diagnostic_even_among_several_roots() {
     let (compiled, _) = compile_text(
-        "trustroot r = file(\"../roots/trusted_root.json\")\ntrustroot s = file(\"../roots/trusted_root.json\")\nkey k = keyless {\n  rot r\n  issuer == \"https://x\"\n  subject == \"a\"\n}\npolicy \"p\" {\n  action prevent\n  trust signed by k\n}\n",
+        "trustroot r = file(\"../roots/trusted_root.json\")\ntrustroot s = file(\"../roots/trusted_root.json\")\nkey k = keyless {\n  rot r\n  issuer == \"https://x\"\n  subject == \"a\"\n}\npolicy \"p\" {\n  action prevent\n  on unknown prevent\n  trust signed by k\n}\n",
     );
     let codes: Vec<Code> = compiled
         .diagnostics
@@ -436,7 +439,7 @@ fn keyless_without_a_root_needs_exactly_one_trust_root() {
 #[test]
 fn an_expired_trust_root_is_a_warning_and_an_unused_one_too() {
     let (compiled, text) = compile_text(
-        "trustroot old = file(\"../roots/expired_root.json\")\nkey k = keyless {\n  issuer == \"https://x\"\n  subject == \"a\"\n}\npolicy \"p\" {\n  action prevent\n  trust signed by k\n}\n",
+        "trustroot old = file(\"../roots/expired_root.json\")\nkey k = keyless {\n  issuer == \"https://x\"\n  subject == \"a\"\n}\npolicy \"p\" {\n  action prevent\n  on unknown prevent\n  trust signed by k\n}\n",
     );
     assert!(!compiled.has_errors(), "{:#?}", compiled.diagnostics);
     let codes: Vec<Code> = compiled.diagnostics.iter().map(|d| d.code).collect();

@@ -32,18 +32,21 @@ proptest! {
         let reordered = Engine::new(policy_set(shuffled)).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let input = AdmissionInput { time: Some(NOW), asset: asset.clone(), images: images.clone() };
         let mut cache = VerificationCache::new();
+        // Candidate bases, so that `base` is also found by layers.
+        let document = base_document();
+        let facts = Some(&document);
 
-        let table = engine.evaluate(&input, None, 0, &mut cache);
-        let oracle = engine.interpret(&input, None, 0, &mut VerificationCache::new());
+        let table = engine.evaluate(&input, facts, 0, &mut cache);
+        let oracle = engine.interpret(&input, facts, 0, &mut VerificationCache::new());
         prop_assert_eq!(&table, &oracle);
-        prop_assert_eq!(&reordered.evaluate(&input, None, 0, &mut cache), &table);
-        prop_assert_eq!(&reordered.interpret(&input, None, 0, &mut cache), &table);
+        prop_assert_eq!(&reordered.evaluate(&input, facts, 0, &mut cache), &table);
+        prop_assert_eq!(&reordered.interpret(&input, facts, 0, &mut cache), &table);
 
         // The fast paths.
-        prop_assert_eq!(engine.verdict(&input, None, 0, &mut cache), table.decision);
+        prop_assert_eq!(engine.verdict(&input, facts, 0, &mut cache), table.decision);
         let scope = engine.scope(&asset);
         for (img, out) in images.iter().zip(&table.images) {
-            let v = engine.image_verdict(&scope, img, None, NOW, &mut cache);
+            let v = engine.image_verdict(&scope, img, facts, NOW, &mut cache);
             prop_assert_eq!(v.trusted, out.verdict == Verdict::Trusted);
             prop_assert_eq!(v.prevented, out.prevented);
         }
@@ -53,9 +56,9 @@ proptest! {
             time: Some(NOW),
             assets: vec![InventoryAsset { asset, images }],
         };
-        let audit = engine.audit(&inventory, None, 0, &mut cache);
-        prop_assert_eq!(&audit, &engine.interpret_audit(&inventory, None, 0, &mut cache));
-        prop_assert_eq!(&audit, &reordered.audit(&inventory, None, 0, &mut cache));
+        let audit = engine.audit(&inventory, facts, 0, &mut cache);
+        prop_assert_eq!(&audit, &engine.interpret_audit(&inventory, facts, 0, &mut cache));
+        prop_assert_eq!(&audit, &reordered.audit(&inventory, facts, 0, &mut cache));
     }
 
     #[test]
@@ -93,7 +96,8 @@ proptest! {
     fn reasons_explain_every_non_trusted_result((policies, _s, asset, images) in case()) {
         let engine = Engine::new(policy_set(policies)).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let input = AdmissionInput { time: Some(NOW), asset, images };
-        let d = engine.evaluate(&input, None, 0, &mut VerificationCache::new());
+        let document = base_document();
+        let d = engine.evaluate(&input, Some(&document), 0, &mut VerificationCache::new());
         for image in &d.images {
             for p in &image.policies {
                 let trusted = p.result == bona_runtime::output::PolicyResult::Trusted;

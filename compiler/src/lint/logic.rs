@@ -92,10 +92,10 @@ pub enum Sev {
 }
 
 impl Key {
-    /// Tags may be several (facts `tags` of a digest-only reference): a comparison holds when
-    /// it holds for one of them.
+    /// Tags may be several (facts `tags` of a digest-only reference), and so may bases (found by
+    /// layers): a comparison holds when it holds for one of them.
     fn multi(&self) -> bool {
-        matches!(self, Key::Image(ImgKey::Tag))
+        matches!(self, Key::Image(ImgKey::Tag) | Key::Base)
     }
 
     /// Labels may be missing from known labels; a missing one is in no set.
@@ -242,14 +242,26 @@ impl Atom for ImageAtom {
                 globs.iter().map(Pat::of_glob).collect(),
                 span,
             ),
-            ImageAtom::BaseEq { op, value } => str_lit(
+            ImageAtom::BaseEq { op, value }
+            | ImageAtom::RefEq {
+                attr: RefAttr::Base,
+                op,
+                value,
+            } => str_lit(
                 Key::Base,
                 *op == EqOp::Eq,
                 vec![Pat::Lit(value.clone())],
                 span,
             ),
-            ImageAtom::BaseIn { values } => str_lit(Key::Base, true, lits(values), span),
-            ImageAtom::RefMatches { attr, patterns } => Lit {
+            ImageAtom::BaseIn { values }
+            | ImageAtom::RefIn {
+                attr: RefAttr::Base,
+                values,
+            } => str_lit(Key::Base, true, lits(values), span),
+            ImageAtom::RefMatches {
+                attr: attr @ (RefAttr::Image | RefAttr::Base),
+                patterns,
+            } => Lit {
                 key: Key::RefMatches(
                     *attr == RefAttr::Base,
                     patterns.iter().map(|p| p.source().to_owned()).collect(),
@@ -298,7 +310,11 @@ impl Atom for ImageAtom {
             ImageAtom::Attested { .. }
             | ImageAtom::AttestedStr { .. }
             | ImageAtom::AttestedVulns { .. }
-            | ImageAtom::AttestedScanAge { .. } => Lit {
+            | ImageAtom::AttestedScanAge { .. }
+            // `declared_base` is rare enough that the lints compare it only with itself.
+            | ImageAtom::RefEq { .. }
+            | ImageAtom::RefIn { .. }
+            | ImageAtom::RefMatches { .. } => Lit {
                 key: Key::Opaque(format!("{self:?}")),
                 pred: Pred::Bool(true),
                 span,

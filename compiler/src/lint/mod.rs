@@ -6,6 +6,7 @@
 //! | L0002 | [`subsumed`] | a rule that another rule of its policy makes redundant |
 //! | L0003 | [`dead`] | a `prevent` policy whose trust another one always grants |
 //! | L0004 | [`overridden`] | a `prevent` policy that an overlapping `issue` policy overrides |
+//! | L0005 | [`base_alone`] | a rule that trusts an image by its `base` alone |
 //!
 //! The analysis runs over the lowered form (the runtime's IR, where constants and named scopes
 //! are already inlined), walked alongside the syntax tree for spans. Soundness comes first: a
@@ -13,6 +14,7 @@
 //! L0004, when a concrete asset and image show it under the runtime's own interpreter
 //! ([`witness`]). Whatever cannot be decided cheaply is not reported.
 
+mod base_alone;
 mod dead;
 pub mod logic;
 mod never;
@@ -138,6 +140,7 @@ pub fn findings(db: &dyn Db, compiled: &Compiled) -> Vec<Diagnostic> {
     subsumed::check(&m, &mut out);
     dead::check(&m, &mut out);
     overridden::check(&mut m, &compiled.set, &mut out);
+    base_alone::check(&m, &mut out);
     out
 }
 

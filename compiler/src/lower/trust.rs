@@ -155,7 +155,10 @@ fn trust_compare(
     let name = attr.name;
     match attr.ty {
         AttrType::Reference => image_matches(sink, name, op, op_span, v, rhs),
-        AttrType::BaseReference => base_compare(sink, name, op, op_span, v, rhs),
+        AttrType::BaseReference if name == "declared_base" => {
+            base_compare(sink, RefAttr::DeclaredBase, op, op_span, v, rhs)
+        }
+        AttrType::BaseReference => base_compare(sink, RefAttr::Base, op, op_span, v, rhs),
         AttrType::Bool => {
             let atom = ImageAtom::Bool(bool_attr(name));
             bool_comparison(sink, name, op, op_span, v, rhs, atom)
@@ -236,21 +239,23 @@ fn image_matches(
     }))
 }
 
-/// `base == REF`, `base in [REFS]`, `base matches PATTERNS`: references are normalised, so
-/// `nginx` and `docker.io/library/nginx` compare equal.
+/// `base == REF`, `declared_base in [REFS]`, `base matches PATTERNS`: references are
+/// normalised, so `nginx` and `docker.io/library/nginx` compare equal.
 fn base_compare(
     sink: &mut Sink,
-    name: &str,
+    attr: RefAttr,
     op: CompareOp,
     op_span: Span,
     v: Value,
     rhs: &Operand,
 ) -> Option<Ir<ImageAtom>> {
+    let name = attr.name();
     match op {
         CompareOp::Eq | CompareOp::Ne => {
             let value = strings(sink, name, &v, rhs, false)?.pop()?;
             let value = normalise_reference(sink, &value, rhs.span)?;
-            Some(Ir::Atom(ImageAtom::BaseEq {
+            Some(Ir::Atom(ImageAtom::RefEq {
+                attr,
                 op: eq_op(op),
                 value,
             }))
@@ -264,14 +269,15 @@ fn base_compare(
                 .zip(spans)
                 .map(|(s, span)| normalise_reference(sink, s, span))
                 .collect();
-            Some(Ir::Atom(ImageAtom::BaseIn {
+            Some(Ir::Atom(ImageAtom::RefIn {
+                attr,
                 values: normalised?,
             }))
         }
         CompareOp::Matches => {
             let pats = patterns(sink, name, &v, rhs)?;
             Some(Ir::Atom(ImageAtom::RefMatches {
-                attr: RefAttr::Base,
+                attr,
                 patterns: ref_patterns(sink, pats)?,
             }))
         }

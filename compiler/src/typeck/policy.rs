@@ -64,6 +64,14 @@ pub(super) fn check_policy(
     }
     let body = lower_body(names, sink, &clauses);
     let (scope, rules) = body.filter(|_| ok)?;
+    if action == Action::Prevent && clauses.on_unknown.is_none() && rules.iter().any(uses_evidence)
+    {
+        let word = p.clauses.iter().find_map(|c| match c.kind {
+            ClauseKind::Action(_, word) => Some(word),
+            _ => None,
+        });
+        fails_open_on_evidence(sink, p, word.unwrap_or(p.name.span));
+    }
     Some(CheckedPolicy {
         policy: ir::Policy {
             name: p.name.value.clone(),
@@ -191,6 +199,47 @@ fn trusts_nothing(sink: &mut Sink, p: &Policy) {
             "trusts nothing",
         )
         .help("add a rule such as `trust registry == \"registry.company.com\"`"),
+    );
+}
+
+/// Whether a rule reads signatures or attestations: evidence a registry may fail to give.
+fn uses_evidence(rule: &ir::Expr<ir::ImageAtom>) -> bool {
+    use ir::ImageAtom as A;
+    match rule {
+        ir::Expr::Const(_) => false,
+        ir::Expr::Atom(atom) => matches!(
+            atom,
+            A::SignedBy { .. }
+                | A::SignedByN { .. }
+                | A::Attested { .. }
+                | A::AttestedStr { .. }
+                | A::AttestedVulns { .. }
+                | A::AttestedScanAge { .. }
+        ),
+        ir::Expr::Not(inner) => uses_evidence(inner),
+        ir::Expr::And(es) | ir::Expr::Or(es) => es.iter().any(uses_evidence),
+    }
+}
+
+/// W0006: a `prevent` policy on signatures or attestations that lets unknown through by
+/// default, so that an outage of the registry holding them admits what it refuses.
+fn fails_open_on_evidence(sink: &mut Sink, p: &Policy, span: Span) {
+    sink.push(
+        sink.diag(
+            Code::W0006,
+            span,
+            format!(
+                "policy \"{}\" prevents on signatures or attestations, but under the default \
+                 `on unknown issue` a registry outage or rate limit admits images this policy \
+                 refuses",
+                p.name.value
+            ),
+            "unknown evidence is let through",
+        )
+        .help(
+            "add `on unknown prevent` to refuse images whose evidence cannot be read, or write \
+             `on unknown issue` to say that admitting them is intended",
+        ),
     );
 }
 

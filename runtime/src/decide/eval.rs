@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 use crate::attestation::{self, Attestation};
 use crate::glob::Glob;
-use crate::image::{ImageView, TagKnowledge};
+use crate::image::{BaseKnowledge, ImageView, TagKnowledge};
 use crate::input::{Asset, AssetType};
 use crate::ir::{
     AssetAtom, AssetAttr, AssetKind, AttestedField, EqOp, Expr, ImageAtom, ImageBoolAttr,
@@ -276,8 +276,61 @@ impl<'a, 'c> Evaluator<'a, 'c> {
         }
     }
 
-    /// One atom, tri-state.
+    /// The values of a reference attribute: `base` may have several (a comparison holds if it
+    /// holds for one, docs/images.md#base-by-layers), `declared_base` at most one.
+    fn ref_values(&self, attr: RefAttr) -> BaseKnowledge<'a> {
+        let image = &self.image;
+        match attr {
+            RefAttr::Base => image.base(),
+            RefAttr::DeclaredBase => BaseKnowledge {
+                stated: image.declared_base(),
+                by_layers: None,
+            },
+            RefAttr::Image => BaseKnowledge {
+                stated: Some(image.reference()),
+                by_layers: None,
+            },
+        }
+    }
+
+    /// `attr == "ref"` / `attr != "ref"`, the literal a normalised reference.
+    fn ref_eq(&self, attr: RefAttr, op: EqOp, value: &str) -> Tri {
+        self.ref_values(attr)
+            .any(|r| displays_as(r, value) == (op == EqOp::Eq))
+            .map_or(Tri::Unknown, Tri::from)
+    }
+
+    /// `attr in [..]` with normalised references.
+    fn ref_in(&self, attr: RefAttr, values: &[String]) -> Tri {
+        self.ref_values(attr)
+            .any(|r| values.iter().any(|v| displays_as(r, v)))
+            .map_or(Tri::Unknown, Tri::from)
+    }
+
+    /// One atom, tri-state. Over a partial list (docs/images.md#partial-evidence) an atom is
+    /// true when an entry found satisfies it and otherwise unknown: the entries not read might.
     pub fn atom(&mut self, atom: &ImageAtom) -> Tri {
+        match self.atom_value(atom) {
+            Tri::False if self.over_partial_list(atom) => Tri::Unknown,
+            value => value,
+        }
+    }
+
+    /// Whether `atom` reads a list the facts mark incomplete.
+    fn over_partial_list(&self, atom: &ImageAtom) -> bool {
+        let incomplete = self.image.incomplete();
+        match atom {
+            ImageAtom::SignedBy { .. } | ImageAtom::SignedByN { .. } => incomplete.signatures,
+            ImageAtom::Attested { .. }
+            | ImageAtom::AttestedStr { .. }
+            | ImageAtom::AttestedVulns { .. }
+            | ImageAtom::AttestedScanAge { .. } => incomplete.attestations,
+            _ => false,
+        }
+    }
+
+    /// One atom, tri-state, as if every list were complete.
+    fn atom_value(&mut self, atom: &ImageAtom) -> Tri {
         let image = self.image;
         match atom {
             ImageAtom::Str { attr, op, value } => {
@@ -297,34 +350,32 @@ impl<'a, 'c> Evaluator<'a, 'c> {
             ImageAtom::Matches { attr, globs } => self
                 .str_value(attr)
                 .any(|s| globs.iter().any(|g| str_matches(attr, g, s))),
-            ImageAtom::BaseEq { op, value } => match image.base() {
-                None => Tri::Unknown,
-                Some(base) => {
-                    let eq = displays_as(base, value);
-                    Tri::from(match op {
-                        EqOp::Eq => eq,
-                        EqOp::Ne => !eq,
-                    })
+            ImageAtom::BaseEq { op, value } => self.ref_eq(RefAttr::Base, *op, value),
+            ImageAtom::RefEq { attr, op, value } => self.ref_eq(*attr, *op, value),
+            ImageAtom::BaseIn { values } => self.ref_in(RefAttr::Base, values),
+            ImageAtom::RefIn { attr, values } => self.ref_in(*attr, values),
+            ImageAtom::RefMatches {
+                attr: RefAttr::Image,
+                patterns,
+            } => Tri::any(patterns.iter().map(|p| {
+                p.matches(
+                    image.registry(),
+                    image.repository(),
+                    image.tags().as_tags(),
+                    image.digest(),
+                )
+            })),
+            ImageAtom::RefMatches { attr, patterns } => {
+                let values = self.ref_values(*attr);
+                if values.is_unknown() {
+                    return Tri::Unknown;
                 }
-            },
-            ImageAtom::BaseIn { values } => match image.base() {
-                None => Tri::Unknown,
-                Some(base) => Tri::from(values.iter().any(|v| displays_as(base, v))),
-            },
-            ImageAtom::RefMatches { attr, patterns } => match attr {
-                RefAttr::Image => Tri::any(patterns.iter().map(|p| {
-                    p.matches(
-                        image.registry(),
-                        image.repository(),
-                        image.tags().as_tags(),
-                        image.digest(),
-                    )
-                })),
-                RefAttr::Base => match image.base() {
-                    None => Tri::Unknown,
-                    Some(base) => Tri::any(patterns.iter().map(|p| base_matches(p, base))),
-                },
-            },
+                Tri::any(
+                    values
+                        .iter()
+                        .flat_map(|r| patterns.iter().map(move |p| base_matches(p, r))),
+                )
+            }
             ImageAtom::Bool(ImageBoolAttr::Pinned) => Tri::from(image.pinned()),
             ImageAtom::Bool(ImageBoolAttr::Scanned) => {
                 image.scanned().map_or(Tri::Unknown, Tri::from)
@@ -567,7 +618,12 @@ impl<'a, 'c> Evaluator<'a, 'c> {
             ImageAtom::Str { attr, .. }
             | ImageAtom::In { attr, .. }
             | ImageAtom::Matches { attr, .. } => out.push(self.unknown_str(attr)),
-            ImageAtom::BaseEq { .. } | ImageAtom::BaseIn { .. } => out.push(self.unknown_base()),
+            ImageAtom::BaseEq { .. } | ImageAtom::BaseIn { .. } => {
+                out.push(self.unknown_ref(RefAttr::Base));
+            }
+            ImageAtom::RefEq { attr, .. } | ImageAtom::RefIn { attr, .. } => {
+                out.push(self.unknown_ref(*attr));
+            }
             ImageAtom::RefMatches { attr, patterns } => {
                 for p in patterns {
                     match attr {
@@ -588,26 +644,30 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                                 out.push(self.unknown_str(&ImageStrAttr::Digest));
                             }
                         }
-                        RefAttr::Base => match image.base() {
-                            None => out.push(self.unknown_base()),
-                            Some(base) => {
+                        RefAttr::Base | RefAttr::DeclaredBase => {
+                            let values = self.ref_values(*attr);
+                            if values.is_unknown() {
+                                out.push(self.unknown_ref(*attr));
+                            }
+                            let name = attr.name();
+                            for base in values.iter() {
                                 if base_matches(p, base) != Tri::Unknown {
                                     continue;
                                 }
                                 if p.tag().is_some() && base.tag().is_none() {
                                     out.push(format!(
-                                        "the tag of base `{base}` is unknown: the base reference \
-                                         has only a digest"
+                                        "the tag of {name} `{base}` is unknown: the {name} \
+                                         reference has only a digest"
                                     ));
                                 }
                                 if p.digest().is_some() && base.digest().is_none() {
                                     out.push(format!(
-                                        "the digest of base `{base}` is unknown: the base \
-                                         reference has no digest"
+                                        "the digest of {name} `{base}` is unknown: the \
+                                         {name} reference has no digest"
                                     ));
                                 }
                             }
-                        },
+                        }
                     }
                 }
             }
@@ -634,6 +694,8 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                     format!("signed by {name} is unknown: no facts for this image")
                 } else if image.signatures().is_none() {
                     format!("signed by {name} is unknown: the facts give no signatures")
+                } else if image.incomplete().signatures && self.atom_value(atom) == Tri::False {
+                    format!("signed by {name} is unknown: {PARTIAL_SIGNATURES}")
                 } else {
                     format!(
                         "signed by {name} is unknown: a signature verifies under the key but the \
@@ -649,6 +711,8 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                     format!("{what} is unknown: no facts for this image")
                 } else if image.signatures().is_none() {
                     format!("{what} is unknown: the facts give no signatures")
+                } else if image.incomplete().signatures && self.atom_value(atom) == Tri::False {
+                    format!("{what} is unknown: {PARTIAL_SIGNATURES}")
                 } else {
                     format!(
                         "{what} is unknown: enough signatures verify under the signers but the \
@@ -665,7 +729,7 @@ impl<'a, 'c> Evaluator<'a, 'c> {
     }
 
     /// Why an attestation atom is unknown.
-    fn unknown_attested(&self, atom: &ImageAtom, key: KeyId) -> String {
+    fn unknown_attested(&mut self, atom: &ImageAtom, key: KeyId) -> String {
         let image = self.image;
         let what = self.attested_subject(atom, key);
         if self.keys.get(key).is_none() {
@@ -674,6 +738,11 @@ impl<'a, 'c> Evaluator<'a, 'c> {
             format!("{what} is unknown: no facts for this image")
         } else if image.attestations().is_none() {
             format!("{what} is unknown: the facts give no attestations")
+        } else if image.incomplete().attestations && self.atom_value(atom) == Tri::False {
+            format!(
+                "{what} is unknown: the attestations are incomplete (a source of them could not \
+                 be read), and none of those found makes it hold"
+            )
         } else if image.digest().is_none() {
             format!(
                 "{what} is unknown: an attestation of the type verifies under the signer but the \
@@ -910,9 +979,19 @@ impl<'a, 'c> Evaluator<'a, 'c> {
         }
     }
 
-    /// Why `base` is unknown.
-    fn unknown_base(&self) -> String {
-        self.missing_fact("base", "the facts give no base")
+    /// Why `base` or `declared_base` is unknown.
+    fn unknown_ref(&self, attr: RefAttr) -> String {
+        match attr {
+            RefAttr::Base => self.missing_fact("base", "the facts give neither base nor layers"),
+            _ => self.missing_fact(attr.name(), "the facts give no declared_base"),
+        }
+    }
+
+    /// Why a reference attribute's comparison has the wrong value.
+    fn describe_ref(&self, attr: RefAttr, req: &Requirement<'_>, want: bool) -> String {
+        let values = self.ref_values(attr);
+        let known = (!values.is_unknown()).then(|| values.iter().collect());
+        describe_refs(attr.name(), known, req, want)
     }
 
     /// Why a known atom has the wrong value, and what would have made it right.
@@ -934,17 +1013,19 @@ impl<'a, 'c> Evaluator<'a, 'c> {
                 describe_str(attr, self.str_value(attr), &Requirement::Globs(globs), want)
             }
             ImageAtom::BaseEq { op, value } => {
-                describe_ref("base", image.base(), &Requirement::Eq(*op, value), want)
+                self.describe_ref(RefAttr::Base, &Requirement::Eq(*op, value), want)
+            }
+            ImageAtom::RefEq { attr, op, value } => {
+                self.describe_ref(*attr, &Requirement::Eq(*op, value), want)
             }
             ImageAtom::BaseIn { values } => {
-                describe_ref("base", image.base(), &Requirement::In(values), want)
+                self.describe_ref(RefAttr::Base, &Requirement::In(values), want)
+            }
+            ImageAtom::RefIn { attr, values } => {
+                self.describe_ref(*attr, &Requirement::In(values), want)
             }
             ImageAtom::RefMatches { attr, patterns } => {
-                let (name, r) = match attr {
-                    RefAttr::Image => ("image", Some(image.reference())),
-                    RefAttr::Base => ("base", image.base()),
-                };
-                describe_ref(name, r, &Requirement::Patterns(patterns), want)
+                self.describe_ref(*attr, &Requirement::Patterns(patterns), want)
             }
             ImageAtom::Bool(ImageBoolAttr::Pinned) => {
                 if want {
@@ -1200,6 +1281,10 @@ impl Requirement<'_> {
     }
 }
 
+/// Why a check over partial signatures is unknown.
+const PARTIAL_SIGNATURES: &str = "the signatures are incomplete (a source of them could not be \
+                                  read), and none of those found verifies";
+
 /// `registry`, `tag`, `label `k``…
 fn str_attr_name(attr: &ImageStrAttr) -> String {
     match attr {
@@ -1242,16 +1327,31 @@ fn describe_str(
     }
 }
 
-/// `base is `…`, the rule needs …` for reference-valued attributes.
-fn describe_ref(
+/// `base is `…`, the rule needs …` for reference-valued attributes, and the variants for
+/// several bases and none.
+fn describe_refs(
     name: &str,
-    value: Option<&Reference>,
+    values: Option<Vec<&Reference>>,
     req: &Requirement<'_>,
     want: bool,
 ) -> String {
-    match value {
-        Some(r) => format!("{name} is `{r}`, the rule needs {}", req.describe(want)),
+    match values.as_deref() {
         None => format!("{name} is unknown"),
+        Some([r]) => format!("{name} is `{r}`, the rule needs {}", req.describe(want)),
+        Some([]) => format!(
+            "no image of the facts is the {name} by its layers, the rule needs a {name} that is {}",
+            req.describe(want)
+        ),
+        Some(rs) if want => format!(
+            "{name} is each of {}, the rule needs one of them to be {}",
+            quoted(rs),
+            req.describe(true)
+        ),
+        Some(rs) => format!(
+            "{name} is each of {}, the rule needs none of them to be {}",
+            quoted(rs),
+            req.describe(true)
+        ),
     }
 }
 

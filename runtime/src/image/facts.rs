@@ -42,6 +42,47 @@ use crate::reference::{Reference, is_valid_digest};
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FactsDocument {
     images: HashMap<String, ImageFacts>,
+    bases: BaseIndex,
+}
+
+/// The candidate base images of a document (docs/images.md#base-by-layers): the entries keyed
+/// by a reference whose `layers` are known and not empty, by those layers.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct BaseIndex {
+    by_layers: HashMap<Vec<String>, Vec<Reference>>,
+    /// The distinct lengths of the candidates' layer lists, longest first: an image's
+    /// prefixes are probed at these lengths only, so finding its base is a few hash probes.
+    lengths: Vec<usize>,
+}
+
+impl BaseIndex {
+    fn new(images: &HashMap<String, ImageFacts>) -> BaseIndex {
+        let mut by_layers: HashMap<Vec<String>, Vec<Reference>> = HashMap::new();
+        for (key, facts) in images {
+            let Some(layers) = facts.layers.as_ref().filter(|l| !l.is_empty()) else {
+                continue;
+            };
+            let Ok(Key::Reference(reference)) = parse_key(key) else {
+                continue;
+            };
+            by_layers.entry(layers.clone()).or_default().push(reference);
+        }
+        for references in by_layers.values_mut() {
+            references.sort_by_cached_key(ToString::to_string);
+        }
+        let mut lengths: Vec<usize> = by_layers.keys().map(Vec::len).collect();
+        lengths.sort_unstable_by(|a, b| b.cmp(a));
+        lengths.dedup();
+        BaseIndex { by_layers, lengths }
+    }
+
+    fn bases_of(&self, layers: &[String]) -> &[Reference] {
+        self.lengths
+            .iter()
+            .filter(|&&n| n < layers.len())
+            .find_map(|&n| self.by_layers.get(layers.get(..n)?))
+            .map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Why a facts document could not be loaded: a JSON error, a bad key, a bad `base` reference, a
@@ -78,9 +119,18 @@ impl FactsDocument {
         let raw: RawDocument = json::from_slice::<Object<RawDocument>>(bytes)
             .map_err(FactsError)?
             .0;
+        let images = raw.images.map(|m| m.0).unwrap_or_default();
         Ok(FactsDocument {
-            images: raw.images.map(|m| m.0).unwrap_or_default(),
+            bases: BaseIndex::new(&images),
+            images,
         })
+    }
+
+    /// The images of this document that an image with `layers` is built on
+    /// (docs/images.md#base-by-layers): those keyed by a reference whose layers are the longest
+    /// strict, non-empty prefix of `layers` found; `[]` when none is.
+    pub fn bases_of(&self, layers: &[String]) -> &[Reference] {
+        self.bases.bases_of(layers)
     }
 
     /// The facts of `image` (docs/images.md#facts-lookup): the entry under the image's digest, else
@@ -151,6 +201,45 @@ pub struct ImageFacts {
     /// Signed in-toto attestations (docs/attestations.md). `[]` is known: none.
     #[serde(default, deserialize_with = "opt_objects")]
     pub attestations: Option<Vec<crate::attestation::Attestation>>,
+    /// When the image was built (the image config's `created`), Unix seconds.
+    #[serde(default, deserialize_with = "de_timestamp")]
+    pub created: Option<i64>,
+    /// The image config's `rootfs.diff_ids`, bottom layer first: what `base` is found by
+    /// (docs/images.md#base-by-layers).
+    #[serde(default, deserialize_with = "de_layers")]
+    pub layers: Option<Vec<String>>,
+    /// The base the image says it is built on (the `org.opencontainers.image.base.name`
+    /// annotation): self-declared, so never `base`.
+    #[serde(default, deserialize_with = "de_base")]
+    pub declared_base: Option<Reference>,
+    /// The lists only partly read (docs/images.md#partial-evidence): a check over one holds when
+    /// an entry satisfies it and is otherwise unknown, never false.
+    #[serde(default, deserialize_with = "de_incomplete")]
+    pub incomplete: Incomplete,
+}
+
+/// Which of an image's evidence lists are partial: some source of them failed, so the entries
+/// given are some of the image's, not all.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Incomplete {
+    pub signatures: bool,
+    pub attestations: bool,
+}
+
+impl Incomplete {
+    /// The names, as the facts document writes them.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        [
+            (self.signatures, "signatures"),
+            (self.attestations, "attestations"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+    }
+
+    pub fn is_empty(self) -> bool {
+        !self.signatures && !self.attestations
+    }
 }
 
 // Every struct of a facts document is read from a JSON object only (see [`Object`]).
@@ -581,6 +670,31 @@ fn de_base<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Reference>, D::Erro
         None => Ok(None),
         Some(text) => Reference::parse(&text).map(Some).map_err(de::Error::custom),
     }
+}
+
+fn de_layers<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    let layers = Option::<Vec<String>>::deserialize(d)?;
+    if let Some(bad) = layers.iter().flatten().find(|l| !is_valid_digest(l)) {
+        return Err(de::Error::custom(format!("layer {}", digest_error(bad))));
+    }
+    Ok(layers)
+}
+
+fn de_incomplete<'de, D: Deserializer<'de>>(d: D) -> Result<Incomplete, D::Error> {
+    let mut incomplete = Incomplete::default();
+    for name in Option::<Vec<String>>::deserialize(d)?.unwrap_or_default() {
+        match name.as_str() {
+            "signatures" => incomplete.signatures = true,
+            "attestations" => incomplete.attestations = true,
+            _ => {
+                return Err(de::Error::custom(format!(
+                    "`{name}` cannot be incomplete: only the lists `signatures` and \
+                     `attestations` can be partly read"
+                )));
+            }
+        }
+    }
+    Ok(incomplete)
 }
 
 fn de_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {

@@ -12,4 +12,4 @@ pub mod signature;
 pub mod signer;
 pub mod view;
 
-pub use view::{DigestSource, ImageView, TagKnowledge};
+pub use view::{BaseKnowledge, DigestSource, ImageView, TagKnowledge};

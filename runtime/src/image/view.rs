@@ -11,14 +11,15 @@
 //! | `registry`, `repository`, `pinned` | always |
 //! | `tag` | the reference's tag (implied `latest` with neither tag nor digest); for a digest-only reference the facts' `tags` (possibly `[]`, which is known); else unknown |
 //! | `digest` | the reference's digest, else the facts' |
-//! | `base`, `scanned`, `scan.*`, `vulns.*`, `labels[…]`, signatures | from the facts |
+//! | `base` | the facts' `base`, and the document's images the facts' `layers` are built on |
+//! | `declared_base`, `scanned`, `scan.*`, `vulns.*`, `labels[…]`, signatures | from the facts |
 //! | `scan.age` | time − `scan.finished_at`, 0 when the scan finished after the time |
 //!
 //! Building a view borrows everything and allocates nothing: it is on the decision hot path.
 
 use std::collections::BTreeMap;
 
-use crate::facts::{FactsDocument, ImageFacts, Signature};
+use crate::facts::{FactsDocument, ImageFacts, Incomplete, Signature};
 use crate::input::ImageInput;
 use crate::ir::VulnSeverity;
 use crate::reference::Reference;
@@ -67,11 +68,43 @@ pub enum DigestSource {
     Unknown,
 }
 
+/// What is known of an image's base (docs/images.md#base-by-layers): the facts' `base`, and
+/// the images its `layers` show it is built on. A comparison holds if it holds for one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BaseKnowledge<'a> {
+    /// The facts' `base`.
+    pub stated: Option<&'a Reference>,
+    /// The facts document's images whose layers are the longest prefix of the image's; `None`
+    /// when the image's layers are unknown, `[]` when no image of the document is its base.
+    pub by_layers: Option<&'a [Reference]>,
+}
+
+impl<'a> BaseKnowledge<'a> {
+    /// Whether nothing is known: no `base` and no `layers`.
+    pub fn is_unknown(&self) -> bool {
+        self.stated.is_none() && self.by_layers.is_none()
+    }
+
+    /// Every known base, the stated one first.
+    pub fn iter(&self) -> impl Iterator<Item = &'a Reference> + use<'a> {
+        self.stated
+            .into_iter()
+            .chain(self.by_layers.unwrap_or_default())
+    }
+
+    /// Whether some known base satisfies `pred`: `None` when nothing is known.
+    pub fn any(&self, pred: impl FnMut(&Reference) -> bool) -> Option<bool> {
+        (!self.is_unknown()).then(|| self.iter().any(pred))
+    }
+}
+
 /// One image with its effective facts and the evaluation time.
 #[derive(Clone, Copy, Debug)]
 pub struct ImageView<'a> {
     reference: &'a Reference,
     facts: Option<&'a ImageFacts>,
+    /// Where base images are found by their layers.
+    document: Option<&'a FactsDocument>,
     time: i64,
     tags: TagKnowledge<'a>,
     digest: Option<&'a str>,
@@ -98,6 +131,7 @@ impl<'a> ImageView<'a> {
         ImageView {
             reference,
             facts,
+            document: None,
             time,
             tags,
             digest,
@@ -111,7 +145,10 @@ impl<'a> ImageView<'a> {
             .facts
             .as_ref()
             .or_else(|| document.and_then(|d| d.lookup(&image.reference)));
-        ImageView::new(&image.reference, facts, time)
+        ImageView {
+            document,
+            ..ImageView::new(&image.reference, facts, time)
+        }
     }
 
     /// The normalised reference.
@@ -164,9 +201,26 @@ impl<'a> ImageView<'a> {
         self.digest_source
     }
 
-    /// `base`, normalised.
-    pub fn base(&self) -> Option<&'a Reference> {
-        self.facts.and_then(|f| f.base.as_ref())
+    /// `base`: stated, or found by layers.
+    pub fn base(&self) -> BaseKnowledge<'a> {
+        let document = self.document;
+        BaseKnowledge {
+            stated: self.facts.and_then(|f| f.base.as_ref()),
+            by_layers: self
+                .facts
+                .and_then(|f| f.layers.as_deref())
+                .map(|layers| document.map_or(&[][..], |d| d.bases_of(layers))),
+        }
+    }
+
+    /// `declared_base`, normalised.
+    pub fn declared_base(&self) -> Option<&'a Reference> {
+        self.facts.and_then(|f| f.declared_base.as_ref())
+    }
+
+    /// Which evidence lists are partial.
+    pub fn incomplete(&self) -> Incomplete {
+        self.facts.map(|f| f.incomplete).unwrap_or_default()
     }
 
     /// `scanned`.

@@ -3,7 +3,7 @@
 //! A bundle is one header line followed by the body:
 //!
 //! ```text
-//! BONA-BUNDLE 2 sha256:<64 lower-case hex digits> <body length in bytes>\n
+//! BONA-BUNDLE 3 sha256:<64 lower-case hex digits> <body length in bytes>\n
 //! <body>
 //! ```
 //!
@@ -24,7 +24,8 @@
 //! The header is ASCII text so that `head -1 policy.bundle` shows what a file is. Version 1 is
 //! this layout with a postcard body; version 2 added keyless signers, `{ tlog R }` on keys,
 //! trust roots and `signed by N of [...]` (a v1 body is read through [`v1`] and converted, so
-//! bundles built before keyless signers still load).
+//! bundles built before keyless signers still load); version 3 appended `declared_base` and the
+//! reference comparisons that name their attribute (a version-2 body reads as it is).
 
 use std::fmt;
 
@@ -36,7 +37,7 @@ use crate::ir::PolicySet;
 pub const MAGIC: &str = "BONA-BUNDLE";
 
 /// The bundle format this runtime writes, and the newest it reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The longest header a well-formed bundle can have.
 const MAX_HEADER: usize = 128;
@@ -307,7 +308,7 @@ mod tests {
     #[test]
     fn round_trip() {
         let bytes = write_bundle(&set());
-        assert!(bytes.starts_with(b"BONA-BUNDLE 2 sha256:"));
+        assert!(bytes.starts_with(b"BONA-BUNDLE 3 sha256:"));
         assert_eq!(read_bundle(&bytes), Ok(set()));
         let bytes = write_bundle(&keyless_set());
         assert_eq!(read_bundle(&bytes), Ok(keyless_set()));
@@ -339,11 +340,19 @@ mod tests {
         let mut bytes = format!("BONA-BUNDLE 1 sha256:{hash} {}\n", body.len()).into_bytes();
         bytes.extend_from_slice(&body);
         assert_eq!(read_bundle(&bytes), Ok(set()));
-        // A version-2 body under a version-1 header is not misread.
-        let v2 = write_bundle(&keyless_set());
+        // A newer body under a version-1 header is not misread.
+        let v3 = write_bundle(&keyless_set());
         let relabelled =
-            String::from_utf8_lossy(&v2).replacen("BONA-BUNDLE 2 ", "BONA-BUNDLE 1 ", 1);
+            String::from_utf8_lossy(&v3).replacen("BONA-BUNDLE 3 ", "BONA-BUNDLE 1 ", 1);
         assert_ne!(read_bundle(relabelled.as_bytes()), Ok(keyless_set()));
+    }
+
+    /// Version 3 only appended atoms and a reference attribute: a version-2 body reads as it is.
+    #[test]
+    fn reads_version_2() {
+        let v3 = write_bundle(&keyless_set());
+        let v2 = String::from_utf8_lossy(&v3).replacen("BONA-BUNDLE 3 ", "BONA-BUNDLE 2 ", 1);
+        assert_eq!(read_bundle(v2.as_bytes()), Ok(keyless_set()));
     }
 
     #[test]
@@ -378,13 +387,13 @@ mod tests {
     #[test]
     fn refuses_future_versions() {
         let bytes = write_bundle(&set());
-        let text = String::from_utf8_lossy(&bytes).replacen("BONA-BUNDLE 2 ", "BONA-BUNDLE 7 ", 1);
+        let text = String::from_utf8_lossy(&bytes).replacen("BONA-BUNDLE 3 ", "BONA-BUNDLE 7 ", 1);
         let err = read_bundle(text.as_bytes());
         assert_eq!(
             err,
             Err(BundleError::FutureVersion {
                 found: 7,
-                supported: 2
+                supported: 3
             })
         );
         assert!(err.is_err_and(|e| e.to_string().contains("version 7")));

@@ -334,11 +334,24 @@ pub enum VulnSeverity {
     Low,
 }
 
-/// Reference-valued attributes: the image itself (`image`) or its base (`base`).
+/// Reference-valued attributes: the image itself (`image`), its base (`base`) and the base it
+/// declares (`declared_base`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum RefAttr {
     Image,
     Base,
+    DeclaredBase,
+}
+
+impl RefAttr {
+    /// The attribute as written.
+    pub fn name(self) -> &'static str {
+        match self {
+            RefAttr::Image => "image",
+            RefAttr::Base => "base",
+            RefAttr::DeclaredBase => "declared_base",
+        }
+    }
 }
 
 /// Boolean attributes of an image.
@@ -367,9 +380,10 @@ pub enum ImageAtom {
         attr: ImageStrAttr,
         globs: Vec<Glob>,
     },
-    /// `base == "ref"` / `base != "ref"`: the literal is a normalised reference.
+    /// `base == "ref"` as bundles of format 2 write it; the compiler now writes
+    /// [`ImageAtom::RefEq`], which means the same.
     BaseEq { op: EqOp, value: String },
-    /// `base in [..]` with normalised references.
+    /// `base in [..]` as bundles of format 2 write it; now [`ImageAtom::RefIn`].
     BaseIn { values: Vec<String> },
     /// `image matches [..]` / `base matches [..]`: reference patterns compared part by part.
     RefMatches {
@@ -409,6 +423,15 @@ pub enum ImageAtom {
     },
     /// `vuln(K).scan.age <= 7d`, in seconds.
     AttestedScanAge { key: KeyId, op: CmpOp, seconds: u64 },
+    /// `base == "ref"`, `declared_base != "ref"`: the literal is a normalised reference. Never
+    /// with [`RefAttr::Image`] (`image` is only matched).
+    RefEq {
+        attr: RefAttr,
+        op: EqOp,
+        value: String,
+    },
+    /// `base in [..]`, `declared_base in [..]` with normalised references.
+    RefIn { attr: RefAttr, values: Vec<String> },
 }
 
 /// The string attributes of attestations (docs/attestations.md#attributes).

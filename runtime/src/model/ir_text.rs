@@ -6,7 +6,7 @@ use std::fmt::{self, Write};
 
 use crate::ir::{
     AssetAtom, AssetAttr, AssetKind, AttestedField, EqOp, Expr, ImageAtom, ImageBoolAttr,
-    ImageStrAttr, KeyDef, KeyId, RefAttr, VulnSeverity,
+    ImageStrAttr, KeyDef, KeyId, VulnSeverity,
 };
 
 /// A scope expression as text.
@@ -167,14 +167,20 @@ fn image_atom(out: &mut String, a: &ImageAtom, keys: &[KeyDef]) -> fmt::Result {
         ImageAtom::BaseIn { values } => {
             write!(out, "base in {}", list(values.iter().map(|v| quoted(v))))
         }
+        ImageAtom::RefEq { attr, op, value } => {
+            write!(out, "{} {} {}", attr.name(), eq(*op), quoted(value))
+        }
+        ImageAtom::RefIn { attr, values } => write!(
+            out,
+            "{} in {}",
+            attr.name(),
+            list(values.iter().map(|v| quoted(v)))
+        ),
         ImageAtom::RefMatches { attr, patterns } => {
-            let name = match attr {
-                RefAttr::Image => "image",
-                RefAttr::Base => "base",
-            };
             write!(
                 out,
-                "{name} matches {}",
+                "{} matches {}",
+                attr.name(),
                 list(patterns.iter().map(|p| quoted(&p.to_string())))
             )
         }

@@ -14,7 +14,9 @@ use std::sync::OnceLock;
 use bona_runtime::Reference;
 use bona_runtime::attestation::Attestation;
 use bona_runtime::eval::KeyRing;
-use bona_runtime::facts::{ImageFacts, Scan, Signature, Vulnerabilities};
+use bona_runtime::facts::{
+    FactsDocument, ImageFacts, Incomplete, Scan, Signature, Vulnerabilities,
+};
 use bona_runtime::glob::Glob;
 use bona_runtime::input::{Asset, AssetType, ImageInput};
 use bona_runtime::ir::{
@@ -74,6 +76,14 @@ pub const PATTERNS: &[&str] = &[
     "registry.company.com/**:2",
     "**/**",
 ];
+/// Layers of which every image's are a prefix, so that inline facts find their bases in the
+/// document of [`base_document`].
+pub const LAYERS: &[&str] = &[
+    "sha256:a000000000000000000000000000000000000000000000000000000000000000",
+    "sha256:b000000000000000000000000000000000000000000000000000000000000000",
+    "sha256:c000000000000000000000000000000000000000000000000000000000000000",
+];
+
 pub const BASES: &[&str] = &[
     "debian:12",
     "registry.company.com/base/debian:12",
@@ -294,8 +304,23 @@ pub fn image_atom() -> impl Strategy<Value = ImageAtom> {
         proptest::collection::vec(select(BASES), 0..3).prop_map(|bs| ImageAtom::BaseIn {
             values: bs.into_iter().map(normalised).collect(),
         }),
+        (ref_attr(), eq_op(), select(BASES)).prop_map(|(attr, op, b)| ImageAtom::RefEq {
+            attr,
+            op,
+            value: normalised(b),
+        }),
+        (ref_attr(), proptest::collection::vec(select(BASES), 0..3)).prop_map(|(attr, bs)| {
+            ImageAtom::RefIn {
+                attr,
+                values: bs.into_iter().map(normalised).collect(),
+            }
+        }),
         (
-            prop_oneof![Just(RefAttr::Image), Just(RefAttr::Base)],
+            prop_oneof![
+                Just(RefAttr::Image),
+                Just(RefAttr::Base),
+                Just(RefAttr::DeclaredBase)
+            ],
             patterns()
         )
             .prop_map(|(attr, patterns)| ImageAtom::RefMatches { attr, patterns }),
@@ -532,9 +557,25 @@ pub fn facts() -> impl Strategy<Value = ImageFacts> {
         proptest::option::of(labels),
         proptest::option::of(proptest::collection::vec(0usize..5, 0..3)),
         proptest::option::of(proptest::collection::vec(0usize..9, 0..3)),
+        (
+            proptest::option::of(
+                select(BASES).prop_map(|b| Reference::parse(b).unwrap_or_else(|e| panic!("{e}"))),
+            ),
+            proptest::option::of(0usize..=LAYERS.len()),
+            any::<(bool, bool)>(),
+        ),
     )
         .prop_map(
-            |(digest, tags, base, scanned, scan, labels, sigs, atts)| ImageFacts {
+            |(digest, tags, base, scanned, scan, labels, sigs, atts, more)| ImageFacts {
+                declared_base: more.0,
+                layers: more
+                    .1
+                    .map(|n| LAYERS.iter().take(n).map(|l| (*l).to_owned()).collect()),
+                incomplete: Incomplete {
+                    signatures: more.2.0,
+                    attestations: more.2.1,
+                },
+                created: None,
                 digest,
                 tags,
                 base,
@@ -706,4 +747,22 @@ pub fn input_json(time: i64, asset: &Asset, images: &[ImageInput]) -> Vec<u8> {
         "images": images,
     });
     doc.to_string().into_bytes()
+}
+
+/// `base` or `declared_base`.
+fn ref_attr() -> impl Strategy<Value = RefAttr> {
+    prop_oneof![Just(RefAttr::Base), Just(RefAttr::DeclaredBase)]
+}
+
+/// A facts document whose images are candidate bases: two with the first layer (so a base may
+/// be two references at once) and one with the first two.
+pub fn base_document() -> FactsDocument {
+    let one = serde_json::json!([LAYERS[0]]);
+    let two = serde_json::json!([LAYERS[0], LAYERS[1]]);
+    let doc = serde_json::json!({ "images": {
+        "debian:12": { "layers": one },
+        "registry.company.com/base/debian:12": { "layers": one },
+        "registry.company.com/base/alpine:3.19": { "layers": two },
+    }});
+    FactsDocument::from_json(doc.to_string().as_bytes()).unwrap_or_else(|e| panic!("{e}"))
 }
