@@ -202,11 +202,41 @@ pub fn provenance_envelope(digest: &str, key: &Key) -> Vec<u8> {
 /// The image `demo/app:v1`: its manifest digest, and the routes that serve it with a `.sig`
 /// signed by `key` (when given).
 fn image(key: Option<&Key>) -> (String, BTreeMap<String, Answer>) {
+    let mut routes = BTreeMap::new();
+    let digest = built(&mut routes, &Built::app(), key);
+    (digest, routes)
+}
+
+/// An image to serve: where, its layers and its manifest's annotations.
+struct Built {
+    repository: &'static str,
+    tag: &'static str,
+    diff_ids: Vec<String>,
+    annotations: Value,
+    /// Where its `.sig` and `.att` go (cosign's COSIGN_REPOSITORY), when not beside it.
+    signatures_in: Option<&'static str>,
+}
+
+impl Built {
+    fn app() -> Built {
+        Built {
+            repository: "demo/app",
+            tag: "v1",
+            diff_ids: vec![digest(b"layer")],
+            annotations: json!({}),
+            signatures_in: None,
+        }
+    }
+}
+
+/// Adds the routes of `image` (signed and attested by `key` when given); its manifest digest.
+fn built(routes: &mut BTreeMap<String, Answer>, image: &Built, key: Option<&Key>) -> String {
     const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+    let repo = image.repository;
     let config = json!({
         "architecture": "amd64", "os": "linux", "created": "2026-11-20T10:00:00Z",
         "config": {"Labels": {"team": "payments"}},
-        "rootfs": {"type": "layers", "diff_ids": [digest(b"layer")]},
+        "rootfs": {"type": "layers", "diff_ids": image.diff_ids},
     })
     .to_string()
     .into_bytes();
@@ -215,24 +245,28 @@ fn image(key: Option<&Key>) -> (String, BTreeMap<String, Answer>) {
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
                    "digest": digest(&config), "size": config.len()},
         "layers": [],
+        "annotations": image.annotations,
     })
     .to_string()
     .into_bytes();
     let manifest_digest = digest(&manifest);
-    let mut routes = BTreeMap::new();
+    let sig_repo = image.signatures_in.unwrap_or(repo);
     let ok = |content_type, body: &Vec<u8>| Answer {
         status: 200,
         content_type,
         headers: vec![("Docker-Content-Digest".into(), digest(body))],
         body: body.clone(),
     };
-    routes.insert("/v2/demo/app/manifests/v1".into(), ok(MANIFEST, &manifest));
     routes.insert(
-        format!("/v2/demo/app/manifests/{manifest_digest}"),
+        format!("/v2/{repo}/manifests/{}", image.tag),
         ok(MANIFEST, &manifest),
     );
     routes.insert(
-        format!("/v2/demo/app/blobs/{}", digest(&config)),
+        format!("/v2/{repo}/manifests/{manifest_digest}"),
+        ok(MANIFEST, &manifest),
+    );
+    routes.insert(
+        format!("/v2/{repo}/blobs/{}", digest(&config)),
         ok("application/octet-stream", &config),
     );
     if let Some(key) = key {
@@ -249,11 +283,11 @@ fn image(key: Option<&Key>) -> (String, BTreeMap<String, Answer>) {
         .into_bytes();
         let tag = format!("{}.sig", manifest_digest.replacen(':', "-", 1));
         routes.insert(
-            format!("/v2/demo/app/manifests/{tag}"),
+            format!("/v2/{sig_repo}/manifests/{tag}"),
             ok(MANIFEST, &sig_manifest),
         );
         routes.insert(
-            format!("/v2/demo/app/blobs/{}", digest(&payload)),
+            format!("/v2/{sig_repo}/blobs/{}", digest(&payload)),
             ok("application/octet-stream", &payload),
         );
         // An SLSA provenance attestation of the image under the `.att` tag.
@@ -270,15 +304,15 @@ fn image(key: Option<&Key>) -> (String, BTreeMap<String, Answer>) {
         .into_bytes();
         let tag = format!("{}.att", manifest_digest.replacen(':', "-", 1));
         routes.insert(
-            format!("/v2/demo/app/manifests/{tag}"),
+            format!("/v2/{sig_repo}/manifests/{tag}"),
             ok(MANIFEST, &att_manifest),
         );
         routes.insert(
-            format!("/v2/demo/app/blobs/{}", digest(&envelope)),
+            format!("/v2/{sig_repo}/blobs/{}", digest(&envelope)),
             ok("application/octet-stream", &envelope),
         );
     }
-    (manifest_digest, routes)
+    manifest_digest
 }
 
 fn facts_registry(registry: &Registry, extra: &[&str], image: &str) -> Output {
@@ -412,7 +446,7 @@ fn a_token_is_fetched_when_the_registry_asks() {
 }
 
 #[test]
-fn a_blob_that_does_not_match_its_digest_leaves_the_fact_unknown() {
+fn a_blob_that_does_not_match_its_digest_makes_the_list_partial() {
     let key = key();
     let (manifest_digest, mut routes) = image(Some(&key));
     let tag = format!("{}.sig", manifest_digest.replacen(':', "-", 1));
@@ -430,12 +464,27 @@ fn a_blob_that_does_not_match_its_digest_leaves_the_fact_unknown() {
     let facts = facts_of(&out);
     let entry = &facts["images"][&image];
     assert_eq!(entry["digest"], manifest_digest.as_str());
-    assert!(entry.get("signatures").is_none(), "{entry:#}");
+    // The tag answered, its one layer did not check: no entry, and the list is partial.
+    assert_eq!(entry["signatures"], json!([]), "{entry:#}");
+    assert_eq!(entry["incomplete"], json!(["signatures"]), "{entry:#}");
+    assert_eq!(entry["attestations"].as_array().map(Vec::len), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("signatures: content fetched as sha256:")
+        stderr.contains("signatures: the tag sha256-")
+            && stderr.contains("content fetched as sha256:")
             && stderr.contains("left unknown"),
         "{stderr}"
+    );
+    // So `signed by` is unknown, never false: `on unknown prevent` refuses, for that reason.
+    let dir = tempfile::tempdir().unwrap();
+    let decision = eval_signed(dir.path(), &key, &facts, &image);
+    let policy = &decision["images"][0]["policies"][0];
+    assert_eq!(policy["result"], "unknown", "{decision:#}");
+    assert!(
+        policy["reasons"][0]
+            .as_str()
+            .is_some_and(|r| r.contains("the signatures are incomplete")),
+        "{decision:#}"
     );
     // --strict makes it a failure.
     let out = facts_registry(&registry, &["--strict"], &image);
@@ -501,5 +550,126 @@ fn no_allow_list_is_bad_input() {
         .args(["facts", "registry", "nginx"])
         .output()
         .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn platform_facts_and_a_base_found_by_its_layers() {
+    let mut routes = BTreeMap::new();
+    let (l1, l2) = (digest(b"debian"), digest(b"app"));
+    let base = Built {
+        repository: "demo/base",
+        tag: "12",
+        diff_ids: vec![l1.clone()],
+        ..Built::app()
+    };
+    built(&mut routes, &base, None);
+    // The app declares some other base; its layers say it is built on demo/base:12.
+    let app = Built {
+        diff_ids: vec![l1.clone(), l2.clone()],
+        annotations: json!({"org.opencontainers.image.base.name": "debian:12"}),
+        ..Built::app()
+    };
+    built(&mut routes, &app, None);
+    let registry = Registry::start(routes, None);
+    let image = format!("{}/demo/app:v1", registry.address);
+    let base_ref = format!("{}/demo/base:12", registry.address);
+    let facts = facts_of(&facts_registry(&registry, &["--base", &base_ref], &image));
+    let entry = &facts["images"][&image];
+    assert_eq!(entry["layers"], json!([l1, l2]));
+    assert_eq!(entry["created"], "2026-11-20T10:00:00Z");
+    assert_eq!(entry["declared_base"], "docker.io/library/debian:12");
+    assert_eq!(facts["images"][&base_ref]["layers"], json!([l1]));
+
+    let dir = tempfile::tempdir().unwrap();
+    let key = key();
+    let on_base = format!(
+        "registry == \"{}\" and base == \"{base_ref}\"",
+        registry.address
+    );
+    let decision = eval_with(dir.path(), &key, &facts, &image, &on_base);
+    assert_eq!(decision["decision"], "allow", "{decision:#}");
+    let declared = "declared_base == \"debian:12\" and not (base == \"debian:12\")";
+    let decision = eval_with(dir.path(), &key, &facts, &image, declared);
+    assert_eq!(decision["decision"], "allow", "{decision:#}");
+    // Without the candidate, the layers are known and no base is found: false, not unknown.
+    let facts = facts_of(&facts_registry(&registry, &[], &image));
+    let decision = eval_with(dir.path(), &key, &facts, &image, &on_base);
+    assert_eq!(
+        decision["images"][0]["policies"][0]["result"], "untrusted",
+        "{decision:#}"
+    );
+}
+
+#[test]
+fn an_inventory_is_read_at_the_digests_that_run() {
+    let key = key();
+    let (manifest_digest, routes) = image(Some(&key));
+    let registry = Registry::start(routes, None);
+    // The pod names a tag the registry no longer has; its status says what runs.
+    let moved = format!("{}/demo/app:moved", registry.address);
+    let list = json!({"kind": "List", "items": [{
+        "kind": "Pod", "metadata": {"name": "a", "namespace": "n"},
+        "spec": {"containers": [{"name": "app", "image": moved}]},
+        "status": {"containerStatuses": [{"name": "app",
+            "imageID": format!("docker-pullable://{}/demo/app@{manifest_digest}", registry.address)}]}}]});
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pods.json");
+    std::fs::write(&path, list.to_string()).unwrap();
+    let out = Command::new(BONA)
+        .args(["facts", "registry", "--inventory"])
+        .arg(&path)
+        .arg("--registry-allow")
+        .arg(&registry.address)
+        .arg("--insecure-registry")
+        .arg(&registry.address)
+        .env("DOCKER_CONFIG", "/nonexistent")
+        .output()
+        .unwrap();
+    let facts = facts_of(&out);
+    let entry = &facts["images"][&moved];
+    assert_eq!(entry["digest"], manifest_digest.as_str(), "{facts:#}");
+    assert_eq!(entry["signatures"].as_array().map(Vec::len), Some(1));
+    let decision = eval_signed(dir.path(), &key, &facts, &moved);
+    assert_eq!(decision["decision"], "allow", "{decision:#}");
+}
+
+#[test]
+fn signatures_are_read_from_the_signature_repository() {
+    let key = key();
+    let mut routes = BTreeMap::new();
+    let app = Built {
+        signatures_in: Some("demo/signatures"),
+        ..Built::app()
+    };
+    built(&mut routes, &app, Some(&key));
+    let registry = Registry::start(routes, None);
+    let image = format!("{}/demo/app:v1", registry.address);
+    // Beside the image there is nothing: known unsigned.
+    let facts = facts_of(&facts_registry(&registry, &[], &image));
+    assert_eq!(facts["images"][&image]["signatures"], json!([]));
+    let mapping = format!("{0}/demo/app={0}/demo/signatures", registry.address);
+    let facts = facts_of(&facts_registry(
+        &registry,
+        &["--signature-repository", &mapping],
+        &image,
+    ));
+    assert_eq!(
+        facts["images"][&image]["signatures"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(
+        facts["images"][&image]["attestations"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let decision = eval_signed(dir.path(), &key, &facts, &image);
+    assert_eq!(decision["decision"], "allow", "{decision:#}");
+    // A mapping that is not SRC=DST is bad input.
+    let out = facts_registry(&registry, &["--signature-repository", "demo/app"], &image);
     assert_eq!(out.status.code(), Some(2));
 }

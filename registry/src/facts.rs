@@ -1,23 +1,22 @@
-//! An image's facts as read from its registry (docs/registry.md#bona-facts-registry): its
-//! digest, its labels, and the cosign signatures and attestations stored under its `.sig` and
-//! `.att` tags, as one entry of a facts document (docs/images.md#facts-document).
+//! An image's facts as read from its registry (docs/registry.md#bona-facts-registry), as one
+//! entry of a facts document (docs/images.md#facts-document): its digest, its platform facts
+//! ([`crate::platform_facts`]) and its evidence lists ([`crate::evidence`]).
 //!
-//! A fact that cannot be read is left out, so it is unknown, never false: a registry outage
-//! does not turn "not signed" into evidence. Each source that failed is named in
-//! [`ImageFacts::failures`] for the command to report.
+//! A fact that cannot be read is left out, so it is unknown, never false, and a list read only
+//! in part is named in `incomplete`: a registry outage does not turn "not signed" into
+//! evidence. Each source that failed is named in [`ImageFacts::failures`] for the caller to
+//! report.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use base64::Engine as _;
 use bona_runtime::reference::Reference;
 use serde_json::{Map, Value, json};
 
 use crate::client::{Client, FetchError};
-use crate::manifest::{
-    self, ACCEPT, BUNDLE_LIMIT, ContentError, Descriptor, ImageConfig, MANIFEST_LIMIT, Manifest,
-    PAYLOAD_LIMIT, Platform,
-};
+use crate::evidence::evidence;
+use crate::fetch::{self, Repo};
+use crate::manifest::{self, ACCEPT, ContentError, MANIFEST_LIMIT, Platform};
+use crate::platform_facts::platform_facts;
 
 /// The most signatures, or attestations, read of one image.
 pub const MAX_SIGNATURES: usize = 1_000;
@@ -25,7 +24,8 @@ pub const MAX_SIGNATURES: usize = 1_000;
 /// What was read of one image.
 #[derive(Debug)]
 pub struct ImageFacts {
-    /// The facts entry (`digest`, `labels`, `signatures`, `attestations`, each when read).
+    /// The facts entry (`digest`, `labels`, `created`, `layers`, `declared_base`,
+    /// `signatures`, `attestations`, each when read, and `incomplete`).
     pub entry: Map<String, Value>,
     /// The sources that failed, each with its reason: `labels: …`, `signatures: …`.
     pub failures: Vec<String>,
@@ -64,89 +64,168 @@ impl From<ContentError> for ImageError {
     }
 }
 
-/// Reads `image`'s facts from its registry; `platform` picks the index entry labels come from.
+/// How images are read: which platforms give the platform facts, and where signatures live.
+#[derive(Clone, Debug)]
+pub struct ReadOptions {
+    /// `--platform`: the index entries platform facts come from.
+    pub platforms: Vec<Platform>,
+    /// `--signature-repository SRC=DST`.
+    pub signature_repositories: Vec<SignatureRepository>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            platforms: vec![Platform::default_platform()],
+            signature_repositories: Vec::new(),
+        }
+    }
+}
+
+/// `SRC=DST`: the signatures, attestations and referrers of SRC's images are stored in DST
+/// (cosign's `COSIGN_REPOSITORY`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureRepository {
+    source: (String, String),
+    target: (String, String),
+}
+
+impl SignatureRepository {
+    /// Parses `SRC=DST`, each a repository (`registry.company.com/app`).
+    ///
+    /// # Errors
+    /// Not of that form, or a side that is no repository.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let (source, target) = text
+            .split_once('=')
+            .ok_or_else(|| format!("`{text}` is not SRC=DST"))?;
+        let repo = |side: &str| -> Result<(String, String), String> {
+            let r = Reference::parse(side).map_err(|e| format!("`{side}`: {e}"))?;
+            if r.digest().is_some() || side.rsplit('/').next().is_some_and(|l| l.contains(':')) {
+                return Err(format!("`{side}` names a tag or digest; give a repository"));
+            }
+            Ok((r.registry().to_owned(), r.repository().to_owned()))
+        };
+        Ok(SignatureRepository {
+            source: repo(source)?,
+            target: repo(target)?,
+        })
+    }
+}
+
+/// Reads `image`'s facts from its registry.
 ///
 /// # Errors
 /// The digest cannot be established: nothing is known of the image.
 pub async fn image_facts(
     client: &Client,
     image: &Reference,
-    platform: &Platform,
+    options: &ReadOptions,
 ) -> Result<ImageFacts, ImageError> {
-    let (registry, repository) = (image.registry(), image.repository());
+    let repo = Repo {
+        registry: image.registry(),
+        repository: image.repository(),
+    };
     let (digest, media_type, body) = match image.digest() {
         Some(digest) => {
-            let (media_type, body) = manifest_by_digest(client, image, digest).await?;
+            let (media_type, body) = fetch::manifest_by_digest(client, repo, digest).await?;
             (digest.to_owned(), media_type, body)
         }
-        None => {
-            let tag = image.tag().unwrap_or("latest");
-            let response = client
-                .get(
-                    registry,
-                    repository,
-                    &format!("manifests/{tag}"),
-                    Some(ACCEPT),
-                    MANIFEST_LIMIT,
-                )
-                .await?;
-            match response.status {
-                200 => {}
-                404 => return Err(ImageError::NotFound),
-                status => {
-                    return Err(ImageError::Fetch(FetchError::Status {
-                        registry: registry.to_owned(),
-                        status,
-                        what: format!("the manifest of tag {tag}"),
-                    }));
-                }
-            }
-            // The digest is the content's: hashed here, and a header that disagrees is an
-            // integrity error rather than a second opinion.
-            let digest = manifest::digest_of(&response.body);
-            if let Some(header) = response.digest.as_deref() {
-                manifest::verify(&response.body, header, None)?;
-            }
-            (
-                digest,
-                response.content_type.unwrap_or_default(),
-                response.body,
-            )
-        }
+        None => by_tag(client, repo, image.tag().unwrap_or("latest")).await?,
     };
     let mut entry = Map::new();
     entry.insert("digest".into(), Value::String(digest.clone()));
     let mut failures = Vec::new();
-    match labels(client, image, &media_type, &body, platform).await {
-        Ok(Some(labels)) => {
-            entry.insert("labels".into(), json!(labels));
+    match platform_facts(client, repo, &media_type, &body, &options.platforms).await {
+        Ok(facts) => {
+            if let Some(labels) = facts.labels {
+                entry.insert("labels".into(), json!(labels));
+            }
+            if let Some(created) = facts.created {
+                entry.insert("created".into(), Value::String(created));
+            }
+            if let Some(layers) = facts.layers {
+                entry.insert("layers".into(), json!(layers));
+            }
+            if let Some(base) = facts.declared_base {
+                entry.insert("declared_base".into(), Value::String(base));
+            }
         }
-        Ok(None) => {}
-        Err(e) => failures.push(format!("labels: {e}")),
+        Err(e) => failures.push(format!("labels, created, layers, declared_base: {e}")),
     }
-    match cosign_tag(client, image, &digest, Kind::Signatures).await {
-        Ok(signatures) => {
-            entry.insert("signatures".into(), Value::Array(signatures));
+    let signatures_repo = options
+        .signature_repositories
+        .iter()
+        .find(|s| s.source.0 == repo.registry && s.source.1 == repo.repository)
+        .map_or(repo, |s| Repo {
+            registry: &s.target.0,
+            repository: &s.target.1,
+        });
+    let (signatures, attestations) = evidence(client, signatures_repo, &digest).await;
+    let mut incomplete = Vec::new();
+    for (name, list) in [("signatures", signatures), ("attestations", attestations)] {
+        if let Some((entries, complete)) = list.known() {
+            entry.insert(name.into(), Value::Array(entries.to_vec()));
+            if !complete {
+                incomplete.push(Value::String(name.into()));
+            }
         }
-        Err(e) => failures.push(format!("signatures: {e}")),
+        failures.extend(list.failures.iter().map(|f| format!("{name}: {f}")));
     }
-    match cosign_tag(client, image, &digest, Kind::Attestations).await {
-        Ok(attestations) => {
-            entry.insert("attestations".into(), Value::Array(attestations));
-        }
-        Err(e) => failures.push(format!("attestations: {e}")),
+    if !incomplete.is_empty() {
+        entry.insert("incomplete".into(), Value::Array(incomplete));
     }
     Ok(ImageFacts { entry, failures })
 }
 
-/// Reads every image of `images`, `concurrency` at a time; the results are in the order given.
+/// A tag's digest and manifest. The digest is the content's: hashed here, and a
+/// `Docker-Content-Digest` that disagrees is an integrity error rather than a second opinion.
+async fn by_tag(
+    client: &Client,
+    repo: Repo<'_>,
+    tag: &str,
+) -> Result<(String, String, Vec<u8>), ImageError> {
+    let response = client
+        .get(
+            repo.registry,
+            repo.repository,
+            &format!("manifests/{tag}"),
+            Some(ACCEPT),
+            MANIFEST_LIMIT,
+        )
+        .await?;
+    match response.status {
+        200 => {}
+        404 => return Err(ImageError::NotFound),
+        status => {
+            return Err(ImageError::Fetch(FetchError::Status {
+                registry: repo.registry.to_owned(),
+                status,
+                what: format!("the manifest of tag {tag}"),
+            }));
+        }
+    }
+    let digest = manifest::digest_of(&response.body);
+    if let Some(header) = response.digest.as_deref() {
+        manifest::verify(&response.body, header, None)?;
+    }
+    Ok((
+        digest,
+        response.content_type.unwrap_or_default(),
+        response.body,
+    ))
+}
+
+/// Reads every image of `images`, `concurrency` at a time, calling `done` as each is read; the
+/// results are in the order given.
 pub async fn images_facts(
     client: Arc<Client>,
     images: Vec<Reference>,
-    platform: Platform,
+    options: ReadOptions,
     concurrency: usize,
+    done: &dyn Fn(),
 ) -> Vec<Result<ImageFacts, ImageError>> {
-    let platform = Arc::new(platform);
+    let options = Arc::new(options);
     let mut results: Vec<Option<Result<ImageFacts, ImageError>>> = Vec::new();
     results.resize_with(images.len(), || None);
     let mut running = tokio::task::JoinSet::new();
@@ -156,10 +235,14 @@ pub async fn images_facts(
             let Some((i, image)) = queue.next() else {
                 break;
             };
-            let (client, platform) = (Arc::clone(&client), Arc::clone(&platform));
-            running.spawn(async move { (i, image_facts(&client, &image, &platform).await) });
+            let (client, options) = (Arc::clone(&client), Arc::clone(&options));
+            running.spawn(async move { (i, image_facts(&client, &image, &options).await) });
         }
-        match running.join_next().await {
+        let next = running.join_next().await;
+        if next.is_some() {
+            done();
+        }
+        match next {
             Some(Ok((i, result))) => {
                 if let Some(slot) = results.get_mut(i) {
                     *slot = Some(result);
@@ -181,249 +264,30 @@ pub async fn images_facts(
         .collect()
 }
 
-/// A manifest fetched by digest and checked against it: its content type and bytes.
-async fn manifest_by_digest(
-    client: &Client,
-    image: &Reference,
-    digest: &str,
-) -> Result<(String, Vec<u8>), ImageError> {
-    manifest::check_digest(digest)?;
-    let response = client
-        .get(
-            image.registry(),
-            image.repository(),
-            &format!("manifests/{digest}"),
-            Some(ACCEPT),
-            MANIFEST_LIMIT,
-        )
-        .await?;
-    match response.status {
-        200 => {
-            manifest::verify(&response.body, digest, None)?;
-            Ok((response.content_type.unwrap_or_default(), response.body))
-        }
-        404 => Err(ImageError::NotFound),
-        status => Err(ImageError::Fetch(FetchError::Status {
-            registry: image.registry().to_owned(),
-            status,
-            what: format!("manifest {digest}"),
-        })),
-    }
-}
-
-/// A blob fetched by its descriptor and checked against its digest and size.
-async fn blob(
-    client: &Client,
-    image: &Reference,
-    descriptor: &Descriptor,
-    limit: u64,
-) -> Result<Vec<u8>, ImageError> {
-    manifest::check_digest(&descriptor.digest)?;
-    if descriptor.size > limit {
-        return Err(ImageError::Content(ContentError::TooLarge {
-            what: "blob",
-            limit,
-        }));
-    }
-    let response = client
-        .get(
-            image.registry(),
-            image.repository(),
-            &format!("blobs/{}", descriptor.digest),
-            None,
-            limit,
-        )
-        .await?;
-    if response.status != 200 {
-        return Err(ImageError::Fetch(FetchError::Status {
-            registry: image.registry().to_owned(),
-            status: response.status,
-            what: format!("blob {}", descriptor.digest),
-        }));
-    }
-    manifest::verify(&response.body, &descriptor.digest, Some(descriptor.size))?;
-    Ok(response.body)
-}
-
-/// The labels of the image config for `platform`: `None` when an index has no entry for it or
-/// its entries disagree (unknown).
-async fn labels(
-    client: &Client,
-    image: &Reference,
-    media_type: &str,
-    body: &[u8],
-    platform: &Platform,
-) -> Result<Option<BTreeMap<String, String>>, ImageError> {
-    let configs = match Manifest::parse(media_type, body)? {
-        Manifest::Image { config, .. } => vec![config],
-        Manifest::Index { manifests } => {
-            let mut configs = Vec::new();
-            for entry in manifests
-                .iter()
-                .filter(|m| m.platform.as_ref().is_some_and(|p| platform.matches(p)))
-            {
-                let (media_type, body) = manifest_by_digest(client, image, &entry.digest).await?;
-                match Manifest::parse(&media_type, &body)? {
-                    Manifest::Image { config, .. } => configs.push(config),
-                    // An index inside an index names no platform image of its own.
-                    Manifest::Index { .. } => return Ok(None),
-                }
-            }
-            configs
-        }
-    };
-    let mut found: Option<BTreeMap<String, String>> = None;
-    for config in &configs {
-        let bytes = blob(client, image, config, manifest::CONFIG_LIMIT).await?;
-        let labels = ImageConfig::parse(&bytes)?.labels;
-        match &found {
-            Some(previous) if *previous != labels => return Ok(None),
-            _ => found = Some(labels),
-        }
-    }
-    Ok(found)
-}
-
-/// What a cosign tag holds.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// `sha256-<hex>.sig`: simple-signing payloads, the signature in an annotation.
-    Signatures,
-    /// `sha256-<hex>.att`: DSSE envelopes.
-    Attestations,
-}
-
-/// The entries of cosign's `sha256-<hex>.sig` or `.att` tag for `digest`: `[]` when the tag
-/// does not exist.
-async fn cosign_tag(
-    client: &Client,
-    image: &Reference,
-    digest: &str,
-    kind: Kind,
-) -> Result<Vec<Value>, ImageError> {
-    let suffix = match kind {
-        Kind::Signatures => "sig",
-        Kind::Attestations => "att",
-    };
-    let tag = format!("{}.{suffix}", digest.replacen(':', "-", 1));
-    let response = client
-        .get(
-            image.registry(),
-            image.repository(),
-            &format!("manifests/{tag}"),
-            Some(ACCEPT),
-            MANIFEST_LIMIT,
-        )
-        .await?;
-    match response.status {
-        200 => {}
-        404 => return Ok(Vec::new()),
-        status => {
-            return Err(ImageError::Fetch(FetchError::Status {
-                registry: image.registry().to_owned(),
-                status,
-                what: format!("the tag {tag}"),
-            }));
-        }
-    }
-    let media_type = response.content_type.unwrap_or_default();
-    let Manifest::Image { layers, .. } = Manifest::parse(&media_type, &response.body)? else {
-        return Err(ImageError::Content(ContentError::Malformed {
-            what: "cosign manifest",
-            why: "an index, not an image manifest".into(),
-        }));
-    };
-    if layers.len() > MAX_SIGNATURES {
-        return Err(ImageError::Content(ContentError::TooLarge {
-            what: "list of layers",
-            limit: MAX_SIGNATURES as u64,
-        }));
-    }
-    let mut entries = Vec::with_capacity(layers.len());
-    for layer in &layers {
-        let entry = match kind {
-            Kind::Signatures => {
-                let Some(signature) = layer.annotations.get("dev.cosignproject.cosign/signature")
-                else {
-                    continue;
-                };
-                let payload = blob(client, image, layer, PAYLOAD_LIMIT).await?;
-                signature_entry(&payload, signature, &layer.annotations)
-            }
-            Kind::Attestations => {
-                let envelope = blob(client, image, layer, BUNDLE_LIMIT).await?;
-                // A layer that is no JSON object is no envelope: it could never verify.
-                let Ok(envelope @ Value::Object(_)) = serde_json::from_slice(&envelope) else {
-                    continue;
-                };
-                attestation_entry(envelope, &layer.annotations)
-            }
-        };
-        entries.push(entry);
-    }
-    Ok(entries)
-}
-
-/// A facts `signatures` entry from a `.sig` layer: its payload, and the signature and keyless
-/// material cosign keeps in the layer's annotations (docs/signatures.md).
-fn signature_entry(
-    payload: &[u8],
-    signature: &str,
-    annotations: &BTreeMap<String, String>,
-) -> Value {
-    let mut entry = Map::new();
-    entry.insert(
-        "payload".into(),
-        Value::String(base64::engine::general_purpose::STANDARD.encode(payload)),
-    );
-    entry.insert("signature".into(), Value::String(signature.to_owned()));
-    keyless_material(annotations, &mut entry);
-    Value::Object(entry)
-}
-
-/// A facts `attestations` entry from a `.att` layer: the DSSE envelope and the keyless
-/// material of its annotations (docs/attestations.md#entries).
-fn attestation_entry(envelope: Value, annotations: &BTreeMap<String, String>) -> Value {
-    let mut entry = Map::new();
-    entry.insert("envelope".into(), envelope);
-    keyless_material(annotations, &mut entry);
-    Value::Object(entry)
-}
-
-/// The certificate, chain and Rekor bundle cosign keeps in a layer's annotations.
-fn keyless_material(annotations: &BTreeMap<String, String>, entry: &mut Map<String, Value>) {
-    if let Some(certificate) = annotations.get("dev.sigstore.cosign/certificate") {
-        entry.insert("certificate".into(), Value::String(certificate.clone()));
-    }
-    if let Some(chain) = annotations.get("dev.sigstore.cosign/chain") {
-        entry.insert("chain".into(), Value::String(chain.clone()));
-    }
-    if let Some(bundle) = annotations
-        .get("dev.sigstore.cosign/bundle")
-        .and_then(|b| serde_json::from_str::<Value>(b).ok())
-    {
-        entry.insert("tlog".into(), bundle);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_sig_layer_becomes_a_signature_entry() {
-        let mut annotations = BTreeMap::new();
-        annotations.insert("dev.cosignproject.cosign/signature".into(), "c2ln".into());
-        annotations.insert("dev.sigstore.cosign/certificate".into(), "PEM".into());
-        annotations.insert(
-            "dev.sigstore.cosign/bundle".into(),
-            r#"{"SignedEntryTimestamp": "c2V0"}"#.into(),
-        );
-        let entry = signature_entry(b"{}", "c2ln", &annotations);
+    fn a_signature_repository_is_two_repositories() {
+        let s = SignatureRepository::parse("registry.company.com/app=registry.company.com/sigs")
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            entry,
-            json!({"payload": "e30=", "signature": "c2ln", "certificate": "PEM",
-                   "tlog": {"SignedEntryTimestamp": "c2V0"}})
+            s.source,
+            ("registry.company.com".to_owned(), "app".to_owned())
         );
+        assert_eq!(
+            s.target,
+            ("registry.company.com".to_owned(), "sigs".to_owned())
+        );
+        let hub = SignatureRepository::parse("nginx=ghcr.io/company/sigs")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            hub.source,
+            ("docker.io".to_owned(), "library/nginx".to_owned())
+        );
+        for bad in ["app", "a=b:1", "a:1=b", "=b", "a=", "A=b"] {
+            assert!(SignatureRepository::parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -11,8 +11,12 @@
 //! - [`manifest`]: the `Accept` list, and manifests, indexes and configs checked against their
 //!   digest, size and media type before anything is read from them;
 //! - [`client`]: the requests themselves, with those checks applied at every step;
-//! - [`facts`]: an image's digest, labels and signatures as a facts entry;
+//! - [`fetch`]: a manifest by digest and a blob by descriptor, checked;
+//! - [`platform_facts`]: labels, created, layers and the declared base of the platforms asked for;
 //! - [`referrers`]: OCI 1.1 referrers, Sigstore bundles classified by content;
+//! - [`evidence`]: signatures and attestations from cosign's tags and the referrers, complete,
+//!   partial or unknown;
+//! - [`facts`]: all of it as an image's facts entry;
 //! - [`cache`]: the bounded single-flight cache in front of it all at admission.
 
 // It reads what anyone can put in a registry: a panic is never the answer to bad content.
@@ -26,6 +30,9 @@ pub mod cache;
 pub mod challenge;
 pub mod client;
 pub mod credentials;
+pub mod evidence;
 pub mod facts;
+pub mod fetch;
 pub mod manifest;
+pub mod platform_facts;
 pub mod referrers;

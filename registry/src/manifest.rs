@@ -207,6 +207,15 @@ pub struct Platform {
 }
 
 impl Platform {
+    /// `linux/amd64`, the platform read when none is asked for.
+    pub fn default_platform() -> Self {
+        Platform {
+            os: "linux".into(),
+            architecture: "amd64".into(),
+            variant: None,
+        }
+    }
+
     /// Parses `os/arch[/variant]` (`--platform`).
     ///
     /// # Errors

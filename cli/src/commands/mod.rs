@@ -10,6 +10,7 @@ pub mod fmt;
 pub mod lint;
 pub mod lsp;
 pub mod registry_facts;
+pub mod registry_targets;
 pub mod serve;
 pub mod table;
 pub mod test;

@@ -11,20 +11,28 @@ use std::time::Duration;
 use bona_registry::allow::RegistryAllow;
 use bona_registry::client::{Client, ClientOptions};
 use bona_registry::credentials::Credentials;
+use bona_registry::facts::{ReadOptions, SignatureRepository};
 use bona_registry::manifest::Platform;
 use bona_runtime::reference::Reference;
 use serde_json::{Map, Value};
 
 use crate::commands::facts::{JsonOnly, emit};
+use crate::commands::registry_targets::targets;
+use crate::progress::Delayed;
 use crate::{Exit, bad_input, policies};
 
-/// Read images' digests, labels, cosign signatures and attestations from their registries.
+/// Read images' digests, platform facts, signatures and attestations from their registries.
 ///
 /// Writes a facts document (docs/images.md#facts) for `bona eval --facts` and `bona audit
 /// --facts`, one entry per image under its normalised reference: the digest (the reference's
-/// own, or the tag's manifest hashed), the labels of the image config for --platform, and the
-/// signatures and attestations stored under cosign's `sha256-<hex>.sig` and `.att` tags.
-/// Every manifest and blob is checked against its digest and size.
+/// own, or the tag's manifest hashed); `labels`, `created`, `layers` and `declared_base` of
+/// the --platform images; and the signatures and attestations stored under cosign's
+/// `sha256-<hex>.sig` and `.att` tags and as OCI 1.1 referrers (Sigstore bundles). Every
+/// manifest and blob is checked against its digest and size.
+///
+/// With --inventory, the images are those of an inventory or kubectl list; for a running
+/// container the digest is its status's `imageID`, what actually runs. --base adds candidate
+/// base images: an image whose layers start with a candidate's has it as `base`.
 ///
 /// Only registries matching a --registry-allow glob are contacted, and a name that resolves
 /// to a loopback or link-local address only when a glob names it literally. Credentials come
@@ -45,8 +53,14 @@ use crate::{Exit, bad_input, policies};
 #[command(verbatim_doc_comment)]
 pub struct RegistryArgs {
     /// Image references.
-    #[arg(required = true, value_name = "REF")]
+    #[arg(value_name = "REF", required_unless_present_any = ["inventory", "base"])]
     pub images: Vec<String>,
+    /// Read every image of an inventory (docs/commands.md#bona-audit) or kubectl list.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// A candidate base image, read for its layers. Repeatable.
+    #[arg(long, value_name = "REF")]
+    pub base: Vec<String>,
     /// A registry (`host[:port]`) that may be contacted; globs allowed. Repeatable, required.
     #[arg(long = "registry-allow", value_name = "GLOB")]
     pub allow: Vec<String>,
@@ -59,9 +73,14 @@ pub struct RegistryArgs {
     /// Docker config.json, .dockerconfigjson, or a Kubernetes pull Secret (JSON).
     #[arg(long = "registry-config", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// The platform whose labels are read from a multi-platform index.
+    /// The platform whose facts are read from a multi-platform index; repeatable (a fact the
+    /// platforms disagree on is unknown).
     #[arg(long, value_name = "OS/ARCH[/VARIANT]", default_value = "linux/amd64")]
-    pub platform: String,
+    pub platform: Vec<String>,
+    /// SRC=DST: the signatures and attestations of SRC's images are in the repository DST
+    /// (cosign's COSIGN_REPOSITORY). Repeatable.
+    #[arg(long = "signature-repository", value_name = "SRC=DST")]
+    pub signature_repository: Vec<String>,
     /// Seconds one request may take.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub timeout: u64,
@@ -90,17 +109,27 @@ pub fn run(args: &RegistryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exi
         Ok(a) => a,
         Err(e) => return bad_input(err, format!("--registry-allow: {e}")),
     };
-    let platform = match Platform::parse(&args.platform) {
-        Ok(p) => p,
-        Err(e) => return bad_input(err, format!("--platform: {e}")),
+    let mut options = ReadOptions {
+        platforms: Vec::new(),
+        signature_repositories: Vec::new(),
     };
-    let mut images = Vec::with_capacity(args.images.len());
-    for image in &args.images {
-        match Reference::parse(image) {
-            Ok(r) => images.push(r),
-            Err(e) => return bad_input(err, format!("{image}: {e}")),
+    for platform in &args.platform {
+        match Platform::parse(platform) {
+            Ok(p) => options.platforms.push(p),
+            Err(e) => return bad_input(err, format!("--platform: {e}")),
         }
     }
+    for mapping in &args.signature_repository {
+        match SignatureRepository::parse(mapping) {
+            Ok(m) => options.signature_repositories.push(m),
+            Err(e) => return bad_input(err, format!("--signature-repository: {e}")),
+        }
+    }
+    let targets = match targets(args, err) {
+        Ok(t) => t,
+        Err(exit) => return exit,
+    };
+    let images: Vec<Reference> = targets.iter().map(|t| t.read.clone()).collect();
     let credentials = match credentials(args.config.as_ref(), err) {
         Ok(c) => c,
         Err(exit) => return exit,
@@ -133,16 +162,35 @@ pub fn run(args: &RegistryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exi
         Ok(r) => r,
         Err(e) => return bad_input(err, format!("cannot start: {e}")),
     };
+    let progress = Delayed::new(
+        Some(images.len() as u64),
+        "{spinner} reading images {pos}/{len} [{bar:30}] {elapsed}",
+    );
     let results = runtime.block_on(bona_registry::facts::images_facts(
         client,
-        images.clone(),
-        platform,
+        images,
+        options,
         CONCURRENCY,
+        &|| {
+            if let Some(bar) = progress.bar() {
+                bar.inc(1);
+            }
+            let _ = progress.visible();
+        },
     ));
+    progress.finish();
     let mut document = BTreeMap::new();
     let mut problems = 0;
-    for (image, result) in images.iter().zip(results) {
-        let key = image.to_string();
+    for (target, result) in targets.iter().zip(results) {
+        let key = target.key.to_string();
+        if document.contains_key(&key) {
+            // Two pods running one tag at different digests: the first read is kept.
+            let _ = writeln!(
+                err,
+                "warning: {key}: runs at several digests; the facts give the first"
+            );
+            continue;
+        }
         match result {
             Ok(facts) => {
                 for failure in &facts.failures {
@@ -161,7 +209,7 @@ pub fn run(args: &RegistryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exi
     root.insert("images".into(), serde_json::json!(document));
     // INVARIANT: a `Value` always serializes.
     let text = serde_json::to_string_pretty(&Value::Object(root)).unwrap_or_default() + "\n";
-    let summary = format!("{} of {} images read", document.len(), images.len());
+    let summary = format!("{} of {} images read", document.len(), targets.len());
     match emit(args.output.as_deref(), &text, &summary, out, err) {
         Exit::Ok if args.strict && problems > 0 => Exit::Findings,
         other => other,
