@@ -7,6 +7,7 @@ pub mod exit;
 pub mod load;
 pub mod policies;
 pub mod progress;
+pub mod registry;
 pub mod render;
 pub mod sarif;
 
@@ -41,7 +42,7 @@ pub enum Command {
     Facts(commands::facts::Args),
     Fmt(commands::fmt::Args),
     Lsp(commands::lsp::Args),
-    Serve(commands::serve::Args),
+    Serve(Box<commands::serve::Args>),
     Lint(commands::lint::Args),
 }
 
@@ -133,7 +134,7 @@ fn dispatch(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Ex
         Command::Facts(a) => commands::facts::run(a, out, err),
         Command::Fmt(a) => commands::fmt::run(a, out, err),
         Command::Lsp(a) => commands::lsp::run(a, out, err),
-        Command::Serve(a) => commands::serve::run(a, out, err),
+        Command::Serve(a) => commands::serve::run(*a, out, err),
         Command::Lint(a) => commands::lint::run(a, out, err),
     }
 }

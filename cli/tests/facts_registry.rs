@@ -23,7 +23,7 @@ use sha2::{Digest as _, Sha256};
 
 const BONA: &str = env!("CARGO_BIN_EXE_bona");
 
-fn digest(bytes: &[u8]) -> String {
+pub(crate) fn digest(bytes: &[u8]) -> String {
     let hash = Sha256::digest(bytes);
     format!(
         "sha256:{}",
@@ -33,7 +33,7 @@ fn digest(bytes: &[u8]) -> String {
 
 /// One route's answer.
 #[derive(Clone)]
-struct Answer {
+pub(crate) struct Answer {
     status: u16,
     content_type: &'static str,
     headers: Vec<(String, String)>,
@@ -42,10 +42,12 @@ struct Answer {
 
 /// A registry on 127.0.0.1 serving fixed answers by path; with `token`, every `/v2/` path wants
 /// `Authorization: Bearer TOKEN` and `/token` hands it out.
-struct Registry {
-    address: String,
+pub(crate) struct Registry {
+    pub(crate) address: String,
     requests: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
+    /// Milliseconds each answer waits before it is sent: a slow registry.
+    pub(crate) delay: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Drop for Registry {
@@ -57,33 +59,43 @@ impl Drop for Registry {
 }
 
 impl Registry {
-    fn start(routes: BTreeMap<String, Answer>, token: Option<&'static str>) -> Registry {
+    pub(crate) fn start(routes: BTreeMap<String, Answer>, token: Option<&'static str>) -> Registry {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap().to_string();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (log, stopped, realm) = (
+        let delay = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (log, stopped, realm, wait) = (
             Arc::clone(&requests),
             Arc::clone(&stop),
             format!("http://{address}/token"),
+            Arc::clone(&delay),
         );
         std::thread::spawn(move || {
+            let routes = Arc::new(routes);
             for stream in listener.incoming() {
                 if stopped.load(Ordering::Relaxed) {
                     return;
                 }
                 let Ok(stream) = stream else { continue };
-                let _ = answer(stream, &routes, token, &realm, &log);
+                let (routes, realm, log) = (Arc::clone(&routes), realm.clone(), Arc::clone(&log));
+                let wait = Duration::from_millis(wait.load(Ordering::Relaxed));
+                // One thread per connection: a slow answer does not hold up the others.
+                std::thread::spawn(move || {
+                    std::thread::sleep(wait);
+                    let _ = answer(stream, &routes, token, &realm, &log);
+                });
             }
         });
         Registry {
             address,
             requests,
             stop,
+            delay,
         }
     }
 
-    fn requests(&self) -> Vec<String> {
+    pub(crate) fn requests(&self) -> Vec<String> {
         self.requests.lock().unwrap().clone()
     }
 }
@@ -201,24 +213,24 @@ pub fn provenance_envelope(digest: &str, key: &Key) -> Vec<u8> {
 
 /// The image `demo/app:v1`: its manifest digest, and the routes that serve it with a `.sig`
 /// signed by `key` (when given).
-fn image(key: Option<&Key>) -> (String, BTreeMap<String, Answer>) {
+pub(crate) fn image(key: Option<&Key>) -> (String, BTreeMap<String, Answer>) {
     let mut routes = BTreeMap::new();
     let digest = built(&mut routes, &Built::app(), key);
     (digest, routes)
 }
 
 /// An image to serve: where, its layers and its manifest's annotations.
-struct Built {
-    repository: &'static str,
-    tag: &'static str,
-    diff_ids: Vec<String>,
-    annotations: Value,
+pub(crate) struct Built {
+    pub(crate) repository: &'static str,
+    pub(crate) tag: &'static str,
+    pub(crate) diff_ids: Vec<String>,
+    pub(crate) annotations: Value,
     /// Where its `.sig` and `.att` go (cosign's COSIGN_REPOSITORY), when not beside it.
-    signatures_in: Option<&'static str>,
+    pub(crate) signatures_in: Option<&'static str>,
 }
 
 impl Built {
-    fn app() -> Built {
+    pub(crate) fn app() -> Built {
         Built {
             repository: "demo/app",
             tag: "v1",
@@ -230,7 +242,11 @@ impl Built {
 }
 
 /// Adds the routes of `image` (signed and attested by `key` when given); its manifest digest.
-fn built(routes: &mut BTreeMap<String, Answer>, image: &Built, key: Option<&Key>) -> String {
+pub(crate) fn built(
+    routes: &mut BTreeMap<String, Answer>,
+    image: &Built,
+    key: Option<&Key>,
+) -> String {
     const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
     let repo = image.repository;
     let config = json!({
@@ -337,7 +353,7 @@ fn facts_of(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn key() -> Key {
+pub(crate) fn key() -> Key {
     Key::derive(7, "registry-test")
 }
 

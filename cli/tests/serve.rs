@@ -22,6 +22,8 @@ use serde_json::Value;
 
 #[path = "serve/hostile.rs"]
 mod hostile;
+#[path = "serve/registry.rs"]
+mod registry;
 
 const BONA: &str = env!("CARGO_BIN_EXE_bona");
 /// How long any wait may take before the test fails. Generous: a debug build deciding huge

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use http_body_util::{BodyExt, Empty, Full, Limited};
@@ -26,6 +26,7 @@ use hyper_util::rt::TokioIo;
 use rustls::pki_types::{CertificateDer, ServerName};
 
 use crate::allow::{Refused, RegistryAllow};
+use crate::cache::{Backoff, retry_after};
 use crate::challenge::{self, TokenRequest};
 use crate::credentials::{Credential, Credentials, Secret};
 use crate::manifest::TOKEN_LIMIT;
@@ -84,6 +85,11 @@ pub enum FetchError {
         registry: String,
         why: String,
     },
+    /// The registry answered 429, now or earlier: no request until `until` (Unix seconds).
+    RateLimited {
+        registry: String,
+        until: i64,
+    },
 }
 
 impl fmt::Display for FetchError {
@@ -122,6 +128,13 @@ impl fmt::Display for FetchError {
                 write!(f, "the {what} is larger than {limit} bytes")
             }
             FetchError::Auth { registry, why } => write!(f, "{registry}: {why}"),
+            FetchError::RateLimited { registry, until } => {
+                write!(
+                    f,
+                    "rate-limited by {registry} until {}",
+                    format_time(*until)
+                )
+            }
         }
     }
 }
@@ -159,6 +172,8 @@ pub struct Response {
     pub digest: Option<String>,
     /// `Link` (RFC 8288), raw; several `Link` fields are joined with `, `, as one field.
     pub link: Option<String>,
+    /// `Retry-After`, raw.
+    pub retry_after: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -227,6 +242,8 @@ pub struct Client {
     timeout: Duration,
     /// Bearer tokens by `registry/repository`, with when they stop being used.
     tokens: Mutex<HashMap<String, (Secret, Instant)>>,
+    /// Registries that answered 429, and until when they get no request.
+    backoff: Backoff,
 }
 
 impl fmt::Debug for Client {
@@ -274,6 +291,7 @@ impl Client {
             tls: tokio_rustls::TlsConnector::from(Arc::new(config)),
             timeout: options.timeout,
             tokens: Mutex::new(HashMap::new()),
+            backoff: Backoff::new(),
         })
     }
 
@@ -300,15 +318,31 @@ impl Client {
         limit: u64,
     ) -> Result<Response, FetchError> {
         self.allowed(registry)?;
+        let limited = |wait: Duration| FetchError::RateLimited {
+            registry: registry.to_owned(),
+            until: unix_seconds(SystemTime::now() + wait),
+        };
+        let now = tokio::time::Instant::now();
+        if let Some(until) = self.backoff.blocked_until(registry) {
+            return Err(limited(until.saturating_duration_since(now)));
+        }
         let timeout = FetchError::Timeout {
             registry: registry.to_owned(),
         };
-        tokio::time::timeout(
+        let response = tokio::time::timeout(
             self.timeout,
             self.get_authenticated(registry, repository, path, accept, limit),
         )
         .await
-        .map_err(|_| timeout)?
+        .map_err(|_| timeout)??;
+        if response.status == 429 {
+            // No request to that registry until it says, whatever is asked (at most 5 min).
+            let wait = retry_after(response.retry_after.as_deref(), SystemTime::now());
+            self.backoff
+                .block(registry, tokio::time::Instant::now() + wait);
+            return Err(limited(wait));
+        }
+        Ok(response)
     }
 
     async fn get_authenticated(
@@ -592,12 +626,13 @@ impl Client {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
-        let (status, content_type, digest, challenge, location) = (
+        let (status, content_type, digest, challenge, location, retry_after) = (
             response.status().as_u16(),
             header("content-type"),
             header("docker-content-digest"),
             header("www-authenticate"),
             header("location"),
+            header("retry-after"),
         );
         let links: Vec<&str> = response
             .headers()
@@ -629,6 +664,7 @@ impl Client {
             challenge,
             location,
             link,
+            retry_after,
             body,
         })
     }
@@ -696,6 +732,7 @@ struct Raw {
     challenge: Option<String>,
     location: Option<String>,
     link: Option<String>,
+    retry_after: Option<String>,
     body: Vec<u8>,
 }
 
@@ -706,6 +743,7 @@ impl From<Raw> for Response {
             content_type: raw.content_type,
             digest: raw.digest,
             link: raw.link,
+            retry_after: raw.retry_after,
             body: raw.body,
         }
     }
@@ -761,8 +799,42 @@ fn with_query(target: &Target, query: &str) -> Target {
     }
 }
 
+fn unix_seconds(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// `2026-12-07T14:46:38Z`, for messages.
+pub fn format_time(unix: i64) -> String {
+    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3_600,
+        secs % 3_600 / 60,
+        secs % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn times_print_as_rfc3339() {
+        assert_eq!(format_time(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_time(1_795_305_600), "2026-11-22T00:00:00Z");
+        assert_eq!(format_time(951_782_400 + 86_399), "2000-02-29T23:59:59Z");
+    }
+
     use super::*;
 
     #[test]

@@ -111,6 +111,12 @@ impl SignatureRepository {
             target: repo(target)?,
         })
     }
+
+    /// Where the evidence of `registry/repository`'s images is, when this mapping is for it.
+    pub fn target_of(&self, registry: &str, repository: &str) -> Option<(&str, &str)> {
+        (self.source.0 == registry && self.source.1 == repository)
+            .then_some((self.target.0.as_str(), self.target.1.as_str()))
+    }
 }
 
 /// Reads `image`'s facts from its registry.
@@ -156,10 +162,10 @@ pub async fn image_facts(
     let signatures_repo = options
         .signature_repositories
         .iter()
-        .find(|s| s.source.0 == repo.registry && s.source.1 == repo.repository)
-        .map_or(repo, |s| Repo {
-            registry: &s.target.0,
-            repository: &s.target.1,
+        .find_map(|s| s.target_of(repo.registry, repo.repository))
+        .map_or(repo, |(registry, repository)| Repo {
+            registry,
+            repository,
         });
     let (signatures, attestations) = evidence(client, signatures_repo, &digest).await;
     let mut incomplete = Vec::new();

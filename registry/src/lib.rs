@@ -17,7 +17,8 @@
 //! - [`evidence`]: signatures and attestations from cosign's tags and the referrers, complete,
 //!   partial or unknown;
 //! - [`facts`]: all of it as an image's facts entry;
-//! - [`cache`]: the bounded single-flight cache in front of it all at admission.
+//! - [`cache`]: the bounded single-flight cache in front of it all at admission;
+//! - [`live`]: static and registry facts merged per image, through the cache, by a deadline.
 
 // It reads what anyone can put in a registry: a panic is never the answer to bad content.
 #![cfg_attr(
@@ -33,6 +34,7 @@ pub mod credentials;
 pub mod evidence;
 pub mod facts;
 pub mod fetch;
+pub mod live;
 pub mod manifest;
 pub mod platform_facts;
 pub mod referrers;

@@ -433,16 +433,28 @@ async fn a_failing_page_keeps_the_earlier_ones() {
 async fn a_rate_limited_first_page_is_partial_and_nothing_answered() {
     let registry = Registry::start().await;
     registry.serve(&referrers_path(), Answer::status(429));
-    let found = registry.referrers().await;
+    let (client, digest) = (registry.client(), image());
+    let read = || referrers(&client, &registry.address, REPOSITORY, &digest);
+    let found = read().await;
     assert!(!found.complete);
     assert!(!found.answered);
     assert!(
-        found.failures[0].contains("answered 429"),
+        found.failures[0].contains(&format!("rate-limited by {} until", registry.address)),
         "{:?}",
         found.failures
     );
     assert!(found.failures[0].starts_with(&registry.address));
     assert!(!registry.requested(&tag_path()));
+    // Until the Retry-After (60 s when none is given), the registry gets no request at all.
+    let before = registry.requests().len();
+    let again = read().await;
+    assert!(!again.answered);
+    assert!(
+        again.failures[0].contains("rate-limited by"),
+        "{:?}",
+        again.failures
+    );
+    assert_eq!(registry.requests().len(), before);
 }
 
 #[tokio::test]

@@ -64,7 +64,7 @@
 //! ```
 
 use bona_runtime::Engine;
-use bona_runtime::facts::FactsDocument;
+use bona_runtime::facts::{FactsDocument, ImageFacts};
 use bona_runtime::input::{AdmissionInput, Review, ReviewOptions, parse_admission_review};
 use bona_runtime::output::Decision;
 use bona_runtime::signature::VerificationCache;
@@ -147,6 +147,14 @@ impl Request {
     /// The asset and its images, as the engine sees them.
     pub fn input(&self) -> &AdmissionInput {
         &self.review.input
+    }
+
+    /// Sets the facts of the `i`th image (what a registry added to its static facts): they
+    /// are then its inline facts.
+    pub fn set_facts(&mut self, i: usize, facts: Option<ImageFacts>) {
+        if let Some(image) = self.review.input.images.get_mut(i) {
+            image.facts = facts;
+        }
     }
 
     /// The decision, exactly as `bona eval --admission-review` makes it; `now` (seconds since

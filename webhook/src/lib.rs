@@ -8,8 +8,10 @@
 //!   certificates, limits on every client, Prometheus metrics, reloads without a restart and a
 //!   graceful drain.
 //!
-//! The registry client that later work brings will live beside these (or in `bona-host`), not
-//! in the command line.
+//! - [`mutate`]: the `/mutate` answer that pins tagged images to their digests.
+//!
+//! Facts from registries come from `bona-registry` ([`bona_registry::live`]), which the server
+//! uses with `--registry`.
 
 #![cfg_attr(
     not(test),
@@ -17,5 +19,6 @@
 )]
 
 pub mod admission;
+pub mod mutate;
 pub mod response;
 pub mod server;

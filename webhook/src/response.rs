@@ -65,6 +65,12 @@ pub struct Response {
     pub warnings: Vec<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub audit_annotations: BTreeMap<&'static str, String>,
+    /// `JSONPatch`, with [`Response::patch`] (a mutating webhook's answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patch_type: Option<&'static str>,
+    /// The JSON Patch, base64.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patch: Option<String>,
 }
 
 /// A `metav1.Status` for a denial.
@@ -122,6 +128,8 @@ impl ReviewResponse {
                 warnings(decision)
             },
             audit_annotations: annotations,
+            patch_type: None,
+            patch: None,
         };
         ReviewResponse::wrap(envelope, response)
     }
@@ -140,6 +148,23 @@ impl ReviewResponse {
             }),
             warnings: Vec::new(),
             audit_annotations: BTreeMap::new(),
+            patch_type: None,
+            patch: None,
+        };
+        ReviewResponse::wrap(envelope, response)
+    }
+
+    /// A mutating webhook's answer: always allowed, with `patch` (base64 of a JSON Patch)
+    /// when there is one.
+    pub fn patched(envelope: &Envelope, uid: String, patch: Option<String>) -> ReviewResponse {
+        let response = Response {
+            uid,
+            allowed: true,
+            status: None,
+            warnings: Vec::new(),
+            audit_annotations: BTreeMap::new(),
+            patch_type: patch.as_ref().map(|_| "JSONPatch"),
+            patch,
         };
         ReviewResponse::wrap(envelope, response)
     }

@@ -8,18 +8,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bona_registry::allow::RegistryAllow;
-use bona_registry::client::{Client, ClientOptions};
-use bona_registry::credentials::Credentials;
-use bona_registry::facts::{ReadOptions, SignatureRepository};
-use bona_registry::manifest::Platform;
 use bona_runtime::reference::Reference;
 use serde_json::{Map, Value};
 
 use crate::commands::facts::{JsonOnly, emit};
 use crate::commands::registry_targets::targets;
 use crate::progress::Delayed;
-use crate::{Exit, bad_input, policies};
+use crate::registry::RegistryOptions;
+use crate::{Exit, bad_input};
 
 /// Read images' digests, platform facts, signatures and attestations from their registries.
 ///
@@ -61,26 +57,8 @@ pub struct RegistryArgs {
     /// A candidate base image, read for its layers. Repeatable.
     #[arg(long, value_name = "REF")]
     pub base: Vec<String>,
-    /// A registry (`host[:port]`) that may be contacted; globs allowed. Repeatable, required.
-    #[arg(long = "registry-allow", value_name = "GLOB")]
-    pub allow: Vec<String>,
-    /// A registry spoken to over plain HTTP. Repeatable.
-    #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
-    pub insecure: Vec<String>,
-    /// Certificate authorities (PEM) trusted beside the system's. Repeatable.
-    #[arg(long = "registry-ca", value_name = "FILE")]
-    pub ca: Vec<PathBuf>,
-    /// Docker config.json, .dockerconfigjson, or a Kubernetes pull Secret (JSON).
-    #[arg(long = "registry-config", value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// The platform whose facts are read from a multi-platform index; repeatable (a fact the
-    /// platforms disagree on is unknown).
-    #[arg(long, value_name = "OS/ARCH[/VARIANT]", default_value = "linux/amd64")]
-    pub platform: Vec<String>,
-    /// SRC=DST: the signatures and attestations of SRC's images are in the repository DST
-    /// (cosign's COSIGN_REPOSITORY). Repeatable.
-    #[arg(long = "signature-repository", value_name = "SRC=DST")]
-    pub signature_repository: Vec<String>,
+    #[command(flatten)]
+    pub registry: RegistryOptions,
     /// Seconds one request may take.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub timeout: u64,
@@ -99,62 +77,20 @@ pub struct RegistryArgs {
 const CONCURRENCY: usize = 8;
 
 pub fn run(args: &RegistryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
-    if args.allow.is_empty() {
-        return bad_input(
-            err,
-            "bona facts registry contacts only the registries named by --registry-allow GLOB; give at least one",
-        );
-    }
-    let allow = match RegistryAllow::new(args.allow.iter().map(String::as_str)) {
-        Ok(a) => a,
-        Err(e) => return bad_input(err, format!("--registry-allow: {e}")),
+    let options = match args.registry.read_options(err) {
+        Ok(o) => o,
+        Err(exit) => return exit,
     };
-    let mut options = ReadOptions {
-        platforms: Vec::new(),
-        signature_repositories: Vec::new(),
+    let timeout = Duration::from_secs(args.timeout.max(1));
+    let client = match args.registry.client(timeout, "bona facts registry", err) {
+        Ok(c) => Arc::new(c),
+        Err(exit) => return exit,
     };
-    for platform in &args.platform {
-        match Platform::parse(platform) {
-            Ok(p) => options.platforms.push(p),
-            Err(e) => return bad_input(err, format!("--platform: {e}")),
-        }
-    }
-    for mapping in &args.signature_repository {
-        match SignatureRepository::parse(mapping) {
-            Ok(m) => options.signature_repositories.push(m),
-            Err(e) => return bad_input(err, format!("--signature-repository: {e}")),
-        }
-    }
     let targets = match targets(args, err) {
         Ok(t) => t,
         Err(exit) => return exit,
     };
     let images: Vec<Reference> = targets.iter().map(|t| t.read.clone()).collect();
-    let credentials = match credentials(args.config.as_ref(), err) {
-        Ok(c) => c,
-        Err(exit) => return exit,
-    };
-    let mut extra_roots = Vec::new();
-    for path in &args.ca {
-        let bytes = match policies::read(path, err) {
-            Ok(b) => b,
-            Err(exit) => return exit,
-        };
-        match bona_registry::client::pem_certificates(&bytes) {
-            Ok(certs) => extra_roots.extend(certs),
-            Err(e) => return bad_input(err, format!("{}: {e}", path.display())),
-        }
-    }
-    let client = match Client::new(ClientOptions {
-        allow,
-        insecure: args.insecure.clone(),
-        extra_roots,
-        credentials,
-        timeout: Duration::from_secs(args.timeout.max(1)),
-    }) {
-        Ok(c) => Arc::new(c),
-        Err(e) => return bad_input(err, e),
-    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -214,24 +150,4 @@ pub fn run(args: &RegistryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exi
         Exit::Ok if args.strict && problems > 0 => Exit::Findings,
         other => other,
     }
-}
-
-/// The credentials document: --registry-config, else Docker's usual places; none is fine.
-fn credentials(path: Option<&PathBuf>, err: &mut dyn Write) -> Result<Credentials, Exit> {
-    let path = match path {
-        Some(p) => p.clone(),
-        None => {
-            let default = std::env::var_os("DOCKER_CONFIG")
-                .map(|d| PathBuf::from(d).join("config.json"))
-                .or_else(|| {
-                    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker/config.json"))
-                });
-            match default {
-                Some(p) if p.is_file() => p,
-                _ => return Ok(Credentials::default()),
-            }
-        }
-    };
-    let bytes = policies::read(&path, err)?;
-    Credentials::from_json(&bytes).map_err(|e| bad_input(err, format!("{}: {e}", path.display())))
 }

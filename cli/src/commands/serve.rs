@@ -6,7 +6,11 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use bona_registry::live::{Live, LiveOptions};
+use bona_webhook::mutate::Pin;
 
 use bona_webhook::server::limits::{self, Limits};
 use bona_webhook::server::log;
@@ -15,6 +19,7 @@ use bona_webhook::server::{Config, ServeError};
 use clap::builder::TypedValueParser as _;
 
 use crate::policies::{BundleKey, ClusterArgs, PolicySource};
+use crate::registry::RegistryOptions;
 use crate::{Exit, bad_input};
 
 /// Run the admission webhook: Kubernetes AdmissionReview v1 over HTTPS.
@@ -28,6 +33,14 @@ use crate::{Exit, bad_input};
 ///              warning, which kubectl prints as `Warning: …`
 /// DELETE and kinds without a pod spec are allowed. Malformed bodies get HTTP 400 (the API
 /// server then applies the webhook's failurePolicy).
+///
+/// With --registry, what the facts lack is read from the images' registries at admission
+/// (docs/registry.md#at-admission): tags resolved to digests, platform facts, signatures and
+/// attestations (cosign's tags and OCI referrers), through a bounded cache, within
+/// --registry-deadline per admission (shortened to the API server's own timeout). What does not
+/// arrive in time is unknown, never false, and each policy's `on unknown` decides; the reasons
+/// name the registry and what went wrong. POST /mutate then pins tagged images to their
+/// digests (a JSON Patch; a mutating webhook's answer, which never denies).
 ///
 /// Other routes: GET /healthz (liveness), GET /readyz (readiness), GET /metrics (Prometheus).
 ///
@@ -50,6 +63,8 @@ use crate::{Exit, bad_input};
 ///   bona serve --policy policies/ --tls-cert tls.crt --tls-key tls.key --cluster prod-eu-1
 ///   bona serve --bundle policies.bundle --tls-cert /tls/tls.crt --tls-key /tls/tls.key \
 ///       --listen 0.0.0.0:8443 --cluster prod-eu-1 --cloud aws --facts /facts/facts.json
+///   bona serve --policy policies/ --tls-cert tls.crt --tls-key tls.key --cluster prod-eu-1 \
+///       --registry --registry-allow 'registry.company.com' --registry-config /pull/config.json
 ///   kill -HUP $(pidof bona)     # reload now
 ///
 /// A ValidatingWebhookConfiguration and how to make a certificate: docs/serve.md.
@@ -122,6 +137,39 @@ pub struct Args {
     /// JSON object per line).
     #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Read what the facts lack from the images' registries (needs --registry-allow).
+    #[arg(long, help_heading = "Registry")]
+    pub registry: bool,
+    #[command(flatten, next_help_heading = "Registry")]
+    pub registry_options: RegistryOptions,
+    /// Seconds the registry may hold up one admission; the API server's own `timeout`
+    /// less 0.5 s when shorter.
+    #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = seconds, help_heading = "Registry")]
+    pub registry_deadline: Duration,
+    /// Seconds a tag's digest is kept.
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = seconds, help_heading = "Registry")]
+    pub tag_ttl: Duration,
+    /// Seconds platform facts, and complete non-empty signature lists, are kept.
+    #[arg(long, value_name = "SECONDS", default_value = "600", value_parser = seconds, help_heading = "Registry")]
+    pub facts_ttl: Duration,
+    /// Entries the registry cache holds at most (least recently used out first).
+    #[arg(long, value_name = "N", default_value_t = bona_registry::cache::DEFAULT_ENTRIES, help_heading = "Registry")]
+    pub cache_entries: usize,
+    /// Bytes the registry cache holds at most.
+    #[arg(long, value_name = "BYTES", default_value_t = bona_registry::cache::DEFAULT_BYTES, help_heading = "Registry")]
+    pub cache_bytes: usize,
+    /// What POST /mutate pins: `pods`, or `all` (workload and CronJob templates too, which
+    /// GitOps tools then report as drift).
+    #[arg(long, value_name = "WHAT", value_enum, default_value_t = PinArg::Pods, help_heading = "Registry")]
+    pub pin: PinArg,
+}
+
+/// `--pin`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum PinArg {
+    #[default]
+    Pods,
+    All,
 }
 
 /// A positive number of seconds, fractions allowed.
@@ -157,7 +205,43 @@ impl Args {
             reload_interval: (self.reload_interval > 0)
                 .then(|| Duration::from_secs(self.reload_interval)),
             limits: self.limits(),
+            registry: None,
+            pin: match self.pin {
+                PinArg::Pods => Pin::Pods,
+                PinArg::All => Pin::All,
+            },
         }
+    }
+
+    /// The registry side, with `--registry`.
+    fn live(&self, err: &mut dyn Write) -> Result<Option<Arc<Live>>, Exit> {
+        if !self.registry {
+            if self.registry_options.any() {
+                return Err(bad_input(
+                    err,
+                    "--registry-allow and the other registry flags need --registry",
+                ));
+            }
+            return Ok(None);
+        }
+        let read = self.registry_options.read_options(err)?;
+        let client = self.registry_options.client(
+            bona_registry::cache::MAX_FLIGHT,
+            "bona serve --registry",
+            err,
+        )?;
+        let options = LiveOptions {
+            read,
+            deadline: self.registry_deadline,
+            tag_ttl: self.tag_ttl,
+            facts_ttl: self.facts_ttl,
+            cache: bona_registry::cache::Limits {
+                entries: self.cache_entries,
+                bytes: self.cache_bytes,
+                ..bona_registry::cache::Limits::default()
+            },
+        };
+        Ok(Some(Arc::new(Live::new(client, options))))
     }
 
     fn limits(&self) -> Limits {
@@ -201,8 +285,16 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     if let Err(message) = args.bundle_key.applies_to(&args.source) {
         return bad_input(err, message);
     }
+    let live = match args.live(err) {
+        Ok(live) => live,
+        Err(exit) => return exit,
+    };
     bona_webhook::server::logging(err, args.log_format.into());
-    match bona_webhook::server::serve(args.config(), out) {
+    let config = Config {
+        registry: live,
+        ..args.config()
+    };
+    match bona_webhook::server::serve(config, out) {
         Ok(()) => Exit::Ok,
         Err(e @ ServeError::Compile(_)) => {
             let _ = writeln!(err, "error: {e}");

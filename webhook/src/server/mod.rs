@@ -38,16 +38,19 @@ use std::time::Instant;
 use arc_swap::ArcSwap;
 use axum::body::Body;
 use axum::extract::State as Extract;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
+use bona_registry::live::Live;
 use bona_runtime::input::ReviewOptions;
-use bona_runtime::output::DecisionKind;
+use bona_runtime::output::{DecisionKind, PolicyResult};
 use bona_runtime::signature::VerificationCache;
 use http_body_util::BodyExt;
+use std::time::Duration;
 
 use crate::admission;
+use crate::mutate::Pin;
 use crate::response::ReviewResponse;
 use limits::{Budget, Limits};
 use log::Text;
@@ -80,6 +83,10 @@ pub struct State {
     pub large_deciders: Arc<tokio::sync::Semaphore>,
     /// The routes that need a client certificate.
     pub client_auth: ClientAuth,
+    /// `--registry`: facts read from registries at admission, and `/mutate`'s resolutions.
+    pub live: Option<Arc<Live>>,
+    /// `--pin`.
+    pub pin: Pin,
 }
 
 /// `--client-ca` and `--client-ca-metrics`: which routes need a verified client certificate.
@@ -119,6 +126,8 @@ impl State {
             )),
             limits,
             client_auth,
+            live: None,
+            pin: Pin::default(),
         }
     }
 }
@@ -133,6 +142,7 @@ thread_local! {
 pub fn router(state: Arc<State>) -> Router {
     Router::new()
         .route("/validate", post(validate))
+        .route("/mutate", post(mutate))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -163,7 +173,13 @@ async fn metrics(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
         )],
-        state.metrics.render(state.budget.used()),
+        {
+            let mut text = state.metrics.render(state.budget.used());
+            if let Some(live) = &state.live {
+                live.render_metrics(&mut text);
+            }
+            text
+        },
     )
         .into_response()
 }
@@ -209,48 +225,46 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
-async fn validate(
-    Extract(state): Extract<Arc<State>>,
-    Extension(cert): Extension<ClientCert>,
-    headers: HeaderMap,
+/// A request body read within the limits, and the budget it holds.
+struct Received {
+    bytes: Vec<u8>,
+    reservation: limits::Reservation,
+}
+
+/// Reads a review's body within `--max-request-bytes`, `--max-buffered-bytes` and
+/// `--request-timeout`; the answer to send instead when it cannot be.
+async fn receive(
+    state: &Arc<State>,
+    cert: ClientCert,
+    headers: &HeaderMap,
     body: Body,
-) -> Response {
+) -> Result<Received, Response> {
     if state.client_auth.validate && !cert.0 {
         state.metrics.failed(Failure::Unauthenticated);
         tracing::warn!(status = 401, "rejected request: no client certificate");
-        return unauthenticated();
+        return Err(unauthenticated());
     }
     let limit = state.limits.max_request_bytes;
     let too_large = || {
         failure(
-            &state,
+            state,
             Failure::TooLarge,
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("the body is larger than {}", bytes_text(limit)),
         )
     };
-    let busy = || {
-        failure(
-            &state,
-            Failure::Busy,
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!(
-                "too many request bytes held at once (over {}); try again",
-                bytes_text(state.budget.max())
-            ),
-        )
-    };
+    let busy = || busy(state);
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return too_large();
+        return Err(too_large());
     }
     // The declared length is taken from the budget before a byte is read; a body without one
     // (chunked, HTTP/2) takes it as it comes.
     let Some(mut reservation) = state.budget.reserve(declared.unwrap_or(0)) else {
-        return busy();
+        return Err(busy());
     };
     let read = async {
         let mut bytes = Vec::with_capacity(declared.unwrap_or(0));
@@ -273,60 +287,96 @@ async fn validate(
     };
     let bytes = match tokio::time::timeout(state.limits.request_timeout, read).await {
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(Read::TooLarge)) => return too_large(),
-        Ok(Err(Read::Busy)) => return busy(),
+        Ok(Err(Read::TooLarge)) => return Err(too_large()),
+        Ok(Err(Read::Busy)) => return Err(busy()),
         Ok(Err(Read::Failed(e))) => {
-            return failure(
-                &state,
+            return Err(failure(
+                state,
                 Failure::BadRequest,
                 StatusCode::BAD_REQUEST,
                 format!("cannot read the body: {e}"),
-            );
+            ));
         }
         Err(_) => {
-            return failure(
-                &state,
+            return Err(failure(
+                state,
                 Failure::Timeout,
                 StatusCode::REQUEST_TIMEOUT,
                 format!(
                     "the body did not arrive within {} s",
                     state.limits.request_timeout.as_secs_f64()
                 ),
-            );
+            ));
         }
     };
     // Checked after the body is read: an HTTP/2 stream answered before its body is consumed
     // is reset, and clients report the reset rather than the answer.
-    if !is_json(&headers) {
-        return failure(
-            &state,
+    if !is_json(headers) {
+        return Err(failure(
+            state,
             Failure::UnsupportedMediaType,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "expected `Content-Type: application/json` (an AdmissionReview)".into(),
-        );
+        ));
     }
+    Ok(Received { bytes, reservation })
+}
+
+fn busy(state: &State) -> Response {
+    failure(
+        state,
+        Failure::Busy,
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!(
+            "too many request bytes held at once (over {}); try again",
+            bytes_text(state.budget.max())
+        ),
+    )
+}
+
+async fn validate(
+    Extract(state): Extract<Arc<State>>,
+    Extension(cert): Extension<ClientCert>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Received { bytes, reservation } = match receive(&state, cert, &headers, body).await {
+        Ok(received) => received,
+        Err(answer) => return answer,
+    };
     // A decision thread, then the decision on it; the body stays counted until it is done. A
     // large review first waits for one of the threads that large reviews may use, so the
     // others stay free for ordinary ones (and the memory of huge decisions is bounded).
     let large = if bytes.len() > limits::LARGE_REVIEW {
         match Arc::clone(&state.large_deciders).acquire_owned().await {
             Ok(permit) => Some(permit),
-            Err(_) => return busy(),
+            Err(_) => return busy(&state),
         }
     } else {
         None
     };
-    let Ok(permit) = Arc::clone(&state.deciders).acquire_owned().await else {
-        return busy();
-    };
     let started = Instant::now();
-    let deciding = Arc::clone(&state);
-    let decided = tokio::task::spawn_blocking(move || {
-        let answer = decide(&deciding, &bytes);
-        drop((bytes, reservation, permit, large));
-        answer
-    })
-    .await;
+    let decided = match state.live.clone() {
+        Some(live) => {
+            let timeout = api_timeout(uri.query());
+            let answer = with_registry(&state, live, bytes, timeout).await;
+            drop((reservation, large));
+            answer
+        }
+        None => {
+            let Ok(permit) = Arc::clone(&state.deciders).acquire_owned().await else {
+                return busy(&state);
+            };
+            let deciding = Arc::clone(&state);
+            tokio::task::spawn_blocking(move || {
+                let answer = decide(&deciding, &bytes);
+                drop((bytes, reservation, permit, large));
+                answer
+            })
+            .await
+        }
+    };
     state.metrics.observe(started.elapsed());
     decided.unwrap_or_else(|e| {
         failure(
@@ -356,11 +406,159 @@ fn bytes_text(n: usize) -> String {
     }
 }
 
+/// The API server's `timeout` query parameter (`10s`, `1m30s`, `500ms`), as it sends it to
+/// webhooks.
+fn api_timeout(query: Option<&str>) -> Option<Duration> {
+    let value = query?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("timeout="))?;
+    go_duration(value)
+}
+
+/// A Go duration of `h`, `m`, `s` and `ms` parts.
+fn go_duration(text: &str) -> Option<Duration> {
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '.')?;
+        let (number, tail) = rest.split_at(digits);
+        let number: f64 = number.parse().ok()?;
+        let unit_len = tail
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_len);
+        let seconds = match unit {
+            "h" => number * 3600.0,
+            "m" => number * 60.0,
+            "s" => number,
+            "ms" => number / 1000.0,
+            _ => return None,
+        };
+        total += Duration::try_from_secs_f64(seconds).ok()?;
+        rest = tail;
+    }
+    (!text.is_empty()).then_some(total)
+}
+
+/// Reads the review on a decision thread, asks the registry for what the facts lack (by the
+/// admission's deadline, on the async side: waiting holds no thread), then decides on a
+/// decision thread.
+async fn with_registry(
+    state: &Arc<State>,
+    live: Arc<Live>,
+    bytes: Vec<u8>,
+    timeout: Option<Duration>,
+) -> Result<Response, tokio::task::JoinError> {
+    let deadline = tokio::time::Instant::now() + live.deadline(timeout);
+    let Ok(permit) = Arc::clone(&state.deciders).acquire_owned().await else {
+        return Ok(busy(state));
+    };
+    let reading = Arc::clone(state);
+    let read = tokio::task::spawn_blocking(move || {
+        let read = read_request(&reading, &bytes);
+        drop((bytes, permit));
+        read
+    })
+    .await?;
+    let mut request = match read {
+        Ok(request) => request,
+        Err(answer) => return Ok(*answer),
+    };
+    let images: Vec<_> = request
+        .input()
+        .images
+        .iter()
+        .map(|i| (i.reference.clone(), i.facts.clone()))
+        .collect();
+    let loaded = state.loaded.load_full();
+    let outcomes = live.images(&images, loaded.facts.as_ref(), deadline).await;
+    let mut notes = Vec::with_capacity(outcomes.len());
+    for (i, outcome) in outcomes.into_iter().enumerate() {
+        request.set_facts(i, outcome.facts);
+        notes.push(outcome.notes);
+    }
+    let Ok(permit) = Arc::clone(&state.deciders).acquire_owned().await else {
+        return Ok(busy(state));
+    };
+    let deciding = Arc::clone(state);
+    tokio::task::spawn_blocking(move || {
+        let answer = decide_request(&deciding, &request, &notes);
+        drop(permit);
+        answer
+    })
+    .await
+}
+
+/// `POST /mutate`: pins tagged images to the digests their tags resolve to
+/// ([`crate::mutate`]). Never denies: an image not resolved in time is left as it is.
+async fn mutate(
+    Extract(state): Extract<Arc<State>>,
+    Extension(cert): Extension<ClientCert>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Received { bytes, reservation } = match receive(&state, cert, &headers, body).await {
+        Ok(received) => received,
+        Err(answer) => return answer,
+    };
+    let request = match crate::mutate::read(&bytes, state.pin) {
+        Ok(request) => request,
+        Err(e) => {
+            return failure(
+                &state,
+                Failure::BadRequest,
+                StatusCode::BAD_REQUEST,
+                e.to_string(),
+            );
+        }
+    };
+    drop((bytes, reservation));
+    let digests: Vec<Option<String>> = match &state.live {
+        Some(live) => {
+            let deadline = tokio::time::Instant::now() + live.deadline(api_timeout(uri.query()));
+            futures::future::join_all(
+                request
+                    .slots
+                    .iter()
+                    .map(|slot| live.digest_of(&slot.reference, deadline)),
+            )
+            .await
+            .into_iter()
+            .zip(&request.slots)
+            .map(|(digest, slot)| match digest {
+                Ok(digest) => Some(digest),
+                Err(why) => {
+                    tracing::warn!(image = %Text(&slot.written), "not pinned: {}", Text(&why));
+                    None
+                }
+            })
+            .collect()
+        }
+        None => vec![None; request.slots.len()],
+    };
+    let answer_ = request.answer(&digests);
+    tracing::info!(
+        uid = %answer_.response.uid,
+        pinned = digests.iter().flatten().count(),
+        images = digests.len(),
+        "mutation"
+    );
+    answer(&state, &answer_)
+}
+
 /// Reads the review, decides, answers.
 fn decide(state: &State, bytes: &[u8]) -> Response {
-    let started = Instant::now();
-    let request = match admission::read(bytes, &state.review) {
-        Ok(admission::Read::Request(request)) => request,
+    match read_request(state, bytes) {
+        Ok(request) => decide_request(state, &request, &[]),
+        Err(answer) => *answer,
+    }
+}
+
+/// The review in `bytes`, or the answer to send when there is none to decide.
+fn read_request(state: &State, bytes: &[u8]) -> Result<admission::Request, Box<Response>> {
+    match admission::read(bytes, &state.review) {
+        Ok(admission::Read::Request(request)) => Ok(request),
         Ok(admission::Read::Unreadable(unreadable)) => {
             state.metrics.failed(Failure::BadImage);
             tracing::warn!(
@@ -368,17 +566,21 @@ fn decide(state: &State, bytes: &[u8]) -> Response {
                 "denied an unreadable review: {}",
                 Text(&unreadable.reason)
             );
-            return answer(state, &unreadable.answer);
+            Err(Box::new(answer(state, &unreadable.answer)))
         }
-        Err(e) => {
-            return failure(
-                state,
-                Failure::BadRequest,
-                StatusCode::BAD_REQUEST,
-                e.to_string(),
-            );
-        }
-    };
+        Err(e) => Err(Box::new(failure(
+            state,
+            Failure::BadRequest,
+            StatusCode::BAD_REQUEST,
+            e.to_string(),
+        ))),
+    }
+}
+
+/// Decides a review and answers; `notes` say, per image, what the registry could not give,
+/// and lead the reasons of every policy left unknown for that image.
+fn decide_request(state: &State, request: &admission::Request, notes: &[Vec<String>]) -> Response {
+    let started = Instant::now();
     let loaded = state.loaded.load_full();
     let evaluated = std::panic::catch_unwind(AssertUnwindSafe(|| {
         CACHE.with(|cache| {
@@ -390,7 +592,7 @@ fn decide(state: &State, bytes: &[u8]) -> Response {
             )
         })
     }));
-    let Ok(decision) = evaluated else {
+    let Ok(mut decision) = evaluated else {
         // The cache may be half-updated; start it afresh.
         CACHE.with(|cache| *cache.borrow_mut() = VerificationCache::new());
         return failure(
@@ -403,6 +605,13 @@ fn decide(state: &State, bytes: &[u8]) -> Response {
             ),
         );
     };
+    for (image, notes) in decision.images.iter_mut().zip(notes) {
+        for policy in &mut image.policies {
+            if policy.result == PolicyResult::Unknown && !notes.is_empty() {
+                policy.reasons.splice(0..0, notes.iter().cloned());
+            }
+        }
+    }
     let prevented = decision.decision == DecisionKind::Prevent;
     let (mut trusted, mut untrusted_allowed, mut blocked) = (0, 0, 0);
     for image in &decision.images {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use bona_registry::live::Live;
 use bona_runtime::input::ReviewOptions;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tracing_subscriber::filter::{LevelFilter, Targets};
@@ -19,6 +20,7 @@ use super::metrics::Metrics;
 use super::reload::{self, PolicyFiles, Sources};
 use super::tls::{self, Certificate, TlsFiles};
 use super::{ClientAuth, State, listen, router};
+use crate::mutate::Pin;
 
 /// Everything a server is started with (`bona serve`'s flags).
 #[derive(Clone, Debug)]
@@ -41,6 +43,10 @@ pub struct Config {
     /// Time between checks of the files for changes; `None` reloads on SIGHUP only.
     pub reload_interval: Option<Duration>,
     pub limits: Limits,
+    /// `--registry`: what the registry adds to the facts, through its cache.
+    pub registry: Option<Arc<Live>>,
+    /// `--pin`: what `/mutate` pins.
+    pub pin: Pin,
 }
 
 /// Why the server did not start.
@@ -203,7 +209,7 @@ fn load(sources: &Sources, config: Config) -> Result<State, ServeError> {
         loaded.engine.policy_set().policies.len(),
         bona_host::clock::now(),
     );
-    Ok(State::new(
+    let mut state = State::new(
         loaded,
         metrics,
         config.review,
@@ -211,7 +217,10 @@ fn load(sources: &Sources, config: Config) -> Result<State, ServeError> {
         tls_config,
         config.limits,
         client_auth,
-    ))
+    );
+    state.live = config.registry;
+    state.pin = config.pin;
+    Ok(state)
 }
 
 fn bad(message: impl std::fmt::Display) -> ServeError {
