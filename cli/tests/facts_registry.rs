@@ -34,10 +34,10 @@ pub(crate) fn digest(bytes: &[u8]) -> String {
 /// One route's answer.
 #[derive(Clone)]
 pub(crate) struct Answer {
-    status: u16,
-    content_type: &'static str,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+    pub(crate) status: u16,
+    pub(crate) content_type: &'static str,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
 }
 
 /// A registry on 127.0.0.1 serving fixed answers by path; with `token`, every `/v2/` path wants
@@ -45,6 +45,10 @@ pub(crate) struct Answer {
 pub(crate) struct Registry {
     pub(crate) address: String,
     requests: Arc<Mutex<Vec<String>>>,
+    /// The paths asked for with an `Authorization` header.
+    authorized: Arc<Mutex<Vec<String>>>,
+    /// What it serves; [`Registry::route`] changes it while it runs (a tag moved).
+    routes: Arc<Mutex<BTreeMap<String, Answer>>>,
     stop: Arc<AtomicBool>,
     /// Milliseconds each answer waits before it is sent: a slow registry.
     pub(crate) delay: Arc<std::sync::atomic::AtomicU64>,
@@ -65,34 +69,54 @@ impl Registry {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let delay = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let (log, stopped, realm, wait) = (
+        let authorized = Arc::new(Mutex::new(Vec::new()));
+        let routes = Arc::new(Mutex::new(routes));
+        let (log, stopped, realm, wait, with_auth, served) = (
             Arc::clone(&requests),
             Arc::clone(&stop),
             format!("http://{address}/token"),
             Arc::clone(&delay),
+            Arc::clone(&authorized),
+            Arc::clone(&routes),
         );
         std::thread::spawn(move || {
-            let routes = Arc::new(routes);
             for stream in listener.incoming() {
                 if stopped.load(Ordering::Relaxed) {
                     return;
                 }
                 let Ok(stream) = stream else { continue };
-                let (routes, realm, log) = (Arc::clone(&routes), realm.clone(), Arc::clone(&log));
+                let (routes, realm, log, with_auth) = (
+                    Arc::clone(&served),
+                    realm.clone(),
+                    Arc::clone(&log),
+                    Arc::clone(&with_auth),
+                );
                 let wait = Duration::from_millis(wait.load(Ordering::Relaxed));
                 // One thread per connection: a slow answer does not hold up the others.
                 std::thread::spawn(move || {
                     std::thread::sleep(wait);
-                    let _ = answer(stream, &routes, token, &realm, &log);
+                    let _ = answer(stream, &routes, token, &realm, &log, &with_auth);
                 });
             }
         });
         Registry {
             address,
             requests,
+            authorized,
+            routes,
             stop,
             delay,
         }
+    }
+
+    /// Serves `answer` at `path` from now on.
+    pub(crate) fn route(&self, path: &str, answer: Answer) {
+        self.routes.lock().unwrap().insert(path.to_owned(), answer);
+    }
+
+    /// The paths asked for with an `Authorization` header.
+    pub(crate) fn authorized(&self) -> Vec<String> {
+        self.authorized.lock().unwrap().clone()
     }
 
     pub(crate) fn requests(&self) -> Vec<String> {
@@ -102,10 +126,11 @@ impl Registry {
 
 fn answer(
     mut stream: TcpStream,
-    routes: &BTreeMap<String, Answer>,
+    routes: &Mutex<BTreeMap<String, Answer>>,
     token: Option<&str>,
     realm: &str,
     log: &Mutex<Vec<String>>,
+    authorized: &Mutex<Vec<String>>,
 ) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
@@ -131,6 +156,9 @@ fn answer(
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
     log.lock().unwrap().push(path.clone());
+    if authorization.is_some() {
+        authorized.lock().unwrap().push(path.clone());
+    }
     let route = path.split('?').next().unwrap_or_default();
     let reply = if route == "/token" {
         Answer {
@@ -154,7 +182,8 @@ fn answer(
             body: b"{}".to_vec(),
         }
     } else {
-        routes.get(route).cloned().unwrap_or(Answer {
+        let found = routes.lock().unwrap().get(route).cloned();
+        found.unwrap_or(Answer {
             status: 404,
             content_type: "application/json",
             headers: vec![],
@@ -331,7 +360,7 @@ pub(crate) fn built(
     manifest_digest
 }
 
-fn facts_registry(registry: &Registry, extra: &[&str], image: &str) -> Output {
+pub(crate) fn facts_registry(registry: &Registry, extra: &[&str], image: &str) -> Output {
     Command::new(BONA)
         .args(["facts", "registry", image, "--registry-allow"])
         .arg(&registry.address)
@@ -344,7 +373,7 @@ fn facts_registry(registry: &Registry, extra: &[&str], image: &str) -> Output {
         .unwrap()
 }
 
-fn facts_of(out: &Output) -> Value {
+pub(crate) fn facts_of(out: &Output) -> Value {
     assert!(
         out.status.success(),
         "{}",

@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use crate::client::{Client, FetchError};
 use crate::evidence::evidence;
 use crate::fetch::{self, Repo};
-use crate::manifest::{self, ACCEPT, ContentError, MANIFEST_LIMIT, Platform};
+use crate::manifest::{ContentError, Platform};
 use crate::platform_facts::platform_facts;
 
 /// The most signatures, or attestations, read of one image.
@@ -137,7 +137,10 @@ pub async fn image_facts(
             let (media_type, body) = fetch::manifest_by_digest(client, repo, digest).await?;
             (digest.to_owned(), media_type, body)
         }
-        None => by_tag(client, repo, image.tag().unwrap_or("latest")).await?,
+        None => {
+            let tagged = fetch::by_tag(client, repo, image.tag().unwrap_or("latest")).await?;
+            (tagged.digest, tagged.media_type, tagged.body)
+        }
     };
     let mut entry = Map::new();
     entry.insert("digest".into(), Value::String(digest.clone()));
@@ -182,44 +185,6 @@ pub async fn image_facts(
         entry.insert("incomplete".into(), Value::Array(incomplete));
     }
     Ok(ImageFacts { entry, failures })
-}
-
-/// A tag's digest and manifest. The digest is the content's: hashed here, and a
-/// `Docker-Content-Digest` that disagrees is an integrity error rather than a second opinion.
-async fn by_tag(
-    client: &Client,
-    repo: Repo<'_>,
-    tag: &str,
-) -> Result<(String, String, Vec<u8>), ImageError> {
-    let response = client
-        .get(
-            repo.registry,
-            repo.repository,
-            &format!("manifests/{tag}"),
-            Some(ACCEPT),
-            MANIFEST_LIMIT,
-        )
-        .await?;
-    match response.status {
-        200 => {}
-        404 => return Err(ImageError::NotFound),
-        status => {
-            return Err(ImageError::Fetch(FetchError::Status {
-                registry: repo.registry.to_owned(),
-                status,
-                what: format!("the manifest of tag {tag}"),
-            }));
-        }
-    }
-    let digest = manifest::digest_of(&response.body);
-    if let Some(header) = response.digest.as_deref() {
-        manifest::verify(&response.body, header, None)?;
-    }
-    Ok((
-        digest,
-        response.content_type.unwrap_or_default(),
-        response.body,
-    ))
 }
 
 /// Reads every image of `images`, `concurrency` at a time, calling `done` as each is read; the

@@ -3,7 +3,7 @@
 
 use crate::client::{Client, FetchError};
 use crate::facts::ImageError;
-use crate::manifest::{self, ACCEPT, ContentError, Descriptor, MANIFEST_LIMIT};
+use crate::manifest::{self, ACCEPT, ContentError, Descriptor, MANIFEST_LIMIT, Manifest};
 
 /// Where a read goes: a registry and a repository in it (the image's, or the one
 /// `--signature-repository` names for its signatures).
@@ -75,4 +75,50 @@ pub async fn blob(
     }
     manifest::verify(&response.body, &descriptor.digest, Some(descriptor.size))?;
     Ok(response.body)
+}
+
+/// A tag's manifest: its digest, content type and bytes.
+#[derive(Clone, Debug)]
+pub struct Tagged {
+    pub digest: String,
+    pub media_type: String,
+    pub body: Vec<u8>,
+}
+
+/// The manifest a tag names. The digest is the content's: hashed here, and a
+/// `Docker-Content-Digest` that disagrees is an integrity error rather than a second opinion.
+/// A type Bona does not read (Docker schema 1, whose digest is not its bytes' hash) leaves the
+/// digest unknown too.
+pub async fn by_tag(client: &Client, repo: Repo<'_>, tag: &str) -> Result<Tagged, ImageError> {
+    let response = client
+        .get(
+            repo.registry,
+            repo.repository,
+            &format!("manifests/{tag}"),
+            Some(ACCEPT),
+            MANIFEST_LIMIT,
+        )
+        .await?;
+    match response.status {
+        200 => {}
+        404 => return Err(ImageError::NotFound),
+        status => {
+            return Err(ImageError::Fetch(FetchError::Status {
+                registry: repo.registry.to_owned(),
+                status,
+                what: format!("the manifest of tag {tag}"),
+            }));
+        }
+    }
+    let media_type = response.content_type.unwrap_or_default();
+    Manifest::parse(&media_type, &response.body)?;
+    let digest = manifest::digest_of(&response.body);
+    if let Some(header) = response.digest.as_deref() {
+        manifest::verify(&response.body, header, None)?;
+    }
+    Ok(Tagged {
+        digest,
+        media_type,
+        body: response.body,
+    })
 }

@@ -30,7 +30,7 @@ use crate::client::{Client, FetchError};
 use crate::evidence::{List, evidence};
 use crate::facts::{ImageError, ReadOptions};
 use crate::fetch::{self, Repo};
-use crate::manifest::{ACCEPT, MANIFEST_LIMIT, Platform};
+use crate::manifest::Platform;
 use crate::platform_facts::{PlatformFacts, platform_facts};
 
 /// How long a failure is remembered: a failing registry is asked again soon, not hammered.
@@ -420,12 +420,17 @@ impl Live {
                         registry: &registry,
                         repository: &repository,
                     };
-                    let result = by_tag(&client, repo, &tag).await;
+                    let result = fetch::by_tag(&client, repo, &tag).await;
                     metrics.observe(started.elapsed());
                     match result {
-                        Ok(r) => {
-                            let bytes = r.body.len() + r.digest.len() + 64;
-                            Fetched::value(r, ttl, bytes)
+                        Ok(t) => {
+                            let bytes = t.body.len() + t.digest.len() + 64;
+                            let resolved = Resolved {
+                                digest: t.digest,
+                                media_type: t.media_type,
+                                body: Arc::new(t.body),
+                            };
+                            Fetched::value(resolved, ttl, bytes)
                         }
                         Err(e) => Fetched::failure(Failure::of(&registry, &e), FAILURE_TTL),
                     }
@@ -717,39 +722,6 @@ fn evidence_part(
             .extend(list.failures.iter().map(|f| format!("{name}: {f}")));
     }
     Ok((part, bytes.max(64)))
-}
-
-/// A tag's digest and manifest (docs/registry.md#bona-facts-registry).
-async fn by_tag(client: &Client, repo: Repo<'_>, tag: &str) -> Result<Resolved, ImageError> {
-    let response = client
-        .get(
-            repo.registry,
-            repo.repository,
-            &format!("manifests/{tag}"),
-            Some(ACCEPT),
-            MANIFEST_LIMIT,
-        )
-        .await?;
-    match response.status {
-        200 => {}
-        404 => return Err(ImageError::NotFound),
-        status => {
-            return Err(ImageError::Fetch(FetchError::Status {
-                registry: repo.registry.to_owned(),
-                status,
-                what: format!("the manifest of tag {tag}"),
-            }));
-        }
-    }
-    let digest = crate::manifest::digest_of(&response.body);
-    if let Some(header) = response.digest.as_deref() {
-        crate::manifest::verify(&response.body, header, None)?;
-    }
-    Ok(Resolved {
-        digest,
-        media_type: response.content_type.unwrap_or_default(),
-        body: Arc::new(response.body),
-    })
 }
 
 fn platforms_key(platforms: &[Platform]) -> String {

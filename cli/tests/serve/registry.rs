@@ -254,3 +254,32 @@ fn a_hundred_concurrent_admissions_of_one_image_make_one_fetch() {
     let sig_reads = requests.iter().filter(|p| p.ends_with(".sig")).count();
     assert_eq!(sig_reads, 1, "{requests:?}");
 }
+
+#[test]
+fn a_tag_moved_between_two_admissions_is_read_again_after_the_tag_ttl() {
+    let mut routes = BTreeMap::new();
+    built(&mut routes, &Built::app(), Some(&key()));
+    // An unsigned image of the same repository, under another tag for now.
+    let unsigned = built(
+        &mut routes,
+        &Built {
+            tag: "next",
+            diff_ids: vec![crate::facts_registry::digest(b"next")],
+            ..Built::app()
+        },
+        None,
+    );
+    let next = routes[&format!("/v2/demo/app/manifests/{unsigned}")].clone();
+    let registry = Registry::start(routes, None);
+    let dir = tempfile::tempdir().unwrap();
+    policies(dir.path());
+    let server = serve_with(dir.path(), &registry.address, &["--tag-ttl", "1"]);
+    let body = pod_review("prod", &[format!("{}/demo/app:v1", registry.address)]);
+    assert_eq!(validate(&server, body.clone())["response"]["allowed"], true);
+    // v1 is moved to the unsigned image: within --tag-ttl the cache still answers.
+    registry.route("/v2/demo/app/manifests/v1", next);
+    assert_eq!(validate(&server, body.clone())["response"]["allowed"], true);
+    std::thread::sleep(Duration::from_millis(1_200));
+    let review = validate(&server, body);
+    assert_eq!(review["response"]["allowed"], false, "{review:#}");
+}
