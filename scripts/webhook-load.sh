@@ -7,7 +7,12 @@
 # lasts DURATION seconds or N requests, on 127.0.0.1 only. Needs Debian's `wrk` and `hey` and
 # `openssl`. The server's log (one line per decision) goes to $WORK/serve.log, as in production.
 #
+# With REGISTRY=1 the webhook runs with --registry against Debian's docker-registry on
+# 127.0.0.1 (needs umoci and skopeo too): the review names a tagged image of that registry, the
+# first request fills the cache, and the load measures admissions on a warm cache.
+#
 # Usage: scripts/webhook-load.sh            DURATION=10 N=20000 scripts/webhook-load.sh
+#        REGISTRY=1 DURATION=5 N=10000 scripts/webhook-load.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
@@ -20,14 +25,41 @@ PORT=${PORT:-443}
 TARGET=${CARGO_TARGET_DIR:-target}
 WORK=$(mktemp -d)
 SERVER=""
-cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+REGISTRY_PID=""
+cleanup() {
+  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null
+  [ -n "$REGISTRY_PID" ] && kill "$REGISTRY_PID" 2>/dev/null
+  wait 2>/dev/null; rm -rf "$WORK"
+}
 trap cleanup EXIT INT TERM
 
 cargo build --release -q -p bona
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$WORK/tls.key" \
   -out "$WORK/tls.crt" -days 1 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null
 
-"$TARGET/release/bona" serve --policy examples/production --cluster prod-eu-1 \
+REVIEW=examples/production/review.json
+SERVE_ARGS=(--policy examples/production --cluster prod-eu-1)
+if [ "${REGISTRY:-0}" = 1 ]; then
+  REG=127.0.0.1:$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: %s}\n' \
+    "$WORK/data" "$REG" > "$WORK/registry.yml"
+  docker-registry serve "$WORK/registry.yml" > "$WORK/registry.log" 2>&1 &
+  REGISTRY_PID=$!
+  for _ in $(seq 100); do curl -sf "http://$REG/v2/" > /dev/null && break; sleep 0.1; done
+  umoci init --layout "$WORK/layout" && umoci new --image "$WORK/layout:1.0"
+  skopeo copy -q --dest-tls-verify=false "oci:$WORK/layout:1.0" "docker://$REG/demo/app:1.0"
+  python3 - "$REG/demo/app:1.0" > "$WORK/review.json" <<'PY'
+import json, sys
+print(json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+  "request": {"uid": "load", "operation": "CREATE", "namespace": "prod",
+              "kind": {"group": "", "version": "v1", "kind": "Pod"},
+              "object": {"kind": "Pod", "metadata": {"name": "web", "namespace": "prod"},
+                         "spec": {"containers": [{"name": "web", "image": sys.argv[1]}]}}}}))
+PY
+  REVIEW=$WORK/review.json
+  SERVE_ARGS=(--policy examples/registry --cluster demo --registry --registry-allow "$REG" --insecure-registry "$REG")
+fi
+"$TARGET/release/bona" serve "${SERVE_ARGS[@]}" \
   --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" --listen "127.0.0.1:$PORT" \
   > "$WORK/serve.out" 2> "$WORK/serve.log" &
 SERVER=$!
@@ -35,7 +67,7 @@ for _ in $(seq 50); do grep -q listening "$WORK/serve.out" 2>/dev/null && break;
 if [ "$PORT" = 443 ]; then URL="https://127.0.0.1/validate?timeout=10s"; else URL="https://127.0.0.1:$PORT/validate?timeout=10s"; fi
 
 cat > "$WORK/post.lua" <<LUA
-local f = assert(io.open("examples/production/review.json", "rb"))
+local f = assert(io.open("$REVIEW", "rb"))
 wrk.method = "POST"
 wrk.body = f:read("*a")
 f:close()
@@ -47,11 +79,11 @@ for c in 1 4 16; do
   wrk -t1 -c"$c" -d"${DURATION}s" --latency -s "$WORK/post.lua" "$URL"
 done
 echo "== hey -n $N -c 4 (HTTP/1.1)"
-hey -n "$N" -c 4 -m POST -T application/json -D examples/production/review.json "$URL"
+hey -n "$N" -c 4 -m POST -T application/json -D "$REVIEW" "$URL"
 echo "== hey -n $N -c 4 -h2 (HTTP/2, as the API server)"
-hey -n "$N" -c 4 -h2 -m POST -T application/json -D examples/production/review.json "$URL"
+hey -n "$N" -c 4 -h2 -m POST -T application/json -D "$REVIEW" "$URL"
 
 echo "== server side (bona_admission_duration_seconds)"
-curl -sk "${URL%%/validate*}/metrics" | grep -E '^bona_admission_(requests_total|duration_seconds_(bucket|sum|count))'
+curl -sk "${URL%%/validate*}/metrics" | grep -E '^bona_(admission_(requests_total|duration_seconds_(bucket|sum|count))|registry_cache_requests_total)'
 echo "== peak RSS of the server"
 grep VmHWM "/proc/$SERVER/status"

@@ -78,6 +78,16 @@ const VM_JENKINS: &str = "docker.io/jenkins/inbound-agent:3273.v4cfe589b_fd83-1"
 const POSTGRES: &str = "docker.io/library/postgres:16";
 
 const EVALS: &[EvalCase] = &[
+    // examples/registry
+    EvalCase {
+        command: "bona eval --policy examples/registry --input examples/registry/deploy.json --facts examples/registry/facts.json",
+        decision: "prevent",
+        images: &[
+            ("127.0.0.1:5000/demo/signed:1.0", "trusted", false),
+            ("127.0.0.1:5000/demo/unsigned:1.0", "untrusted", true),
+        ],
+        runtime_issues: &["127.0.0.1:5000/demo/unsigned:1.0"],
+    },
     // examples/production
     EvalCase {
         command: "bona eval --policy examples/production --input examples/production/deploy.json",
@@ -539,6 +549,7 @@ fn there_are_the_documented_examples() {
         "signed",
         "keyless",
         "provenance",
+        "registry",
         "vm",
     ] {
         assert!(
@@ -995,5 +1006,58 @@ fn diff_commands_give_the_documented_changes() {
         let out = bona(&[same, vec!["--format".into(), "json".into()]].concat());
         let none: Value = serde_json::from_slice(&out.stdout).expect("diff JSON");
         assert_eq!(array(&none, "changes").len(), 0, "{}", case.command);
+    }
+}
+
+/// examples/registry/run.sh, end to end, prints what its README says.
+#[test]
+fn the_registry_walk_through_runs_as_documented() {
+    for tool in [
+        "docker-registry",
+        "umoci",
+        "skopeo",
+        "openssl",
+        "curl",
+        "python3",
+    ] {
+        if !crate::xcheck::runs_path(tool) {
+            crate::xcheck::tool_missing(&format!("{tool} is not installed"));
+            return;
+        }
+    }
+    let out = Command::new(examples_dir().join("registry/run.sh"))
+        .env("BONA", env!("CARGO_BIN_EXE_bona"))
+        .output()
+        .expect("run.sh runs");
+    // What a reader sees on the terminal: both streams.
+    let stdout = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{stdout}");
+    for expected in [
+        "(2 of 2 images read)",
+        "/demo/signed:1.0: digest sha256:",
+        "1 signature(s)",
+        "0 signature(s)",
+        "decision: prevent",
+        "/demo/signed:1.0: trusted",
+        "/demo/unsigned:1.0: untrusted (not signed by `release`: the facts list no signatures)",
+        "signed: allowed",
+        "unsigned: denied: image ",
+        "/mutate: replace /spec/containers/0/image with ",
+        "signed:2.0 while the registry is down: denied: ",
+        "(cannot reach 127.0.0.1:",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing `{expected}` in:\n{stdout}"
+        );
+    }
+    // The README shows the same lines.
+    let readme = readme("registry");
+    for line in ["signed: allowed", "decision: prevent", "/mutate: replace"] {
+        assert!(readme.contains(line), "README lacks `{line}`");
     }
 }

@@ -31,6 +31,12 @@ pub fn tool_missing(msg: &str) {
     );
 }
 
+/// Whether `program` is on `PATH`.
+pub fn runs_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
 /// Whether `program --version` runs.
 pub fn runs(program: &str) -> bool {
     Command::new(program)
