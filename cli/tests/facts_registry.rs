@@ -718,3 +718,82 @@ fn signatures_are_read_from_the_signature_repository() {
     let out = facts_registry(&registry, &["--signature-repository", "demo/app"], &image);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn an_audit_with_the_registry_judges_what_runs() {
+    let key = key();
+    let mut routes = BTreeMap::new();
+    let signed = built(&mut routes, &Built::app(), Some(&key));
+    built(
+        &mut routes,
+        &Built {
+            repository: "demo/unsigned",
+            ..Built::app()
+        },
+        None,
+    );
+    let registry = Registry::start(routes, None);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("release.pub"), key.public_pem()).unwrap();
+    std::fs::write(
+        dir.path().join("policy.trust"),
+        "key release = file(\"release.pub\")\n\npolicy \"signed\" {\n  action issue\n  trust signed by release\n}\n",
+    )
+    .unwrap();
+    // The pod names a tag the registry does not have; its status says what runs.
+    let list = json!({"kind": "List", "items": [
+        {"kind": "Pod", "metadata": {"name": "a", "namespace": "n"},
+         "spec": {"containers": [{"name": "app", "image": format!("{}/demo/app:gone", registry.address)}]},
+         "status": {"containerStatuses": [{"name": "app",
+             "imageID": format!("{}/demo/app@{signed}", registry.address)}]}},
+        {"kind": "Pod", "metadata": {"name": "b", "namespace": "n"},
+         "spec": {"containers": [{"name": "app", "image": format!("{}/demo/unsigned:v1", registry.address)}]}}]});
+    std::fs::write(dir.path().join("pods.json"), list.to_string()).unwrap();
+    let audit = |extra: &[&str]| {
+        Command::new(BONA)
+            .arg("audit")
+            .arg("--policy")
+            .arg(dir.path().join("policy.trust"))
+            .arg("--inventory")
+            .arg(dir.path().join("pods.json"))
+            .args(["--cluster", "c", "--format", "json"])
+            .args(extra)
+            .env("DOCKER_CONFIG", "/nonexistent")
+            .output()
+            .unwrap()
+    };
+    let out = audit(&[
+        "--registry",
+        "--registry-allow",
+        &registry.address,
+        "--insecure-registry",
+        &registry.address,
+    ]);
+    let report: Value = facts_of(&out);
+    let issues: Vec<String> = report["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {}",
+                i["image"].as_str().unwrap(),
+                i["reason"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    // Only the unsigned image is an issue, and it is untrusted, not missing information.
+    assert_eq!(issues.len(), 1, "{report:#}");
+    assert!(issues[0].contains("/demo/unsigned:v1"), "{issues:?}");
+    assert!(issues[0].ends_with("untrusted"), "{issues:?}");
+    // Without the registry both are missing information.
+    let report: Value = facts_of(&audit(&[]));
+    assert_eq!(
+        report["issues"].as_array().map(Vec::len),
+        Some(2),
+        "{report:#}"
+    );
+    // Registry flags without --registry are bad input.
+    let out = audit(&["--registry-allow", &registry.address]);
+    assert_eq!(out.status.code(), Some(2));
+}

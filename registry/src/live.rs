@@ -342,10 +342,10 @@ impl Live {
             self.evidence(&client, repo, k, &digest, deadline).await
         };
         let (content, evidence) = tokio::join!(content, evidence);
+        // Written even for a pinned reference: an audit keeps these facts under the reference
+        // as written, which may not carry the digest that runs.
         let mut facts = stated.unwrap_or_default();
-        if reference.digest().is_none() {
-            facts.digest = Some(digest);
-        }
+        facts.digest = Some(digest);
         for part in [content, evidence] {
             match part {
                 Some(Ok(part)) => {

@@ -9,9 +9,15 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use bona_host::audit::{Audit, Format, Report};
+use bona_registry::cache::MAX_FLIGHT;
+use bona_registry::live::{Live, LiveOptions};
+use bona_runtime::facts::FactsDocument;
+use futures::StreamExt as _;
 
+use crate::commands::registry_targets;
 use crate::policies::{self, BundleKey, ClusterArgs, OutputFormat, PolicySource};
 use crate::progress::Delayed;
+use crate::registry::RegistryOptions;
 use crate::{Exit, bad_input};
 
 /// Report posture issues of what is running.
@@ -25,9 +31,15 @@ use crate::{Exit, bad_input};
 /// until the whole inventory has been read: bad input anywhere gives one error and no
 /// partial result. On a terminal, a progress bar shows on stderr during long audits.
 ///
+/// With --registry, what the facts lack is first read from the images' registries
+/// (docs/registry.md#in-audits): for a running container of a kubectl list, at the digest its
+/// status's `imageID` says runs. What cannot be read stays unknown, reported on stderr.
+///
 /// Example:
 ///   kubectl get pods -A -o json > pods.json
 ///   bona audit --bundle policies.bundle --inventory pods.json --cluster prod-eu-1
+///   bona audit --policy policies/ --inventory pods.json --cluster prod-eu-1 \
+///       --registry --registry-allow 'registry.company.com'
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -46,6 +58,11 @@ pub struct Args {
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
+    /// Read what the facts lack from the images' registries (needs --registry-allow).
+    #[arg(long, help_heading = "Registry")]
+    pub registry: bool,
+    #[command(flatten, next_help_heading = "Registry")]
+    pub registry_options: RegistryOptions,
 }
 
 /// Runs the command.
@@ -57,6 +74,19 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     let facts = match policies::facts(args.facts.as_deref(), err) {
         Ok(f) => f,
         Err(exit) => return exit,
+    };
+    let facts = match (args.registry, args.registry_options.any()) {
+        (true, _) => match with_registry(&args, facts, err) {
+            Ok(f) => Some(f),
+            Err(exit) => return exit,
+        },
+        (false, true) => {
+            return bad_input(
+                err,
+                "--registry-allow and the other registry flags need --registry",
+            );
+        }
+        (false, false) => facts,
     };
     let kubectl = args.kubernetes.options();
     let format = match policies::format_or_default(args.format) {
@@ -81,6 +111,75 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         }
         Err(message) => bad_input(err, message),
     }
+}
+
+/// Registries read at once.
+const CONCURRENCY: usize = 8;
+
+/// The static facts with what the registry adds for every image of the inventory, each under
+/// the key an audit looks it up by (its digest when the reference has one, else the reference).
+fn with_registry(
+    args: &Args,
+    facts: Option<FactsDocument>,
+    err: &mut dyn Write,
+) -> Result<FactsDocument, Exit> {
+    let targets = registry_targets::inventory(&args.inventory, err)?;
+    let read = args.registry_options.read_options(err)?;
+    let client = args
+        .registry_options
+        .client(MAX_FLIGHT, "bona audit --registry", err)?;
+    let live = Live::new(
+        client,
+        LiveOptions {
+            read,
+            // An audit has no API server waiting: each read gets the client's own bounds.
+            deadline: MAX_FLIGHT,
+            ..LiveOptions::default()
+        },
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| bad_input(&mut *err, format!("cannot start: {e}")))?;
+    let progress = Delayed::new(
+        Some(targets.len() as u64),
+        "{spinner} reading registries {pos}/{len} [{bar:30}] {elapsed}",
+    );
+    let document = facts.as_ref();
+    let outcomes: Vec<_> = runtime.block_on(
+        futures::stream::iter(&targets)
+            .map(|target| {
+                let live = &live;
+                let progress = &progress;
+                async move {
+                    let deadline = tokio::time::Instant::now() + MAX_FLIGHT;
+                    let image = [(target.read.clone(), None)];
+                    let outcome = live.images(&image, document, deadline).await;
+                    if let Some(bar) = progress.bar() {
+                        bar.inc(1);
+                    }
+                    let _ = progress.visible();
+                    outcome.into_iter().next().unwrap_or_default()
+                }
+            })
+            .buffered(CONCURRENCY)
+            .collect(),
+    );
+    progress.finish();
+    let mut entries = Vec::new();
+    for (target, outcome) in targets.iter().zip(outcomes) {
+        for note in &outcome.notes {
+            let _ = writeln!(err, "warning: {}: {note} (left unknown)", target.key);
+        }
+        if let Some(found) = outcome.facts {
+            let key = target
+                .key
+                .digest()
+                .map_or_else(|| target.key.to_string(), str::to_owned);
+            entries.push((key, found));
+        }
+    }
+    Ok(facts.unwrap_or_default().with_entries(entries))
 }
 
 /// The progress bar on stderr: only on a terminal, only after [`Progress::DELAY`], and only

@@ -43,22 +43,7 @@ pub fn targets(args: &RegistryArgs, err: &mut dyn Write) -> Result<Vec<Target>, 
         out.push(Target::named(reference));
     }
     if let Some(path) = &args.inventory {
-        let bytes = policies::read(path, err)?;
-        let found = if is_kubectl_list(&bytes) {
-            running(&bytes)
-        } else {
-            parse_inventory(&bytes)
-                .map(|inventory| {
-                    inventory
-                        .assets
-                        .into_iter()
-                        .flat_map(|a| a.images)
-                        .map(|i| Target::named(i.reference))
-                        .collect()
-                })
-                .map_err(|e| e.to_string())
-        };
-        out.extend(found.map_err(|e| bad_input(&mut *err, format!("{}: {e}", path.display())))?);
+        out.extend(inventory(path, err)?);
     }
     for base in &args.base {
         let reference = Reference::parse(base)
@@ -68,6 +53,29 @@ pub fn targets(args: &RegistryArgs, err: &mut dyn Write) -> Result<Vec<Target>, 
     let mut seen = HashSet::new();
     out.retain(|t| seen.insert(t.clone()));
     Ok(out)
+}
+
+/// The images of an inventory or kubectl list, a running container at its `imageID`, each once.
+pub fn inventory(path: &std::path::Path, err: &mut dyn Write) -> Result<Vec<Target>, Exit> {
+    let bytes = policies::read(path, err)?;
+    let found = if is_kubectl_list(&bytes) {
+        running(&bytes)
+    } else {
+        parse_inventory(&bytes)
+            .map(|inventory| {
+                inventory
+                    .assets
+                    .into_iter()
+                    .flat_map(|a| a.images)
+                    .map(|i| Target::named(i.reference))
+                    .collect()
+            })
+            .map_err(|e| e.to_string())
+    };
+    let mut found = found.map_err(|e| bad_input(&mut *err, format!("{}: {e}", path.display())))?;
+    let mut seen = HashSet::new();
+    found.retain(|t| seen.insert(t.clone()));
+    Ok(found)
 }
 
 /// The containers of a kubectl list, each at the digest its status says it runs when it says.

@@ -126,6 +126,15 @@ impl FactsDocument {
         })
     }
 
+    /// This document with `entries` added, each under its key (a digest, or a reference in
+    /// its normalised printed form), replacing what was there: how a host adds what it read
+    /// from registries to the static facts.
+    pub fn with_entries(mut self, entries: impl IntoIterator<Item = (String, ImageFacts)>) -> Self {
+        self.images.extend(entries);
+        self.bases = BaseIndex::new(&self.images);
+        self
+    }
+
     /// The images of this document that an image with `layers` is built on
     /// (docs/images.md#base-by-layers): those keyed by a reference whose layers are the longest
     /// strict, non-empty prefix of `layers` found; `[]` when none is.

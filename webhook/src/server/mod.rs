@@ -440,7 +440,11 @@ fn go_duration(text: &str) -> Option<Duration> {
     (!text.is_empty()).then_some(total)
 }
 
-/// Reads the review on a decision thread, asks the registry for what the facts lack (by the
+/// The largest review read on an async worker rather than a decision thread.
+const SMALL_REVIEW: usize = 64 << 10;
+
+/// Reads the review (on a decision thread when it is large), asks the registry for what the
+/// facts lack (by the
 /// admission's deadline, on the async side: waiting holds no thread), then decides on a
 /// decision thread.
 async fn with_registry(
@@ -450,16 +454,22 @@ async fn with_registry(
     timeout: Option<Duration>,
 ) -> Result<Response, tokio::task::JoinError> {
     let deadline = tokio::time::Instant::now() + live.deadline(timeout);
-    let Ok(permit) = Arc::clone(&state.deciders).acquire_owned().await else {
-        return Ok(busy(state));
+    // A small review is read here (tens of microseconds), a large one on a decision thread:
+    // the hop costs more than reading what a Pod usually is.
+    let read = if bytes.len() <= SMALL_REVIEW {
+        read_request(state, &bytes)
+    } else {
+        let Ok(permit) = Arc::clone(&state.deciders).acquire_owned().await else {
+            return Ok(busy(state));
+        };
+        let reading = Arc::clone(state);
+        tokio::task::spawn_blocking(move || {
+            let read = read_request(&reading, &bytes);
+            drop((bytes, permit));
+            read
+        })
+        .await?
     };
-    let reading = Arc::clone(state);
-    let read = tokio::task::spawn_blocking(move || {
-        let read = read_request(&reading, &bytes);
-        drop((bytes, permit));
-        read
-    })
-    .await?;
     let mut request = match read {
         Ok(request) => request,
         Err(answer) => return Ok(*answer),
