@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
-use bona_runtime::facts::{FactsDocument, ImageFacts};
+use bona_runtime::facts::{FactsDocument, ImageFacts, TagClaim};
 use bona_runtime::reference::Reference;
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
@@ -160,6 +160,8 @@ pub struct Live {
     client: RwLock<(Arc<Client>, u64)>,
     options: LiveOptions,
     tags: Cache<Key, Resolved, Failure>,
+    /// Every tag → digest seen, for `--facts-ttl`: what makes a tag claim good.
+    seen: Cache<Key, (), Failure>,
     content: Cache<Key, Arc<Part>, Failure>,
     evidence: Cache<Key, Arc<Part>, Failure>,
     metrics: LiveMetrics,
@@ -184,6 +186,7 @@ impl Live {
         Live {
             client: RwLock::new((Arc::new(client), 0)),
             tags: Cache::new(third),
+            seen: Cache::new(third),
             content: Cache::new(third),
             evidence: Cache::new(third),
             options,
@@ -267,6 +270,7 @@ impl Live {
         };
         let resolved = match reference.digest() {
             Some(_) => None,
+            None if reference.tag().is_none() => None,
             None => {
                 let tag = reference.tag().unwrap_or("latest");
                 match self.resolve(&client, repo, key(tag), tag, deadline).await {
@@ -341,11 +345,24 @@ impl Live {
             k.platforms = String::new();
             self.evidence(&client, repo, k, &digest, deadline).await
         };
-        let (content, evidence) = tokio::join!(content, evidence);
+        let claim = async {
+            match (reference.tag(), reference.digest()) {
+                (Some(tag), Some(pinned)) => Some(
+                    self.claim(&client, repo, key(tag), tag, pinned, deadline)
+                        .await,
+                ),
+                _ => None,
+            }
+        };
+        let (content, evidence, claim) = tokio::join!(content, evidence, claim);
         // Written even for a pinned reference: an audit keeps these facts under the reference
         // as written, which may not carry the digest that runs.
         let mut facts = stated.unwrap_or_default();
         facts.digest = Some(digest);
+        if let Some((claim, note)) = claim {
+            facts.tag_claim = claim;
+            notes.extend(note);
+        }
         for part in [content, evidence] {
             match part {
                 Some(Ok(part)) => {
@@ -395,6 +412,36 @@ impl Live {
             .map(|r| r.digest)
     }
 
+    /// What the registry says of `tag` beside the digest `pinned` (docs/registry.md#tags-are-claims):
+    /// good when it names `pinned` now or did within `--facts-ttl`.
+    async fn claim(
+        &self,
+        client: &Arc<Client>,
+        repo: Repo<'_>,
+        key: Key,
+        tag: &str,
+        pinned: &str,
+        deadline: Instant,
+    ) -> (TagClaim, Option<String>) {
+        let seen_key = Key {
+            what: format!("{tag}@{pinned}"),
+            ..key.clone()
+        };
+        let seen = self.seen.peek(&seen_key).is_some();
+        match self.resolve(client, repo, key, tag, deadline).await {
+            Ok(r) if r.digest == pinned || seen => (TagClaim::Confirmed, None),
+            Ok(r) => (
+                TagClaim::Denied,
+                Some(format!(
+                    "{} names {} under the tag {tag}, not the digest pinned",
+                    repo.registry, r.digest
+                )),
+            ),
+            Err(_) if seen => (TagClaim::Confirmed, None),
+            Err(note) => (TagClaim::Unknown, Some(note)),
+        }
+    }
+
     async fn resolve(
         &self,
         client: &Arc<Client>,
@@ -410,6 +457,7 @@ impl Live {
             tag.to_owned(),
         );
         let ttl = self.options.tag_ttl;
+        let key_of_tag = key.clone();
         let lookup = self
             .tags
             .get_or_fetch(key, deadline, || {
@@ -437,7 +485,18 @@ impl Live {
                 }
             })
             .await;
-        self.answer(Kind::Tag, repo.registry, lookup)
+        // Each fresh resolution is remembered (a hit was, when it was fetched).
+        let fresh = matches!(lookup, Lookup::Fetched(_));
+        let answer = self.answer(Kind::Tag, repo.registry, lookup);
+        if let (true, Ok(resolved)) = (fresh, &answer) {
+            let seen = Key {
+                what: format!("{}@{}", key_of_tag.what, resolved.digest),
+                ..key_of_tag
+            };
+            self.seen
+                .insert(seen, Fetched::value((), self.options.facts_ttl, 64));
+        }
+        answer
     }
 
     async fn content(

@@ -48,6 +48,13 @@ policy "staging signed" {
   scope namespace == "staging"
   trust signed by release
 }
+
+policy "release tags" {
+  action prevent
+  on unknown prevent
+  scope namespace == "claims"
+  trust tag == "v1"
+}
 "#,
     )
     .unwrap();
@@ -282,4 +289,35 @@ fn a_tag_moved_between_two_admissions_is_read_again_after_the_tag_ttl() {
     std::thread::sleep(Duration::from_millis(1_200));
     let review = validate(&server, body);
     assert_eq!(review["response"]["allowed"], false, "{review:#}");
+}
+
+#[test]
+fn a_tag_beside_a_digest_is_a_claim_the_registry_confirms() {
+    let mut routes = BTreeMap::new();
+    let v1 = built(&mut routes, &Built::app(), Some(&key()));
+    let other = built(
+        &mut routes,
+        &Built {
+            tag: "next",
+            diff_ids: vec![crate::facts_registry::digest(b"next")],
+            ..Built::app()
+        },
+        None,
+    );
+    let registry = Registry::start(routes, None);
+    let dir = tempfile::tempdir().unwrap();
+    policies(dir.path());
+    let server = serve_with(dir.path(), &registry.address, &[]);
+    // v1 names this digest: the tag holds.
+    let honest = format!("{}/demo/app:v1@{v1}", registry.address);
+    let review = validate(&server, pod_review("claims", &[honest]));
+    assert_eq!(review["response"]["allowed"], true, "{review:#}");
+    // v1 names another digest than the one pinned: the image has no tag known.
+    let claimed = format!("{}/demo/app:v1@{other}", registry.address);
+    let review = validate(&server, pod_review("claims", &[claimed]));
+    assert_eq!(review["response"]["allowed"], false, "{review:#}");
+    assert!(
+        message(&review).contains("names another digest under tag `v1`"),
+        "{review:#}"
+    );
 }

@@ -963,6 +963,10 @@ impl<'a, 'c> Evaluator<'a, 'c> {
             // Always known; kept total rather than unreachable.
             ImageStrAttr::Registry => "registry is unknown".to_owned(),
             ImageStrAttr::Repository => "repository is unknown".to_owned(),
+            ImageStrAttr::Tag if self.image.reference().tag().is_some() => format!(
+                "tag is unknown: the registry could not confirm that `{}` names the digest",
+                self.image.reference().tag().unwrap_or_default()
+            ),
             ImageStrAttr::Tag => {
                 "tag is unknown: the reference has only a digest and no facts give its tags"
                     .to_owned()
@@ -987,6 +991,21 @@ impl<'a, 'c> Evaluator<'a, 'c> {
         }
     }
 
+    /// Why a string attribute's comparison has the wrong value.
+    fn describe_str(&self, attr: &ImageStrAttr, req: &Requirement<'_>, want: bool) -> String {
+        let reference = self.image.reference();
+        if let (ImageStrAttr::Tag, Some(tag), Some(_), TagKnowledge::Many([])) =
+            (attr, reference.tag(), reference.digest(), self.image.tags())
+        {
+            return format!(
+                "the registry names another digest under tag `{tag}`, so the image has no tag \
+                 known; the rule needs a tag that is {}",
+                req.describe(want)
+            );
+        }
+        describe_str(attr, self.str_value(attr), req, want)
+    }
+
     /// Why a reference attribute's comparison has the wrong value.
     fn describe_ref(&self, attr: RefAttr, req: &Requirement<'_>, want: bool) -> String {
         let values = self.ref_values(attr);
@@ -1003,14 +1022,13 @@ impl<'a, 'c> Evaluator<'a, 'c> {
             | ImageAtom::AttestedVulns { key, .. }
             | ImageAtom::AttestedScanAge { key, .. } => self.explain_attested(atom, *key, want),
             ImageAtom::Str { attr, op, value } => {
-                let req = Requirement::Eq(*op, value);
-                describe_str(attr, self.str_value(attr), &req, want)
+                self.describe_str(attr, &Requirement::Eq(*op, value), want)
             }
             ImageAtom::In { attr, values } => {
-                describe_str(attr, self.str_value(attr), &Requirement::In(values), want)
+                self.describe_str(attr, &Requirement::In(values), want)
             }
             ImageAtom::Matches { attr, globs } => {
-                describe_str(attr, self.str_value(attr), &Requirement::Globs(globs), want)
+                self.describe_str(attr, &Requirement::Globs(globs), want)
             }
             ImageAtom::BaseEq { op, value } => {
                 self.describe_ref(RefAttr::Base, &Requirement::Eq(*op, value), want)

@@ -225,6 +225,25 @@ pub struct ImageFacts {
     /// an entry satisfies it and is otherwise unknown, never false.
     #[serde(default, deserialize_with = "de_incomplete")]
     pub incomplete: Incomplete,
+    /// What a registry says of the tag of a `REPO:TAG@DIGEST` reference (docs/registry.md#tags-are-claims):
+    /// set by a host that asked, never read from a document.
+    #[serde(skip)]
+    pub tag_claim: TagClaim,
+}
+
+/// Whether the tag written beside a digest names that digest. The kubelet pulls the digest and
+/// ignores the tag, so a tag is a claim a registry confirms or not.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TagClaim {
+    /// Nobody asked: the tag is taken as written (without a registry).
+    #[default]
+    Unchecked,
+    /// The registry names the digest under the tag, now or recently.
+    Confirmed,
+    /// The registry names another digest: the image has no tag known.
+    Denied,
+    /// The registry could not be asked: the tag is unknown.
+    Unknown,
 }
 
 /// Which of an image's evidence lists are partial: some source of them failed, so the entries

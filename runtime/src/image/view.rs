@@ -19,7 +19,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::facts::{FactsDocument, ImageFacts, Incomplete, Signature};
+use crate::facts::{FactsDocument, ImageFacts, Incomplete, Signature, TagClaim};
 use crate::input::ImageInput;
 use crate::ir::VulnSeverity;
 use crate::reference::Reference;
@@ -114,7 +114,15 @@ pub struct ImageView<'a> {
 impl<'a> ImageView<'a> {
     /// A view of `reference` with `facts` (already looked up) at `time` (Unix seconds).
     pub fn new(reference: &'a Reference, facts: Option<&'a ImageFacts>, time: i64) -> Self {
+        let claim = facts.map(|f| f.tag_claim).unwrap_or_default();
         let tags = match reference.tag() {
+            // A tag beside a digest is a claim, when a registry was asked.
+            Some(_) if reference.digest().is_some() && claim == TagClaim::Denied => {
+                TagKnowledge::Many(&[])
+            }
+            Some(_) if reference.digest().is_some() && claim == TagClaim::Unknown => {
+                TagKnowledge::Unknown
+            }
             Some(tag) => TagKnowledge::One(tag),
             None => match facts.and_then(|f| f.tags.as_deref()) {
                 Some(tags) => TagKnowledge::Many(tags),
@@ -331,6 +339,31 @@ mod tests {
                 .tags()
                 .any(|_| true),
             Some(false)
+        );
+    }
+
+    #[test]
+    fn a_tag_beside_a_digest_is_what_the_registry_says() {
+        let both = r(&format!("alpine:2@{DIGEST}"));
+        let claim = |tag_claim| ImageFacts {
+            tag_claim,
+            ..ImageFacts::default()
+        };
+        for (tag_claim, known) in [
+            (TagClaim::Unchecked, TagKnowledge::One("2")),
+            (TagClaim::Confirmed, TagKnowledge::One("2")),
+            (TagClaim::Denied, TagKnowledge::Many(&[])),
+            (TagClaim::Unknown, TagKnowledge::Unknown),
+        ] {
+            let facts = claim(tag_claim);
+            assert_eq!(ImageView::new(&both, Some(&facts), 0).tags(), known);
+        }
+        // A tag alone is the reference's, whatever is claimed: the kubelet pulls the tag.
+        let tagged = r("alpine:2");
+        let denied = claim(TagClaim::Denied);
+        assert_eq!(
+            ImageView::new(&tagged, Some(&denied), 0).tags(),
+            TagKnowledge::One("2")
         );
     }
 

@@ -15,7 +15,7 @@ use bona_runtime::Reference;
 use bona_runtime::attestation::Attestation;
 use bona_runtime::eval::KeyRing;
 use bona_runtime::facts::{
-    FactsDocument, ImageFacts, Incomplete, Scan, Signature, Vulnerabilities,
+    FactsDocument, ImageFacts, Incomplete, Scan, Signature, TagClaim, Vulnerabilities,
 };
 use bona_runtime::glob::Glob;
 use bona_runtime::input::{Asset, AssetType, ImageInput};
@@ -576,6 +576,8 @@ pub fn facts() -> impl Strategy<Value = ImageFacts> {
                     attestations: more.2.1,
                 },
                 created: None,
+                // Set only by hosts that ask a registry; the wasm engine's JSON has no room for it.
+                tag_claim: TagClaim::Unchecked,
                 digest,
                 tags,
                 base,
