@@ -26,7 +26,7 @@ pub struct RegistryOptions {
     /// Certificate authorities (PEM) trusted beside the system's. Repeatable.
     #[arg(long = "registry-ca", value_name = "FILE")]
     pub ca: Vec<PathBuf>,
-    /// Docker config.json, .dockerconfigjson, or a Kubernetes pull Secret (JSON).
+    /// Docker config.json, .dockerconfigjson, or a Kubernetes pull Secret (JSON or YAML).
     #[arg(long = "registry-config", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// The platform whose facts are read from a multi-platform index; repeatable (a fact the
@@ -48,6 +48,17 @@ impl RegistryOptions {
         command: &str,
         err: &mut dyn Write,
     ) -> Result<Client, Exit> {
+        let options = self.client_options(timeout, command, err)?;
+        Client::new(options).map_err(|e| bad_input(err, e))
+    }
+
+    /// What [`RegistryOptions::client`] makes its client with.
+    pub fn client_options(
+        &self,
+        timeout: Duration,
+        command: &str,
+        err: &mut dyn Write,
+    ) -> Result<ClientOptions, Exit> {
         if self.allow.is_empty() {
             return Err(bad_input(
                 err,
@@ -58,7 +69,14 @@ impl RegistryOptions {
         }
         let allow = RegistryAllow::new(self.allow.iter().map(String::as_str))
             .map_err(|e| bad_input(&mut *err, format!("--registry-allow: {e}")))?;
-        let credentials = credentials(self.config.as_ref(), err)?;
+        let credentials = match self.credentials_path() {
+            Some(path) => {
+                let bytes = policies::read(&path, err)?;
+                Credentials::from_bytes(&bytes)
+                    .map_err(|e| bad_input(&mut *err, format!("{}: {e}", path.display())))?
+            }
+            None => Credentials::default(),
+        };
         let mut extra_roots = Vec::new();
         for path in &self.ca {
             let bytes = policies::read(path, err)?;
@@ -66,14 +84,26 @@ impl RegistryOptions {
                 .map_err(|e| bad_input(&mut *err, format!("{}: {e}", path.display())))?;
             extra_roots.extend(certs);
         }
-        Client::new(ClientOptions {
+        Ok(ClientOptions {
             allow,
             insecure: self.insecure.clone(),
             extra_roots,
             credentials,
             timeout,
         })
-        .map_err(|e| bad_input(err, e))
+    }
+
+    /// The credentials file: --registry-config, else Docker's usual places when there is one.
+    pub fn credentials_path(&self) -> Option<PathBuf> {
+        if let Some(path) = &self.config {
+            return Some(path.clone());
+        }
+        std::env::var_os("DOCKER_CONFIG")
+            .map(|d| PathBuf::from(d).join("config.json"))
+            .or_else(|| {
+                std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker/config.json"))
+            })
+            .filter(|p| p.is_file())
     }
 
     /// The platforms and signature repositories.
@@ -103,24 +133,4 @@ impl RegistryOptions {
             || self.config.is_some()
             || !self.signature_repository.is_empty()
     }
-}
-
-/// The credentials document: --registry-config, else Docker's usual places; none is fine.
-fn credentials(path: Option<&PathBuf>, err: &mut dyn Write) -> Result<Credentials, Exit> {
-    let path = match path {
-        Some(p) => p.clone(),
-        None => {
-            let default = std::env::var_os("DOCKER_CONFIG")
-                .map(|d| PathBuf::from(d).join("config.json"))
-                .or_else(|| {
-                    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker/config.json"))
-                });
-            match default {
-                Some(p) if p.is_file() => p,
-                _ => return Ok(Credentials::default()),
-            }
-        }
-    };
-    let bytes = policies::read(&path, err)?;
-    Credentials::from_json(&bytes).map_err(|e| bad_input(err, format!("{}: {e}", path.display())))
 }

@@ -35,7 +35,7 @@ use crate::manifest::TOKEN_LIMIT;
 pub const MAX_REDIRECTS: usize = 5;
 
 /// What a client is made with.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ClientOptions {
     pub allow: RegistryAllow,
     /// `--insecure-registry`: `host[:port]` spoken to over plain HTTP.

@@ -120,14 +120,73 @@ struct SecretObject {
     string_data: BTreeMap<String, String>,
 }
 
+/// A YAML value as JSON: scalars as YAML 1.2 reads them, keys as strings.
+fn yaml_to_json(yaml: &yaml_rust2::Yaml) -> serde_json::Value {
+    use serde_json::Value;
+    use yaml_rust2::Yaml;
+    match yaml {
+        Yaml::String(s) | Yaml::Real(s) => Value::String(s.clone()),
+        Yaml::Integer(i) => Value::from(*i),
+        Yaml::Boolean(b) => Value::Bool(*b),
+        Yaml::Array(items) => Value::Array(items.iter().map(yaml_to_json).collect()),
+        Yaml::Hash(map) => Value::Object(
+            map.iter()
+                .filter_map(|(k, v)| {
+                    let key = match k {
+                        Yaml::String(s) | Yaml::Real(s) => s.clone(),
+                        Yaml::Integer(i) => i.to_string(),
+                        Yaml::Boolean(b) => b.to_string(),
+                        _ => return None,
+                    };
+                    Some((key, yaml_to_json(v)))
+                })
+                .collect(),
+        ),
+        Yaml::Null | Yaml::BadValue | Yaml::Alias(_) => Value::Null,
+    }
+}
+
 const DOCKER_HUB: [&str; 3] = ["index.docker.io", "docker.io", "registry-1.docker.io"];
 
 impl Credentials {
     /// Reads a Docker `config.json` (or `.dockerconfigjson`), a legacy `.dockercfg` (the `auths`
-    /// map alone), or a Kubernetes Secret of either type, all as JSON.
+    /// map alone), or a Kubernetes Secret of either type, in JSON; a Secret in YAML too (as
+    /// `kubectl get secret -o yaml` prints it).
     ///
     /// # Errors
     /// The document is none of these, or an entry's `auth` is not base64 of `user:password`.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, CredentialsError> {
+        let json = bytes
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_none_or(|b| *b == b'{');
+        if json {
+            return Self::from_json(bytes);
+        }
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| CredentialsError("neither JSON nor YAML: not UTF-8".into()))?;
+        let documents = yaml_rust2::YamlLoader::load_from_str(text)
+            .map_err(|e| CredentialsError(format!("not JSON, and not YAML: {e}")))?;
+        let [document] = documents.as_slice() else {
+            return Err(CredentialsError(format!(
+                "a YAML file of {} documents: give the one Secret",
+                documents.len()
+            )));
+        };
+        let value = yaml_to_json(document);
+        if value.get("kind").and_then(|k| k.as_str()) != Some("Secret") {
+            return Err(CredentialsError(
+                "a YAML document that is not a Kubernetes Secret (Docker's config.json is JSON)"
+                    .into(),
+            ));
+        }
+        Self::from_secret(value)
+    }
+
+    /// As [`Credentials::from_bytes`], JSON only.
+    ///
+    /// # Errors
+    /// As [`Credentials::from_bytes`].
     pub fn from_json(bytes: &[u8]) -> Result<Self, CredentialsError> {
         let value: serde_json::Value = serde_json::from_slice(bytes)
             .map_err(|e| CredentialsError(format!("not JSON: {e}")))?;
@@ -446,10 +505,52 @@ mod tests {
         assert!(!format!("{}", Secret::new("hunter2")).contains("hunter2"));
     }
 
+    #[test]
+    fn kubernetes_secrets_in_yaml_as_kubectl_prints_them() {
+        let config = format!(r#"{{"auths": {{"r.io": {{"auth": "{}"}}}}}}"#, b64("k:s"));
+        let secret = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: pull\n  namespace: bona-system\n\
+             type: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: {}\n",
+            b64(&config)
+        );
+        let c = Credentials::from_bytes(secret.as_bytes()).unwrap();
+        assert_eq!(c.lookup("r.io", "a"), basic("k", "s"));
+        // stringData, with the JSON inline as a block scalar.
+        let secret = format!(
+            "kind: Secret\ntype: kubernetes.io/dockerconfigjson\nstringData:\n  .dockerconfigjson: |\n    {config}\n"
+        );
+        let c = Credentials::from_bytes(secret.as_bytes()).unwrap();
+        assert_eq!(c.lookup("r.io", "a"), basic("k", "s"));
+        // JSON still reads as JSON.
+        assert_eq!(
+            Credentials::from_bytes(config.as_bytes())
+                .unwrap()
+                .lookup("r.io", "a"),
+            basic("k", "s")
+        );
+        for (bad, why) in [
+            ("kind: ConfigMap\ndata: {}\n", "not a Kubernetes Secret"),
+            ("kind: Secret\n---\nkind: Secret\n", "2 documents"),
+            ("kind: [unclosed\n", "not YAML"),
+            ("kind: Secret\ntype: Opaque\n", "\"Opaque\""),
+        ] {
+            let e = Credentials::from_bytes(bad.as_bytes())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn arbitrary_documents_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
             let _ = Credentials::from_json(&bytes);
+            let _ = Credentials::from_bytes(&bytes);
+        }
+
+        #[test]
+        fn arbitrary_yaml_text_never_panics(text in "[a-z:{}\\[\\] ,\n\"'|>-]{0,200}") {
+            let _ = Credentials::from_bytes(text.as_bytes());
         }
     }
 }

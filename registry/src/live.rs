@@ -16,6 +16,7 @@
 //!   note naming the registry and what went wrong, while the fetch goes on and fills the cache.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
@@ -26,7 +27,8 @@ use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
 use crate::cache::{Cache, Fetched, Limits, Lookup};
-use crate::client::{Client, FetchError};
+use crate::client::{Client, ClientOptions, FetchError};
+use crate::credentials::Credentials;
 use crate::evidence::{List, evidence};
 use crate::facts::{ImageError, ReadOptions};
 use crate::fetch::{self, Repo};
@@ -158,6 +160,8 @@ pub struct Outcome {
 /// The registry side of admissions and audits; shared by every request.
 pub struct Live {
     client: RwLock<(Arc<Client>, u64)>,
+    /// Where the credentials come from, to read them again when they change.
+    credentials: Option<CredentialsFile>,
     options: LiveOptions,
     tags: Cache<Key, Resolved, Failure>,
     /// Every tag → digest seen, for `--facts-ttl`: what makes a tag claim good.
@@ -185,6 +189,7 @@ impl Live {
         };
         Live {
             client: RwLock::new((Arc::new(client), 0)),
+            credentials: None,
             tags: Cache::new(third),
             seen: Cache::new(third),
             content: Cache::new(third),
@@ -196,6 +201,45 @@ impl Live {
 
     pub fn options(&self) -> &LiveOptions {
         &self.options
+    }
+
+    /// Reads the credentials again from `path` when [`Live::reload_credentials`] finds it
+    /// changed; `options` (their own credentials aside) make the new client.
+    #[must_use]
+    pub fn with_credentials_file(mut self, path: PathBuf, options: ClientOptions) -> Live {
+        let seen = std::fs::read(&path).map(|b| fingerprint(&b)).ok();
+        self.credentials = Some(CredentialsFile {
+            path,
+            options,
+            seen: Mutex::new(seen),
+        });
+        self
+    }
+
+    /// Re-reads the credentials file when its contents changed: `None` when there is none or
+    /// it did not change, else whether the new credentials are in use. A file that cannot be
+    /// read keeps the credentials in use.
+    pub fn reload_credentials(&self) -> Option<Result<(), String>> {
+        let file = self.credentials.as_ref()?;
+        let bytes = match std::fs::read(&file.path) {
+            Ok(bytes) => bytes,
+            Err(e) => return Some(Err(format!("{}: {e}", file.path.display()))),
+        };
+        let now = fingerprint(&bytes);
+        let mut seen = file.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        if *seen == Some(now) {
+            return None;
+        }
+        *seen = Some(now);
+        let loaded = Credentials::from_bytes(&bytes)
+            .map_err(|e| format!("{}: {e}", file.path.display()))
+            .and_then(|credentials| {
+                Client::new(ClientOptions {
+                    credentials,
+                    ..file.options.clone()
+                })
+            });
+        Some(loaded.map(|client| self.replace_client(client)))
     }
 
     /// Replaces the client (new credentials): entries fetched with the old ones are not
@@ -663,6 +707,20 @@ impl Live {
     }
 }
 
+/// A credentials file and what was last read from it.
+struct CredentialsFile {
+    path: PathBuf,
+    options: ClientOptions,
+    seen: Mutex<Option<u64>>,
+}
+
+fn fingerprint(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    hasher.finish()
+}
+
 /// The static facts of `reference` in `document`, and whether they were found under its
 /// digest (docs/images.md#facts-lookup).
 fn statics<'d>(
@@ -916,4 +974,63 @@ fn label_value(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::allow::RegistryAllow;
+
+    fn options() -> ClientOptions {
+        ClientOptions {
+            allow: RegistryAllow::new(["r.io"]).unwrap_or_default(),
+            insecure: vec!["r.io".into()],
+            ..ClientOptions::default()
+        }
+    }
+
+    #[test]
+    fn credentials_are_read_again_when_they_change() {
+        let dir = std::env::temp_dir().join(format!("bona-live-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("config.json");
+        std::fs::write(&path, r#"{"auths": {}}"#).unwrap();
+        let client = Client::new(options()).unwrap();
+        let live = Live::new(client, LiveOptions::default())
+            .with_credentials_file(path.clone(), options());
+        // Unchanged: nothing to do, the client and its cache entries stay.
+        assert_eq!(live.reload_credentials(), None);
+        assert_eq!(live.client().1, 0);
+        std::fs::write(&path, r#"{"auths": {"r.io": {"auth": "dTpw"}}}"#).unwrap();
+        assert_eq!(live.reload_credentials(), Some(Ok(())));
+        assert_eq!(live.client().1, 1);
+        assert_eq!(live.reload_credentials(), None);
+        // A broken edit keeps the credentials in use, and says why.
+        std::fs::write(&path, "{").unwrap();
+        let e = live
+            .reload_credentials()
+            .and_then(Result::err)
+            .unwrap_or_default();
+        assert!(e.contains("config.json: not JSON"), "{e}");
+        assert_eq!(live.client().1, 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_deadline_is_the_shorter_of_ours_and_the_api_servers() {
+        let live = Live::new(Client::new(options()).unwrap(), LiveOptions::default());
+        assert_eq!(live.deadline(None), Duration::from_secs(3));
+        assert_eq!(
+            live.deadline(Some(Duration::from_secs(10))),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            live.deadline(Some(Duration::from_secs(2))),
+            Duration::from_millis(1_500)
+        );
+        assert_eq!(
+            live.deadline(Some(Duration::from_millis(300))),
+            Duration::ZERO
+        );
+    }
 }

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bona_registry::client::Client;
 use bona_registry::live::{Live, LiveOptions};
 use bona_webhook::mutate::Pin;
 
@@ -225,11 +226,12 @@ impl Args {
             return Ok(None);
         }
         let read = self.registry_options.read_options(err)?;
-        let client = self.registry_options.client(
+        let client_options = self.registry_options.client_options(
             bona_registry::cache::MAX_FLIGHT,
             "bona serve --registry",
             err,
         )?;
+        let client = Client::new(client_options.clone()).map_err(|e| bad_input(&mut *err, e))?;
         let options = LiveOptions {
             read,
             deadline: self.registry_deadline,
@@ -241,7 +243,13 @@ impl Args {
                 ..bona_registry::cache::Limits::default()
             },
         };
-        Ok(Some(Arc::new(Live::new(client, options))))
+        let live = Live::new(client, options);
+        // Re-read when it changes (SIGHUP, or --reload-interval), like the policies.
+        let live = match self.registry_options.credentials_path() {
+            Some(path) => live.with_credentials_file(path, client_options),
+            None => live,
+        };
+        Ok(Some(Arc::new(live)))
     }
 
     fn limits(&self) -> Limits {

@@ -321,3 +321,35 @@ fn a_tag_beside_a_digest_is_a_claim_the_registry_confirms() {
         "{review:#}"
     );
 }
+
+#[test]
+fn credentials_are_read_again_when_they_change() {
+    let (registry, _) = registry();
+    let dir = tempfile::tempdir().unwrap();
+    policies(dir.path());
+    let config = dir.path().join("config.json");
+    std::fs::write(&config, r#"{"auths": {}}"#).unwrap();
+    let server = serve_with(
+        dir.path(),
+        &registry.address,
+        &["--registry-config", config.to_str().unwrap()],
+    );
+    // A pull Secret as kubectl prints it, in place of the file: read on SIGHUP.
+    std::fs::write(
+        &config,
+        "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/dockerconfigjson\nstringData:\n  .dockerconfigjson: '{\"auths\": {}}'\n",
+    )
+    .unwrap();
+    server.signal("HUP");
+    server.log.wait_for("registry credentials reloaded", 1);
+    // A broken edit keeps the credentials in use.
+    std::fs::write(&config, "{").unwrap();
+    server.signal("HUP");
+    server.log.wait_for(
+        "registry credentials reload failed; keeping the previous ones",
+        1,
+    );
+    let image = format!("{}/demo/app:v1", registry.address);
+    let review = validate(&server, pod_review("prod", &[image]));
+    assert_eq!(review["response"]["allowed"], true, "{review:#}");
+}

@@ -197,6 +197,15 @@ pub async fn watch(
             } => false,
             _ = shutdown.changed() => return,
         };
+        if let Some(live) = &state.live {
+            match live.reload_credentials() {
+                Some(Ok(())) => tracing::info!("registry credentials reloaded"),
+                Some(Err(e)) => tracing::error!(
+                    "registry credentials reload failed; keeping the previous ones: {e}"
+                ),
+                None => {}
+            }
+        }
         let (policy_now, tls_now) = fingerprints(Arc::clone(&sources)).await;
         if forced || policy_now != policy_seen {
             policy_seen = policy_now;
