@@ -797,3 +797,82 @@ fn an_audit_with_the_registry_judges_what_runs() {
     let out = audit(&["--registry-allow", &registry.address]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `demo/multi:v1`, an OCI index of a linux/amd64 and a linux/arm64 image whose `arch` labels
+/// say which; the index's digest.
+pub(crate) fn multi_platform(routes: &mut BTreeMap<String, Answer>) -> String {
+    const INDEX: &str = "application/vnd.oci.image.index.v1+json";
+    const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+    let ok = |content_type, body: Vec<u8>| Answer {
+        status: 200,
+        content_type,
+        headers: vec![],
+        body,
+    };
+    let mut entries = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        let config = json!({"architecture": arch, "os": "linux",
+                            "config": {"Labels": {"arch": arch}},
+                            "rootfs": {"type": "layers", "diff_ids": [digest(arch.as_bytes())]}})
+        .to_string()
+        .into_bytes();
+        let manifest = json!({"schemaVersion": 2, "mediaType": MANIFEST,
+                              "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                         "digest": digest(&config), "size": config.len()},
+                              "layers": []})
+        .to_string()
+        .into_bytes();
+        entries.push(json!({"mediaType": MANIFEST, "digest": digest(&manifest),
+                            "size": manifest.len(),
+                            "platform": {"os": "linux", "architecture": arch}}));
+        routes.insert(
+            format!("/v2/demo/multi/blobs/{}", digest(&config)),
+            ok("application/octet-stream", config),
+        );
+        routes.insert(
+            format!("/v2/demo/multi/manifests/{}", digest(&manifest)),
+            ok(MANIFEST, manifest),
+        );
+    }
+    let index = json!({"schemaVersion": 2, "mediaType": INDEX, "manifests": entries})
+        .to_string()
+        .into_bytes();
+    let index_digest = digest(&index);
+    routes.insert(
+        "/v2/demo/multi/manifests/v1".into(),
+        ok(INDEX, index.clone()),
+    );
+    routes.insert(
+        format!("/v2/demo/multi/manifests/{index_digest}"),
+        ok(INDEX, index),
+    );
+    index_digest
+}
+
+#[test]
+fn a_multi_platform_index_gives_the_facts_of_the_platforms_asked_for() {
+    let mut routes = BTreeMap::new();
+    let index = multi_platform(&mut routes);
+    let registry = Registry::start(routes, None);
+    let image = format!("{}/demo/multi:v1", registry.address);
+    let entry = |extra: &[&str]| {
+        facts_of(&facts_registry(&registry, extra, &image))["images"][&image].clone()
+    };
+    // The digest is the index's: what the kubelet pulls and cosign signs given the tag.
+    let amd64 = entry(&[]);
+    assert_eq!(amd64["digest"], index.as_str());
+    assert_eq!(amd64["labels"], json!({"arch": "amd64"}));
+    let arm64 = entry(&["--platform", "linux/arm64"]);
+    assert_eq!(arm64["labels"], json!({"arch": "arm64"}));
+    assert_eq!(arm64["layers"], json!([digest(b"arm64")]));
+    // Two platforms that disagree: unknown, not one of them.
+    let both = entry(&["--platform", "linux/amd64", "--platform", "linux/arm64"]);
+    assert!(
+        both.get("labels").is_none() && both.get("layers").is_none(),
+        "{both:#}"
+    );
+    // No platform of the index: unknown too.
+    let none = entry(&["--platform", "linux/s390x"]);
+    assert!(none.get("labels").is_none(), "{none:#}");
+    assert_eq!(none["digest"], index.as_str());
+}

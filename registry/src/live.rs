@@ -95,6 +95,14 @@ struct Key {
     credentials: u64,
 }
 
+/// An image whose platform facts are read: its digest, its top manifest when already in hand,
+/// and the platforms that count.
+struct Platformed<'a> {
+    digest: &'a str,
+    manifest: Option<(String, Arc<Vec<u8>>)>,
+    platforms: &'a [Platform],
+}
+
 /// A tag's resolution.
 #[derive(Clone, Debug)]
 struct Resolved {
@@ -271,24 +279,41 @@ impl Live {
         document: Option<&FactsDocument>,
         deadline: Instant,
     ) -> Vec<Outcome> {
+        self.images_on(images, document, deadline, None).await
+    }
+
+    /// As [`Live::images`], the platform facts read for `platform` rather than `--platform`
+    /// (at admission, the one a pod's `nodeSelector` names).
+    pub async fn images_on(
+        &self,
+        images: &[(Reference, Option<ImageFacts>)],
+        document: Option<&FactsDocument>,
+        deadline: Instant,
+        platform: Option<&Platform>,
+    ) -> Vec<Outcome> {
+        let platforms = match platform {
+            Some(p) => std::slice::from_ref(p),
+            None => self.options.read.platforms.as_slice(),
+        };
         futures::future::join_all(images.iter().map(|(reference, inline)| {
             let (stated, by_digest) = match inline {
                 Some(facts) => (Some(facts), false),
                 None => statics(reference, document),
             };
-            self.image(reference, stated, by_digest, deadline)
+            self.image(reference, stated, by_digest, deadline, platforms)
         }))
         .await
     }
 
     /// One image's facts: `stated` are its static facts, found under its digest when
-    /// `by_digest`.
-    pub async fn image(
+    /// `by_digest`; platform facts are those of `platforms`.
+    async fn image(
         &self,
         reference: &Reference,
         stated: Option<&ImageFacts>,
         by_digest: bool,
         deadline: Instant,
+        platforms: &[Platform],
     ) -> Outcome {
         let mut notes = Vec::new();
         let registry = reference.registry();
@@ -309,7 +334,7 @@ impl Live {
             registry: registry.to_owned(),
             repository: reference.repository().to_owned(),
             what: what.to_owned(),
-            platforms: platforms_key(&self.options.read.platforms),
+            platforms: platforms_key(platforms),
             credentials,
         };
         let resolved = match reference.digest() {
@@ -366,7 +391,12 @@ impl Live {
             let body = resolved
                 .as_ref()
                 .map(|r| (r.media_type.clone(), Arc::clone(&r.body)));
-            self.content(&client, repo, key(&digest), &digest, body, deadline)
+            let image = Platformed {
+                digest: &digest,
+                manifest: body,
+                platforms,
+            };
+            self.content(&client, repo, key(&digest), image, deadline)
                 .await
         };
         let evidence = async {
@@ -548,17 +578,17 @@ impl Live {
         client: &Arc<Client>,
         repo: Repo<'_>,
         key: Key,
-        digest: &str,
-        manifest: Option<(String, Arc<Vec<u8>>)>,
+        image: Platformed<'_>,
         deadline: Instant,
     ) -> Option<Result<Arc<Part>, String>> {
-        let (client, registry, repository, digest) = (
+        let (client, registry, repository, digest, manifest) = (
             Arc::clone(client),
             repo.registry.to_owned(),
             repo.repository.to_owned(),
-            digest.to_owned(),
+            image.digest.to_owned(),
+            image.manifest,
         );
-        let (platforms, ttl) = (self.options.read.platforms.clone(), self.options.facts_ttl);
+        let (platforms, ttl) = (image.platforms.to_vec(), self.options.facts_ttl);
         let metrics = self.metrics.clone_handle();
         let lookup = self
             .content

@@ -233,6 +233,36 @@ fn unreadable(body: &[u8], envelope: &Envelope, reason: String) -> Result<Read, 
     }
 }
 
+/// The platform a review's pods run on when their `nodeSelector` says (a single
+/// `kubernetes.io/arch`, with `kubernetes.io/os`, else `linux`): the index entry whose platform
+/// facts count (docs/registry.md#what-bona-reads). `None` when it does not say.
+pub fn node_platform(body: &[u8]) -> Option<bona_registry::manifest::Platform> {
+    #[derive(Deserialize)]
+    struct Review {
+        request: Request,
+    }
+    #[derive(Deserialize)]
+    struct Request {
+        object: serde_json::Value,
+    }
+    let review: Review = serde_json::from_slice(body).ok()?;
+    let object = &review.request.object;
+    let spec = [
+        "/spec",
+        "/spec/template/spec",
+        "/spec/jobTemplate/spec/template/spec",
+    ]
+    .iter()
+    .filter_map(|p| object.pointer(p))
+    .find(|spec| spec.get("containers").is_some())?;
+    let selector = spec.get("nodeSelector")?;
+    let arch = selector.get("kubernetes.io/arch")?.as_str()?;
+    let os = selector
+        .get("kubernetes.io/os")
+        .and_then(|o| o.as_str())
+        .unwrap_or("linux");
+    bona_registry::manifest::Platform::parse(&format!("{os}/{arch}")).ok()
+}
 #[cfg(test)]
 mod tests {
     use bona_compiler::compile::compile;
@@ -424,5 +454,29 @@ mod tests {
             error.to_string(),
             "missing `request.uid`: the answer must echo it"
         );
+    }
+
+    #[test]
+    fn a_node_selector_names_the_platform() {
+        let review = |spec: serde_json::Value| {
+            serde_json::json!({"request": {"object": spec}})
+                .to_string()
+                .into_bytes()
+        };
+        let pod = review(serde_json::json!({"spec": {"containers": [],
+            "nodeSelector": {"kubernetes.io/arch": "arm64"}}}));
+        let platform = node_platform(&pod).map(|p| format!("{}/{}", p.os, p.architecture));
+        assert_eq!(platform.as_deref(), Some("linux/arm64"));
+        let cron = review(
+            serde_json::json!({"spec": {"jobTemplate": {"spec": {"template": {"spec": {
+            "containers": [], "nodeSelector": {"kubernetes.io/arch": "amd64", "kubernetes.io/os": "windows"}}}}}}}),
+        );
+        let platform = node_platform(&cron).map(|p| format!("{}/{}", p.os, p.architecture));
+        assert_eq!(platform.as_deref(), Some("windows/amd64"));
+        let none = review(
+            serde_json::json!({"spec": {"containers": [], "nodeSelector": {"disk": "ssd"}}}),
+        );
+        assert_eq!(node_platform(&none), None);
+        assert_eq!(node_platform(b"not json"), None);
     }
 }

@@ -353,3 +353,33 @@ fn credentials_are_read_again_when_they_change() {
     let review = validate(&server, pod_review("prod", &[image]));
     assert_eq!(review["response"]["allowed"], true, "{review:#}");
 }
+
+#[test]
+fn a_node_selector_picks_the_platform_whose_facts_count() {
+    let mut routes = BTreeMap::new();
+    crate::facts_registry::multi_platform(&mut routes);
+    let registry = Registry::start(routes, None);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("policy.trust"),
+        "policy \"arm only\" {\n  action prevent\n  on unknown prevent\n  trust labels[\"arch\"] == \"arm64\"\n}\n",
+    )
+    .unwrap();
+    let server = serve_with(dir.path(), &registry.address, &[]);
+    let image = format!("{}/demo/multi:v1", registry.address);
+    let review = |selector: Value| {
+        json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+               "request": {"uid": "u", "operation": "CREATE", "namespace": "n",
+                           "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                           "object": {"kind": "Pod", "metadata": {"name": "p", "namespace": "n"},
+                                      "spec": {"nodeSelector": selector,
+                                               "containers": [{"name": "c", "image": image}]}}}})
+        .to_string()
+        .into_bytes()
+    };
+    let arm = validate(&server, review(json!({"kubernetes.io/arch": "arm64"})));
+    assert_eq!(arm["response"]["allowed"], true, "{arm:#}");
+    // Without a selector, --platform's default: linux/amd64.
+    let default = validate(&server, review(json!({})));
+    assert_eq!(default["response"]["allowed"], false, "{default:#}");
+}

@@ -456,15 +456,21 @@ async fn with_registry(
     let deadline = tokio::time::Instant::now() + live.deadline(timeout);
     // A small review is read here (tens of microseconds), a large one on a decision thread:
     // the hop costs more than reading what a Pod usually is.
-    let read = if bytes.len() <= SMALL_REVIEW {
-        read_request(state, &bytes)
+    let (read, platform) = if bytes.len() <= SMALL_REVIEW {
+        (
+            read_request(state, &bytes),
+            admission::node_platform(&bytes),
+        )
     } else {
         let Ok(permit) = Arc::clone(&state.deciders).acquire_owned().await else {
             return Ok(busy(state));
         };
         let reading = Arc::clone(state);
         tokio::task::spawn_blocking(move || {
-            let read = read_request(&reading, &bytes);
+            let read = (
+                read_request(&reading, &bytes),
+                admission::node_platform(&bytes),
+            );
             drop((bytes, permit));
             read
         })
@@ -481,7 +487,9 @@ async fn with_registry(
         .map(|i| (i.reference.clone(), i.facts.clone()))
         .collect();
     let loaded = state.loaded.load_full();
-    let outcomes = live.images(&images, loaded.facts.as_ref(), deadline).await;
+    let outcomes = live
+        .images_on(&images, loaded.facts.as_ref(), deadline, platform.as_ref())
+        .await;
     let mut notes = Vec::with_capacity(outcomes.len());
     for (i, outcome) in outcomes.into_iter().enumerate() {
         request.set_facts(i, outcome.facts);
