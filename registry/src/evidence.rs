@@ -56,9 +56,12 @@ impl List {
 
 /// Both lists of the image `digest`, read from `repo`.
 pub async fn evidence(client: &Client, repo: Repo<'_>, digest: &str) -> (List, List) {
-    let mut signatures = cosign_tag(client, repo, digest, Kind::Signatures).await;
-    let mut attestations = cosign_tag(client, repo, digest, Kind::Attestations).await;
-    let found = referrers(client, repo.registry, repo.repository, digest).await;
+    // The three sources at once: each is a chain of round trips of its own.
+    let (mut signatures, mut attestations, found) = tokio::join!(
+        cosign_tag(client, repo, digest, Kind::Signatures),
+        cosign_tag(client, repo, digest, Kind::Attestations),
+        referrers(client, repo.registry, repo.repository, digest),
+    );
     // The referrers are one source of both lists: a failure there makes both partial.
     let from_referrers = |entries: Vec<Value>| List {
         entries,
