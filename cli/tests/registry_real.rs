@@ -325,3 +325,124 @@ fn a_real_registry_with_tls_and_basic_auth() {
         assert_eq!(document["images"], json!({}));
     }
 }
+
+/// Two images in the layout at `dir/multi` (linux/amd64 and linux/arm64, each labelled with
+/// its architecture) and an OCI index of both tagged `multi`; the index's digest.
+fn multi_platform_layout(dir: &Path) -> String {
+    let layout = dir.join("multi");
+    run(Command::new("umoci")
+        .args(["init", "--layout"])
+        .arg(&layout));
+    let mut entries = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        let image = format!("{}:{arch}", layout.display());
+        run(Command::new("umoci").args(["new", "--image", &image]));
+        run(Command::new("umoci").args([
+            "config",
+            "--image",
+            &image,
+            "--os",
+            "linux",
+            "--architecture",
+            arch,
+            "--config.label",
+            &format!("arch={arch}"),
+        ]));
+    }
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    for entry in index["manifests"].as_array().unwrap() {
+        let arch = entry["annotations"]["org.opencontainers.image.ref.name"]
+            .as_str()
+            .unwrap();
+        if arch == "amd64" || arch == "arm64" {
+            entries.push(
+                json!({"mediaType": entry["mediaType"], "digest": entry["digest"],
+                                "size": entry["size"],
+                                "platform": {"os": "linux", "architecture": arch}}),
+            );
+        }
+    }
+    let multi = json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                       "manifests": entries})
+    .to_string()
+    .into_bytes();
+    let digest = sha256(&multi);
+    std::fs::write(
+        layout.join("blobs/sha256").join(&digest["sha256:".len()..]),
+        &multi,
+    )
+    .unwrap();
+    let mut index = index;
+    index["manifests"].as_array_mut().unwrap().push(json!({
+        "mediaType": "application/vnd.oci.image.index.v1+json", "digest": digest,
+        "size": multi.len(), "annotations": {"org.opencontainers.image.ref.name": "multi"}}));
+    std::fs::write(layout.join("index.json"), index.to_string()).unwrap();
+    digest
+}
+
+#[test]
+fn a_multi_platform_image_pushed_with_skopeo() {
+    for tool in ["docker-registry", "skopeo", "umoci", "htpasswd", "openssl"] {
+        if Command::new("which")
+            .arg(tool)
+            .stdout(Stdio::null())
+            .status()
+            .map_or(true, |s| !s.success())
+        {
+            return tool_missing(&format!("{tool} is not installed"));
+        }
+    }
+    let registry = Registry::start();
+    let work = tempfile::tempdir().unwrap();
+    let index = multi_platform_layout(work.path());
+    run(Command::new("skopeo")
+        .args([
+            "copy",
+            "-q",
+            "--all",
+            "--preserve-digests",
+            "--dest-cert-dir",
+        ])
+        .arg(registry.path("certs.d"))
+        .args(["--dest-creds", &format!("{USER}:{PASSWORD}")])
+        .arg(format!("oci:{}:multi", work.path().join("multi").display()))
+        .arg(format!("docker://{}/demo/multi:v1", registry.address)));
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    let config = work.path().join("config.json");
+    std::fs::write(
+        &config,
+        json!({"auths": {registry.address.clone(): {"auth": auth}}}).to_string(),
+    )
+    .unwrap();
+    let image = format!("{}/demo/multi:v1", registry.address);
+    let read = |platforms: &[&str]| -> Value {
+        let mut command = Command::new(BONA);
+        command
+            .args([
+                "facts",
+                "registry",
+                &image,
+                "--registry-allow",
+                &registry.address,
+            ])
+            .arg("--registry-ca")
+            .arg(registry.certs.path("ca.crt"))
+            .arg("--registry-config")
+            .arg(&config);
+        for p in platforms {
+            command.args(["--platform", p]);
+        }
+        let out = run(&mut command);
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()["images"][&image].clone()
+    };
+    // The digest is the index's, whatever the platform; the facts are the platform's.
+    let arm = read(&["linux/arm64"]);
+    assert_eq!(arm["digest"], index.as_str(), "{arm:#}");
+    assert_eq!(arm["labels"], json!({"arch": "arm64"}), "{arm:#}");
+    let amd = read(&[]);
+    assert_eq!(amd["digest"], index.as_str());
+    assert_eq!(amd["labels"], json!({"arch": "amd64"}), "{amd:#}");
+    let both = read(&["linux/amd64", "linux/arm64"]);
+    assert!(both.get("labels").is_none(), "{both:#}");
+}
