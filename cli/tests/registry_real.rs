@@ -218,6 +218,34 @@ fn image_layout(dir: &Path) {
     ]));
 }
 
+/// Whether the tools the real registry needs are installed (else says so, as tests do).
+fn tools_installed() -> bool {
+    for tool in ["docker-registry", "skopeo", "umoci", "htpasswd", "openssl"] {
+        if Command::new("which")
+            .arg(tool)
+            .stdout(Stdio::null())
+            .status()
+            .map_or(true, |s| !s.success())
+        {
+            tool_missing(&format!("{tool} is not installed"));
+            return false;
+        }
+    }
+    true
+}
+
+/// A Docker config.json at `dir` with the test user's credentials for `registry`.
+fn credentials_file(dir: &Path, registry: &Registry) -> PathBuf {
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    let config = dir.join("config.json");
+    std::fs::write(
+        &config,
+        json!({"auths": {registry.address.clone(): {"auth": auth}}}).to_string(),
+    )
+    .unwrap();
+    config
+}
+
 fn facts(registry: &Registry, config: Option<&Path>) -> Output {
     let mut command = Command::new(BONA);
     command
@@ -234,15 +262,8 @@ fn facts(registry: &Registry, config: Option<&Path>) -> Output {
 
 #[test]
 fn a_real_registry_with_tls_and_basic_auth() {
-    for tool in ["docker-registry", "skopeo", "umoci", "htpasswd", "openssl"] {
-        if Command::new("which")
-            .arg(tool)
-            .stdout(Stdio::null())
-            .status()
-            .map_or(true, |s| !s.success())
-        {
-            return tool_missing(&format!("{tool} is not installed"));
-        }
+    if !tools_installed() {
+        return;
     }
     let registry = Registry::start();
     let work = tempfile::tempdir().unwrap();
@@ -263,13 +284,7 @@ fn a_real_registry_with_tls_and_basic_auth() {
         );
     }
 
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
-    let config = work.path().join("config.json");
-    std::fs::write(
-        &config,
-        json!({"auths": {registry.address.clone(): {"auth": auth}}}).to_string(),
-    )
-    .unwrap();
+    let config = credentials_file(work.path(), &registry);
     let out = facts(&registry, Some(&config));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
@@ -383,15 +398,8 @@ fn multi_platform_layout(dir: &Path) -> String {
 
 #[test]
 fn a_multi_platform_image_pushed_with_skopeo() {
-    for tool in ["docker-registry", "skopeo", "umoci", "htpasswd", "openssl"] {
-        if Command::new("which")
-            .arg(tool)
-            .stdout(Stdio::null())
-            .status()
-            .map_or(true, |s| !s.success())
-        {
-            return tool_missing(&format!("{tool} is not installed"));
-        }
+    if !tools_installed() {
+        return;
     }
     let registry = Registry::start();
     let work = tempfile::tempdir().unwrap();
@@ -408,13 +416,7 @@ fn a_multi_platform_image_pushed_with_skopeo() {
         .args(["--dest-creds", &format!("{USER}:{PASSWORD}")])
         .arg(format!("oci:{}:multi", work.path().join("multi").display()))
         .arg(format!("docker://{}/demo/multi:v1", registry.address)));
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
-    let config = work.path().join("config.json");
-    std::fs::write(
-        &config,
-        json!({"auths": {registry.address.clone(): {"auth": auth}}}).to_string(),
-    )
-    .unwrap();
+    let config = credentials_file(work.path(), &registry);
     let image = format!("{}/demo/multi:v1", registry.address);
     let read = |platforms: &[&str]| -> Value {
         let mut command = Command::new(BONA);

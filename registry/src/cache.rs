@@ -28,6 +28,7 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use bona_sigstore::time::{civil_from_days, days_from_civil, days_in_month};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -620,7 +621,8 @@ fn http_date(value: &str, now: SystemTime) -> Option<SystemTime> {
     } else {
         return None;
     };
-    if words.next().is_some() || day == 0 || day > days_in_month(year, month) {
+    if words.next().is_some() || day == 0 || i64::from(day) > days_in_month(year, i64::from(month))
+    {
         return None;
     }
     let mut clock = time.split(':');
@@ -631,8 +633,8 @@ fn http_date(value: &str, now: SystemTime) -> Option<SystemTime> {
     if clock.next().is_some() || hour > 23 || minute > 59 || second > 60 {
         return None;
     }
-    let secs =
-        days_from_civil(year, month, day) * 86_400 + i64::from(hour * 3_600 + minute * 60 + second);
+    let secs = days_from_civil(year, i64::from(month), i64::from(day)) * 86_400
+        + i64::from(hour * 3_600 + minute * 60 + second);
     // Before 1970 is as past as any other past date.
     Some(u64::try_from(secs).map_or(UNIX_EPOCH, |s| UNIX_EPOCH + Duration::from_secs(s)))
 }
@@ -662,36 +664,9 @@ fn two_digit_year(yy: u32, now: SystemTime) -> i64 {
     if year > this + 50 { year - 100 } else { year }
 }
 
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = i64::from((month + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The year of a day counted from 1970-01-01 (the inverse of [`days_from_civil`]).
+/// The year of a day counted from 1970-01-01.
 fn year_of_day(days: i64) -> i64 {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    // Years start in March here: January and February belong to the next.
-    yoe + era * 400 + i64::from(mp >= 10)
+    civil_from_days(days).0
 }
 
 #[cfg(test)]

@@ -620,60 +620,21 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     if i != b.len()
         || !(1..=12).contains(&month)
         || day < 1
-        || day > days_in_month(year, month)
+        || day > bona_sigstore::time::days_in_month(year, month)
         || hour > 23
         || minute > 59
         || second > 60
     {
         return None;
     }
-    let days = days_from_civil(year, month, day);
+    let days = bona_sigstore::time::days_from_civil(year, month, day);
     Some(days * 86_400 + hour * 3_600 + minute * 60 + second - offset * 60)
 }
 
-/// Unix seconds as an RFC 3339 UTC timestamp, `2026-11-20T10:00:00Z` (Howard Hinnant's
-/// `civil_from_days`): the form [`parse_rfc3339`] reads back.
+/// Unix seconds as an RFC 3339 UTC timestamp, `2026-11-20T10:00:00Z`: the form
+/// [`parse_rfc3339`] reads back.
 pub fn format_rfc3339(unix: i64) -> String {
-    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3_600,
-        secs % 3_600 / 60,
-        secs % 60
-    )
-}
-
-fn is_leap(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    bona_sigstore::time::format_rfc3339(unix)
 }
 
 /// Whether `tag` fits the Docker tag grammar `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
