@@ -11,12 +11,10 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-use crate::client::{Client, FetchError};
+use crate::client::Client;
 use crate::facts::{ImageError, MAX_SIGNATURES};
-use crate::fetch::{self, Repo};
-use crate::manifest::{
-    ACCEPT, BUNDLE_LIMIT, ContentError, MANIFEST_LIMIT, Manifest, PAYLOAD_LIMIT,
-};
+use crate::fetch::{self, Repo, Tagged};
+use crate::manifest::{BUNDLE_LIMIT, ContentError, Manifest, PAYLOAD_LIMIT};
 use crate::referrers::referrers;
 
 /// One evidence list as read from all its sources.
@@ -63,17 +61,18 @@ pub async fn evidence(client: &Client, repo: Repo<'_>, digest: &str) -> (List, L
         referrers(client, repo.registry, repo.repository, digest),
     );
     // The referrers are one source of both lists: a failure there makes both partial.
+    let failures: Vec<String> = found
+        .failures
+        .iter()
+        .map(|f| format!("referrers: {f}"))
+        .collect();
     let from_referrers = |entries: Vec<Value>| List {
         entries,
         answered: found.answered,
-        failures: found
-            .failures
-            .iter()
-            .map(|f| format!("referrers: {f}"))
-            .collect(),
+        failures: failures.clone(),
     };
-    signatures.add(from_referrers(found.signatures.clone()));
-    attestations.add(from_referrers(found.attestations.clone()));
+    signatures.add(from_referrers(found.signatures));
+    attestations.add(from_referrers(found.attestations));
     signatures.bound("signatures");
     attestations.bound("attestations");
     (signatures, attestations)
@@ -100,45 +99,25 @@ async fn cosign_tag(client: &Client, repo: Repo<'_>, digest: &str, kind: Kind) -
         failures: vec![format!("the tag {tag}: {e}")],
         ..List::default()
     };
-    let response = match client
-        .get(
-            repo.registry,
-            repo.repository,
-            &format!("manifests/{tag}"),
-            Some(ACCEPT),
-            MANIFEST_LIMIT,
-        )
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => return failed(e.into()),
-    };
-    match response.status {
-        200 => {}
-        404 => {
-            return List {
-                answered: true,
-                ..List::default()
-            };
-        }
-        status => {
-            return failed(ImageError::Fetch(FetchError::Status {
-                registry: repo.registry.to_owned(),
-                status,
-                what: format!("the tag {tag}"),
-            }));
-        }
-    }
-    let media_type = response.content_type.unwrap_or_default();
-    let layers = match Manifest::parse(&media_type, &response.body) {
-        Ok(Manifest::Image { layers, .. }) => layers,
-        Ok(Manifest::Index { .. }) => {
+    // The tag's manifest, read as any tag is: checked against its digest header and type.
+    let layers = match fetch::by_tag(client, repo, &tag).await {
+        Ok(Tagged {
+            manifest: Manifest::Image { layers, .. },
+            ..
+        }) => layers,
+        Ok(_) => {
             return failed(ImageError::Content(ContentError::Malformed {
                 what: "cosign manifest",
                 why: "an index, not an image manifest".into(),
             }));
         }
-        Err(e) => return failed(e.into()),
+        Err(ImageError::NotFound) => {
+            return List {
+                answered: true,
+                ..List::default()
+            };
+        }
+        Err(e) => return failed(e),
     };
     let mut list = List {
         answered: true,

@@ -13,6 +13,33 @@ pub struct Repo<'a> {
     pub repository: &'a str,
 }
 
+impl Repo<'_> {
+    /// The same names, owned: for a read that outlives the request that asked for it (the
+    /// cache's fetches do).
+    pub fn owned(self) -> OwnedRepo {
+        OwnedRepo {
+            registry: self.registry.to_owned(),
+            repository: self.repository.to_owned(),
+        }
+    }
+}
+
+/// A [`Repo`] that owns its names.
+#[derive(Clone, Debug)]
+pub struct OwnedRepo {
+    pub registry: String,
+    pub repository: String,
+}
+
+impl OwnedRepo {
+    pub fn repo(&self) -> Repo<'_> {
+        Repo {
+            registry: &self.registry,
+            repository: &self.repository,
+        }
+    }
+}
+
 /// A manifest fetched by digest and checked against it: its content type and bytes.
 pub async fn manifest_by_digest(
     client: &Client,
@@ -77,12 +104,13 @@ pub async fn blob(
     Ok(response.body)
 }
 
-/// A tag's manifest: its digest, content type and bytes.
+/// A tag's manifest: its digest, content type and bytes, and what they say.
 #[derive(Clone, Debug)]
 pub struct Tagged {
     pub digest: String,
     pub media_type: String,
     pub body: Vec<u8>,
+    pub manifest: Manifest,
 }
 
 /// The manifest a tag names. The digest is the content's: hashed here, and a
@@ -111,7 +139,7 @@ pub async fn by_tag(client: &Client, repo: Repo<'_>, tag: &str) -> Result<Tagged
         }
     }
     let media_type = response.content_type.unwrap_or_default();
-    Manifest::parse(&media_type, &response.body)?;
+    let parsed = Manifest::parse(&media_type, &response.body)?;
     let digest = manifest::digest_of(&response.body);
     if let Some(header) = response.digest.as_deref() {
         manifest::verify(&response.body, header, None)?;
@@ -120,5 +148,6 @@ pub async fn by_tag(client: &Client, repo: Repo<'_>, tag: &str) -> Result<Tagged
         digest,
         media_type,
         body: response.body,
+        manifest: parsed,
     })
 }

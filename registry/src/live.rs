@@ -396,8 +396,10 @@ impl Live {
                 manifest: body,
                 platforms,
             };
-            self.content(&client, repo, key(&digest), image, deadline)
-                .await
+            Some(
+                self.content(&client, repo, key(&digest), image, deadline)
+                    .await,
+            )
         };
         let evidence = async {
             if !wants_evidence {
@@ -417,7 +419,7 @@ impl Live {
             k.registry = repo.registry.to_owned();
             k.repository = repo.repository.to_owned();
             k.platforms = String::new();
-            self.evidence(&client, repo, k, &digest, deadline).await
+            Some(self.evidence(&client, repo, k, &digest, deadline).await)
         };
         let claim = async {
             match (reference.tag(), reference.digest()) {
@@ -524,38 +526,25 @@ impl Live {
         tag: &str,
         deadline: Instant,
     ) -> Result<Resolved, String> {
-        let (client, registry, repository, tag) = (
-            Arc::clone(client),
-            repo.registry.to_owned(),
-            repo.repository.to_owned(),
-            tag.to_owned(),
-        );
+        let (client, owned, tag) = (Arc::clone(client), repo.owned(), tag.to_owned());
         let ttl = self.options.tag_ttl;
         let key_of_tag = key.clone();
+        let metrics = self.metrics.clone_handle();
         let lookup = self
             .tags
-            .get_or_fetch(key, deadline, || {
-                let metrics = self.metrics.clone_handle();
-                async move {
-                    let started = Instant::now();
-                    let repo = Repo {
-                        registry: &registry,
-                        repository: &repository,
-                    };
-                    let result = fetch::by_tag(&client, repo, &tag).await;
-                    metrics.observe(started.elapsed());
-                    match result {
-                        Ok(t) => {
-                            let bytes = t.body.len() + t.digest.len() + 64;
-                            let resolved = Resolved {
-                                digest: t.digest,
-                                media_type: t.media_type,
-                                body: Arc::new(t.body),
-                            };
-                            Fetched::value(resolved, ttl, bytes)
-                        }
-                        Err(e) => Fetched::failure(Failure::of(&registry, &e), FAILURE_TTL),
+            .get_or_fetch(key, deadline, || async move {
+                let read = fetch::by_tag(&client, owned.repo(), &tag);
+                match metrics.timed(read).await {
+                    Ok(t) => {
+                        let bytes = t.body.len() + t.digest.len() + 64;
+                        let resolved = Resolved {
+                            digest: t.digest,
+                            media_type: t.media_type,
+                            body: Arc::new(t.body),
+                        };
+                        Fetched::value(resolved, ttl, bytes)
                     }
+                    Err(e) => Fetched::failure(Failure::of(&owned.registry, &e), FAILURE_TTL),
                 }
             })
             .await;
@@ -580,11 +569,10 @@ impl Live {
         key: Key,
         image: Platformed<'_>,
         deadline: Instant,
-    ) -> Option<Result<Arc<Part>, String>> {
-        let (client, registry, repository, digest, manifest) = (
+    ) -> Result<Arc<Part>, String> {
+        let (client, owned, digest, manifest) = (
             Arc::clone(client),
-            repo.registry.to_owned(),
-            repo.repository.to_owned(),
+            repo.owned(),
             image.digest.to_owned(),
             image.manifest,
         );
@@ -593,11 +581,7 @@ impl Live {
         let lookup = self
             .content
             .get_or_fetch(key, deadline, || async move {
-                let started = Instant::now();
-                let repo = Repo {
-                    registry: &registry,
-                    repository: &repository,
-                };
+                let repo = owned.repo();
                 let read = async {
                     let (media_type, body) = match manifest {
                         Some((media_type, body)) => (media_type, body),
@@ -608,18 +592,16 @@ impl Live {
                     };
                     platform_facts(&client, repo, &media_type, &body, &platforms).await
                 };
-                let result = read.await;
-                metrics.observe(started.elapsed());
-                match result {
+                match metrics.timed(read).await {
                     Ok(found) => {
                         let part = content_part(&found);
                         Fetched::value(Arc::new(part), ttl, 1024)
                     }
-                    Err(e) => Fetched::failure(Failure::of(&registry, &e), FAILURE_TTL),
+                    Err(e) => Fetched::failure(Failure::of(&owned.registry, &e), FAILURE_TTL),
                 }
             })
             .await;
-        Some(self.answer(Kind::Content, repo.registry, lookup))
+        self.answer(Kind::Content, repo.registry, lookup)
     }
 
     async fn evidence(
@@ -629,26 +611,16 @@ impl Live {
         key: Key,
         digest: &str,
         deadline: Instant,
-    ) -> Option<Result<Arc<Part>, String>> {
-        let (client, registry, repository, digest) = (
-            Arc::clone(client),
-            repo.registry.to_owned(),
-            repo.repository.to_owned(),
-            digest.to_owned(),
-        );
+    ) -> Result<Arc<Part>, String> {
+        let (client, owned, digest) = (Arc::clone(client), repo.owned(), digest.to_owned());
         let (tag_ttl, facts_ttl) = (self.options.tag_ttl, self.options.facts_ttl);
         let metrics = self.metrics.clone_handle();
         let lookup = self
             .evidence
             .get_or_fetch(key, deadline, || async move {
-                let started = Instant::now();
-                let repo = Repo {
-                    registry: &registry,
-                    repository: &repository,
-                };
-                let (signatures, attestations) = evidence(&client, repo, &digest).await;
-                metrics.observe(started.elapsed());
-                match evidence_part(&registry, &signatures, &attestations) {
+                let read = evidence(&client, owned.repo(), &digest);
+                let (signatures, attestations) = metrics.timed(read).await;
+                match evidence_part(&owned.registry, &signatures, &attestations) {
                     Ok((part, bytes)) => {
                         let settled = [&signatures, &attestations]
                             .iter()
@@ -660,7 +632,7 @@ impl Live {
                 }
             })
             .await;
-        Some(self.answer(Kind::Evidence, repo.registry, lookup))
+        self.answer(Kind::Evidence, repo.registry, lookup)
     }
 
     /// A lookup as a value or the note saying why there is none; counted.
@@ -686,7 +658,10 @@ impl Live {
             }
             Lookup::Abandoned => {
                 self.metrics.failed(registry, "timeout");
-                Err(format!("no answer from {registry} within 10 s"))
+                Err(format!(
+                    "no answer from {registry} within {}",
+                    seconds(self.options.cache.max_flight)
+                ))
             }
             Lookup::Panicked => {
                 self.metrics.failed(registry, "internal");
@@ -928,6 +903,14 @@ impl LiveMetrics {
         {
             slot.fetch_add(1, Relaxed);
         }
+    }
+
+    /// `read`, its time observed.
+    async fn timed<T>(&self, read: impl Future<Output = T>) -> T {
+        let started = Instant::now();
+        let done = read.await;
+        self.observe(started.elapsed());
+        done
     }
 
     fn observe(&self, elapsed: Duration) {
