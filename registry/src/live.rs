@@ -330,11 +330,13 @@ impl Live {
             registry,
             repository: reference.repository(),
         };
+        // Made once: every key of this image carries it (up to three lookups per admission).
+        let platforms_key = platforms_key(platforms);
         let key = |what: &str| Key {
             registry: registry.to_owned(),
             repository: reference.repository().to_owned(),
             what: what.to_owned(),
-            platforms: platforms_key(platforms),
+            platforms: platforms_key.clone(),
             credentials,
         };
         let resolved = match reference.digest() {
