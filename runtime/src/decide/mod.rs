@@ -6,6 +6,7 @@
 
 pub mod engine;
 pub mod eval;
+mod fxhash;
 pub mod output;
 pub mod rules;
 pub mod table;

@@ -40,9 +40,9 @@
 //! evaluated for every image.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash as _, Hasher};
+use std::hash::{Hash as _, Hasher};
 
+use crate::decide::fxhash::{FxHasher, FxMap};
 use crate::decide::{Judged, by_name};
 use crate::eval::{Evaluator, scope_holds};
 use crate::glob::Glob;
@@ -51,33 +51,6 @@ use crate::ir::{
     Action, AssetAtom, EqOp, Expr, ImageAtom, ImageStrAttr, KeyId, Policy, PolicySet, RefAttr,
 };
 use crate::tri::Tri;
-
-/// A fast, non-cryptographic hasher for the small string keys of the table (FxHash's mixing).
-/// Keys come from the policy set and the image, never from an adversary that could choose
-/// collisions to any benefit: a collision only costs a string comparison.
-#[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// An interned string: registries and repositories named anywhere in the policy set.
 type Sym = u32;
