@@ -62,6 +62,43 @@ proptest! {
     }
 
     #[test]
+    fn indexed_scopes_agree_with_interpreter(
+        (policies, shuffled, assets, images) in team_policies().prop_flat_map(|ps| (
+            Just(ps.clone()),
+            Just(ps).prop_shuffle(),
+            proptest::collection::vec(team_asset(), 1..4),
+            proptest::collection::vec(image(), 1..3),
+        ))
+    ) {
+        let engine = Engine::new(policy_set(policies)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let reordered = Engine::new(policy_set(shuffled)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert!(engine.table().scope_count() > 64);
+        let mut cache = VerificationCache::new();
+        for asset in &assets {
+            let input = AdmissionInput { time: Some(NOW), asset: asset.clone(), images: images.clone() };
+            let table = engine.evaluate(&input, None, 0, &mut cache);
+            prop_assert_eq!(&table, &engine.interpret(&input, None, 0, &mut cache));
+            prop_assert_eq!(&reordered.evaluate(&input, None, 0, &mut cache), &table);
+            prop_assert_eq!(engine.verdict(&input, None, 0, &mut cache), table.decision);
+            let scope = engine.scope(asset);
+            // Asked again (the memo's answer, when the set has unindexed scopes).
+            prop_assert_eq!(&engine.scope(asset), &scope);
+            for (img, out) in images.iter().zip(&table.images) {
+                let v = engine.image_verdict(&scope, img, None, NOW, &mut cache);
+                prop_assert_eq!(v.trusted, out.verdict == Verdict::Trusted);
+                prop_assert_eq!(v.prevented, out.prevented);
+            }
+        }
+        let inventory = Inventory {
+            time: Some(NOW),
+            assets: assets.into_iter().map(|asset| InventoryAsset { asset, images: images.clone() }).collect(),
+        };
+        let audit = engine.audit(&inventory, None, 0, &mut cache);
+        prop_assert_eq!(&audit, &engine.interpret_audit(&inventory, None, 0, &mut cache));
+        prop_assert_eq!(&audit, &reordered.audit(&inventory, None, 0, &mut cache));
+    }
+
+    #[test]
     fn de_morgan_holds(a in expr(image_atom()), b in expr(image_atom()), img in image()) {
         let mut cache = VerificationCache::new();
         let view = ImageView::new(&img.reference, img.facts.as_ref(), NOW);

@@ -178,7 +178,7 @@ pub fn asset_atom_holds(atom: &AssetAtom, asset: &Asset) -> bool {
 }
 
 /// An asset attribute's value; `None` for a missing label.
-fn asset_attr<'a>(asset: &'a Asset, attr: &AssetAttr) -> Option<&'a str> {
+pub(crate) fn asset_attr<'a>(asset: &'a Asset, attr: &AssetAttr) -> Option<&'a str> {
     match attr {
         AssetAttr::Cloud => Some(&asset.cloud),
         AssetAttr::Cluster => Some(&asset.cluster),

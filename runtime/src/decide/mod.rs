@@ -9,6 +9,8 @@ pub mod eval;
 mod fxhash;
 pub mod output;
 pub mod rules;
+mod scope_index;
+mod scope_memo;
 pub mod table;
 pub mod tri;
 

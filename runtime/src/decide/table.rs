@@ -4,11 +4,16 @@
 //! image; its cost grows with the policy set. The table is built once from a [`PolicySet`] and
 //! makes an image decision cost roughly the same at 10,000 policies as at one:
 //!
-//! 1. **Scopes are deduplicated and evaluated once per asset.** Policies share a handful of
-//!    scope expressions (named scopes are expanded by the compiler), so S(A) is a bit per
-//!    distinct scope, kept in one `u64` when there are at most 64 of them ([`AssetScope`]),
-//!    together with "some policy applies" (rule 1) and "some applicable policy prevents"
-//!    (rule 4).
+//! 1. **Scopes are deduplicated, indexed, and evaluated once per asset.** Policies share scope
+//!    expressions (named scopes are expanded by the compiler); S(A) is the set of distinct
+//!    scopes that hold ([`AssetScope`]: a `u64` of bits up to 64 scopes, else the sorted ids
+//!    that hold), together with "some policy applies" (rule 1) and "some applicable policy
+//!    prevents" (rule 4). The scopes that can hold are found through an index over the
+//!    literals they test (`crate::decide::scope_index`), so S(A) costs a few probes at
+//!    10,000 team-scoped policies; scopes the index cannot skip are evaluated for every asset,
+//!    and then S(A) is memoised by the attributes the scopes read
+//!    (`crate::decide::scope_memo`). When the applicable policies have few rules, an image
+//!    evaluates those directly instead of walking the rule index.
 //! 2. **Rules are indexed by what the image is.** A rule that is a conjunction containing a
 //!    `registry`, `repository` or `image matches` constraint the image fails is false whatever
 //!    else it holds (`false and x` is false, docs/language.md#three-valued-logic), and registry and repository are always
@@ -43,8 +48,10 @@ use std::borrow::Cow;
 use std::hash::{Hash as _, Hasher};
 
 use crate::decide::fxhash::{FxHasher, FxMap};
+use crate::decide::scope_index::ScopeIndex;
+use crate::decide::scope_memo::ScopeMemo;
 use crate::decide::{Judged, by_name};
-use crate::eval::{Evaluator, scope_holds};
+use crate::eval::Evaluator;
 use crate::glob::Glob;
 use crate::input::Asset;
 use crate::ir::{
@@ -337,21 +344,36 @@ pub struct AssetScope {
     bits: ScopeBits,
     any: bool,
     prevent: bool,
+    /// How many rules the applicable policies have (saturating).
+    rules: u32,
 }
 
+/// The distinct scopes that hold.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum ScopeBits {
+    /// A bit per scope, when the set has at most 64.
     Small(u64),
-    Large(Box<[u64]>),
+    /// The ids that hold, ascending: an asset is in few of many scopes.
+    Sparse(Box<[u32]>),
 }
 
 impl ScopeBits {
     fn get(&self, i: u32) -> bool {
-        let (word, bit) = ((i / 64) as usize, i % 64);
         match self {
-            ScopeBits::Small(w) => word == 0 && (w >> bit) & 1 == 1,
-            ScopeBits::Large(ws) => ws.get(word).is_some_and(|w| (w >> bit) & 1 == 1),
+            ScopeBits::Small(w) => i < 64 && (w >> i) & 1 == 1,
+            ScopeBits::Sparse(ids) => ids.binary_search(&i).is_ok(),
         }
+    }
+
+    /// The ids that hold, ascending.
+    fn ids(&self) -> impl Iterator<Item = u32> + '_ {
+        let (word, list) = match self {
+            ScopeBits::Small(w) => (*w, &[][..]),
+            ScopeBits::Sparse(ids) => (0, &ids[..]),
+        };
+        (0..64u32)
+            .filter(move |i| (word >> i) & 1 == 1)
+            .chain(list.iter().copied())
     }
 }
 
@@ -399,6 +421,14 @@ pub struct Table {
     scopes: Vec<Option<Expr<AssetAtom>>>,
     /// Per distinct scope: whether some `prevent` policy has it.
     scope_prevents: Vec<bool>,
+    /// Per distinct scope: its policies, in name order.
+    scope_policies: Vec<Vec<u32>>,
+    /// Per distinct scope: how many rules its policies have.
+    scope_rules: Vec<u32>,
+    /// The scopes by the literals they test.
+    scope_index: ScopeIndex,
+    /// S(A) by the asset attributes the scopes read, when some scope is not indexed.
+    scope_memo: Option<ScopeMemo>,
     /// Registry literals (lower case).
     registries: Interner,
     /// Repository literals.
@@ -422,6 +452,12 @@ pub struct RuleKey {
     /// A prefix of the repository.
     pub prefix: String,
 }
+
+/// At most this many applicable rules are evaluated directly rather than through the index.
+const DIRECT_RULES: u32 = 16;
+
+/// How many distinct assets' S(A) the memo keeps.
+const MEMO_ENTRIES: usize = 4096;
 
 /// Above this many keys an `and` keeps its smaller side instead of the product.
 const MAX_KEYS: usize = 64;
@@ -771,6 +807,8 @@ impl Table {
         let mut scope_ids: FxMap<u64, Vec<u32>> = FxMap::default();
         let mut scopes: Vec<Option<Expr<AssetAtom>>> = Vec::new();
         let mut scope_prevents = Vec::new();
+        let mut scope_policies: Vec<Vec<u32>> = Vec::new();
+        let mut scope_rules = Vec::new();
         let mut policies = Vec::with_capacity(set.policies.len());
         let mut keyed: Vec<(Sym, &str, RuleRef)> = Vec::new();
         let mut any_keyed = Vec::new();
@@ -785,6 +823,8 @@ impl Table {
             let scope = found.unwrap_or_else(|| {
                 scopes.push(policy.scope.clone());
                 scope_prevents.push(false);
+                scope_policies.push(Vec::new());
+                scope_rules.push(0u32);
                 let id = u32::try_from(scopes.len() - 1).unwrap_or(u32::MAX);
                 ids.push(id);
                 id
@@ -795,6 +835,14 @@ impl Table {
                 *flag = true;
             }
             let pi = u32::try_from(pi).unwrap_or(u32::MAX);
+            if let (Some(list), Some(count)) = (
+                scope_policies.get_mut(scope as usize),
+                scope_rules.get_mut(scope as usize),
+            ) {
+                list.push(pi);
+                let n = u32::try_from(policy.rules.len()).unwrap_or(u32::MAX);
+                *count = count.saturating_add(n);
+            }
             let mut rules = Vec::with_capacity(policy.rules.len());
             let mut max_key = None;
             for (ri, rule) in policy.rules.iter().enumerate() {
@@ -852,11 +900,18 @@ impl Table {
             registries,
             repositories,
         } = interners;
+        let scope_index = ScopeIndex::new(&scopes);
+        let scope_memo =
+            (scope_index.residual_count() > 0).then(|| ScopeMemo::new(&scopes, MEMO_ENTRIES));
         Ok(Table {
             set,
             policies,
             scopes,
             scope_prevents,
+            scope_policies,
+            scope_rules,
+            scope_index,
+            scope_memo,
             registries,
             repositories,
             by_registry,
@@ -881,35 +936,52 @@ impl Table {
         self.unindexed.len()
     }
 
-    /// Evaluates every distinct scope once for `asset`.
+    /// How many distinct scopes are evaluated for every asset (the index cannot skip them).
+    pub fn residual_scope_count(&self) -> usize {
+        self.scope_index.residual_count()
+    }
+
+    /// S(A): the distinct scopes that hold for `asset`, through the scope index (and its memo
+    /// when some scope is not indexed).
     pub fn scope(&self, asset: &Asset) -> AssetScope {
-        let holds = |s: &Option<Expr<AssetAtom>>| s.as_ref().is_none_or(|e| scope_holds(e, asset));
-        let mut any = false;
-        let mut prevent = false;
-        let mut note = |i: usize, h: bool| {
-            any |= h;
-            prevent |= h && self.scope_prevents.get(i).copied().unwrap_or(false);
-        };
-        let bits = if self.scopes.len() <= 64 {
-            let mut w = 0u64;
-            for (i, s) in self.scopes.iter().enumerate() {
-                let h = holds(s);
-                note(i, h);
-                w |= u64::from(h) << i;
+        match &self.scope_memo {
+            Some(memo) => memo.get_or(asset, || self.scope_indexed(asset)),
+            None => self.scope_indexed(asset),
+        }
+    }
+
+    fn scope_indexed(&self, asset: &Asset) -> AssetScope {
+        let mut word = 0u64;
+        let mut ids = Vec::new();
+        let small = self.scopes.len() <= 64;
+        self.scope_index.holding(&self.scopes, asset, |id| {
+            if small {
+                word |= 1 << id;
+            } else {
+                ids.push(id);
             }
-            ScopeBits::Small(w)
+        });
+        let bits = if small {
+            ScopeBits::Small(word)
         } else {
-            let mut ws = vec![0u64; self.scopes.len().div_ceil(64)];
-            for (i, s) in self.scopes.iter().enumerate() {
-                let h = holds(s);
-                note(i, h);
-                if let Some(w) = ws.get_mut(i / 64) {
-                    *w |= u64::from(h) << (i % 64);
-                }
-            }
-            ScopeBits::Large(ws.into_boxed_slice())
+            ids.sort_unstable();
+            ids.dedup();
+            ScopeBits::Sparse(ids.into_boxed_slice())
         };
-        AssetScope { bits, any, prevent }
+        let mut scope = AssetScope {
+            bits,
+            any: false,
+            prevent: false,
+            rules: 0,
+        };
+        for id in scope.bits.ids() {
+            let i = id as usize;
+            scope.any = true;
+            scope.prevent |= self.scope_prevents.get(i).copied().unwrap_or(false);
+            let rules = self.scope_rules.get(i).copied().unwrap_or(0);
+            scope.rules = scope.rules.saturating_add(rules);
+        }
+        scope
     }
 
     /// Whether policy `index` (in name order) is in S(A).
@@ -921,9 +993,15 @@ impl Table {
 
     /// S(A) as indexes into [`Table::policy_set`]'s policies, in name order.
     pub fn applicable(&self, scope: &AssetScope) -> Vec<u32> {
-        (0..u32::try_from(self.policies.len()).unwrap_or(u32::MAX))
-            .filter(|i| self.in_scope(scope, *i))
-            .collect()
+        let mut out: Vec<u32> = scope
+            .bits
+            .ids()
+            .filter_map(|id| self.scope_policies.get(id as usize))
+            .flatten()
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out
     }
 
     /// Calls `f` on every candidate rule of an applicable policy: the index buckets along the
@@ -935,8 +1013,9 @@ impl Table {
         repository: &str,
         mut f: impl FnMut(RuleRef, &CExpr, &Expr<ImageAtom>) -> bool,
     ) {
+        let direct = scope.rules <= DIRECT_RULES;
         let mut visit = |r: RuleRef| {
-            if !self.in_scope(scope, r.policy) {
+            if !direct && !self.in_scope(scope, r.policy) {
                 return false;
             }
             let compiled = self
@@ -953,6 +1032,24 @@ impl Table {
                 _ => false,
             }
         };
+        if direct {
+            // Few applicable rules (one team's policies among thousands): evaluating them is
+            // cheaper than walking index buckets full of other scopes' rules.
+            for id in scope.bits.ids() {
+                for &policy in self.scope_policies.get(id as usize).into_iter().flatten() {
+                    let count = self
+                        .policies
+                        .get(policy as usize)
+                        .map_or(0, |p| p.rules.len());
+                    for rule in 0..u32::try_from(count).unwrap_or(u32::MAX) {
+                        if visit(RuleRef { policy, rule }) {
+                            return;
+                        }
+                    }
+                }
+            }
+            return;
+        }
         if let Some(bucket) = registry
             .and_then(|sym| self.by_registry.get(sym as usize))
             .and_then(Option::as_ref)

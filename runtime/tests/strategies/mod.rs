@@ -622,6 +622,107 @@ pub fn asset() -> impl Strategy<Value = Asset> {
         })
 }
 
+/// A team of a generated fleet.
+fn team() -> impl Strategy<Value = String> {
+    (0..6u8).prop_map(|k| format!("team{k}"))
+}
+
+fn asset_eq(attr: AssetAttr, value: String) -> Expr<AssetAtom> {
+    Expr::Atom(AssetAtom::Str {
+        attr,
+        op: EqOp::Eq,
+        value,
+    })
+}
+
+/// Scopes of a fleet of teams: most of them indexable (a team's namespace or label, a cluster
+/// prefix), some not (negations, globs without a literal prefix, no scope).
+pub fn team_scope() -> impl Strategy<Value = Option<Expr<AssetAtom>>> {
+    let label = || AssetAttr::Label("team".into());
+    prop_oneof![
+        1 => Just(None),
+        4 => (team(), expr(asset_atom()))
+            .prop_map(|(t, e)| Some(Expr::And(vec![asset_eq(AssetAttr::Namespace, t), e]))),
+        2 => (team(), team(), select(&["prod-*", "*-1", "dev-?", "prod-1"][..])).prop_map(
+            move |(t, u, g)| {
+                Some(Expr::And(vec![
+                    Expr::Atom(AssetAtom::In { attr: label(), values: vec![t, u] }),
+                    Expr::Atom(AssetAtom::Matches {
+                        attr: AssetAttr::Cluster,
+                        globs: vec![Glob::parse(g).unwrap_or_else(|e| panic!("{e}"))],
+                    }),
+                ]))
+            }
+        ),
+        2 => expr(asset_atom()).prop_map(Some),
+        1 => team().prop_map(move |t| Some(Expr::Or(vec![
+            asset_eq(AssetAttr::Namespace, t.clone()),
+            asset_eq(label(), t),
+        ]))),
+    ]
+}
+
+/// 80 to 110 team-scoped policies: more distinct scopes than one word of bits holds, and
+/// assets to which from none to dozens of rules apply (both ways of finding candidate rules).
+pub fn team_policies() -> impl Strategy<Value = Vec<Policy>> {
+    let one = (
+        prop_oneof![
+            Just((Action::Prevent, Action::Issue)),
+            Just((Action::Prevent, Action::Prevent)),
+            Just((Action::Issue, Action::Issue)),
+        ],
+        team_scope(),
+        proptest::collection::vec(rule(), 0..3),
+    );
+    proptest::collection::vec(one, 80..110).prop_map(|ps| {
+        ps.into_iter()
+            .enumerate()
+            .map(|(i, ((action, on_unknown), scope, rules))| {
+                // Scopes made distinct by a condition that always holds (so that there are
+                // more than 64), but for a few policies without a scope.
+                let distinct = Expr::Not(Box::new(asset_eq(AssetAttr::Kind, format!("kind{i}"))));
+                let scope = match scope {
+                    None if i % 7 == 0 => None,
+                    None => Some(distinct),
+                    Some(e) => Some(Expr::And(vec![e, distinct])),
+                };
+                Policy {
+                    name: format!("{} {i}", ["b", "a", "c", "B"].get(i % 4).unwrap_or(&"z")),
+                    action,
+                    on_unknown,
+                    scope,
+                    rules,
+                    description: None,
+                }
+            })
+            .collect()
+    })
+}
+
+/// An asset of the fleet of [`team_scope`].
+pub fn team_asset() -> impl Strategy<Value = Asset> {
+    (
+        prop_oneof![4 => Just(AssetType::Workload), 1 => Just(AssetType::Vm)],
+        s(&["prod-1", "dev-1", "prod-eu"]),
+        prop_oneof![3 => team(), 1 => Just("payments".to_owned())],
+        s(&["Deployment", ""]),
+        proptest::collection::btree_map(
+            Just("team".to_owned()),
+            prop_oneof![team(), Just("pay".to_owned())],
+            0..2,
+        ),
+    )
+        .prop_map(|(asset_type, cluster, namespace, kind, labels)| Asset {
+            asset_type,
+            cluster,
+            namespace,
+            kind,
+            name: "api".into(),
+            labels,
+            ..Asset::default()
+        })
+}
+
 pub fn policy_set(policies: Vec<Policy>) -> PolicySet {
     PolicySet {
         trust_roots: Vec::new(),
