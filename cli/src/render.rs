@@ -5,58 +5,82 @@ use std::fmt::Write;
 
 use bona_host::diff::{Diff, Issue};
 use bona_runtime::input::AdmissionInput;
-use bona_runtime::output::{Decision, DecisionKind, PolicyResult};
+use bona_runtime::output::{Decision, DecisionKind, ImageDecision, PolicyResult, RuntimeIssue};
 
-/// An admission decision as text.
+/// An admission decision as text, written a part at a time: [`decision_head`], then
+/// [`decision_image`] for each image, then [`decision_issues`].
 pub fn decision(input: &AdmissionInput, d: &Decision) -> String {
-    let mut s = String::new();
-    let word = match d.decision {
+    let mut s = decision_head(input, d.decision);
+    for image in &d.images {
+        s.push_str(&decision_image(image));
+    }
+    s.push_str(&decision_issues(&d.issues));
+    s
+}
+
+/// The first line: the decision and the asset.
+pub fn decision_head(input: &AdmissionInput, decision: DecisionKind) -> String {
+    let word = match decision {
         DecisionKind::Prevent => "PREVENT",
         DecisionKind::Allow => "ALLOW",
     };
-    let _ = writeln!(s, "decision: {word}  ({})", input.asset.describe());
-    for image in &d.images {
-        let _ = writeln!(s);
-        let flag = if image.prevented { ", prevented" } else { "" };
+    format!("decision: {word}  ({})\n", input.asset.describe())
+}
+
+/// One image with each applicable policy's result and reasons.
+pub fn decision_image(image: &ImageDecision) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s);
+    let flag = if image.prevented { ", prevented" } else { "" };
+    let _ = writeln!(
+        s,
+        "image {}: {}{flag}",
+        image.reference,
+        image.verdict.as_str()
+    );
+    if image.policies.is_empty() {
+        let _ = writeln!(s, "  no policy applies to this asset");
+    }
+    for p in &image.policies {
+        let result = match p.result {
+            PolicyResult::Trusted => "trusted",
+            PolicyResult::Untrusted => "untrusted",
+            PolicyResult::Unknown => "unknown",
+        };
+        let resolved = if p.result == PolicyResult::Unknown {
+            format!(" → {}", p.resolved.as_str())
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             s,
-            "image {}: {}{flag}",
-            image.reference,
-            image.verdict.as_str()
+            "  policy \"{}\" ({}): {result}{resolved}",
+            p.policy,
+            p.action.as_str()
         );
-        if image.policies.is_empty() {
-            let _ = writeln!(s, "  no policy applies to this asset");
-        }
-        for p in &image.policies {
-            let result = match p.result {
-                PolicyResult::Trusted => "trusted",
-                PolicyResult::Untrusted => "untrusted",
-                PolicyResult::Unknown => "unknown",
-            };
-            let resolved = if p.result == PolicyResult::Unknown {
-                format!(" → {}", p.resolved.as_str())
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                s,
-                "  policy \"{}\" ({}): {result}{resolved}",
-                p.policy,
-                p.action.as_str()
-            );
-            for r in &p.reasons {
-                let _ = writeln!(s, "    - {r}");
-            }
-        }
-    }
-    if !d.issues.is_empty() {
-        let _ = writeln!(s, "\nissues:");
-        for i in &d.issues {
-            let _ = writeln!(s, "  [runtime-security] {}", i.title);
-            let _ = writeln!(s, "    {}", i.description);
+        for r in &p.reasons {
+            let _ = writeln!(s, "    - {r}");
         }
     }
     s
+}
+
+/// The runtime-security issues, under a heading; nothing when there is none.
+pub fn decision_issues<'i>(issues: impl IntoIterator<Item = &'i RuntimeIssue>) -> String {
+    issues
+        .into_iter()
+        .enumerate()
+        .map(|(n, issue)| decision_issue(issue, n == 0))
+        .collect()
+}
+
+/// One runtime-security issue; the `first` comes under the heading.
+pub fn decision_issue(issue: &RuntimeIssue, first: bool) -> String {
+    let heading = if first { "\nissues:\n" } else { "" };
+    format!(
+        "{heading}  [runtime-security] {}\n    {}\n",
+        issue.title, issue.description
+    )
 }
 
 /// A policy diff as text: each changed asset with what changes, then the counts.

@@ -80,7 +80,7 @@ pub mod model;
 
 // The flat paths embedders use (`bona_runtime::ir`, `bona_runtime::signature`, …) name the
 // modules where they live in the folders above.
-pub use decide::{engine, eval, output, table, tri};
+pub use decide::{engine, eval, evaluation, output, table, tri};
 pub use image::{attestation, facts, glob, reference, refpattern, severity, signature, signer};
 pub use model::{bundle, ir, ir_text};
 

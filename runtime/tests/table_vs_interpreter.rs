@@ -12,10 +12,11 @@
 
 use bona_runtime::engine::Engine;
 use bona_runtime::eval::Evaluator;
+use bona_runtime::evaluation::StreamedDecision;
 use bona_runtime::image::ImageView;
 use bona_runtime::input::{AdmissionInput, Inventory, InventoryAsset};
 use bona_runtime::ir::{Expr, ImageAtom};
-use bona_runtime::output::Verdict;
+use bona_runtime::output::{ImageDecision, Verdict};
 use bona_runtime::signature::VerificationCache;
 use bona_runtime::tri::Tri;
 use proptest::prelude::*;
@@ -41,6 +42,19 @@ proptest! {
         prop_assert_eq!(&table, &oracle);
         prop_assert_eq!(&reordered.evaluate(&input, facts, 0, &mut cache), &table);
         prop_assert_eq!(&reordered.interpret(&input, facts, 0, &mut cache), &table);
+
+        // Image by image, as `bona eval` and the webhook stream it.
+        let streamed = engine.evaluation(&input, facts, 0, &mut cache);
+        prop_assert_eq!(streamed.decision(), table.decision);
+        let count = streamed.image_count();
+        let decided: Vec<_> = (0..count).filter_map(|i| streamed.image(i, &mut cache)).collect();
+        let issues: Vec<_> = (0..count).filter_map(|i| streamed.issue(i, &mut cache)).collect();
+        prop_assert_eq!(&decided, &table.images);
+        prop_assert_eq!(&issues, &table.issues);
+        let mut untouched = |_: usize, _: &mut ImageDecision| {};
+        let written = StreamedDecision::new(&streamed, &mut cache, &mut untouched);
+        prop_assert_eq!(serde_json::to_string_pretty(&written).ok(), serde_json::to_string_pretty(&table).ok());
+        prop_assert_eq!(serde_json::to_string(&written).ok(), serde_json::to_string(&table).ok());
 
         // The fast paths.
         prop_assert_eq!(engine.verdict(&input, facts, 0, &mut cache), table.decision);

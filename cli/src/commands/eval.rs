@@ -4,11 +4,14 @@
 //! their first bytes); a module runs in the wasmtime host of `bona-runtime` when this binary is
 //! built with the `wasm` feature.
 
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
+use bona_runtime::evaluation::{Evaluation, StreamedDecision};
 use bona_runtime::input::{AdmissionInput, parse_admission_input, parse_admission_review};
-use bona_runtime::output::{Decision, DecisionKind};
+#[cfg(feature = "wasm")]
+use bona_runtime::output::Decision;
+use bona_runtime::output::{DecisionKind, ImageDecision};
 use bona_runtime::signature::VerificationCache;
 
 use crate::policies::{self, BundleKey, ClusterArgs, OutputFormat, PolicySource};
@@ -58,26 +61,90 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
-    match decide(&args, err) {
-        Ok((input, decision)) => {
-            match policies::format_or_default(args.format) {
-                OutputFormat::Json => {
-                    let _ = writeln!(out, "{}", to_json(&decision));
-                }
-                OutputFormat::Table => {
-                    let _ = write!(out, "{}", render::decision(&input, &decision));
-                }
+    let decided = decider(&args.source, &args.bundle_key, err).and_then(|decider| {
+        let facts = policies::facts(args.facts.as_deref(), err)?;
+        let doc = document(&args, err)?;
+        let format = policies::format_or_default(args.format);
+        let mut out = BufWriter::with_capacity(1 << 16, out);
+        let decision = match &decider {
+            Decider::Engine(engine) => {
+                let mut cache = VerificationCache::new();
+                let evaluation =
+                    engine.evaluation(&doc.input, facts.as_ref(), policies::now(), &mut cache);
+                write_streamed(&evaluation, format, &mut cache, &mut out);
+                evaluation.decision()
             }
-            if args.fail && decision.decision == DecisionKind::Prevent {
-                Exit::Prevented
-            } else {
-                Exit::Ok
+            #[cfg(feature = "wasm")]
+            Decider::Wasm(wasm) => {
+                let decision = decide_wasm(wasm, &args, &doc, err)?;
+                let _ = match format {
+                    OutputFormat::Json => writeln!(out, "{}", to_json(&decision)),
+                    OutputFormat::Table => {
+                        write!(out, "{}", render::decision(&doc.input, &decision))
+                    }
+                };
+                decision.decision
             }
-        }
+        };
+        let _ = out.flush();
+        Ok(decision)
+    });
+    match decided {
+        Ok(DecisionKind::Prevent) if args.fail => Exit::Prevented,
+        Ok(_) => Exit::Ok,
         Err(exit) => exit,
     }
 }
 
+/// Writes the decision image by image, holding one image's entry at a time: an image judged
+/// by 10,000 policies is megabytes of reasons, and a workload may have thousands of images.
+/// A write error (a closed pipe) stops the evaluation.
+fn write_streamed(
+    evaluation: &Evaluation<'_>,
+    format: OutputFormat,
+    cache: &mut VerificationCache,
+    out: &mut dyn Write,
+) {
+    match format {
+        OutputFormat::Json => {
+            let mut untouched = |_: usize, _: &mut ImageDecision| {};
+            let streamed = StreamedDecision::new(evaluation, cache, &mut untouched);
+            if serde_json::to_writer_pretty(&mut *out, &streamed).is_ok() {
+                let _ = writeln!(out);
+            }
+        }
+        OutputFormat::Table => {
+            let input = evaluation.input();
+            if write!(
+                out,
+                "{}",
+                render::decision_head(input, evaluation.decision())
+            )
+            .is_err()
+            {
+                return;
+            }
+            for i in 0..evaluation.image_count() {
+                if let Some(image) = evaluation.image(i, cache)
+                    && write!(out, "{}", render::decision_image(&image)).is_err()
+                {
+                    return;
+                }
+            }
+            let mut first = true;
+            for i in 0..evaluation.image_count() {
+                if let Some(issue) = evaluation.issue(i, cache) {
+                    if write!(out, "{}", render::decision_issue(&issue, first)).is_err() {
+                        return;
+                    }
+                    first = false;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(feature = "wasm")]
 fn to_json(d: &Decision) -> String {
     serde_json::to_string_pretty(d).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
@@ -178,43 +245,37 @@ fn document(args: &Args, err: &mut dyn Write) -> Result<Document, Exit> {
     }
 }
 
-fn decide(args: &Args, err: &mut dyn Write) -> Result<(AdmissionInput, Decision), Exit> {
-    let decider = decider(&args.source, &args.bundle_key, err)?;
-    let facts = policies::facts(args.facts.as_deref(), err)?;
-    let doc = document(args, err)?;
-    let decision = match &decider {
-        Decider::Engine(engine) => {
-            let mut cache = VerificationCache::new();
-            engine.evaluate(&doc.input, facts.as_ref(), policies::now(), &mut cache)
-        }
-        #[cfg(feature = "wasm")]
-        Decider::Wasm(wasm) => {
-            // Both documents were checked above, so that a mistake is reported against its
-            // file; the module reads them again, itself.
-            let facts = match &args.facts {
-                Some(path) => Some(policies::read(path, err)?),
-                None => None,
-            };
-            let now = policies::now();
-            let decided = if doc.review {
-                wasm.review(
-                    &doc.bytes,
-                    &args.kubernetes.options(),
-                    facts.as_deref(),
-                    now,
-                )
-            } else {
-                wasm.evaluate(&doc.bytes, facts.as_deref(), now)
-            };
-            decided.map_err(|e| {
-                let path = args
-                    .source
-                    .bundle
-                    .as_deref()
-                    .unwrap_or(std::path::Path::new(""));
-                bad_input(err, format!("{}: {e}", path.display()))
-            })?
-        }
+/// The decision of a wasm module, which parses the documents itself.
+#[cfg(feature = "wasm")]
+fn decide_wasm(
+    wasm: &bona_wasm::host::WasmPolicy,
+    args: &Args,
+    doc: &Document,
+    err: &mut dyn Write,
+) -> Result<Decision, Exit> {
+    // Both documents were checked already, so that a mistake is reported against its file;
+    // the module reads them again, itself.
+    let facts = match &args.facts {
+        Some(path) => Some(policies::read(path, err)?),
+        None => None,
     };
-    Ok((doc.input, decision))
+    let now = policies::now();
+    let decided = if doc.review {
+        wasm.review(
+            &doc.bytes,
+            &args.kubernetes.options(),
+            facts.as_deref(),
+            now,
+        )
+    } else {
+        wasm.evaluate(&doc.bytes, facts.as_deref(), now)
+    };
+    decided.map_err(|e| {
+        let path = args
+            .source
+            .bundle
+            .as_deref()
+            .unwrap_or(std::path::Path::new(""));
+        bad_input(err, format!("{}: {e}", path.display()))
+    })
 }

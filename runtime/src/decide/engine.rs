@@ -12,6 +12,9 @@
 //! Three levels of answer:
 //! - [`Engine::evaluate`] / [`Engine::audit`]: the full outputs of docs/output.md#bona-eval
 //!   and #bona-audit, with reasons; they allocate freely.
+//! - [`Engine::evaluation`]: the output of [`Engine::evaluate`] one image at a time, for
+//!   callers that stream it (an image's entry with 10,000 applicable policies is megabytes;
+//!   20,000 of them are not held at once).
 //! - [`Engine::verdict`] and [`Engine::image_verdict`]: only the decision and the per-image
 //!   trusted/prevented flags, with no allocation in the common case — the admission hot path.
 //! - [`Engine::interpret`] / [`Engine::interpret_audit`]: the same outputs computed by the
@@ -22,6 +25,7 @@ use std::fmt;
 use crate::bundle::{BundleError, read_bundle};
 use crate::decide::{self, workload_decision};
 use crate::eval::{Evaluator, KeyRing};
+use crate::evaluation::Evaluation;
 use crate::facts::FactsDocument;
 use crate::image::ImageView;
 use crate::input::{AdmissionInput, Asset, ImageInput, Inventory};
@@ -80,8 +84,8 @@ impl From<BundleError> for EngineError {
 /// A loaded policy set, ready to decide.
 #[derive(Debug)]
 pub struct Engine {
-    table: Table,
-    keys: KeyRing,
+    pub(crate) table: Table,
+    pub(crate) keys: KeyRing,
 }
 
 impl Engine {
@@ -176,6 +180,26 @@ impl Engine {
             scope.any_prevent(),
             |evaluator| self.table.judge(&scope, &applicable, evaluator),
         )
+    }
+
+    /// [`Engine::evaluate`] image by image: the decision is known at once (from the fast
+    /// verdicts), each image's entry and each runtime-security issue is computed when asked
+    /// for, so a caller can write them out without holding the whole decision.
+    pub fn evaluation<'e>(
+        &'e self,
+        input: &'e AdmissionInput,
+        facts: Option<&'e FactsDocument>,
+        now: i64,
+        cache: &mut VerificationCache,
+    ) -> Evaluation<'e> {
+        let time = input.time.unwrap_or(now);
+        let scope = self.scope(&input.asset);
+        let decision = workload_decision(input.images.iter().map(|image| {
+            self.image_verdict(&scope, image, facts, time, cache)
+                .prevented
+        }));
+        let applicable = self.table.applicable(&scope);
+        Evaluation::new(self, input, facts, time, scope, applicable, decision)
     }
 
     /// The posture issues of one running asset at `time` (docs/decisions.md#rule-7), in image

@@ -6,6 +6,7 @@
 
 pub mod engine;
 pub mod eval;
+pub mod evaluation;
 mod fxhash;
 pub mod output;
 pub mod rules;

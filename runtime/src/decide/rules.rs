@@ -151,30 +151,21 @@ pub struct Judged<'p> {
     pub verdict: Tri,
 }
 
-/// The facts of an image that every output needs: its printed reference and the asset.
-pub(crate) struct ImageOutput {
-    /// The image's entry of docs/output.md#bona-eval.
-    pub decision: ImageDecision,
-    /// Rule 6's issue, if any.
-    pub issue: Option<RuntimeIssue>,
-}
-
-/// Rules 1–4 and 6 for one image, with every applicable policy's reasons.
+/// Rules 1–4 for one image, with every applicable policy's reasons: its entry of
+/// docs/output.md#bona-eval.
 ///
 /// `judged` is S(A) in name order; `explain` gives the reasons for a non-trusted verdict.
-pub(crate) fn image_output(
-    asset: &Asset,
+pub(crate) fn image_decision(
     reference: String,
     judged: &[Judged<'_>],
     applicable_prevent: bool,
     mut explain: impl FnMut(&Policy, Tri) -> Vec<String>,
-) -> ImageOutput {
+) -> ImageDecision {
     let resolved: Vec<Verdict> = judged
         .iter()
         .map(|j| resolve_policy(j.policy, j.verdict))
         .collect();
     let trusted = is_trusted(judged.len(), resolved.iter().copied());
-    let prevented = is_prevented(trusted, applicable_prevent);
     let policies = judged
         .iter()
         .zip(&resolved)
@@ -186,17 +177,29 @@ pub(crate) fn image_output(
             reasons: explain(j.policy, j.verdict),
         })
         .collect();
-    let names: Vec<&str> = judged.iter().map(|j| j.policy.name.as_str()).collect();
-    let issue = runtime_issue(asset, &reference, &names, trusted, prevented);
-    ImageOutput {
-        decision: ImageDecision {
-            reference,
-            verdict: trusted.into(),
-            prevented,
-            policies,
-        },
-        issue,
+    ImageDecision {
+        reference,
+        verdict: trusted.into(),
+        prevented: is_prevented(trusted, applicable_prevent),
+        policies,
     }
+}
+
+/// Rule 6 for one image: its runtime-security issue, if it is not trusted. Needs verdicts
+/// only, no reasons.
+pub(crate) fn image_issue(
+    asset: &Asset,
+    reference: &str,
+    judged: &[Judged<'_>],
+    applicable_prevent: bool,
+) -> Option<RuntimeIssue> {
+    let trusted = is_trusted(
+        judged.len(),
+        judged.iter().map(|j| resolve_policy(j.policy, j.verdict)),
+    );
+    let names: Vec<&str> = judged.iter().map(|j| j.policy.name.as_str()).collect();
+    let prevented = is_prevented(trusted, applicable_prevent);
+    runtime_issue(asset, reference, &names, trusted, prevented)
 }
 
 /// Rule 7 for one running image: appends its posture issues in policy-name order.
@@ -292,15 +295,19 @@ pub fn decide_images<'p>(
         let view = ImageView::of_input(image, facts, time);
         let mut evaluator = Evaluator::new(view, keys, cache);
         let judged = judge(&mut evaluator);
-        let out = image_output(
+        let reference = image.reference.to_string();
+        issues.extend(image_issue(
             &input.asset,
-            image.reference.to_string(),
+            &reference,
+            &judged,
+            applicable_prevent,
+        ));
+        images.push(image_decision(
+            reference,
             &judged,
             applicable_prevent,
             |p, v| evaluator.explain_policy(p, v),
-        );
-        images.push(out.decision);
-        issues.extend(out.issue);
+        ));
     }
     Decision {
         decision: workload_decision(images.iter().map(|i| i.prevented)),

@@ -1,0 +1,184 @@
+//! An admission decided image by image ([`Engine::evaluation`]), and written out that way.
+//!
+//! [`Engine::evaluate`] holds the whole [`Decision`](crate::output::Decision): with 20 images and 10,000 applicable
+//! policies that is 200,000 outcomes with their reasons, hundreds of megabytes. An
+//! [`Evaluation`] knows the decision up front (from the fast verdicts, which the tests hold
+//! equal to the full ones) and computes each image's entry, and each runtime-security issue,
+//! when asked; [`StreamedDecision`] serialises it exactly as the [`Decision`](crate::output::Decision) would be, holding
+//! one image's entry at a time.
+
+use std::cell::RefCell;
+
+use serde::ser::{SerializeSeq, SerializeStruct};
+use serde::{Serialize, Serializer};
+
+use crate::decide;
+use crate::engine::Engine;
+use crate::eval::Evaluator;
+use crate::facts::FactsDocument;
+use crate::image::ImageView;
+use crate::input::AdmissionInput;
+use crate::output::{DecisionKind, ImageDecision, RuntimeIssue};
+use crate::signature::VerificationCache;
+use crate::table::AssetScope;
+
+/// An admission being decided image by image ([`Engine::evaluation`]). Its parts are those of
+/// [`Engine::evaluate`]'s [`Decision`](crate::output::Decision), which the tests hold them to.
+pub struct Evaluation<'e> {
+    engine: &'e Engine,
+    input: &'e AdmissionInput,
+    facts: Option<&'e FactsDocument>,
+    time: i64,
+    scope: AssetScope,
+    applicable: Vec<u32>,
+    decision: DecisionKind,
+}
+
+impl<'e> Evaluation<'e> {
+    pub(crate) fn new(
+        engine: &'e Engine,
+        input: &'e AdmissionInput,
+        facts: Option<&'e FactsDocument>,
+        time: i64,
+        scope: AssetScope,
+        applicable: Vec<u32>,
+        decision: DecisionKind,
+    ) -> Evaluation<'e> {
+        Evaluation {
+            engine,
+            input,
+            facts,
+            time,
+            scope,
+            applicable,
+            decision,
+        }
+    }
+
+    /// The workload's decision.
+    pub fn decision(&self) -> DecisionKind {
+        self.decision
+    }
+
+    /// The admission input being decided.
+    pub fn input(&self) -> &AdmissionInput {
+        self.input
+    }
+
+    /// How many images there are.
+    pub fn image_count(&self) -> usize {
+        self.input.images.len()
+    }
+
+    /// The `index`th image's entry, with every applicable policy's result and reasons.
+    pub fn image(&self, index: usize, cache: &mut VerificationCache) -> Option<ImageDecision> {
+        let image = self.input.images.get(index)?;
+        let view = ImageView::of_input(image, self.facts, self.time);
+        let mut evaluator = Evaluator::new(view, &self.engine.keys, cache);
+        let judged = self
+            .engine
+            .table
+            .judge(&self.scope, &self.applicable, &mut evaluator);
+        Some(decide::image_decision(
+            image.reference.to_string(),
+            &judged,
+            self.scope.any_prevent(),
+            |p, v| evaluator.explain_policy(p, v),
+        ))
+    }
+
+    /// The `index`th image's runtime-security issue, if it is not trusted (no reasons are
+    /// computed for it).
+    pub fn issue(&self, index: usize, cache: &mut VerificationCache) -> Option<RuntimeIssue> {
+        let image = self.input.images.get(index)?;
+        let view = ImageView::of_input(image, self.facts, self.time);
+        let mut evaluator = Evaluator::new(view, &self.engine.keys, cache);
+        let judged = self
+            .engine
+            .table
+            .judge(&self.scope, &self.applicable, &mut evaluator);
+        decide::image_issue(
+            &self.input.asset,
+            &image.reference.to_string(),
+            &judged,
+            self.scope.any_prevent(),
+        )
+    }
+}
+
+/// What [`StreamedDecision`] calls with each image's index and entry before writing it.
+pub type Inspect<'a> = &'a mut dyn FnMut(usize, &mut ImageDecision);
+
+/// Serialises an [`Evaluation`] exactly as its [`Decision`](crate::output::Decision) would be (field order, pretty or
+/// compact), computing each image's entry as it is written. `inspect` sees (and may amend)
+/// each entry before it is written: the webhook counts and summarises images there.
+pub struct StreamedDecision<'a, 'e> {
+    evaluation: &'a Evaluation<'e>,
+    cache: RefCell<&'a mut VerificationCache>,
+    inspect: RefCell<Inspect<'a>>,
+}
+
+impl<'a, 'e> StreamedDecision<'a, 'e> {
+    /// Writes `evaluation`, calling `inspect` with each image's index and entry.
+    pub fn new(
+        evaluation: &'a Evaluation<'e>,
+        cache: &'a mut VerificationCache,
+        inspect: Inspect<'a>,
+    ) -> StreamedDecision<'a, 'e> {
+        StreamedDecision {
+            evaluation,
+            cache: RefCell::new(cache),
+            inspect: RefCell::new(inspect),
+        }
+    }
+}
+
+impl Serialize for StreamedDecision<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut decision = serializer.serialize_struct("Decision", 3)?;
+        decision.serialize_field("decision", &self.evaluation.decision())?;
+        decision.serialize_field("images", &Images(self))?;
+        decision.serialize_field("issues", &Issues(self))?;
+        decision.end()
+    }
+}
+
+struct Images<'s, 'a, 'e>(&'s StreamedDecision<'a, 'e>);
+
+impl Serialize for Images<'_, '_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let streamed = self.0;
+        let count = streamed.evaluation.image_count();
+        let mut seq = serializer.serialize_seq(Some(count))?;
+        for i in 0..count {
+            let entry = {
+                let mut cache = streamed.cache.borrow_mut();
+                streamed.evaluation.image(i, &mut cache)
+            };
+            if let Some(mut entry) = entry {
+                (streamed.inspect.borrow_mut())(i, &mut entry);
+                seq.serialize_element(&entry)?;
+            }
+        }
+        seq.end()
+    }
+}
+
+struct Issues<'s, 'a, 'e>(&'s StreamedDecision<'a, 'e>);
+
+impl Serialize for Issues<'_, '_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let streamed = self.0;
+        let mut seq = serializer.serialize_seq(None)?;
+        for i in 0..streamed.evaluation.image_count() {
+            let issue = {
+                let mut cache = streamed.cache.borrow_mut();
+                streamed.evaluation.issue(i, &mut cache)
+            };
+            if let Some(issue) = issue {
+                seq.serialize_element(&issue)?;
+            }
+        }
+        seq.end()
+    }
+}
