@@ -99,11 +99,11 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
 /// Writes the decision image by image, holding one image's entry at a time: an image judged
 /// by 10,000 policies is megabytes of reasons, and a workload may have thousands of images.
 /// A write error (a closed pipe) stops the evaluation.
-fn write_streamed(
+fn write_streamed<W: Write>(
     evaluation: &Evaluation<'_>,
     format: OutputFormat,
     cache: &mut VerificationCache,
-    out: &mut dyn Write,
+    out: &mut W,
 ) {
     match format {
         OutputFormat::Json => {

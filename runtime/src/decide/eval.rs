@@ -1373,8 +1373,20 @@ fn describe_refs(
     }
 }
 
-/// Removes repeated reasons, keeping each one's first place.
+/// Removes repeated reasons, keeping each one's first place. A policy has a handful of
+/// reasons, and `bona eval` explains millions of them: comparing with the kept ones beats
+/// hashing copies of each.
 fn dedup_keep_first(reasons: &mut Vec<String>) {
-    let mut seen = std::collections::HashSet::new();
-    reasons.retain(|r| seen.insert(r.clone()));
+    if reasons.len() > 32 {
+        let mut seen = std::collections::HashSet::new();
+        reasons.retain(|r| seen.insert(r.clone()));
+        return;
+    }
+    let mut kept: Vec<String> = Vec::with_capacity(reasons.len());
+    for reason in reasons.drain(..) {
+        if !kept.contains(&reason) {
+            kept.push(reason);
+        }
+    }
+    *reasons = kept;
 }
