@@ -3,8 +3,7 @@
 //!
 //! [`review`] does it all in one call. A server that wants to treat the steps apart (the
 //! `bona serve` one decides on a thread of its own, catches a panic of the engine, counts and
-//! logs) calls [`read`], then [`Request::evaluate`] and [`Request::answer`]; the answers are the
-//! same.
+//! logs) calls [`read`], then [`Request::decide`]; the answers are the same.
 //!
 //! A body is one of three things:
 //! - a review to decide ([`Read::Request`]): allowed, or denied with code 403 and a message
@@ -64,13 +63,14 @@
 //! ```
 
 use bona_runtime::Engine;
+use bona_runtime::evaluation::StreamedDecision;
 use bona_runtime::facts::{FactsDocument, ImageFacts};
 use bona_runtime::input::{AdmissionInput, Review, ReviewOptions, parse_admission_review};
-use bona_runtime::output::Decision;
+use bona_runtime::output::{Decision, DecisionKind, ImageDecision};
 use bona_runtime::signature::VerificationCache;
 use serde::Deserialize;
 
-use crate::response::{Envelope, ReviewResponse};
+use crate::response::{Answer, Counts, Details, Envelope, ReviewResponse};
 
 /// A review read from a body, ready to decide.
 #[derive(Clone, Debug)]
@@ -158,7 +158,8 @@ impl Request {
     }
 
     /// The decision, exactly as `bona eval --admission-review` makes it; `now` (seconds since
-    /// 1970) is the time of a review that gives none.
+    /// 1970) is the time of a review that gives none. It holds every outcome: [`Request::decide`]
+    /// answers without holding them.
     pub fn evaluate(
         &self,
         engine: &Engine,
@@ -173,6 +174,52 @@ impl Request {
     pub fn answer(&self, decision: &Decision) -> ReviewResponse {
         ReviewResponse::decided(&self.envelope, self.review.uid.clone(), decision)
     }
+
+    /// Decides and answers image by image, in memory bounded by one image's entry (an image
+    /// judged by 10,000 policies is megabytes of reasons): the same answer as
+    /// [`Request::evaluate`] then [`Request::answer`]. `amend` sees each image's entry (its
+    /// index, the entry) before it is summarised and written into the `details` annotation.
+    pub fn decide(
+        &self,
+        engine: &Engine,
+        facts: Option<&FactsDocument>,
+        now: i64,
+        cache: &mut VerificationCache,
+        amend: &mut dyn FnMut(usize, &mut ImageDecision),
+    ) -> Decided {
+        let evaluation = engine.evaluation(&self.review.input, facts, now, cache);
+        let decision = evaluation.decision();
+        let mut answer = Answer::new(decision);
+        let mut details = Details::new();
+        {
+            let mut inspect = |i: usize, image: &mut ImageDecision| {
+                amend(i, image);
+                answer.image(image);
+            };
+            let streamed = StreamedDecision::new(&evaluation, cache, &mut inspect);
+            // Details never fails to write; a serialiser error leaves the annotation out.
+            if serde_json::to_writer(&mut details, &streamed).is_err() {
+                details = Details::new();
+            }
+        }
+        let counts = answer.counts;
+        Decided {
+            decision,
+            counts,
+            response: answer.finish(&self.envelope, self.review.uid.clone(), details),
+        }
+    }
+}
+
+/// A request decided and answered by [`Request::decide`].
+#[derive(Debug)]
+pub struct Decided {
+    /// The workload's decision.
+    pub decision: DecisionKind,
+    /// Images by outcome.
+    pub counts: Counts,
+    /// The AdmissionReview to send back.
+    pub response: ReviewResponse,
 }
 
 /// Reads, decides and answers one review: the AdmissionReview to send back.
@@ -189,8 +236,8 @@ pub fn review(
 ) -> Result<ReviewResponse, ReviewError> {
     match read(body, options)? {
         Read::Request(request) => {
-            let decision = request.evaluate(engine, facts, now, cache);
-            Ok(request.answer(&decision))
+            let decided = request.decide(engine, facts, now, cache, &mut |_, _| {});
+            Ok(decided.response)
         }
         Read::Unreadable(unreadable) => Ok(unreadable.answer),
     }
@@ -369,22 +416,34 @@ mod tests {
 
     #[test]
     fn the_steps_give_the_same_answer_as_review() {
-        let engine = engine(&policy("prevent"));
-        let body = pod(
-            "admission.k8s.io/v1",
-            "u-2",
-            &["registry.example.com/app:1".into()],
-        );
-        let Ok(Read::Request(request)) = read(&body, &options()) else {
-            panic!("not a request");
-        };
-        assert_eq!(request.uid(), "u-2");
-        assert_eq!(request.input().asset.cluster, "prod-eu-1");
-        let decision = request.evaluate(&engine, None, NOW, &mut VerificationCache::new());
-        let steps = serde_json::to_string(&request.answer(&decision)).unwrap();
-        let whole = serde_json::to_string(&review_of(&engine, &body).unwrap()).unwrap();
-        assert_eq!(steps, whole);
-        assert!(whole.contains(r#""allowed":true"#), "{whole}");
+        let many: Vec<String> = (0..300)
+            .map(|n| format!("docker.io/library/app{n}:1"))
+            .collect();
+        let mixed = vec![
+            "registry.example.com/app:1".to_owned(),
+            "docker.io/library/redis:7.2".to_owned(),
+            "registry.example.com/db:2".to_owned(),
+        ];
+        for action in ["prevent", "issue"] {
+            let engine = engine(&policy(action));
+            for images in [
+                &vec!["registry.example.com/app:1".to_owned()],
+                &mixed,
+                &many,
+            ] {
+                let body = pod("admission.k8s.io/v1", "u-2", images);
+                let Ok(Read::Request(request)) = read(&body, &options()) else {
+                    panic!("not a request");
+                };
+                assert_eq!(request.uid(), "u-2");
+                assert_eq!(request.input().asset.cluster, "prod-eu-1");
+                // The whole decision, then its answer; and the answer made image by image.
+                let decision = request.evaluate(&engine, None, NOW, &mut VerificationCache::new());
+                let steps = serde_json::to_string(&request.answer(&decision)).unwrap();
+                let whole = serde_json::to_string(&review_of(&engine, &body).unwrap()).unwrap();
+                assert_eq!(steps, whole);
+            }
+        }
     }
 
     #[test]

@@ -12,6 +12,10 @@
 //! a pod with 50,000 images does not write megabytes into every audit event: the list of
 //! untrusted images stops at [`UNTRUSTED_MAX`] and says how many it left out, and a decision
 //! document over [`DETAILS_MAX`] is replaced by `details-omitted`, a note giving its size.
+//!
+//! The answer is gathered image by image ([`Answer`]): a workload judged by 10,000 applicable
+//! policies has megabytes of reasons, which are summarised as they go by and never held. The
+//! denial names every prevented image; for each it names at most [`POLICIES_NAMED`] policies.
 
 use std::collections::BTreeMap;
 
@@ -26,8 +30,10 @@ pub const DEFAULT_API_VERSION: &str = "admission.k8s.io/v1";
 const WARNING_MAX: usize = 240;
 /// At most this many warnings; the rest are counted in one last warning.
 const WARNINGS_MAX: usize = 8;
-/// A denial message longer than this stops listing images.
+/// A denial message longer than this names the remaining prevented images without reasons.
 const MESSAGE_MAX: usize = 1024;
+/// A sentence names at most this many policies, then counts the rest.
+pub const POLICIES_NAMED: usize = 3;
 /// The decision document goes into `auditAnnotations` only up to this size.
 pub const DETAILS_MAX: usize = 16 * 1024;
 /// The `untrusted-images` annotation lists images up to about this size.
@@ -83,55 +89,16 @@ pub struct Status {
 }
 
 impl ReviewResponse {
-    /// The answer to a request decided by the engine.
+    /// The answer to a request decided by the engine, from the whole decision (see [`Answer`]
+    /// for the same answer gathered image by image).
     pub fn decided(envelope: &Envelope, uid: String, decision: &Decision) -> ReviewResponse {
-        let prevented = decision.decision == DecisionKind::Prevent;
-        let mut annotations = BTreeMap::new();
-        annotations.insert("decision", decision.decision.as_str().to_owned());
-        let untrusted: Vec<&str> = decision
-            .images
-            .iter()
-            .filter(|image| !image.verdict.is_trusted())
-            .map(|image| image.reference.as_str())
-            .collect();
-        if !untrusted.is_empty() {
-            annotations.insert("untrusted-images", image_list(&untrusted));
+        let mut answer = Answer::new(decision.decision);
+        decision.images.iter().for_each(|image| answer.image(image));
+        let mut details = Details::new();
+        if serde_json::to_writer(&mut details, decision).is_err() {
+            details = Details::new();
         }
-        if let Ok(details) = serde_json::to_string(decision) {
-            if details.len() <= DETAILS_MAX {
-                annotations.insert("details", details);
-            } else {
-                annotations.insert(
-                    "details-omitted",
-                    format!(
-                        "the decision document ({} bytes, {} images) is over the {} KiB cap of \
-                         this annotation; `bona eval --admission-review` on the object prints it",
-                        details.len(),
-                        decision.images.len(),
-                        DETAILS_MAX >> 10
-                    ),
-                );
-            }
-        }
-        let response = Response {
-            uid,
-            allowed: !prevented,
-            status: prevented.then(|| Status {
-                status: "Failure",
-                reason: "Forbidden",
-                code: 403,
-                message: denial_message(decision),
-            }),
-            warnings: if prevented {
-                Vec::new()
-            } else {
-                warnings(decision)
-            },
-            audit_annotations: annotations,
-            patch_type: None,
-            patch: None,
-        };
-        ReviewResponse::wrap(envelope, response)
+        answer.finish(envelope, uid, details)
     }
 
     /// A refusal of a request Bona could not read (an image that is not a valid reference):
@@ -182,34 +149,237 @@ impl ReviewResponse {
     }
 }
 
-/// `a, b, c`, cut after about [`UNTRUSTED_MAX`] bytes: `a, b and 49998 more (list cut at
-/// 4 KiB)`.
-fn image_list(images: &[&str]) -> String {
-    let mut out = String::new();
-    for (n, image) in images.iter().enumerate() {
-        let separator = if n == 0 { "" } else { ", " };
-        if n > 0 && out.len() + separator.len() + image.len() > UNTRUSTED_MAX {
-            let rest = images.len() - n;
-            out.push_str(&format!(
-                " and {rest} more (list cut at {} KiB)",
-                UNTRUSTED_MAX >> 10
-            ));
-            break;
-        }
-        out.push_str(separator);
-        // A single reference longer than the cap (a client can send any string) is cut too.
-        out.push_str(&shorten((*image).to_owned(), UNTRUSTED_MAX));
-    }
-    out
+/// The answer to one decision, gathered image by image in bounded memory: feed it every image's
+/// entry in order ([`Answer::image`]) and the decision document ([`Details`]), then
+/// [`Answer::finish`].
+#[derive(Debug)]
+pub struct Answer {
+    decision: DecisionKind,
+    /// The untrusted images listed so far, up to about [`UNTRUSTED_MAX`] bytes.
+    untrusted: String,
+    untrusted_listed: usize,
+    untrusted_left: usize,
+    /// The denial's sentences, up to about [`MESSAGE_MAX`] bytes.
+    message: String,
+    /// The prevented images after the message is full: named without reasons.
+    also_prevented: Vec<String>,
+    warnings: Vec<String>,
+    warnings_left: usize,
+    /// Images by outcome: trusted, untrusted and allowed, prevented.
+    pub counts: Counts,
 }
 
-/// `"production images"`, or `"a", "b"` for several.
+/// How many images of a decision had each outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Trusted.
+    pub trusted: u64,
+    /// Not trusted, allowed (an `issue` policy reports them).
+    pub untrusted_allowed: u64,
+    /// Prevented.
+    pub blocked: u64,
+}
+
+impl Answer {
+    /// An empty answer to a decision of kind `decision`.
+    pub fn new(decision: DecisionKind) -> Answer {
+        Answer {
+            decision,
+            untrusted: String::new(),
+            untrusted_listed: 0,
+            untrusted_left: 0,
+            message: String::new(),
+            also_prevented: Vec::new(),
+            warnings: Vec::new(),
+            warnings_left: 0,
+            counts: Counts::default(),
+        }
+    }
+
+    /// Takes the next image's entry into account.
+    pub fn image(&mut self, image: &ImageDecision) {
+        if image.verdict.is_trusted() {
+            self.counts.trusted += 1;
+            return;
+        }
+        self.note_untrusted(&image.reference);
+        if image.prevented {
+            self.counts.blocked += 1;
+            if self.also_prevented.is_empty() {
+                let sentence = image_sentence(image, Some(Action::Prevent));
+                if self.message.is_empty() || self.message.len() + sentence.len() <= MESSAGE_MAX {
+                    if !self.message.is_empty() {
+                        self.message.push_str("; ");
+                    }
+                    self.message.push_str(&sentence);
+                    return;
+                }
+            }
+            self.also_prevented
+                .push(shorten(image.reference.clone(), WARNING_MAX));
+        } else {
+            self.counts.untrusted_allowed += 1;
+            if self.warnings.len() < WARNINGS_MAX {
+                self.warnings
+                    .push(shorten(image_sentence(image, None), WARNING_MAX));
+            } else {
+                self.warnings_left += 1;
+            }
+        }
+    }
+
+    /// `a, b, c`, cut after about [`UNTRUSTED_MAX`] bytes (the rest counted).
+    fn note_untrusted(&mut self, reference: &str) {
+        let separator = if self.untrusted_listed == 0 { "" } else { ", " };
+        // A single reference longer than the cap (a client can send any string) is cut too.
+        let reference = shorten(reference.to_owned(), UNTRUSTED_MAX);
+        if self.untrusted_left > 0
+            || (self.untrusted_listed > 0
+                && self.untrusted.len() + separator.len() + reference.len() > UNTRUSTED_MAX)
+        {
+            self.untrusted_left += 1;
+            return;
+        }
+        self.untrusted.push_str(separator);
+        self.untrusted.push_str(&reference);
+        self.untrusted_listed += 1;
+    }
+
+    /// `status.message` of a denial: a sentence per prevented image while they fit in about
+    /// [`MESSAGE_MAX`] bytes, then every other prevented image by reference.
+    fn denial_message(&self) -> String {
+        let mut message = self.message.clone();
+        if !self.also_prevented.is_empty() {
+            let noun = if self.also_prevented.len() == 1 {
+                "image"
+            } else {
+                "images"
+            };
+            message.push_str(&format!(
+                "; and {} more untrusted {noun}: {}",
+                self.also_prevented.len(),
+                self.also_prevented.join(", ")
+            ));
+        }
+        message
+    }
+
+    /// The AdmissionReview answering request `uid` with what was gathered.
+    pub fn finish(self, envelope: &Envelope, uid: String, details: Details) -> ReviewResponse {
+        let prevented = self.decision == DecisionKind::Prevent;
+        let mut annotations = BTreeMap::new();
+        annotations.insert("decision", self.decision.as_str().to_owned());
+        if self.untrusted_listed > 0 {
+            let mut list = self.untrusted.clone();
+            if self.untrusted_left > 0 {
+                list.push_str(&format!(
+                    " and {} more (list cut at {} KiB)",
+                    self.untrusted_left,
+                    UNTRUSTED_MAX >> 10
+                ));
+            }
+            annotations.insert("untrusted-images", list);
+        }
+        let images = self.counts.trusted + self.counts.untrusted_allowed + self.counts.blocked;
+        match details.into_text() {
+            Ok(text) => {
+                annotations.insert("details", text);
+            }
+            Err(size) => {
+                annotations.insert(
+                    "details-omitted",
+                    format!(
+                        "the decision document ({size} bytes, {images} images) is over the {} KiB \
+                         cap of this annotation; `bona eval --admission-review` on the object \
+                         prints it",
+                        DETAILS_MAX >> 10
+                    ),
+                );
+            }
+        }
+        let message = prevented.then(|| self.denial_message());
+        let mut warnings = Vec::new();
+        if !prevented {
+            warnings = self.warnings;
+            if self.warnings_left > 0
+                && let Some(last) = warnings.last_mut()
+            {
+                *last = format!(
+                    "and {} more untrusted images allowed",
+                    self.warnings_left + 1
+                );
+            }
+        }
+        let response = Response {
+            uid,
+            allowed: !prevented,
+            status: message.map(|message| Status {
+                status: "Failure",
+                reason: "Forbidden",
+                code: 403,
+                message,
+            }),
+            warnings,
+            audit_annotations: annotations,
+            patch_type: None,
+            patch: None,
+        };
+        ReviewResponse::wrap(envelope, response)
+    }
+}
+
+/// The compact decision document, written into it (`serde_json::to_writer`) as it is made:
+/// kept up to [`DETAILS_MAX`] bytes, only counted beyond.
+#[derive(Debug, Default)]
+pub struct Details {
+    kept: Vec<u8>,
+    size: usize,
+}
+
+impl Details {
+    /// Nothing written yet.
+    pub fn new() -> Details {
+        Details::default()
+    }
+
+    /// The document, or its size when it is over the cap.
+    fn into_text(self) -> Result<String, usize> {
+        if self.size > DETAILS_MAX {
+            return Err(self.size);
+        }
+        String::from_utf8(self.kept).map_err(|_| self.size)
+    }
+}
+
+impl std::io::Write for Details {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.size += buf.len();
+        if self.size <= DETAILS_MAX {
+            self.kept.extend_from_slice(buf);
+        } else if !self.kept.is_empty() {
+            self.kept = Vec::new();
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `"production images"`, `"a", "b"` for several, and `"a", "b", "c" and 9997 more` past
+/// [`POLICIES_NAMED`].
 fn quoted(names: &[&str]) -> String {
-    names
+    let mut text = names
         .iter()
+        .take(POLICIES_NAMED)
         .map(|name| format!("\"{name}\""))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    if names.len() > POLICIES_NAMED {
+        text.push_str(&format!(" and {} more", names.len() - POLICIES_NAMED));
+    }
+    text
 }
 
 /// `image REF is not trusted by policy "P" (first reason)`, naming the policies with `action`
@@ -238,45 +408,11 @@ fn image_sentence(image: &ImageDecision, action: Option<Action>) -> String {
     text
 }
 
-/// `status.message` of a denial: one sentence per prevented image, cut after about 1 KiB.
+/// `status.message` of a denial (see [`Answer`]).
 pub fn denial_message(decision: &Decision) -> String {
-    let prevented: Vec<_> = decision.images.iter().filter(|i| i.prevented).collect();
-    let mut message = String::new();
-    for (n, image) in prevented.iter().enumerate() {
-        let sentence = image_sentence(image, Some(Action::Prevent));
-        if n > 0 && message.len() + sentence.len() > MESSAGE_MAX {
-            let rest = prevented.len() - n;
-            let noun = if rest == 1 { "image" } else { "images" };
-            message.push_str(&format!("; and {rest} more untrusted {noun}"));
-            break;
-        }
-        if n > 0 {
-            message.push_str("; ");
-        }
-        message.push_str(&sentence);
-    }
-    message
-}
-
-/// One warning per untrusted image that is allowed (an `issue` policy reports it).
-pub fn warnings(decision: &Decision) -> Vec<String> {
-    let untrusted: Vec<_> = decision
-        .images
-        .iter()
-        .filter(|i| !i.verdict.is_trusted() && !i.prevented)
-        .collect();
-    let mut out = Vec::new();
-    for (n, image) in untrusted.iter().enumerate() {
-        if n == WARNINGS_MAX - 1 && untrusted.len() > WARNINGS_MAX {
-            out.push(format!(
-                "and {} more untrusted images allowed",
-                untrusted.len() - n
-            ));
-            break;
-        }
-        out.push(shorten(image_sentence(image, None), WARNING_MAX));
-    }
-    out
+    let mut answer = Answer::new(decision.decision);
+    decision.images.iter().for_each(|image| answer.image(image));
+    answer.denial_message()
 }
 
 /// Cuts `text` to at most `max` bytes on a character boundary, ending with `…`.
@@ -352,13 +488,50 @@ mod tests {
             issues: Vec::new(),
         };
         let message = denial_message(&many(true, Action::Prevent));
-        assert!(message.len() < MESSAGE_MAX + 200, "{message}");
-        assert!(message.ends_with("more untrusted images"), "{message}");
-        let warnings = warnings(&many(false, Action::Issue));
+        // Every prevented image is named; those past the first kilobyte without reasons.
+        for n in 0..100 {
+            assert!(message.contains(&format!("app{n}:1")), "{message}");
+        }
+        let (sentences, rest) = message
+            .split_once("; and ")
+            .unwrap_or_else(|| panic!("{message}"));
+        assert!(sentences.len() <= MESSAGE_MAX, "{sentences}");
+        assert!(
+            rest.starts_with("89 more untrusted images: docker.io/library/app11:1, "),
+            "{rest}"
+        );
+        let answer = ReviewResponse::decided(
+            &Envelope::default(),
+            "u".into(),
+            &many(false, Action::Issue),
+        );
+        let warnings = answer.response.warnings;
         assert_eq!(warnings.len(), WARNINGS_MAX);
         assert_eq!(
             warnings[WARNINGS_MAX - 1],
             "and 93 more untrusted images allowed"
+        );
+    }
+
+    #[test]
+    fn a_denial_names_a_few_policies_and_counts_the_rest() {
+        let mut one = image("docker.io/library/redis:7.2", true, "p0", Action::Prevent);
+        let outcome = one.policies[0].clone();
+        one.policies = (0..10_000)
+            .map(|n| PolicyOutcome {
+                policy: format!("p{n}"),
+                ..outcome.clone()
+            })
+            .collect();
+        let decision = Decision {
+            decision: DecisionKind::Prevent,
+            images: vec![one],
+            issues: Vec::new(),
+        };
+        assert_eq!(
+            denial_message(&decision),
+            "image docker.io/library/redis:7.2 is not trusted by policies \"p0\", \"p1\", \"p2\" \
+             and 9997 more (registry is `docker.io`)"
         );
     }
 

@@ -44,7 +44,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use bona_registry::live::Live;
 use bona_runtime::input::ReviewOptions;
-use bona_runtime::output::{DecisionKind, PolicyResult};
+use bona_runtime::output::{DecisionKind, ImageDecision, PolicyResult};
 use bona_runtime::signature::VerificationCache;
 use http_body_util::BodyExt;
 use std::time::Duration;
@@ -600,17 +600,29 @@ fn read_request(state: &State, bytes: &[u8]) -> Result<admission::Request, Box<R
 fn decide_request(state: &State, request: &admission::Request, notes: &[Vec<String>]) -> Response {
     let started = Instant::now();
     let loaded = state.loaded.load_full();
-    let evaluated = std::panic::catch_unwind(AssertUnwindSafe(|| {
+    // What the registry could not give leads the reasons of each policy it left unknown.
+    let mut amend = |i: usize, image: &mut ImageDecision| {
+        let Some(notes) = notes.get(i).filter(|n| !n.is_empty()) else {
+            return;
+        };
+        for policy in &mut image.policies {
+            if policy.result == PolicyResult::Unknown {
+                policy.reasons.splice(0..0, notes.iter().cloned());
+            }
+        }
+    };
+    let decided = std::panic::catch_unwind(AssertUnwindSafe(|| {
         CACHE.with(|cache| {
-            request.evaluate(
+            request.decide(
                 &loaded.engine,
                 loaded.facts.as_ref(),
                 bona_host::clock::now(),
                 &mut cache.borrow_mut(),
+                &mut amend,
             )
         })
     }));
-    let Ok(mut decision) = evaluated else {
+    let Ok(decided) = decided else {
         // The cache may be half-updated; start it afresh.
         CACHE.with(|cache| *cache.borrow_mut() = VerificationCache::new());
         return failure(
@@ -623,38 +635,27 @@ fn decide_request(state: &State, request: &admission::Request, notes: &[Vec<Stri
             ),
         );
     };
-    for (image, notes) in decision.images.iter_mut().zip(notes) {
-        for policy in &mut image.policies {
-            if policy.result == PolicyResult::Unknown && !notes.is_empty() {
-                policy.reasons.splice(0..0, notes.iter().cloned());
-            }
-        }
-    }
-    let prevented = decision.decision == DecisionKind::Prevent;
-    let (mut trusted, mut untrusted_allowed, mut blocked) = (0, 0, 0);
-    for image in &decision.images {
-        match (image.verdict.is_trusted(), image.prevented) {
-            (true, _) => trusted += 1,
-            (false, false) => untrusted_allowed += 1,
-            (false, true) => blocked += 1,
-        }
-    }
-    state
-        .metrics
-        .decided(prevented, trusted, untrusted_allowed, blocked);
+    let prevented = decided.decision == DecisionKind::Prevent;
+    let counts = decided.counts;
+    state.metrics.decided(
+        prevented,
+        counts.trusted,
+        counts.untrusted_allowed,
+        counts.blocked,
+    );
     let asset = &request.input().asset;
     tracing::info!(
         uid = %request.uid(),
         kind = %asset.kind,
         namespace = %asset.namespace,
         name = %asset.name,
-        decision = %decision.decision.as_str(),
-        images = decision.images.len(),
-        untrusted = untrusted_allowed + blocked,
+        decision = %decided.decision.as_str(),
+        images = counts.trusted + counts.untrusted_allowed + counts.blocked,
+        untrusted = counts.untrusted_allowed + counts.blocked,
         latency_us = started.elapsed().as_micros(),
         "admission"
     );
-    answer(state, &request.answer(&decision))
+    answer(state, &decided.response)
 }
 
 /// 200 with the AdmissionReview answer.
