@@ -11,8 +11,15 @@
 # 127.0.0.1 (needs umoci and skopeo too): the review names a tagged image of that registry, the
 # first request fills the cache, and the load measures admissions on a warm cache.
 #
+# With SCOPED=N the webhook runs with N generated team-scoped policies (policy i scoped to team i,
+# the set of `gen_inventory --policies N`), and the review is a Deployment of team 4 with three
+# images, two of them prevented: the whole admission at N = 10 and at N = 10,000 compare.
+#
 # Usage: scripts/webhook-load.sh            DURATION=10 N=20000 scripts/webhook-load.sh
 #        REGISTRY=1 DURATION=5 N=10000 scripts/webhook-load.sh
+#        SCOPED=10000 DURATION=5 N=10000 scripts/webhook-load.sh
+#        LIGHT=1 SCOPED=10000 N=5000 scripts/webhook-load.sh   (one client at 500/s: the
+#          server-side duration of an admission on an idle machine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
@@ -33,7 +40,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-cargo build --release -q -p bona
+cargo build --release -q -p bona --bin bona --example gen_inventory
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$WORK/tls.key" \
   -out "$WORK/tls.crt" -days 1 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null
 
@@ -59,6 +66,23 @@ PY
   REVIEW=$WORK/review.json
   SERVE_ARGS=(--policy examples/registry --cluster demo --registry --registry-allow "$REG" --insecure-registry "$REG")
 fi
+if [ -n "${SCOPED:-}" ]; then
+  "$TARGET/release/examples/gen_inventory" 1 "$WORK/scoped" --policies "$SCOPED" > /dev/null
+  python3 > "$WORK/review.json" <<'PY'
+import json
+images = ["registry4.company.com/team4/api:1.4.2", "registry4.company.com/other/tool:2",
+          "docker.io/library/redis:7.2"]
+containers = [{"name": f"c{n}", "image": image} for n, image in enumerate(images)]
+print(json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+  "request": {"uid": "load", "operation": "CREATE", "namespace": "team4",
+              "kind": {"group": "apps", "version": "v1", "kind": "Deployment"},
+              "object": {"apiVersion": "apps/v1", "kind": "Deployment",
+                         "metadata": {"name": "api", "namespace": "team4"},
+                         "spec": {"template": {"spec": {"containers": containers}}}}}}))
+PY
+  REVIEW=$WORK/review.json
+  SERVE_ARGS=(--policy "$WORK/scoped/policies.trust" --cluster prod-eu-1)
+fi
 "$TARGET/release/bona" serve "${SERVE_ARGS[@]}" \
   --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" --listen "127.0.0.1:$PORT" \
   > "$WORK/serve.out" 2> "$WORK/serve.log" &
@@ -74,6 +98,11 @@ f:close()
 wrk.headers["Content-Type"] = "application/json"
 LUA
 
+if [ "${LIGHT:-0}" = 1 ]; then
+  # The admission alone, not the queueing of a saturated machine: one client at 500/s.
+  echo "== hey -n $N -c 1 -q ${RATE:-500} -h2 (light load)"
+  hey -n "$N" -c 1 -q "${RATE:-500}" -h2 -m POST -T application/json -D "$REVIEW" "$URL"
+else
 for c in 1 4 16; do
   echo "== wrk -t1 -c$c -d${DURATION}s --latency"
   wrk -t1 -c"$c" -d"${DURATION}s" --latency -s "$WORK/post.lua" "$URL"
@@ -82,6 +111,7 @@ echo "== hey -n $N -c 4 (HTTP/1.1)"
 hey -n "$N" -c 4 -m POST -T application/json -D "$REVIEW" "$URL"
 echo "== hey -n $N -c 4 -h2 (HTTP/2, as the API server)"
 hey -n "$N" -c 4 -h2 -m POST -T application/json -D "$REVIEW" "$URL"
+fi
 
 echo "== server side (bona_admission_duration_seconds)"
 curl -sk "${URL%%/validate*}/metrics" | grep -E '^bona_(admission_(requests_total|duration_seconds_(bucket|sum|count))|registry_cache_requests_total)'

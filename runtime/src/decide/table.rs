@@ -387,6 +387,12 @@ impl AssetScope {
     pub fn any_prevent(&self) -> bool {
         self.prevent
     }
+
+    /// How many rules the applicable policies have: what judging one image costs, at most,
+    /// in rule evaluations (saturating).
+    pub fn applicable_rules(&self) -> u32 {
+        self.rules
+    }
 }
 
 /// One image's fast verdict (docs/decisions.md rules 1–4).
