@@ -14,6 +14,9 @@
 //! asset beforehand) per N, cycling through all the images and through each kind alone, and the
 //! load of a 10,000-policy bundle.
 //!
+//! It also measures the cost of one explained outcome (an image judged by one policy, with its
+//! reasons, written as `bona eval` writes it) at 10,000 applicable policies.
+//!
 //! Run: `cargo bench -p bona-runtime --bench decision`.
 
 use std::hint::black_box;
@@ -21,9 +24,11 @@ use std::time::Duration;
 
 use bona_runtime::bundle::{read_bundle, write_bundle};
 use bona_runtime::engine::Engine;
-use bona_runtime::input::{Asset, ImageInput};
+use bona_runtime::evaluation::StreamedDecision;
+use bona_runtime::input::{AdmissionInput, Asset, ImageInput};
+use bona_runtime::output::ImageDecision;
 use bona_runtime::signature::VerificationCache;
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 mod common;
 use common::*;
@@ -91,6 +96,51 @@ fn bench_decisions(c: &mut Criterion) {
     group.finish();
 }
 
+/// One explained (image, policy) outcome as `bona eval --format json` writes it: every one of
+/// the 10,000 policies applies to the asset, and each image's entry, with every policy's
+/// result and reasons, is serialised (pretty) as it is computed and thrown away
+/// ([`StreamedDecision`]). Criterion reports outcomes per second; the target is at most
+/// 1.5 µs an outcome.
+fn bench_outcomes(c: &mut Criterion) {
+    let n = 10_000;
+    let engine = Engine::new(policy_set(n)).unwrap_or_else(|e| panic!("{e}"));
+    let asset = Asset {
+        cluster: "prod-eu-1".into(),
+        namespace: "payments".into(),
+        kind: "Deployment".into(),
+        name: "api".into(),
+        ..Asset::default()
+    };
+    // A trusted image, a near miss and a foreign one: reasons of every kind.
+    let chosen: Vec<ImageInput> = images(n).into_iter().take(3).collect();
+    let input = AdmissionInput {
+        time: Some(NOW),
+        asset,
+        images: chosen,
+    };
+    let mut cache = VerificationCache::new();
+    let evaluation = engine.evaluation(&input, None, NOW, &mut cache);
+    assert_eq!(
+        engine.table().applicable(&engine.scope(&input.asset)).len(),
+        n
+    );
+    let mut group = c.benchmark_group("explained outcomes");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(4))
+        .throughput(Throughput::Elements((n * input.images.len()) as u64));
+    group.bench_function(BenchmarkId::new("eval json", n), |b| {
+        b.iter(|| {
+            let mut untouched = |_: usize, _: &mut ImageDecision| {};
+            let streamed = StreamedDecision::new(&evaluation, &mut cache, &mut untouched);
+            let mut out = std::io::BufWriter::new(std::io::sink());
+            black_box(serde_json::to_writer_pretty(&mut out, &streamed).is_ok())
+        });
+    });
+    group.finish();
+}
+
 fn bench_bundle(c: &mut Criterion) {
     let bytes = write_bundle(&policy_set(10_000));
     let mut group = c.benchmark_group("bundle load 10000");
@@ -108,5 +158,5 @@ fn bench_bundle(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_decisions, bench_bundle);
+criterion_group!(benches, bench_decisions, bench_outcomes, bench_bundle);
 criterion_main!(benches);
