@@ -65,7 +65,7 @@ fn in_memory(
 }
 
 /// `--cluster` / `--cloud` from a conformance case's `args.json`.
-fn case_options(dir: &Path) -> (ReviewOptions, Vec<String>) {
+pub(crate) fn case_options(dir: &Path) -> (ReviewOptions, Vec<String>) {
     let args: Vec<String> = std::fs::read_to_string(dir.join("args.json"))
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok())
@@ -86,7 +86,7 @@ fn case_options(dir: &Path) -> (ReviewOptions, Vec<String>) {
 
 /// Every inventory of the repository: the examples' and the conformance corpus's, and a kubectl
 /// list made by the real kubectl (with a policy set of the examples).
-fn fixtures() -> Vec<(PathBuf, PathBuf)> {
+pub(crate) fn fixtures() -> Vec<(PathBuf, PathBuf)> {
     let root = root();
     let mut cases = Vec::new();
     for corpus in ["examples", "tests/conformance"] {

@@ -20,6 +20,7 @@ mod facts_registry;
 mod facts_trivy;
 mod nvim_lsp;
 mod oracle;
+mod policyreport;
 mod registry_faults;
 mod registry_real;
 mod serve;

@@ -16,7 +16,7 @@ use bona_runtime::evaluation::StreamedDecision;
 use bona_runtime::image::ImageView;
 use bona_runtime::input::{AdmissionInput, Inventory, InventoryAsset};
 use bona_runtime::ir::{Expr, ImageAtom};
-use bona_runtime::output::{ImageDecision, Verdict};
+use bona_runtime::output::{ImageDecision, PostureReason, Verdict};
 use bona_runtime::signature::VerificationCache;
 use bona_runtime::tri::Tri;
 use proptest::prelude::*;
@@ -73,6 +73,32 @@ proptest! {
         let audit = engine.audit(&inventory, facts, 0, &mut cache);
         prop_assert_eq!(&audit, &engine.interpret_audit(&inventory, facts, 0, &mut cache));
         prop_assert_eq!(&audit, &reordered.audit(&inventory, facts, 0, &mut cache));
+
+        // Every policy's result of every running image: the table's and the interpreter's
+        // agree, and the posture issues among them are exactly the audit's.
+        let entry = &inventory.assets[0];
+        let results = engine.audit_asset_results(&entry.asset, &entry.images, facts, NOW, &mut cache);
+        prop_assert_eq!(
+            &results,
+            &engine.interpret_audit_asset_results(&entry.asset, &entry.images, facts, NOW, &mut cache)
+        );
+        let filed: Vec<(String, String, PostureReason)> = results
+            .iter()
+            .flat_map(|image| {
+                image.policies.iter().filter_map(move |p| {
+                    p.posture.map(|reason| (image.reference.clone(), p.policy.clone(), reason))
+                })
+            })
+            .collect();
+        let issued: Vec<(String, String, PostureReason)> = audit
+            .issues
+            .iter()
+            .map(|i| (i.image.clone(), i.policy.clone(), i.reason))
+            .collect();
+        prop_assert_eq!(filed, issued);
+        for (image, out) in results.iter().zip(&table.images) {
+            prop_assert_eq!(image.trusted, out.verdict == Verdict::Trusted);
+        }
     }
 
     #[test]

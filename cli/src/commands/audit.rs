@@ -8,14 +8,14 @@ use std::cell::Cell;
 use std::io::Write;
 use std::path::PathBuf;
 
-use bona_host::audit::{Audit, Format, Report};
+use bona_host::audit::{Audit, Format, Report, ReportApi};
 use bona_registry::cache::MAX_FLIGHT;
 use bona_registry::live::{Live, LiveOptions};
 use bona_runtime::facts::FactsDocument;
 use futures::StreamExt as _;
 
 use crate::commands::registry_targets;
-use crate::policies::{self, BundleKey, ClusterArgs, OutputFormat, PolicySource};
+use crate::policies::{self, BundleKey, ClusterArgs, PolicySource};
 use crate::progress::Delayed;
 use crate::registry::RegistryOptions;
 use crate::{Exit, bad_input};
@@ -55,9 +55,15 @@ pub struct Args {
     /// A facts document (JSON, docs/images.md#facts).
     #[arg(long, value_name = "FILE")]
     pub facts: Option<PathBuf>,
-    /// Output format [default: table on a terminal, json otherwise].
+    /// Output format [default: table on a terminal, json otherwise]. `policyreport` and
+    /// `openreports` print one Kubernetes report per asset (docs/reports.md), as YAML on a
+    /// terminal or into a `.yaml`/`.yml` file, JSON otherwise.
     #[arg(long, value_enum)]
-    pub format: Option<OutputFormat>,
+    pub format: Option<AuditFormat>,
+    /// Write the output to FILE (created once the whole inventory has been read) instead of
+    /// stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Read what the facts lack from the images' registries (needs --registry-allow).
     #[arg(long, help_heading = "Registry")]
     pub registry: bool,
@@ -89,10 +95,7 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         (false, false) => facts,
     };
     let kubectl = args.kubernetes.options();
-    let format = match policies::format_or_default(args.format) {
-        OutputFormat::Json => Format::Json,
-        OutputFormat::Table => Format::Text,
-    };
+    let format = format_of(args.format, args.output.as_deref());
     let mut report = Report::new(format);
     let audit = Audit {
         path: &args.inventory,
@@ -103,13 +106,62 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     let progress = Progress::new(audit.size());
     let done = audit.run(&kubectl, &mut report, &progress);
     progress.finish();
-    match done {
+    match (done, &args.output) {
         // As before, a closed stdout (`| head`) is not an error of the audit.
-        Ok(()) => {
+        (Ok(()), None) => {
             let _ = report.print(out);
             Exit::Ok
         }
-        Err(message) => bad_input(err, message),
+        (Ok(()), Some(path)) => {
+            let written = std::fs::File::create(path).and_then(|file| {
+                report.print(&mut std::io::BufWriter::with_capacity(1 << 16, file))
+            });
+            match written {
+                Ok(()) => Exit::Ok,
+                Err(e) => bad_input(err, format!("{}: cannot write: {e}", path.display())),
+            }
+        }
+        (Err(message), _) => bad_input(err, message),
+    }
+}
+
+/// `--format` of `bona audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditFormat {
+    /// The stable JSON shape of docs/output.md#bona-audit.
+    Json,
+    /// A readable table.
+    Table,
+    /// A `v1` `List` of `wgpolicyk8s.io/v1alpha2` PolicyReports, one per asset.
+    Policyreport,
+    /// A `v1` `List` of `openreports.io/v1alpha1` Reports, one per asset.
+    Openreports,
+}
+
+/// The format to print in: the default is a table on a terminal and JSON otherwise; reports
+/// are YAML on a terminal and in a `.yaml`/`.yml` file.
+fn format_of(format: Option<AuditFormat>, output: Option<&std::path::Path>) -> Format {
+    use std::io::IsTerminal;
+    let terminal = output.is_none() && std::io::stdout().is_terminal();
+    let yaml = match output {
+        Some(path) => path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml")),
+        None => terminal,
+    };
+    match format {
+        Some(AuditFormat::Json) => Format::Json,
+        Some(AuditFormat::Table) => Format::Text,
+        None if terminal => Format::Text,
+        None => Format::Json,
+        Some(AuditFormat::Policyreport) => Format::Reports {
+            api: ReportApi::PolicyReport,
+            yaml,
+        },
+        Some(AuditFormat::Openreports) => Format::Reports {
+            api: ReportApi::OpenReports,
+            yaml,
+        },
     }
 }
 

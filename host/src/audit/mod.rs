@@ -25,7 +25,9 @@
 //! the inventory; docs/performance.md, "Audit", has the numbers.
 
 mod pipeline;
+pub mod policyreport;
 mod report;
+mod yaml;
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
@@ -38,6 +40,7 @@ use bona_runtime::input::{
     stream_inventory,
 };
 
+pub use policyreport::ReportApi;
 pub use report::{Format, Report, audit_text, posture_issue_text};
 
 use pipeline::Failure;

@@ -15,6 +15,7 @@ use bona_runtime::facts::FactsDocument;
 use bona_runtime::input::{InputError, InventoryAsset, Streamed};
 use bona_runtime::signature::VerificationCache;
 
+use super::policyreport;
 use super::report::{Format, Rendered, Report};
 use super::{Audit, Progress};
 
@@ -150,9 +151,24 @@ impl<'a> Worker<'a> {
         }
     }
 
-    /// Evaluates `assets` at `time` and renders their posture issues.
+    /// Evaluates `assets` at `time` and renders their posture issues (or their reports).
     fn render(&mut self, time: i64, assets: &[InventoryAsset]) -> io::Result<Rendered> {
         let mut rendered = Rendered::default();
+        if let Format::Reports { api, yaml } = self.format {
+            for entry in assets {
+                let images = self.engine.audit_asset_results(
+                    &entry.asset,
+                    &entry.images,
+                    self.facts,
+                    time,
+                    &mut self.cache,
+                );
+                if let Some(report) = policyreport::asset_report(api, &entry.asset, &images, time) {
+                    rendered.push_report(yaml, &report, &mut self.scratch)?;
+                }
+            }
+            return Ok(rendered);
+        }
         for entry in assets {
             let found = self.engine.audit_asset(
                 &entry.asset,

@@ -8,6 +8,10 @@ use std::fs::File;
 use std::io::{self, BufWriter, Seek, Write};
 
 use bona_runtime::output::{Audit, PostureIssue};
+use serde::Serialize;
+
+use super::policyreport::ReportApi;
+use super::yaml;
 
 /// Rendered output kept in memory before it moves to a temporary file.
 const SPOOL_MEMORY: usize = 4 << 20;
@@ -19,6 +23,13 @@ pub enum Format {
     Json,
     /// One paragraph per issue and a count ([`audit_text`]).
     Text,
+    /// A `v1` `List` of one report per asset (docs/reports.md), as JSON or YAML.
+    Reports {
+        /// PolicyReport or openreports.
+        api: ReportApi,
+        /// YAML rather than JSON.
+        yaml: bool,
+    },
 }
 
 /// An audit as text: each issue, then the count.
@@ -63,25 +74,44 @@ impl Rendered {
         scratch: &mut Vec<u8>,
     ) -> io::Result<()> {
         match format {
-            Format::Json => json_issue(issue, scratch, &mut self.bytes)?,
+            Format::Json => json_item(issue, scratch, &mut self.bytes)?,
             Format::Text => {
                 let mut text = String::new();
                 posture_issue_text(issue, &mut text);
                 self.bytes.extend_from_slice(text.as_bytes());
             }
+            // Reports are rendered per asset ([`Rendered::push_report`]).
+            Format::Reports { .. } => return Ok(()),
+        }
+        self.issues += 1;
+        Ok(())
+    }
+
+    /// Appends one asset's report as an item of the `List`.
+    pub(super) fn push_report(
+        &mut self,
+        yaml: bool,
+        report: &impl Serialize,
+        scratch: &mut Vec<u8>,
+    ) -> io::Result<()> {
+        if yaml {
+            self.bytes
+                .extend_from_slice(yaml::list_item(report)?.as_bytes());
+        } else {
+            json_item(report, scratch, &mut self.bytes)?;
         }
         self.issues += 1;
         Ok(())
     }
 }
 
-/// Appends `,` and `issue` as the pretty printer writes an element of `issues` in
-/// `{"issues": [...]}`: on its own lines, indented by four spaces. A pretty-printed JSON value
+/// Appends `,` and `item` as the pretty printer writes an element of `issues` in
+/// `{"issues": [...]}` (or of `items` in a `List`): on its own lines, indented by four spaces. A pretty-printed JSON value
 /// has no raw newline inside its strings (they are escaped), so indenting after each newline is
 /// exact.
-fn json_issue(issue: &PostureIssue, scratch: &mut Vec<u8>, out: &mut Vec<u8>) -> io::Result<()> {
+fn json_item(item: &impl Serialize, scratch: &mut Vec<u8>, out: &mut Vec<u8>) -> io::Result<()> {
     scratch.clear();
-    serde_json::to_writer_pretty(&mut *scratch, issue)?;
+    serde_json::to_writer_pretty(&mut *scratch, item)?;
     out.extend_from_slice(b",\n    ");
     for &byte in scratch.iter() {
         out.push(byte);
@@ -123,7 +153,12 @@ impl Report {
 
     pub(super) fn append(&mut self, rendered: &Rendered) -> io::Result<()> {
         let mut bytes = rendered.bytes.as_slice();
-        if self.issues == 0 && self.format == Format::Json {
+        if self.issues == 0
+            && matches!(
+                self.format,
+                Format::Json | Format::Reports { yaml: false, .. }
+            )
+        {
             // The first issue follows `[` without a comma.
             bytes = bytes.strip_prefix(b",").unwrap_or(bytes);
         }
@@ -161,6 +196,21 @@ impl Report {
             Format::Text => (
                 String::new(),
                 Some(format!("\n{} posture issue(s)\n", self.issues)),
+            ),
+            Format::Reports { yaml: true, .. } if self.issues == 0 => {
+                ("apiVersion: v1\nkind: List\nitems: []\n".to_owned(), None)
+            }
+            Format::Reports { yaml: true, .. } => {
+                ("apiVersion: v1\nkind: List\nitems:\n".to_owned(), None)
+            }
+            Format::Reports { yaml: false, .. } if self.issues == 0 => (
+                "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": []\n}\n"
+                    .to_owned(),
+                None,
+            ),
+            Format::Reports { yaml: false, .. } => (
+                "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": [".to_owned(),
+                Some("\n  ]\n}\n".to_owned()),
             ),
         };
         out.write_all(head.as_bytes())?;

@@ -30,7 +30,7 @@ use crate::facts::FactsDocument;
 use crate::image::ImageView;
 use crate::input::{AdmissionInput, Asset, ImageInput, Inventory};
 use crate::ir::PolicySet;
-use crate::output::{Audit, Decision, DecisionKind, PostureIssue};
+use crate::output::{Audit, Decision, DecisionKind, ImageAudit, PostureIssue};
 use crate::signature::{KeyError, VerificationCache};
 use crate::table::{AssetScope, ImageVerdict, Table, TableError};
 
@@ -220,6 +220,44 @@ impl Engine {
         decide::posture_of_images(asset, images, facts, time, &self.keys, cache, |evaluator| {
             self.table.judge(&scope, &applicable, evaluator)
         })
+    }
+
+    /// Every image of a running asset judged by every applicable policy at `time`, with the
+    /// posture issues each files: [`Engine::audit_asset`] with the passes too (for reports
+    /// that list them). Empty policy lists when no policy applies.
+    pub fn audit_asset_results(
+        &self,
+        asset: &Asset,
+        images: &[ImageInput],
+        facts: Option<&FactsDocument>,
+        time: i64,
+        cache: &mut VerificationCache,
+    ) -> Vec<ImageAudit> {
+        let scope = self.scope(asset);
+        let applicable = self.table.applicable(&scope);
+        decide::audit_images(images, facts, time, &self.keys, cache, |evaluator| {
+            self.table.judge(&scope, &applicable, evaluator)
+        })
+    }
+
+    /// [`Engine::audit_asset_results`] computed by the direct interpreter.
+    pub fn interpret_audit_asset_results(
+        &self,
+        asset: &Asset,
+        images: &[ImageInput],
+        facts: Option<&FactsDocument>,
+        time: i64,
+        cache: &mut VerificationCache,
+    ) -> Vec<ImageAudit> {
+        decide::audit_asset_results(
+            self.policy_set(),
+            &self.keys,
+            asset,
+            images,
+            facts,
+            time,
+            cache,
+        )
     }
 
     /// A whole audit (docs/output.md#bona-audit): assets in input order. `now` is used when the

@@ -202,6 +202,33 @@ pub struct Audit {
     pub issues: Vec<PostureIssue>,
 }
 
+/// One running image judged by every applicable policy: what an audit report that lists
+/// passes as well as issues needs (a PolicyReport's results, docs/reports.md).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageAudit {
+    /// The normalised printed reference.
+    pub reference: String,
+    /// The digest, when the reference or the facts give it.
+    pub digest: Option<String>,
+    /// Whether some applicable policy resolves to trusted (allow wins).
+    pub trusted: bool,
+    /// Every applicable policy, in name order.
+    pub policies: Vec<PolicyAudit>,
+}
+
+/// One applicable policy's judgement of a running image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyAudit {
+    /// The policy's name.
+    pub policy: String,
+    /// `prevent` or `issue`.
+    pub action: Action,
+    /// The resolved result r(p, i).
+    pub resolved: Verdict,
+    /// The posture issue this policy files for the image, if any (rule 7).
+    pub posture: Option<PostureReason>,
+}
+
 /// The `type` tag of a posture issue: always `posture`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum PostureIssueType {

@@ -19,8 +19,8 @@ use crate::image::ImageView;
 use crate::input::{AdmissionInput, Asset, ImageInput, Inventory};
 use crate::ir::{Action, Policy, PolicySet};
 use crate::output::{
-    AssetRef, Audit, Decision, DecisionKind, ImageDecision, PolicyOutcome, PostureIssue,
-    PostureReason, RuntimeIssue, Verdict,
+    AssetRef, Audit, Decision, DecisionKind, ImageAudit, ImageDecision, PolicyAudit, PolicyOutcome,
+    PostureIssue, PostureReason, RuntimeIssue, Verdict,
 };
 use crate::signature::VerificationCache;
 use crate::tri::Tri;
@@ -202,6 +202,36 @@ pub(crate) fn image_issue(
     runtime_issue(asset, reference, &names, trusted, prevented)
 }
 
+/// Rule 7 for one running image, with every applicable policy's result as well as the issues
+/// it files.
+pub(crate) fn image_audit(
+    reference: String,
+    digest: Option<String>,
+    judged: &[Judged<'_>],
+) -> ImageAudit {
+    let resolved: Vec<Verdict> = judged
+        .iter()
+        .map(|j| resolve_policy(j.policy, j.verdict))
+        .collect();
+    let trusted = is_trusted(judged.len(), resolved.iter().copied());
+    let policies = judged
+        .iter()
+        .zip(resolved)
+        .map(|(j, resolved)| PolicyAudit {
+            policy: j.policy.name.clone(),
+            action: j.policy.action,
+            resolved,
+            posture: posture_reason(j.policy, j.verdict, trusted),
+        })
+        .collect();
+    ImageAudit {
+        reference,
+        digest,
+        trusted,
+        policies,
+    }
+}
+
 /// Rule 7 for one running image: appends its posture issues in policy-name order.
 pub(crate) fn image_posture(
     asset_ref: &AssetRef,
@@ -330,6 +360,45 @@ pub fn audit_asset(
     posture_of_images(asset, images, facts, time, keys, cache, |evaluator| {
         judge(&applicable, evaluator)
     })
+}
+
+/// Every image of a running asset judged by every applicable policy, by direct interpretation
+/// (see [`audit_images`]).
+pub fn audit_asset_results(
+    set: &PolicySet,
+    keys: &KeyRing,
+    asset: &Asset,
+    images: &[ImageInput],
+    facts: Option<&FactsDocument>,
+    time: i64,
+    cache: &mut VerificationCache,
+) -> Vec<ImageAudit> {
+    let applicable = applicable(set, asset);
+    audit_images(images, facts, time, keys, cache, |evaluator| {
+        judge(&applicable, evaluator)
+    })
+}
+
+/// Rule 7 for every image of a running asset at `time`, with every applicable policy's result,
+/// given how to judge one image (see [`decide_images`]).
+pub fn audit_images<'p>(
+    images: &[ImageInput],
+    facts: Option<&FactsDocument>,
+    time: i64,
+    keys: &KeyRing,
+    cache: &mut VerificationCache,
+    mut judge: impl FnMut(&mut Evaluator<'_, '_>) -> Vec<Judged<'p>>,
+) -> Vec<ImageAudit> {
+    images
+        .iter()
+        .map(|image| {
+            let view = ImageView::of_input(image, facts, time);
+            let digest = view.digest().map(str::to_owned);
+            let mut evaluator = Evaluator::new(view, keys, cache);
+            let judged = judge(&mut evaluator);
+            image_audit(image.reference.to_string(), digest, &judged)
+        })
+        .collect()
 }
 
 /// Rule 7 for every image of a running asset at `time`, given how to judge one image (see
