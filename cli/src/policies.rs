@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use bona_host::engine::{LoadError, PolicyFiles, load_engine, read_facts, read_input};
 use bona_runtime::Engine;
 use bona_runtime::facts::FactsDocument;
+use bona_runtime::input::{
+    Inventory, ReviewOptions, is_kubectl_list, parse_inventory, parse_kubectl_list,
+};
 
 use crate::commands::check::print_diagnostics;
 use crate::{Exit, bad_input};
@@ -141,4 +144,21 @@ pub fn format_or_default(f: Option<OutputFormat>) -> OutputFormat {
     } else {
         OutputFormat::Json
     })
+}
+
+/// Bona's inventory, or a kubectl list when the document is one, read whole (the pods of one
+/// workload can be anywhere in a list; `bona diff` and `bona learn` are review tools, not
+/// fleet-wide jobs like `bona audit`, which streams).
+pub fn inventory(
+    path: &Path,
+    opts: &ReviewOptions,
+    err: &mut dyn Write,
+) -> Result<Inventory, Exit> {
+    let bytes = read(path, err)?;
+    match parse_inventory(&bytes) {
+        Ok(inventory) => Ok(inventory),
+        Err(_) if is_kubectl_list(&bytes) => parse_kubectl_list(&bytes, opts)
+            .map_err(|e| bad_input(err, format!("{}: {e}", path.display()))),
+        Err(e) => Err(bad_input(err, format!("{}: {e}", path.display()))),
+    }
 }

@@ -6,12 +6,9 @@ use std::path::{Path, PathBuf};
 
 use bona_host::diff::{Comparison, Diff};
 use bona_runtime::Engine;
-use bona_runtime::input::{
-    Inventory, ReviewOptions, is_kubectl_list, parse_inventory, parse_kubectl_list,
-};
 
 use crate::policies::{self, ClusterArgs, OutputFormat, PolicySource};
-use crate::{Exit, bad_input, render};
+use crate::{Exit, render};
 
 /// Show which running assets a policy change affects.
 ///
@@ -75,7 +72,7 @@ fn diff(args: &Args, err: &mut dyn Write) -> Result<Diff, Exit> {
     let new = engine_at(&args.new, err)?;
     let facts = policies::facts(args.facts.as_deref(), err)?;
     let opts = args.kubernetes.options();
-    let inventory = inventory(&args.inventory, &opts, err)?;
+    let inventory = policies::inventory(&args.inventory, &opts, err)?;
     let time = inventory.time.unwrap_or_else(policies::now);
     let mut comparison = Comparison::new(&old, &new, facts.as_ref());
     let mut diff = Diff::default();
@@ -102,16 +99,4 @@ fn engine_at(path: &Path, err: &mut dyn Write) -> Result<Engine, Exit> {
         }
     };
     policies::engine(&source, err)
-}
-
-/// Bona's inventory, or a kubectl list when the document is one (read whole: the pods of one
-/// workload can be anywhere in it, and a diff is a review tool, not a fleet-wide job).
-fn inventory(path: &Path, opts: &ReviewOptions, err: &mut dyn Write) -> Result<Inventory, Exit> {
-    let bytes = policies::read(path, err)?;
-    match parse_inventory(&bytes) {
-        Ok(inventory) => Ok(inventory),
-        Err(_) if is_kubectl_list(&bytes) => parse_kubectl_list(&bytes, opts)
-            .map_err(|e| bad_input(err, format!("{}: {e}", path.display()))),
-        Err(e) => Err(bad_input(err, format!("{}: {e}", path.display()))),
-    }
 }
