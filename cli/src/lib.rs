@@ -44,6 +44,7 @@ pub enum Command {
     Lsp(commands::lsp::Args),
     Serve(Box<commands::serve::Args>),
     Lint(commands::lint::Args),
+    Learn(commands::learn::Args),
 }
 
 /// Runs `bona` with `args` (the first is the program name), writing to `out` and `err`.
@@ -128,6 +129,7 @@ fn dispatch(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Ex
         Command::Build(a) => commands::build::run(a, out, err),
         Command::Eval(a) => commands::eval::run(a, out, err),
         Command::Audit(a) => commands::audit::run(a, out, err),
+        Command::Learn(a) => commands::learn::run(a, out, err),
         Command::Test(a) => commands::test::run(a, out, err),
         Command::Table(a) => commands::table::run(a, out, err),
         Command::Diff(a) => commands::diff::run(a, out, err),

@@ -18,6 +18,7 @@ mod emacs_lsp;
 mod examples;
 mod facts_registry;
 mod facts_trivy;
+mod learn;
 mod nvim_lsp;
 mod oracle;
 mod policyreport;

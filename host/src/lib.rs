@@ -9,12 +9,14 @@
 //! - [`clock`]: the time every host decides at;
 //! - [`trivy`]: Trivy reports to facts, and [`vuln_attestation`] to the statement CI signs;
 //!   [`diff`]: what a policy change does to an inventory;
-//! - [`audit`]: the streaming audit of an inventory, never holding it whole.
+//! - [`audit`]: the streaming audit of an inventory, never holding it whole;
+//! - [`learn`]: a policy set that trusts what an inventory runs.
 
 pub mod audit;
 pub mod clock;
 pub mod diff;
 pub mod engine;
+pub mod learn;
 pub mod signing;
 pub mod source;
 pub mod trivy;

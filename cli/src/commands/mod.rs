@@ -7,6 +7,7 @@ pub mod diff;
 pub mod eval;
 pub mod facts;
 pub mod fmt;
+pub mod learn;
 pub mod lint;
 pub mod lsp;
 pub mod registry_facts;
