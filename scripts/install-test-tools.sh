@@ -13,6 +13,8 @@
 #   docker-registry, skopeo, umoci, apache2-utils — cli/tests/registry_real.rs starts a real
 #              registry (distribution 2.8) with TLS and htpasswd, builds an image with umoci and
 #              pushes it and its cosign signature with skopeo.
+#   kubectl — cli/tests/deploy.rs renders deploy/ with `kubectl kustomize`; kubernetes-validate
+#              and check-jsonschema go to a virtual environment (scripts/k8s-tools.sh --install).
 #   chromium — cli/tests/vscode_lsp.rs drives VS Code (code-server) in headless Chromium; the
 #              npm packages it needs go to a cache directory (editors/vscode/test/e2e.sh --install).
 # Safe to run repeatedly; does nothing when everything is present.
@@ -30,6 +32,7 @@ command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
 command -v umoci >/dev/null 2>&1 || missing+=(umoci)
 command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
+command -v kubectl >/dev/null 2>&1 || missing+=(kubectl)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
@@ -43,6 +46,7 @@ fi
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
 "$here/testkit/check-with-sigstore-python.sh" --install
+"$here/scripts/k8s-tools.sh" --install
 
 # npm ci only when the lock file changed since the last install (a stamp inside node_modules).
 js="$here/tests/sigstore-js"

@@ -5,6 +5,7 @@
 //! and its dependencies, so fewer binaries build faster.
 
 mod editors;
+mod k8s;
 mod keys;
 mod xcheck;
 
@@ -13,6 +14,7 @@ mod audit_stream;
 mod cli;
 mod conformance_real;
 mod conformance_sigstore;
+
 mod dsse_python;
 mod emacs_lsp;
 mod examples;

@@ -4,13 +4,14 @@
 //! the YAML form read back equal to the JSON form, and the details a report consumer keys on.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::YamlLoader;
 
 use crate::audit_stream::{case_options, fixtures};
+use crate::k8s::{from_yaml, tool};
 
 fn bona(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bona"))
@@ -31,23 +32,6 @@ fn json(out: &Output, context: &str) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{context}: {e}"))
-}
-
-/// A YAML document as the JSON value it stands for.
-fn from_yaml(yaml: &Yaml) -> Value {
-    match yaml {
-        Yaml::Real(r) => r.parse::<f64>().map(Value::from).unwrap_or(Value::Null),
-        Yaml::Integer(i) => Value::from(*i),
-        Yaml::String(s) => Value::from(s.as_str()),
-        Yaml::Boolean(b) => Value::from(*b),
-        Yaml::Array(a) => Value::Array(a.iter().map(from_yaml).collect()),
-        Yaml::Hash(h) => Value::Object(
-            h.iter()
-                .map(|(k, v)| (k.as_str().unwrap_or_default().to_owned(), from_yaml(v)))
-                .collect(),
-        ),
-        _ => Value::Null,
-    }
 }
 
 fn str_at<'v>(v: &'v Value, pointer: &str) -> &'v str {
@@ -187,7 +171,9 @@ fn check_report(report: &Value, open: bool, context: &str) -> Filed {
 fn reports_agree_with_the_audit_on_every_inventory_of_the_repository() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut reports_seen = 0;
-    for (case, inventory) in fixtures() {
+    // Every output, to validate against the schemas at the end (one checker run per API).
+    let mut written: [Vec<PathBuf>; 2] = [Vec::new(), Vec::new()];
+    for (n, (case, inventory)) in fixtures().into_iter().enumerate() {
         let (mut opts, _) = case_options(&case);
         if inventory.ends_with("pods-list.json") {
             opts.cluster = "prod-eu-1".into();
@@ -237,16 +223,56 @@ fn reports_agree_with_the_audit_on_every_inventory_of_the_repository() {
             assert_eq!(open["metadata"], report["metadata"], "{context}");
         }
         // YAML into a .yaml file: the same value.
-        let yaml_path = dir.path().join("reports.yaml");
-        let written = run(&["--format", "policyreport", "-o", s(&yaml_path)]);
-        assert_eq!(written.status.code(), Some(0), "{context}");
-        assert!(written.stdout.is_empty(), "{context}");
+        let yaml_path = dir.path().join(format!("reports-{n}.yaml"));
+        let to_file = run(&["--format", "policyreport", "-o", s(&yaml_path)]);
+        assert_eq!(to_file.status.code(), Some(0), "{context}");
+        assert!(to_file.stdout.is_empty(), "{context}");
         let text = std::fs::read_to_string(&yaml_path).expect("read the yaml");
         let docs = YamlLoader::load_from_str(&text).unwrap_or_else(|e| panic!("{context}: {e}"));
         assert_eq!(docs.len(), 1, "{context}");
         assert_eq!(from_yaml(&docs[0]), policyreport, "{context}");
+        let open_path = dir.path().join(format!("open-{n}.json"));
+        std::fs::write(&open_path, openreports.to_string()).expect("write");
+        written[0].push(yaml_path);
+        written[1].push(open_path);
     }
     assert!(reports_seen >= 10, "only {reports_seen} reports checked");
+    // Against the PolicyReport and openreports schemas written down in tests/schemas/.
+    let Some(checker) = tool("check-jsonschema") else {
+        return;
+    };
+    let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/schemas");
+    for (files, schema) in written.iter().zip(["policyreport", "openreports"]) {
+        let out = Command::new(&checker)
+            .arg("--schemafile")
+            .arg(schemas.join(format!("{schema}.schema.json")))
+            .args(files)
+            .output()
+            .expect("run check-jsonschema");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{schema}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // The schema refuses what a report must not be.
+    let bad = dir.path().join("bad.json");
+    let first = std::fs::read_to_string(&written[1][0]).expect("read");
+    std::fs::write(&bad, first.replacen("\"result\":\"", "\"result\":\"x", 1)).expect("write");
+    let out = Command::new(&checker)
+        .arg("--schemafile")
+        .arg(schemas.join("openreports.schema.json"))
+        .arg(&bad)
+        .output()
+        .expect("run check-jsonschema");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 const POLICIES: &str = r#"
