@@ -12,6 +12,7 @@ mod xcheck;
 mod attestations;
 mod audit_stream;
 mod cli;
+mod deploy;
 mod conformance_real;
 mod conformance_sigstore;
 
