@@ -12,10 +12,9 @@ mod xcheck;
 mod attestations;
 mod audit_stream;
 mod cli;
-mod deploy;
 mod conformance_real;
 mod conformance_sigstore;
-
+mod deploy;
 mod dsse_python;
 mod emacs_lsp;
 mod examples;

@@ -11,11 +11,17 @@
 //! diagnostics changed, or whose text moved under them ([`Session::dirty`]), are converted
 //! to line and UTF-16 positions again.
 //!
+//! With the `lint` setting on, each file also gets `bona lint`'s findings about it (the same
+//! findings, codes and texts as the command, computed on the whole set when it has no error).
+//!
 //! [`Session::dirty`]: crate::session::Session::dirty
 
 use std::collections::{HashMap, HashSet};
 
+use bona_compiler::compile::compile;
 use bona_compiler::db::SourceFile;
+use bona_compiler::diagnostics::Diagnostic as CompilerDiagnostic;
+use bona_compiler::lint;
 use bona_compiler::typeck::check_file;
 use salsa::Database;
 use tower_lsp_server::ls_types::{Diagnostic, Uri};
@@ -54,11 +60,21 @@ pub fn run(
 ) -> Run {
     let db = snap.db();
     let mut out = Run::default();
+    let mut findings: HashMap<SourceFile, Vec<CompilerDiagnostic>> = HashMap::new();
+    if snap.lint {
+        let compiled = compile(db, snap.ws);
+        if !compiled.has_errors() {
+            for finding in lint::findings(db, compiled) {
+                findings.entry(finding.file).or_default().push(finding);
+            }
+        }
+    }
     for file in snap.files.files() {
         snap.db.unwind_if_revision_cancelled();
         // `compile` gathers exactly these (and sorts them the same way), but also assembles
         // the whole policy set, which an edit does not need.
         let mut diags = check_file(db, snap.ws, file).diagnostics.clone();
+        diags.extend(findings.remove(&file).unwrap_or_default());
         diags.sort_by_key(|d| (d.span.start, d.span.end, d.code));
         let prev = previous.get(&file);
         let moved = dirty.contains(&file)

@@ -136,6 +136,15 @@ impl Backend {
     }
 }
 
+/// The `lint` setting in initialization options or settings: `{"lint": true}`, or
+/// `{"bona": {"lint": true}}` as VS Code sends its `bona.lint`.
+fn lint_setting(options: &serde_json::Value) -> Option<bool> {
+    options
+        .get("lint")
+        .or_else(|| options.get("bona").and_then(|b| b.get("lint")))
+        .and_then(serde_json::Value::as_bool)
+}
+
 /// The workspace roots named by `initialize`.
 fn roots(params: &InitializeParams) -> Vec<PathBuf> {
     let folders: Vec<PathBuf> = params
@@ -229,9 +238,15 @@ impl LanguageServer for Backend {
             .and_then(|w| w.code_lens.as_ref())
             .and_then(|c| c.refresh_support)
             .unwrap_or(false);
+        let lint = params
+            .initialization_options
+            .as_ref()
+            .and_then(lint_setting)
+            .unwrap_or(false);
         let session = Arc::clone(&self.session);
         let scan = tokio::task::spawn_blocking(move || {
             let mut s = session.lock().unwrap_or_else(|e| e.into_inner());
+            s.lint = lint;
             s.document_changes = document_changes;
             s.watch_files = watch_files;
             s.refresh_lenses = refresh_lenses;
@@ -297,6 +312,15 @@ impl LanguageServer for Backend {
         self.sent_tokens().forget(&params.text_document.uri);
         let closed = self.lock().close(&params.text_document.uri);
         if closed.is_some() {
+            self.publish().await;
+        }
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let Some(lint) = lint_setting(&params.settings) else {
+            return;
+        };
+        if self.lock().set_lint(lint) {
             self.publish().await;
         }
     }

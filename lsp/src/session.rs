@@ -82,6 +82,8 @@ pub struct Snapshot {
     pub ws: Workspace,
     /// URIs, paths and versions of this revision.
     pub files: Arc<FileMap>,
+    /// Whether diagnostics include `bona lint`'s findings.
+    pub lint: bool,
 }
 
 impl Snapshot {
@@ -134,6 +136,8 @@ pub struct Session {
     /// The client re-requests code lenses when asked (`workspace/codeLens/refresh`): test
     /// results shown in one file change when a policy in another file is edited.
     pub refresh_lenses: bool,
+    /// Publish `bona lint`'s findings with the compiler's diagnostics (the `lint` setting).
+    pub lint: bool,
 }
 
 impl Default for Session {
@@ -152,6 +156,7 @@ impl Default for Session {
             document_changes: false,
             watch_files: false,
             refresh_lenses: false,
+            lint: false,
         }
     }
 }
@@ -163,12 +168,24 @@ impl Session {
             db: self.db.clone(),
             ws: self.ws,
             files: Arc::clone(&self.files),
+            lint: self.lint,
         }
     }
 
     /// The file a URI names.
     pub fn file(&self, uri: &Uri) -> Option<SourceFile> {
         self.files.file(uri)
+    }
+
+    /// Turns the lint's findings on or off; every file is published again when it changes.
+    pub fn set_lint(&mut self, lint: bool) -> bool {
+        if self.lint == lint {
+            return false;
+        }
+        self.lint = lint;
+        self.generation += 1;
+        self.force.extend(self.files.files());
+        true
     }
 
     /// Loads every `.trust` file under `roots` that is not already known. Unreadable files are

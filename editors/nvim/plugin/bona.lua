@@ -1,6 +1,7 @@
 -- Starts `bona lsp` for Bona policy files (filetype `trust`, see ftdetect/trust.vim).
 -- Works with Neovim 0.7 (vim.lsp.start_client) and 0.8+ (vim.lsp.start). The command can be
--- changed with `vim.g.bona_lsp_cmd = { "/path/to/bona", "lsp" }`.
+-- changed with `vim.g.bona_lsp_cmd = { "/path/to/bona", "lsp" }`; `vim.g.bona_lint = true` shows
+-- `bona lint`'s findings too (the server's `lint` initialization option).
 local function root_of(bufnr)
   local file = vim.api.nvim_buf_get_name(bufnr)
   local found = vim.fn.finddir(".git", vim.fn.fnamemodify(file, ":p:h") .. ";")
@@ -14,6 +15,7 @@ local config = function(bufnr)
     cmd = vim.g.bona_lsp_cmd or { "bona", "lsp" },
     root_dir = root_of(bufnr),
     get_language_id = function() return "trust" end,
+    init_options = { lint = vim.g.bona_lint == true },
   }
 end
 

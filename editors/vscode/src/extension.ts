@@ -28,6 +28,12 @@ async function startClient(): Promise<void> {
     // No `synchronize.fileEvents`: the server registers its own `**/*.trust` watcher
     // (workspace/didChangeWatchedFiles), and a second one here made every change arrive twice.
     outputChannel: serverOutput,
+    // `bona.lint` at start, then every change of the `bona` section as
+    // workspace/didChangeConfiguration ({"bona": {"lint": …}}).
+    initializationOptions: {
+      lint: vscode.workspace.getConfiguration("bona").get<boolean>("lint", false),
+    },
+    synchronize: { configurationSection: "bona" },
     // The test lenses' command `bona.test` is the server's (workspace/executeCommand): the
     // client registers it, so the extension must not register it too.
   };
