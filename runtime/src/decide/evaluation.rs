@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
 
-use crate::decide;
+use crate::decide::{self, Judged};
 use crate::engine::Engine;
 use crate::eval::Evaluator;
 use crate::facts::FactsDocument;
@@ -72,24 +72,35 @@ impl<'e> Evaluation<'e> {
 
     /// The `index`th image's entry, with every applicable policy's result and reasons.
     pub fn image(&self, index: usize, cache: &mut VerificationCache) -> Option<ImageDecision> {
-        let image = self.input.images.get(index)?;
-        let view = ImageView::of_input(image, self.facts, self.time);
-        let mut evaluator = Evaluator::new(view, &self.engine.keys, cache);
-        let judged = self
-            .engine
-            .table
-            .judge(&self.scope, &self.applicable, &mut evaluator);
-        Some(decide::image_decision(
-            image.reference.to_string(),
-            &judged,
-            self.scope.any_prevent(),
-            |p, v| evaluator.explain_policy(p, v),
-        ))
+        self.judge(index, cache, |reference, judged, evaluator| {
+            decide::image_decision(reference, judged, self.scope.any_prevent(), |p, v| {
+                evaluator.explain_policy(p, v)
+            })
+        })
     }
 
     /// The `index`th image's runtime-security issue, if it is not trusted (no reasons are
     /// computed for it).
     pub fn issue(&self, index: usize, cache: &mut VerificationCache) -> Option<RuntimeIssue> {
+        self.judge(index, cache, |reference, judged, _| {
+            decide::image_issue(
+                &self.input.asset,
+                &reference,
+                judged,
+                self.scope.any_prevent(),
+            )
+        })
+        .flatten()
+    }
+
+    /// Judges the `index`th image by every applicable policy and hands `f` its printed
+    /// reference, the verdicts and the evaluator (for reasons).
+    fn judge<R>(
+        &self,
+        index: usize,
+        cache: &mut VerificationCache,
+        f: impl FnOnce(String, &[Judged<'_>], &mut Evaluator<'_, '_>) -> R,
+    ) -> Option<R> {
         let image = self.input.images.get(index)?;
         let view = ImageView::of_input(image, self.facts, self.time);
         let mut evaluator = Evaluator::new(view, &self.engine.keys, cache);
@@ -97,12 +108,7 @@ impl<'e> Evaluation<'e> {
             .engine
             .table
             .judge(&self.scope, &self.applicable, &mut evaluator);
-        decide::image_issue(
-            &self.input.asset,
-            &image.reference.to_string(),
-            &judged,
-            self.scope.any_prevent(),
-        )
+        Some(f(image.reference.to_string(), &judged, &mut evaluator))
     }
 }
 
