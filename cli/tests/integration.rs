@@ -17,6 +17,7 @@ mod conformance_sigstore;
 mod deploy;
 mod dsse_python;
 mod emacs_lsp;
+mod eval_stream;
 mod examples;
 mod facts_registry;
 mod facts_trivy;
