@@ -21,6 +21,7 @@ mod eval_stream;
 mod examples;
 mod facts_registry;
 mod facts_trivy;
+mod html_report;
 mod learn;
 mod nvim_lsp;
 mod oracle;

@@ -57,7 +57,8 @@ pub struct Args {
     pub facts: Option<PathBuf>,
     /// Output format [default: table on a terminal, json otherwise]. `policyreport` and
     /// `openreports` print one Kubernetes report per asset (docs/reports.md), as YAML on a
-    /// terminal or into a `.yaml`/`.yml` file, JSON otherwise.
+    /// terminal or into a `.yaml`/`.yml` file, JSON otherwise; `html` one self-contained page
+    /// (with -o report.html).
     #[arg(long, value_enum)]
     pub format: Option<AuditFormat>,
     /// Write the output to FILE (created once the whole inventory has been read) instead of
@@ -136,6 +137,8 @@ pub enum AuditFormat {
     Policyreport,
     /// A `v1` `List` of `openreports.io/v1alpha1` Reports, one per asset.
     Openreports,
+    /// One self-contained HTML page: charts, a filterable table of every image, the issues.
+    Html,
 }
 
 /// The format to print in: the default is a table on a terminal and JSON otherwise; reports
@@ -152,6 +155,7 @@ fn format_of(format: Option<AuditFormat>, output: Option<&std::path::Path>) -> F
     match format {
         Some(AuditFormat::Json) => Format::Json,
         Some(AuditFormat::Table) => Format::Text,
+        Some(AuditFormat::Html) => Format::Html,
         None if terminal => Format::Text,
         None => Format::Json,
         Some(AuditFormat::Policyreport) => Format::Reports {

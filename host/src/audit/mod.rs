@@ -24,6 +24,7 @@
 //! Memory is bounded by the spool threshold, the batches in flight and the policy set, not by
 //! the inventory; docs/performance.md, "Audit", has the numbers.
 
+mod html;
 mod pipeline;
 pub mod policyreport;
 mod report;

@@ -169,6 +169,19 @@ impl<'a> Worker<'a> {
             }
             return Ok(rendered);
         }
+        if self.format == Format::Html {
+            for entry in assets {
+                let images = self.engine.audit_asset_results(
+                    &entry.asset,
+                    &entry.images,
+                    self.facts,
+                    time,
+                    &mut self.cache,
+                );
+                rendered.push_rows(&entry.asset, &images)?;
+            }
+            return Ok(rendered);
+        }
         for entry in assets {
             let found = self.engine.audit_asset(
                 &entry.asset,

@@ -281,6 +281,7 @@ mod tests {
             action,
             resolved: Verdict::from(trusted),
             posture,
+            reasons: Vec::new(),
         }
     }
 

@@ -10,6 +10,7 @@ use std::io::{self, BufWriter, Seek, Write};
 use bona_runtime::output::{Audit, PostureIssue};
 use serde::Serialize;
 
+use super::html;
 use super::policyreport::ReportApi;
 use super::yaml;
 
@@ -23,6 +24,8 @@ pub enum Format {
     Json,
     /// One paragraph per issue and a count ([`audit_text`]).
     Text,
+    /// One self-contained page (docs/reports.md#html).
+    Html,
     /// A `v1` `List` of one report per asset (docs/reports.md), as JSON or YAML.
     Reports {
         /// PolicyReport or openreports.
@@ -80,10 +83,21 @@ impl Rendered {
                 posture_issue_text(issue, &mut text);
                 self.bytes.extend_from_slice(text.as_bytes());
             }
-            // Reports are rendered per asset ([`Rendered::push_report`]).
-            Format::Reports { .. } => return Ok(()),
+            // Reports and pages are rendered per asset ([`Rendered::push_report`],
+            // [`Rendered::push_rows`]).
+            Format::Reports { .. } | Format::Html => return Ok(()),
         }
         self.issues += 1;
+        Ok(())
+    }
+
+    /// Appends the page's rows of one asset's images.
+    pub(super) fn push_rows(
+        &mut self,
+        asset: &bona_runtime::input::Asset,
+        images: &[bona_runtime::output::ImageAudit],
+    ) -> io::Result<()> {
+        self.issues += html::rows(asset, images, &mut self.bytes)?;
         Ok(())
     }
 
@@ -156,7 +170,7 @@ impl Report {
         if self.issues == 0
             && matches!(
                 self.format,
-                Format::Json | Format::Reports { yaml: false, .. }
+                Format::Json | Format::Html | Format::Reports { yaml: false, .. }
             )
         {
             // The first issue follows `[` without a comma.
@@ -197,6 +211,7 @@ impl Report {
                 String::new(),
                 Some(format!("\n{} posture issue(s)\n", self.issues)),
             ),
+            Format::Html => (html::HEAD.to_owned(), Some(html::TAIL.to_owned())),
             Format::Reports { yaml: true, .. } if self.issues == 0 => {
                 ("apiVersion: v1\nkind: List\nitems: []\n".to_owned(), None)
             }

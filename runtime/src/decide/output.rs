@@ -227,6 +227,8 @@ pub struct PolicyAudit {
     pub resolved: Verdict,
     /// The posture issue this policy files for the image, if any (rule 7).
     pub posture: Option<PostureReason>,
+    /// Why the result is not `trusted` (as in `bona eval`); `[]` when it is.
+    pub reasons: Vec<String>,
 }
 
 /// The `type` tag of a posture issue: always `posture`.

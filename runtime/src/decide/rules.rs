@@ -208,6 +208,7 @@ pub(crate) fn image_audit(
     reference: String,
     digest: Option<String>,
     judged: &[Judged<'_>],
+    mut explain: impl FnMut(&Policy, Tri) -> Vec<String>,
 ) -> ImageAudit {
     let resolved: Vec<Verdict> = judged
         .iter()
@@ -222,6 +223,7 @@ pub(crate) fn image_audit(
             action: j.policy.action,
             resolved,
             posture: posture_reason(j.policy, j.verdict, trusted),
+            reasons: explain(j.policy, j.verdict),
         })
         .collect();
     ImageAudit {
@@ -396,7 +398,9 @@ pub fn audit_images<'p>(
             let digest = view.digest().map(str::to_owned);
             let mut evaluator = Evaluator::new(view, keys, cache);
             let judged = judge(&mut evaluator);
-            image_audit(image.reference.to_string(), digest, &judged)
+            image_audit(image.reference.to_string(), digest, &judged, |p, v| {
+                evaluator.explain_policy(p, v)
+            })
         })
         .collect()
 }
