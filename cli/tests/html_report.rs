@@ -129,6 +129,74 @@ fn the_page_shows_what_the_audit_finds() {
 }
 
 #[test]
+fn every_inventory_of_the_examples_gives_a_page_that_agrees_with_the_audit() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut dirs: Vec<_> = std::fs::read_dir(&examples)
+        .expect("examples")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|d| d.join("inventory.json").is_file())
+        .collect();
+    dirs.sort();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut checked = 0;
+    for case in dirs {
+        let inventory = case.join("inventory.json");
+        let facts = case.join("facts.json");
+        let run = |format: &str, output: Option<&Path>| {
+            let mut args = vec![
+                "audit".to_owned(),
+                "--policy".into(),
+                case.display().to_string(),
+                "--inventory".into(),
+                inventory.display().to_string(),
+                "--format".into(),
+                format.into(),
+            ];
+            if facts.is_file() {
+                args.extend(["--facts".into(), facts.display().to_string()]);
+            }
+            if let Some(path) = output {
+                args.extend(["-o".into(), path.display().to_string()]);
+            }
+            Command::new(env!("CARGO_BIN_EXE_bona"))
+                .args(&args)
+                .output()
+                .expect("run bona")
+        };
+        let json = run("json", None);
+        if !json.status.success() {
+            // A folder holding two policy sets (policy-review): not one to audit with.
+            continue;
+        }
+        let audit: Value = serde_json::from_slice(&json.stdout).expect("json");
+        let page = dir.path().join("report.html");
+        assert!(run("html", Some(&page)).status.success());
+        let parsed =
+            bona_runtime::input::parse_inventory(&std::fs::read(&inventory).expect("read"))
+                .expect("inventory");
+        let images: usize = parsed.assets.iter().map(|a| a.images.len()).sum();
+        let Some(dom) = rendered(&page, 5_000) else {
+            return;
+        };
+        let context = case.display().to_string();
+        assert!(dom.contains("data-ready=\"yes\""), "{context}");
+        assert_eq!(card(&dom, "images"), Some(images as u64), "{context}");
+        assert_eq!(
+            card(&dom, "posture-issues"),
+            Some(audit["issues"].as_array().map_or(0, Vec::len) as u64),
+            "{context}"
+        );
+        for issue in audit["issues"].as_array().into_iter().flatten().take(50) {
+            let image = issue["image"].as_str().unwrap_or_default();
+            assert!(dom.contains(image), "{context}: {image}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 3, "only {checked} inventories checked");
+}
+
+#[test]
 fn hostile_names_stay_text() {
     let dir = tempfile::tempdir().expect("tempdir");
     let policy = dir.path().join("p.trust");
