@@ -196,28 +196,26 @@ fn every_inventory_of_the_examples_gives_a_page_that_agrees_with_the_audit() {
     assert!(checked >= 3, "only {checked} inventories checked");
 }
 
-#[test]
-fn hostile_names_stay_text() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let policy = dir.path().join("p.trust");
+/// The page `bona audit --format html` makes of `inventory` (JSON text) under one policy of
+/// `action`, trusting `registry.company.com`.
+fn page_of(dir: &Path, action: &str, inventory: &str) -> std::path::PathBuf {
+    let policy = dir.join("p.trust");
     std::fs::write(
         &policy,
-        "policy \"corporate\" {\n  action issue\n  trust registry == \"registry.company.com\"\n}\n",
+        format!(
+            "policy \"corporate\" {{\n  action {action}\n  trust registry == \"registry.company.com\"\n}}\n"
+        ),
     )
     .expect("write");
-    let hostile =
-        "</script><script>document.body.dataset.pwned='1'</script><img src=x onerror=alert(1)>";
-    let inventory = dir.path().join("inventory.json");
-    let doc = serde_json::json!({"assets": [{"namespace": hostile, "name": hostile,
-        "images": [{"ref": "docker.io/library/redis:7.2"}]}]});
-    std::fs::write(&inventory, doc.to_string()).expect("write");
-    let page = dir.path().join("report.html");
+    let path = dir.join("inventory.json");
+    std::fs::write(&path, inventory).expect("write");
+    let page = dir.join("report.html");
     let out = bona(&[
         "audit",
         "--policy",
         policy.to_str().expect("utf-8"),
         "--inventory",
-        inventory.to_str().expect("utf-8"),
+        path.to_str().expect("utf-8"),
         "--format",
         "html",
         "-o",
@@ -228,6 +226,17 @@ fn hostile_names_stay_text() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    page
+}
+
+#[test]
+fn hostile_names_stay_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hostile =
+        "</script><script>document.body.dataset.pwned='1'</script><img src=x onerror=alert(1)>";
+    let doc = serde_json::json!({"assets": [{"namespace": hostile, "name": hostile,
+        "images": [{"ref": "docker.io/library/redis:7.2"}]}]});
+    let page = page_of(dir.path(), "issue", &doc.to_string());
     let text = std::fs::read_to_string(&page).expect("read");
     assert!(
         !text.contains("</script><script>document"),
@@ -248,13 +257,6 @@ fn hostile_names_stay_text() {
 #[test]
 fn a_hundred_thousand_assets_make_a_usable_page() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let policy = dir.path().join("p.trust");
-    std::fs::write(
-        &policy,
-        "policy \"corporate\" {\n  action prevent\n  trust registry == \"registry.company.com\"\n}\n",
-    )
-    .expect("write");
-    let inventory = dir.path().join("inventory.json");
     let mut doc = String::from("{\"time\": \"2026-12-01T00:00:00Z\", \"assets\": [\n");
     for i in 0..100_000 {
         let sep = if i == 0 { "" } else { ",\n" };
@@ -268,24 +270,7 @@ fn a_hundred_thousand_assets_make_a_usable_page() {
         ));
     }
     doc.push_str("\n]}\n");
-    std::fs::write(&inventory, doc).expect("write");
-    let page = dir.path().join("report.html");
-    let out = bona(&[
-        "audit",
-        "--policy",
-        policy.to_str().expect("utf-8"),
-        "--inventory",
-        inventory.to_str().expect("utf-8"),
-        "--format",
-        "html",
-        "-o",
-        page.to_str().expect("utf-8"),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let page = page_of(dir.path(), "prevent", &doc);
     let Some(dom) = rendered(&page, 60_000) else {
         return;
     };

@@ -154,7 +154,8 @@ impl<'a> Worker<'a> {
     /// Evaluates `assets` at `time` and renders their posture issues (or their reports).
     fn render(&mut self, time: i64, assets: &[InventoryAsset]) -> io::Result<Rendered> {
         let mut rendered = Rendered::default();
-        if let Format::Reports { api, yaml } = self.format {
+        if matches!(self.format, Format::Reports { .. } | Format::Html) {
+            // Every policy's result of every image, not only the issues.
             for entry in assets {
                 let images = self.engine.audit_asset_results(
                     &entry.asset,
@@ -163,22 +164,16 @@ impl<'a> Worker<'a> {
                     time,
                     &mut self.cache,
                 );
-                if let Some(report) = policyreport::asset_report(api, &entry.asset, &images, time) {
-                    rendered.push_report(yaml, &report, &mut self.scratch)?;
+                match self.format {
+                    Format::Reports { api, yaml } => {
+                        if let Some(report) =
+                            policyreport::asset_report(api, &entry.asset, &images, time)
+                        {
+                            rendered.push_report(yaml, &report, &mut self.scratch)?;
+                        }
+                    }
+                    _ => rendered.push_rows(&entry.asset, &images)?,
                 }
-            }
-            return Ok(rendered);
-        }
-        if self.format == Format::Html {
-            for entry in assets {
-                let images = self.engine.audit_asset_results(
-                    &entry.asset,
-                    &entry.images,
-                    self.facts,
-                    time,
-                    &mut self.cache,
-                );
-                rendered.push_rows(&entry.asset, &images)?;
             }
             return Ok(rendered);
         }
