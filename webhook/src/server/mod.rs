@@ -368,25 +368,12 @@ async fn validate(
             let Ok(permit) = Arc::clone(&state.deciders).acquire_owned().await else {
                 return busy(&state);
             };
-            let request = match read_request(&state, &bytes) {
-                Ok(request) => request,
-                Err(answer) => return *answer,
-            };
-            drop(bytes);
-            if is_quick(&state, &request) {
-                // Sending a quick decision to a decision thread and back would cost more than
-                // the decision: two thread wake-ups, 50-100 µs on an idle machine.
-                let answer = decide_request(&state, &request, &[]);
-                drop((reservation, permit, large));
-                Ok(answer)
-            } else {
-                let deciding = Arc::clone(&state);
-                tokio::task::spawn_blocking(move || {
-                    let answer = decide_request(&deciding, &request, &[]);
-                    drop((request, reservation, permit, large));
-                    answer
-                })
-                .await
+            match read_request(&state, &bytes) {
+                Ok(request) => {
+                    drop(bytes);
+                    decide_read(&state, request, Vec::new(), (reservation, permit, large)).await
+                }
+                Err(answer) => Ok(*answer),
             }
         }
         None => {
@@ -545,10 +532,28 @@ async fn with_registry(
     let Ok(permit) = Arc::clone(&state.deciders).acquire_owned().await else {
         return Ok(busy(state));
     };
+    decide_read(state, request, notes, permit).await
+}
+
+/// Decides a review already read: here, on the async worker, when it is quick ([`is_quick`]:
+/// handing it to a decision thread and back would cost more, two thread wake-ups, 50-100 µs
+/// on an idle machine), else on a decision thread. `notes` lead the reasons of each image's
+/// unknown policies; `hold` (permits, the body's reservation) is released once it is decided.
+async fn decide_read<H: Send + 'static>(
+    state: &Arc<State>,
+    request: admission::Request,
+    notes: Vec<Vec<String>>,
+    hold: H,
+) -> Result<Response, tokio::task::JoinError> {
+    if is_quick(state, &request) {
+        let answer = decide_request(state, &request, &notes);
+        drop(hold);
+        return Ok(answer);
+    }
     let deciding = Arc::clone(state);
     tokio::task::spawn_blocking(move || {
         let answer = decide_request(&deciding, &request, &notes);
-        drop(permit);
+        drop((request, hold));
         answer
     })
     .await
