@@ -199,7 +199,15 @@ impl Engine {
                 .prevented
         }));
         let applicable = self.table.applicable(&scope);
-        Evaluation::new(self, input, facts, time, scope, applicable, decision)
+        Evaluation {
+            engine: self,
+            input,
+            facts,
+            time,
+            scope,
+            applicable,
+            decision,
+        }
     }
 
     /// The posture issues of one running asset at `time` (docs/decisions.md#rule-7), in image

@@ -25,36 +25,16 @@ use crate::table::AssetScope;
 /// An admission being decided image by image ([`Engine::evaluation`]). Its parts are those of
 /// [`Engine::evaluate`]'s [`Decision`](crate::output::Decision), which the tests hold them to.
 pub struct Evaluation<'e> {
-    engine: &'e Engine,
-    input: &'e AdmissionInput,
-    facts: Option<&'e FactsDocument>,
-    time: i64,
-    scope: AssetScope,
-    applicable: Vec<u32>,
-    decision: DecisionKind,
+    pub(crate) engine: &'e Engine,
+    pub(crate) input: &'e AdmissionInput,
+    pub(crate) facts: Option<&'e FactsDocument>,
+    pub(crate) time: i64,
+    pub(crate) scope: AssetScope,
+    pub(crate) applicable: Vec<u32>,
+    pub(crate) decision: DecisionKind,
 }
 
-impl<'e> Evaluation<'e> {
-    pub(crate) fn new(
-        engine: &'e Engine,
-        input: &'e AdmissionInput,
-        facts: Option<&'e FactsDocument>,
-        time: i64,
-        scope: AssetScope,
-        applicable: Vec<u32>,
-        decision: DecisionKind,
-    ) -> Evaluation<'e> {
-        Evaluation {
-            engine,
-            input,
-            facts,
-            time,
-            scope,
-            applicable,
-            decision,
-        }
-    }
-
+impl Evaluation<'_> {
     /// The workload's decision.
     pub fn decision(&self) -> DecisionKind {
         self.decision

@@ -151,6 +151,14 @@ pub struct Judged<'p> {
     pub verdict: Tri,
 }
 
+/// Rules 1–3 for one image: trusted iff no policy applies or one resolves to trusted.
+fn judged_trusted(judged: &[Judged<'_>]) -> bool {
+    is_trusted(
+        judged.len(),
+        judged.iter().map(|j| resolve_policy(j.policy, j.verdict)),
+    )
+}
+
 /// Rules 1–4 for one image, with every applicable policy's reasons: its entry of
 /// docs/output.md#bona-eval.
 ///
@@ -161,19 +169,14 @@ pub(crate) fn image_decision(
     applicable_prevent: bool,
     mut explain: impl FnMut(&Policy, Tri) -> Vec<String>,
 ) -> ImageDecision {
-    let resolved: Vec<Verdict> = judged
-        .iter()
-        .map(|j| resolve_policy(j.policy, j.verdict))
-        .collect();
-    let trusted = is_trusted(judged.len(), resolved.iter().copied());
+    let trusted = judged_trusted(judged);
     let policies = judged
         .iter()
-        .zip(&resolved)
-        .map(|(j, r)| PolicyOutcome {
+        .map(|j| PolicyOutcome {
             policy: j.policy.name.clone(),
             action: j.policy.action,
             result: j.verdict.into(),
-            resolved: *r,
+            resolved: resolve_policy(j.policy, j.verdict),
             reasons: explain(j.policy, j.verdict),
         })
         .collect();
@@ -193,10 +196,7 @@ pub(crate) fn image_issue(
     judged: &[Judged<'_>],
     applicable_prevent: bool,
 ) -> Option<RuntimeIssue> {
-    let trusted = is_trusted(
-        judged.len(),
-        judged.iter().map(|j| resolve_policy(j.policy, j.verdict)),
-    );
+    let trusted = judged_trusted(judged);
     let names: Vec<&str> = judged.iter().map(|j| j.policy.name.as_str()).collect();
     let prevented = is_prevented(trusted, applicable_prevent);
     runtime_issue(asset, reference, &names, trusted, prevented)
@@ -210,18 +210,13 @@ pub(crate) fn image_audit(
     judged: &[Judged<'_>],
     mut explain: impl FnMut(&Policy, Tri) -> Vec<String>,
 ) -> ImageAudit {
-    let resolved: Vec<Verdict> = judged
-        .iter()
-        .map(|j| resolve_policy(j.policy, j.verdict))
-        .collect();
-    let trusted = is_trusted(judged.len(), resolved.iter().copied());
+    let trusted = judged_trusted(judged);
     let policies = judged
         .iter()
-        .zip(resolved)
-        .map(|(j, resolved)| PolicyAudit {
+        .map(|j| PolicyAudit {
             policy: j.policy.name.clone(),
             action: j.policy.action,
-            resolved,
+            resolved: resolve_policy(j.policy, j.verdict),
             posture: posture_reason(j.policy, j.verdict, trusted),
             reasons: explain(j.policy, j.verdict),
         })
@@ -242,10 +237,7 @@ pub(crate) fn image_posture(
     judged: &[Judged<'_>],
     out: &mut Vec<PostureIssue>,
 ) {
-    let trusted = is_trusted(
-        judged.len(),
-        judged.iter().map(|j| resolve_policy(j.policy, j.verdict)),
-    );
+    let trusted = judged_trusted(judged);
     for j in judged {
         if let Some(reason) = posture_reason(j.policy, j.verdict, trusted) {
             out.push(PostureIssue::new(
