@@ -186,8 +186,8 @@ fn position(db: &dyn Db, file: SourceFile, byte: usize) -> (usize, usize) {
 }
 
 fn region(db: &dyn Db, file: SourceFile, span: Span) -> Value {
-    let (start_line, start_column) = position(db, file, span.start);
-    let (end_line, end_column) = position(db, file, span.end);
+    let (start_line, start_column) = position(db, file, span.start());
+    let (end_line, end_column) = position(db, file, span.end());
     json!({
         "startLine": start_line,
         "startColumn": start_column,

@@ -116,10 +116,10 @@ impl Diagnostic {
 /// Orders diagnostics for output: by file path, then position, then code.
 pub fn sort(db: &dyn Db, diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {
-        (a.file.path(db), a.span.start, a.span.end, a.code).cmp(&(
+        (a.file.path(db), a.span.start(), a.span.end(), a.code).cmp(&(
             b.file.path(db),
-            b.span.start,
-            b.span.end,
+            b.span.start(),
+            b.span.end(),
             b.code,
         ))
     });
@@ -203,8 +203,8 @@ pub fn to_json(db: &dyn Db, diags: &[Diagnostic]) -> Vec<JsonDiagnostic> {
             code: d.code.as_str(),
             message: d.message.clone(),
             file: d.file.path(db).display().to_string(),
-            start: files.position(d.file, d.span.start),
-            end: files.position(d.file, d.span.end),
+            start: files.position(d.file, d.span.start()),
+            end: files.position(d.file, d.span.end()),
             label: d.label.clone(),
             help: d.help.clone(),
             related: d
@@ -212,8 +212,8 @@ pub fn to_json(db: &dyn Db, diags: &[Diagnostic]) -> Vec<JsonDiagnostic> {
                 .iter()
                 .map(|r| JsonRelated {
                     file: r.file.path(db).display().to_string(),
-                    start: files.position(r.file, r.span.start),
-                    end: files.position(r.file, r.span.end),
+                    start: files.position(r.file, r.span.start()),
+                    end: files.position(r.file, r.span.end()),
                     message: r.message.clone(),
                 })
                 .collect(),

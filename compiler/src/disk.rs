@@ -144,11 +144,14 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
         return Err(ReadError::NotRegular(kind));
     }
     let file = open_nonblocking(path).map_err(ReadError::Io)?;
-    let kind = FileKind::of(&file.metadata().map_err(ReadError::Io)?);
+    let metadata = file.metadata().map_err(ReadError::Io)?;
+    let kind = FileKind::of(&metadata);
     if kind != FileKind::Regular {
         return Err(ReadError::NotRegular(kind));
     }
-    let mut bytes = Vec::new();
+    // Sized up front (one byte more, to see the end), rather than doubled as it is read.
+    let expected = metadata.len().min(limit).saturating_add(1);
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(ReadError::Io)?;

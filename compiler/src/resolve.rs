@@ -379,9 +379,9 @@ fn uses_in_expr(e: &Expr, used: &mut BTreeSet<String>) {
     match &e.kind {
         ExprKind::Or(es) | ExprKind::And(es) => es.iter().for_each(|e| uses_in_expr(e, used)),
         ExprKind::Not(e) | ExprKind::Paren(e) => uses_in_expr(e, used),
-        ExprKind::Compare { lhs, rhs, .. } => {
-            uses_in_operand(lhs, used);
-            uses_in_operand(rhs, used);
+        ExprKind::Compare(c) => {
+            uses_in_operand(&c.lhs, used);
+            uses_in_operand(&c.rhs, used);
         }
         ExprKind::SignedBy(k) => {
             used.insert(k.name.clone());
@@ -404,7 +404,7 @@ fn uses_in_operand(o: &Operand, used: &mut BTreeSet<String>) {
             used.insert(n.clone());
         }
         OperandKind::List(items) => items.iter().for_each(|i| uses_in_operand(i, used)),
-        OperandKind::Call { args, .. } => args.iter().for_each(|a| uses_in_operand(a, used)),
+        OperandKind::Call(call) => call.args.iter().for_each(|a| uses_in_operand(a, used)),
         _ => {}
     }
 }

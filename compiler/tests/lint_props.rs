@@ -277,7 +277,7 @@ fn check(policies: &[PolicyGen]) -> Result<(), TestCaseError> {
     let assets = assets();
     let engine = Engine::new(set.clone()).expect("an engine");
     for d in lint::findings(&db, compiled) {
-        let line = lines[line_of(&text, d.span.start)];
+        let line = lines[line_of(&text, d.span.start())];
         match (d.code, line) {
             (Code::L0001, Line::Rule(p, r)) => {
                 let rule = &set.policies[p].rules[r];

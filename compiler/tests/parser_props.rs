@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use bona_compiler::compile::compile;
 use bona_compiler::db::{Db, SourceFile, Workspace};
 use bona_compiler::diagnostics::{render_text, to_json};
+use bona_compiler::syntax::lexer::Token;
+use bona_compiler::syntax::span::Span;
+use bona_compiler::syntax::stream::{MAX_NESTING, TokenStream};
 use bona_compiler::syntax::{lexer, parser};
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -70,12 +73,12 @@ fn check_everything(src: &str) -> Result<(), TestCaseError> {
         );
     }
     for d in &compiled.diagnostics {
-        prop_assert!(d.span.start <= d.span.end && d.span.end <= src.len());
-        prop_assert!(src.is_char_boundary(d.span.start) && src.is_char_boundary(d.span.end));
+        prop_assert!(d.span.start() <= d.span.end() && d.span.end() <= src.len());
+        prop_assert!(src.is_char_boundary(d.span.start()) && src.is_char_boundary(d.span.end()));
         prop_assert!(!d.message.is_empty());
         for r in &d.related {
             let text = r.file.text(&db);
-            prop_assert!(r.span.start <= r.span.end && r.span.end <= text.len());
+            prop_assert!(r.span.start() <= r.span.end() && r.span.end() <= text.len());
         }
     }
     let text = render_text(&db, &compiled.diagnostics);
@@ -226,6 +229,123 @@ proptest! {
     #[test]
     fn checker_takes_deep_nesting(src in nesting()) {
         check_everything(&src)?;
+    }
+
+    #[test]
+    fn the_token_stream_is_the_lexed_tokens_marked(
+        src in prop_oneof![token_soup(), mutated_policy(), nesting(), test_blocks()],
+    ) {
+        same_as_batch(&src)?;
+    }
+}
+
+/// Test blocks, closed or not, with `input` and `expect` inside and out, nested brackets, and
+/// other items cutting them short: where `input` and `expect` are keywords.
+fn test_blocks() -> impl Strategy<Value = String> {
+    const PARTS: &[&str] = &[
+        "test \"t\" {",
+        "test",
+        "\"t\"",
+        "{",
+        "}",
+        "(",
+        ")",
+        "[",
+        "]",
+        "input",
+        "expect",
+        "input {",
+        "expect prevent",
+        "policy \"p\" {",
+        "let",
+        "x",
+        "=",
+        "1",
+        "scope",
+    ];
+    prop::collection::vec(select(PARTS), 0..60).prop_map(|parts| parts.join(" "))
+}
+
+/// The token stream against the tokens of [`lexer::lex`] run through the batch algorithms the
+/// stream replaced: contextual keywords marked over the whole list, and the list cut at the
+/// first token nested too deep.
+fn same_as_batch(src: &str) -> Result<(), TestCaseError> {
+    let lexed = lexer::lex(src);
+    let mut expected = lexed.tokens.clone();
+    mark_test_keywords(&mut expected);
+    let deep = too_deep(&lexed.tokens);
+    if let Some(at) = deep {
+        expected.truncate(at);
+    }
+    let mut stream = TokenStream::new(src);
+    let streamed: Vec<(usize, Token, usize)> = stream.by_ref().map_while(Result::ok).collect();
+    stream.finish();
+    prop_assert_eq!(streamed, expected);
+    prop_assert_eq!(
+        stream.too_deep,
+        deep.map(|at| Span::new(lexed.tokens[at].0, lexed.tokens[at].2))
+    );
+    prop_assert_eq!(&stream.trivia, &lexed.trivia);
+    prop_assert_eq!(&stream.errors, &lexed.errors);
+    prop_assert_eq!(
+        stream.last_token_end,
+        lexed.tokens.last().map_or(0, |t| t.2)
+    );
+    Ok(())
+}
+
+/// The index of the first token where brackets or a chain of `not` nest too deep.
+fn too_deep(tokens: &[(usize, Token, usize)]) -> Option<usize> {
+    let (mut depth, mut nots) = (0usize, 0usize);
+    for (i, (_, tok, _)) in tokens.iter().enumerate() {
+        match tok {
+            Token::LParen | Token::LBracket | Token::LBrace => depth += 1,
+            Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        nots = if *tok == Token::Not { nots + 1 } else { 0 };
+        if depth > MAX_NESTING || nots > MAX_NESTING {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// `input` and `expect` become keywords directly inside `test "NAME" { … }`, found by scanning
+/// the whole list: each block from its brace to the brace closing it, or to an item keyword
+/// at its own depth when it is never closed.
+fn mark_test_keywords(tokens: &mut [(usize, Token, usize)]) {
+    let mut i = 0;
+    while i < tokens.len() {
+        let opens_test = matches!(tokens[i].1, Token::Test)
+            && matches!(tokens.get(i + 1), Some((_, Token::Str(_), _)))
+            && matches!(tokens.get(i + 2), Some((_, Token::LBrace, _)));
+        if !opens_test {
+            i += 1;
+            continue;
+        }
+        let mut depth = 0usize;
+        let mut j = i + 2;
+        while j < tokens.len() {
+            match &tokens[j].1 {
+                Token::LBrace | Token::LBracket | Token::LParen => depth += 1,
+                Token::RBrace | Token::RBracket | Token::RParen => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                Token::Ident(name) if depth == 1 => match name.as_str() {
+                    "input" => tokens[j].1 = Token::InputKw,
+                    "expect" => tokens[j].1 = Token::ExpectKw,
+                    _ => {}
+                },
+                item if depth == 1 && item.starts_item() => break,
+                _ => {}
+            }
+            j += 1;
+        }
+        i = j.max(i + 1);
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use bona_compiler::compile::compile;
+use bona_compiler::compile::compile_once;
 use bona_compiler::db::BonaDatabase;
 use bona_compiler::diagnostics::Diagnostic;
 use bona_compiler::disk::io_reason;
@@ -97,15 +97,17 @@ pub fn load_engine(source: PolicySource<'_>) -> Result<Engine, LoadError> {
         }
         PolicySource::Sources(paths) => {
             let (db, ws) = policy_set(paths).map_err(|e| LoadError::BadInput(e.to_string()))?;
-            let compiled = compile(&db, ws);
+            let compiled = compile_once(&db, ws);
             if compiled.has_errors() {
-                let diagnostics = compiled.diagnostics.clone();
                 return Err(LoadError::Compile(Box::new(CompileFailure {
                     db,
-                    diagnostics,
+                    diagnostics: compiled.diagnostics,
                 })));
             }
-            Engine::new(compiled.set.clone()).map_err(|e| LoadError::BadInput(e.to_string()))
+            // The database holds every file's syntax tree: gone before the table is built, so a
+            // large set's peak is the larger of the two, not their sum.
+            drop(db);
+            Engine::new(compiled.set).map_err(|e| LoadError::BadInput(e.to_string()))
         }
     }
 }

@@ -14,8 +14,8 @@ use bona_compiler::db::{Db, SourceFile, Workspace};
 use bona_compiler::lower::DefKind;
 use bona_compiler::resolve::symbols;
 use bona_compiler::syntax::ast::{
-    ClauseKind, CompareOp, Expr, ExprKind, Ident, Item, KeylessClauseKind, Operand, OperandKind,
-    TestClauseKind, Value, ValueKind,
+    Call, ClauseKind, CompareOp, Expr, ExprKind, Ident, Item, KeylessClauseKind, Operand,
+    OperandKind, TestClauseKind, Value, ValueKind,
 };
 use bona_compiler::syntax::lexer::{Token, lex};
 use bona_compiler::syntax::parse;
@@ -108,7 +108,7 @@ pub fn occurrences(db: &dyn Db, file: SourceFile) -> Vec<Occurrence> {
             Item::Test(_) | Item::Error(_) => {}
         }
     }
-    out.sort_by_key(|o| (o.span.start, o.span.end));
+    out.sort_by_key(|o| (o.span.start(), o.span.end()));
     out
 }
 
@@ -132,9 +132,9 @@ fn expr(e: &Expr, out: &mut Vec<Occurrence>) {
     match &e.kind {
         ExprKind::Or(es) | ExprKind::And(es) => es.iter().for_each(|e| expr(e, out)),
         ExprKind::Not(e) | ExprKind::Paren(e) => expr(e, out),
-        ExprKind::Compare { lhs, op, rhs, .. } => {
-            operand(lhs, false, out);
-            operand(rhs, *op == CompareOp::Matches, out);
+        ExprKind::Compare(c) => {
+            operand(&c.lhs, false, out);
+            operand(&c.rhs, c.op == CompareOp::Matches, out);
         }
         ExprKind::SignedBy(k) => reference(k, out),
         ExprKind::SignedByN { keys, .. } => keys.iter().for_each(|k| reference(k, out)),
@@ -155,12 +155,13 @@ fn operand(o: &Operand, pattern: bool, out: &mut Vec<Occurrence>) {
             name: n.clone(),
             kind: name_kind(n),
         }),
-        OperandKind::Index { base, .. } => out.push(Occurrence {
-            span: base.span,
-            name: base.name.clone(),
-            kind: name_kind(&base.name),
+        OperandKind::Index(index) => out.push(Occurrence {
+            span: index.base.span,
+            name: index.base.name.clone(),
+            kind: name_kind(&index.base.name),
         }),
-        OperandKind::Call { func, args, fields } => {
+        OperandKind::Call(call) => {
+            let Call { func, args, fields } = &**call;
             out.push(Occurrence {
                 span: func.span,
                 name: func.name.clone(),
@@ -197,14 +198,14 @@ fn name_kind(name: &str) -> OccKind {
 
 /// The occurrence at `offset` (its end counts, so a cursor just after a name finds it).
 pub fn occurrence_at(occs: &[Occurrence], offset: usize) -> Option<&Occurrence> {
-    let i = occs.partition_point(|o| o.span.start <= offset);
+    let i = occs.partition_point(|o| o.span.start() <= offset);
     // Prefer the occurrence that starts at the offset over one that ends there.
     occs[..i]
         .iter()
         .rev()
         .take(2)
-        .find(|o| o.span.start <= offset && offset < o.span.end)
-        .or_else(|| occs[..i].last().filter(|o| o.span.end == offset))
+        .find(|o| o.span.start() <= offset && offset < o.span.end())
+        .or_else(|| occs[..i].last().filter(|o| o.span.end() == offset))
 }
 
 /// The token at `offset` (a token ending at the offset counts when none starts there).
@@ -220,16 +221,16 @@ pub fn token_at(text: &str, offset: usize) -> Option<(Span, Token)> {
 
 /// The `##` doc comment right above the item starting at `start`, without the `##`.
 pub fn doc_comment(parsed: &Parsed, text: &str, start: usize) -> Option<String> {
-    let before = parsed.trivia.partition_point(|t| t.span.end <= start);
+    let before = parsed.trivia.partition_point(|t| t.span.end() <= start);
     let mut lines = Vec::new();
     let mut pos = start;
     for t in parsed.trivia[..before].iter().rev() {
-        let between = text.get(t.span.end..pos).unwrap_or("x");
+        let between = text.get(t.span.end()..pos).unwrap_or("x");
         if !t.doc || !between.trim().is_empty() || between.matches('\n').count() > 1 {
             break;
         }
         lines.push(t.text.strip_prefix(' ').unwrap_or(&t.text).to_owned());
-        pos = t.span.start;
+        pos = t.span.start();
     }
     if lines.is_empty() {
         return None;

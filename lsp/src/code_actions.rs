@@ -32,7 +32,7 @@ pub fn actions(snap: &Snapshot, params: &CodeActionParams) -> Option<CodeActionR
     let mut out = Vec::new();
     let mut seen: Vec<Span> = Vec::new();
     for d in &check_file(db, snap.ws, file).diagnostics {
-        if d.span.start > range.end || range.start > d.span.end {
+        if d.span.start() > range.end() || range.start() > d.span.end() {
             continue;
         }
         let fixes: Vec<(String, TextEdit, bool)> = match d.code {
@@ -93,12 +93,13 @@ fn in_comparison(snap: &Snapshot, file: SourceFile, span: Span) -> Option<Span> 
         match &e.kind {
             ExprKind::Or(es) | ExprKind::And(es) => es.iter().find_map(|e| walk(e, span)),
             ExprKind::Not(e) | ExprKind::Paren(e) => walk(e, span),
-            ExprKind::Compare {
-                op: CompareOp::In,
-                op_span,
-                rhs,
-                ..
-            } if rhs.span.start <= span.start && span.end <= rhs.span.end => Some(*op_span),
+            ExprKind::Compare(c)
+                if c.op == CompareOp::In
+                    && c.rhs.span.start() <= span.start()
+                    && span.end() <= c.rhs.span.end() =>
+            {
+                Some(c.op_span)
+            }
             _ => None,
         }
     }
@@ -153,12 +154,12 @@ fn missing_action(
 /// the first clause when the policy is laid out on several lines, else right after `{`.
 fn insertion(index: &LineIndex, p: &Policy) -> Option<(usize, String)> {
     let text = index.text();
-    let brace = p.name.span.end + text.get(p.name.span.end..p.span.end)?.find('{')?;
+    let brace = p.name.span.end() + text.get(p.name.span.end()..p.span.end())?.find('{')?;
     let line = |offset: usize| index.position(offset).line;
     match p.clauses.first() {
-        Some(first) if line(first.span.start) != line(brace) => {
-            let line_start = text[..first.span.start].rfind('\n').map_or(0, |i| i + 1);
-            let indent = &text[line_start..first.span.start];
+        Some(first) if line(first.span.start()) != line(brace) => {
+            let line_start = text[..first.span.start()].rfind('\n').map_or(0, |i| i + 1);
+            let indent = &text[line_start..first.span.start()];
             let indent = if indent.trim().is_empty() {
                 indent
             } else {
@@ -166,7 +167,7 @@ fn insertion(index: &LineIndex, p: &Policy) -> Option<(usize, String)> {
             };
             Some((line_start, format!("{indent}action ACTION\n")))
         }
-        None if line(p.span.end.saturating_sub(1)) != line(brace) => {
+        None if line(p.span.end().saturating_sub(1)) != line(brace) => {
             Some((brace + 1, "\n  action ACTION".to_owned()))
         }
         _ => Some((brace + 1, " action ACTION".to_owned())),

@@ -35,7 +35,7 @@ pub fn lenses(snap: &Snapshot, uri: &Uri) -> Option<Vec<CodeLens>> {
         .filter_map(|i| match i {
             Item::Test(t) => Some((
                 t.name.value.clone(),
-                Span::new(t.span.start, t.name.span.end),
+                Span::new(t.span.start(), t.name.span.end()),
             )),
             _ => None,
         })

@@ -64,7 +64,7 @@ pub fn completion(snap: &Snapshot, params: &CompletionParams) -> Option<Completi
     let lexed = lex(before);
     if let Some(e) = lexed.errors.last()
         && e.kind == LexErrorKind::UnterminatedString
-        && e.span.end == offset
+        && e.span.end() == offset
     {
         let n = lexed.tokens.len();
         let is_labels = n >= 2
@@ -73,8 +73,8 @@ pub fn completion(snap: &Snapshot, params: &CompletionParams) -> Option<Completi
         if !is_labels {
             return None;
         }
-        out.edit = Span::new(e.span.start + 1, offset);
-        let context = Context::read(&lex(&before[..e.span.start]).tokens);
+        out.edit = Span::new(e.span.start() + 1, offset);
+        let context = Context::read(&lex(&before[..e.span.start()]).tokens);
         let keys = label_keys(snap.db(), snap.ws);
         let set = match context.side() {
             Some(Side::Scope) => keys.asset.iter().collect::<Vec<_>>(),

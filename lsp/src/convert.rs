@@ -53,7 +53,7 @@ impl<'t> LineIndex<'t> {
 
     /// The LSP range of a span.
     pub fn range(&self, span: Span) -> Range {
-        Range::new(self.position(span.start), self.position(span.end))
+        Range::new(self.position(span.start()), self.position(span.end()))
     }
 
     /// The byte offset of an LSP position, clamped as the module doc says.

@@ -75,7 +75,7 @@ pub fn run(
         // the whole policy set, which an edit does not need.
         let mut diags = check_file(db, snap.ws, file).diagnostics.clone();
         diags.extend(findings.remove(&file).unwrap_or_default());
-        diags.sort_by_key(|d| (d.span.start, d.span.end, d.code));
+        diags.sort_by_key(|d| (d.span.start(), d.span.end(), d.code));
         let prev = previous.get(&file);
         let moved = dirty.contains(&file)
             || diags

@@ -36,7 +36,7 @@ pub fn range(snap: &Snapshot, params: &DocumentRangeFormattingParams) -> Option<
     let index = LineIndex::new(text);
     let span = index.span(params.range);
     // Whitespace outside the range does not matter: the formatter drops it anyway.
-    let covers = text[..span.start].trim().is_empty() && text[span.end..].trim().is_empty();
+    let covers = text[..span.start()].trim().is_empty() && text[span.end()..].trim().is_empty();
     if covers {
         document(snap, &params.text_document.uri)
     } else {

@@ -126,7 +126,7 @@ fn name_doc(snap: &Snapshot, here: SourceFile, name: &str) -> Option<String> {
         Item::Scope(_) => md.push_str("\n\nnamed scope over asset attributes"),
         _ => {}
     }
-    if let Some(doc) = doc_comment(parsed, text, item.span().start) {
+    if let Some(doc) = doc_comment(parsed, text, item.span().start()) {
         md.push_str("\n\n");
         md.push_str(&doc);
     }
@@ -212,14 +212,14 @@ fn token_doc(snap: &Snapshot, file: SourceFile, span: Span, token: &Token) -> Op
         // says which attribute (dotted ones included) or name this is.
         let text = file.text(snap.db());
         let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
-        let start = text[..span.start]
+        let start = text[..span.start()]
             .char_indices()
             .rev()
             .find(|(_, c)| !is_word(*c))
             .map_or(0, |(i, c)| i + c.len_utf8());
-        let end = text[span.end..]
+        let end = text[span.end()..]
             .find(|c: char| !is_word(c))
-            .map_or(text.len(), |i| span.end + i);
+            .map_or(text.len(), |i| span.end() + i);
         let word = &text[start..end];
         return match attribute(word) {
             Some(a) => Some(attribute_doc(a)),
@@ -273,7 +273,7 @@ fn policy_doc(snap: &Snapshot, file: SourceFile, p: &Policy) -> String {
     if let Some(d) = description {
         md.push_str(&format!("\n\n{d}"));
     }
-    if let Some(doc) = doc_comment(parse(snap.db(), file), text, p.span.start) {
+    if let Some(doc) = doc_comment(parse(snap.db(), file), text, p.span.start()) {
         md.push_str(&format!("\n\n{doc}"));
     }
     let action_text = action.map_or("missing".to_owned(), |a| format!("`{}`", word(a)));

@@ -204,7 +204,7 @@ pub fn tokens(
                         _ => Some((VARIABLE, READONLY)),
                     },
                 },
-                None if tests.iter().any(|t| t.start <= *start && *end <= t.end) => {
+                None if tests.iter().any(|t| t.start() <= *start && *end <= t.end()) => {
                     match (name.as_str(), next) {
                         (_, Some(Token::Colon)) => Some((PROPERTY, 0)),
                         (
@@ -234,11 +234,11 @@ pub fn tokens(
     for t in &lexed.trivia {
         raw.push((t.span, COMMENT, if t.doc { DOCUMENTATION } else { 0 }));
     }
-    raw.sort_by_key(|(s, _, _)| s.start);
+    raw.sort_by_key(|(s, _, _)| s.start());
     let index = LineIndex::new(text);
     if let Some(range) = range {
         raw.retain(|(span, _, _)| {
-            let line = index.position(span.start).line;
+            let line = index.position(span.start()).line;
             range.start.line <= line && line <= range.end.line
         });
     }
@@ -247,10 +247,10 @@ pub fn tokens(
 
 /// The occurrence whose span contains `span`.
 fn find(occs: &[Occurrence], span: Span) -> Option<&Occurrence> {
-    let i = occs.partition_point(|o| o.span.start <= span.start);
+    let i = occs.partition_point(|o| o.span.start() <= span.start());
     occs[..i]
         .last()
-        .filter(|o| o.span.start <= span.start && span.end <= o.span.end)
+        .filter(|o| o.span.start() <= span.start() && span.end() <= o.span.end())
 }
 
 /// LSP's relative encoding. Tokens are single-line (strings and comments cannot hold a
@@ -259,7 +259,7 @@ fn encode(text: &str, index: &LineIndex, raw: &[(Span, u32, u32)]) -> Vec<Semant
     let mut out = Vec::with_capacity(raw.len());
     let (mut line, mut col) = (0u32, 0u32);
     for (span, ty, mods) in raw {
-        let pos = index.position(span.start);
+        let pos = index.position(span.start());
         let length = u32_of(utf16_len(text.get(span.range()).unwrap_or("")));
         let delta_line = pos.line.saturating_sub(line);
         let delta_start = if delta_line == 0 {

@@ -87,16 +87,17 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     let uncovered: Vec<(String, String)> = if args.coverage {
         let cov = testrun::coverage(compiled, now);
         let mut list = Vec::new();
-        for (pi, origin) in compiled.origins.iter().enumerate() {
+        let named = compiled.set.policies.iter().zip(&compiled.origins);
+        for (pi, (policy, origin)) in named.enumerate() {
             let path = origin.file.path(&db).display().to_string();
             if !cov.scopes.get(pi).copied().unwrap_or(true) {
                 let span = origin.scope_span.unwrap_or(origin.name_span);
-                let pos = files.position(origin.file, span.start);
+                let pos = files.position(origin.file, span.start());
                 list.push((
                     format!("{path}:{}:{}", pos.line, pos.column),
                     format!(
                         "scope of policy \"{}\": no test asset is in it",
-                        origin.policy.name
+                        policy.name
                     ),
                 ));
             }
@@ -109,9 +110,8 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
                     .get(ri)
                     .copied()
                     .unwrap_or(origin.name_span);
-                let pos = files.position(origin.file, span.start);
-                let text = origin
-                    .policy
+                let pos = files.position(origin.file, span.start());
+                let text = policy
                     .rules
                     .get(ri)
                     .map(|r| bona_runtime::ir_text::image_expr(r, &compiled.set.keys))
@@ -121,7 +121,7 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
                     format!(
                         "rule {} of policy \"{}\" is never true in a test: {text}",
                         ri + 1,
-                        origin.policy.name
+                        policy.name
                     ),
                 ));
             }

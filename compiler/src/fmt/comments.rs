@@ -35,11 +35,11 @@ impl Comments {
         let mut list: Vec<Comment> = trivia
             .iter()
             .map(|t| Comment {
-                start: t.span.start,
+                start: t.span.start(),
                 text: format!("{}{}", if t.doc { "##" } else { "#" }, t.text),
                 doc: t.doc,
-                own_line: alone_on_line(src, t.span.start),
-                blank_before: blank_line_before(src, t.span.start),
+                own_line: alone_on_line(src, t.span.start()),
+                blank_before: blank_line_before(src, t.span.start()),
             })
             .collect();
         list.sort_by_key(|c| c.start);

@@ -15,8 +15,8 @@
 //! comparison.
 
 use crate::syntax::ast::{
-    ClauseKind, Expr, ExprKind, Field, File, Ident, Item, KeylessClauseKind, Operand, OperandKind,
-    TestClauseKind, Value, ValueKind,
+    Call, ClauseKind, Compare, Expr, ExprKind, Field, File, Ident, Item, KeylessClauseKind,
+    Operand, OperandKind, TestClauseKind, Value, ValueKind,
 };
 use crate::syntax::lexer::escape;
 use crate::syntax::span::Span;
@@ -69,7 +69,7 @@ impl<'a> Layout<'a> {
                 Some(p) if is_block(p) || is_block(item) => Blank::Always,
                 Some(_) => Blank::Source,
             };
-            self.slot(item.span().start, 0, first, true, true);
+            self.slot(item.span().start(), 0, first, true, true);
             self.item(item)?;
             prev = Some(item);
         }
@@ -127,7 +127,7 @@ impl<'a> Layout<'a> {
         match item {
             Item::Let(l) => {
                 self.out.push(&format!("let {} = ", l.name.name));
-                self.out.mark(l.name.span.end);
+                self.out.mark(l.name.span.end());
                 self.operand(&l.value, 0);
             }
             Item::Key(k) => {
@@ -151,7 +151,7 @@ impl<'a> Layout<'a> {
                         self.out.push(&format!(" {{ {} }}", inner.join(" ")));
                     }
                 }
-                self.out.mark(k.span.end);
+                self.out.mark(k.span.end());
             }
             Item::Keyless(k) => {
                 let header = format!("key {} = keyless", k.name.name);
@@ -170,7 +170,7 @@ impl<'a> Layout<'a> {
                         }
                         KeylessClauseKind::Error => return Err(ErrorNode(c.span)),
                     }
-                    this.out.mark(c.span.end);
+                    this.out.mark(c.span.end());
                     Ok(())
                 })?;
             }
@@ -181,11 +181,11 @@ impl<'a> Layout<'a> {
                     t.source.name,
                     escape(&t.arg.value)
                 ));
-                self.out.mark(t.span.end);
+                self.out.mark(t.span.end());
             }
             Item::Scope(s) => {
                 self.out.push(&format!("scope {} = ", s.name.name));
-                self.out.mark(s.name.span.end);
+                self.out.mark(s.name.span.end());
                 self.expr(&s.expr, 0);
             }
             Item::Policy(p) => {
@@ -218,16 +218,16 @@ impl<'a> Layout<'a> {
         mut clause: impl FnMut(&mut Self, usize) -> Result<(), ErrorNode>,
     ) -> Result<(), ErrorNode> {
         self.out.push(header);
-        if clauses.is_empty() && !self.comments.any_in(span.start, span.end) {
+        if clauses.is_empty() && !self.comments.any_in(span.start(), span.end()) {
             self.out.push(" {}");
-            self.out.mark(span.end);
+            self.out.mark(span.end());
             return Ok(());
         }
         self.out.push(" {");
-        self.out.mark(name.end);
+        self.out.mark(name.end());
         for (i, c) in clauses.iter().enumerate() {
             let first = if i == 0 { Blank::Never } else { Blank::Source };
-            self.slot(c.start, INDENT, first, true, true);
+            self.slot(c.start(), INDENT, first, true, true);
             self.out.open(INDENT, INDENT);
             clause(self, i)?;
         }
@@ -236,10 +236,10 @@ impl<'a> Layout<'a> {
         } else {
             Blank::Source
         };
-        self.slot(span.end.saturating_sub(1), INDENT, first, true, false);
+        self.slot(span.end().saturating_sub(1), INDENT, first, true, false);
         self.out.open(0, INDENT);
         self.out.push("}");
-        self.out.mark(span.end);
+        self.out.mark(span.end());
         Ok(())
     }
 
@@ -262,7 +262,7 @@ impl<'a> Layout<'a> {
             }
             ClauseKind::Error => return Err(ErrorNode(span)),
         }
-        self.out.mark(span.end);
+        self.out.mark(span.end());
         Ok(())
     }
 
@@ -283,7 +283,7 @@ impl<'a> Layout<'a> {
             }
             TestClauseKind::Error => return Err(ErrorNode(span)),
         }
-        self.out.mark(span.end);
+        self.out.mark(span.end());
         Ok(())
     }
 
@@ -297,7 +297,7 @@ impl<'a> Layout<'a> {
             let flat = flat_expr(e);
             if self.out.column() + width(&flat) + trail <= MAX_WIDTH {
                 self.out.push(&flat);
-                self.out.mark(e.span.end);
+                self.out.mark(e.span.end());
                 return;
             }
         }
@@ -317,7 +317,7 @@ impl<'a> Layout<'a> {
                 };
                 for (i, part) in parts.iter().enumerate() {
                     if i > 0 {
-                        self.slot(part.span.start, indent, Blank::Never, false, true);
+                        self.slot(part.span.start(), indent, Blank::Never, false, true);
                         self.out.open(indent, indent);
                         self.out.push(op);
                     }
@@ -329,12 +329,12 @@ impl<'a> Layout<'a> {
                 let outer = self.out.indent();
                 let inside = outer + CONTINUATION;
                 self.out.push("(");
-                self.out.mark(e.span.start + 1);
-                self.slot(inner.span.start, inside, Blank::Never, false, true);
+                self.out.mark(e.span.start() + 1);
+                self.slot(inner.span.start(), inside, Blank::Never, false, true);
                 self.out.open(inside, inside);
                 self.expr(inner, 0);
                 self.slot(
-                    e.span.end.saturating_sub(1),
+                    e.span.end().saturating_sub(1),
                     inside,
                     Blank::Never,
                     false,
@@ -342,13 +342,14 @@ impl<'a> Layout<'a> {
                 );
                 self.out.open(outer, inside);
                 self.out.push(")");
-                self.out.mark(e.span.end);
+                self.out.mark(e.span.end());
             }
             ExprKind::Not(inner) => {
                 self.out.push("not ");
                 self.expr(inner, trail);
             }
-            ExprKind::Compare { lhs, op, rhs, .. } => {
+            ExprKind::Compare(c) => {
+                let Compare { lhs, op, rhs, .. } = &**c;
                 // What must fit after the left operand: the operator and the right operand,
                 // or just its `[` when it is a list (which can break). Deliberately blind to
                 // comments, whose position differs between a file and its formatted form.
@@ -362,11 +363,11 @@ impl<'a> Layout<'a> {
             }
             ExprKind::SignedBy(k) => {
                 self.out.push(&format!("signed by {}", k.name));
-                self.out.mark(e.span.end);
+                self.out.mark(e.span.end());
             }
             ExprKind::SignedByN { .. } => {
                 self.out.push(&flat_expr(e));
-                self.out.mark(e.span.end);
+                self.out.mark(e.span.end());
             }
             ExprKind::Operand(o) => self.operand(o, trail),
         }
@@ -378,21 +379,19 @@ impl<'a> Layout<'a> {
             ExprKind::Or(parts) | ExprKind::And(parts) => {
                 parts
                     .windows(2)
-                    .any(|w| self.comments.any_in(w[0].span.end, w[1].span.start))
+                    .any(|w| self.comments.any_in(w[0].span.end(), w[1].span.start()))
                     || parts.iter().any(|p| self.expr_forced(p))
             }
-            ExprKind::Paren(_) => self.comments.any_in(e.span.start, e.span.end),
+            ExprKind::Paren(_) => self.comments.any_in(e.span.start(), e.span.end()),
             ExprKind::Not(inner) => self.expr_forced(inner),
-            ExprKind::Compare { lhs, rhs, .. } => {
-                self.operand_forced(lhs) || self.operand_forced(rhs)
-            }
+            ExprKind::Compare(c) => self.operand_forced(&c.lhs) || self.operand_forced(&c.rhs),
             ExprKind::SignedBy(_) | ExprKind::SignedByN { .. } => false,
             ExprKind::Operand(o) => self.operand_forced(o),
         }
     }
 
     fn operand_forced(&self, o: &Operand) -> bool {
-        matches!(o.kind, OperandKind::List(_)) && self.comments.any_in(o.span.start, o.span.end)
+        matches!(o.kind, OperandKind::List(_)) && self.comments.any_in(o.span.start(), o.span.end())
     }
 
     fn operand(&mut self, o: &Operand, trail: usize) {
@@ -403,7 +402,7 @@ impl<'a> Layout<'a> {
             }
             _ => {
                 self.out.push(&flat_operand(o));
-                self.out.mark(o.span.end);
+                self.out.mark(o.span.end());
             }
         }
     }
@@ -422,7 +421,7 @@ impl<'a> Layout<'a> {
             }
             _ => {
                 self.out.push(&flat_value(v));
-                self.out.mark(v.span.end);
+                self.out.mark(v.span.end());
             }
         }
     }
@@ -438,18 +437,18 @@ impl<'a> Layout<'a> {
         trail: usize,
         step: usize,
     ) {
-        if !self.comments.any_in(span.start, span.end) {
+        if !self.comments.any_in(span.start(), span.end()) {
             let flat = flat_sequence(open, close, elems);
             if self.out.column() + width(&flat) + trail <= MAX_WIDTH {
                 self.out.push(&flat);
-                self.out.mark(span.end);
+                self.out.mark(span.end());
                 return;
             }
         }
         let outer = self.out.indent();
         let inside = outer + step;
         self.out.push(open);
-        self.out.mark(span.start + 1);
+        self.out.mark(span.start() + 1);
         for elem in elems {
             self.slot(elem.start(), inside, Blank::Never, false, true);
             self.out.open(inside, inside);
@@ -458,14 +457,14 @@ impl<'a> Layout<'a> {
                 Elem::Value(v) => self.value(v, 1),
                 Elem::Field(f) => {
                     self.out.push(&format!("{}: ", field_key(f)));
-                    self.out.mark(f.key.span.end);
+                    self.out.mark(f.key.span.end());
                     self.value(&f.value, 1);
                 }
             }
             self.out.push(",");
         }
         self.slot(
-            span.end.saturating_sub(1),
+            span.end().saturating_sub(1),
             inside,
             Blank::Never,
             false,
@@ -473,7 +472,7 @@ impl<'a> Layout<'a> {
         );
         self.out.open(outer, inside);
         self.out.push(close);
-        self.out.mark(span.end);
+        self.out.mark(span.end());
     }
 }
 
@@ -487,9 +486,9 @@ enum Elem<'e> {
 impl Elem<'_> {
     fn start(&self) -> usize {
         match self {
-            Elem::Operand(o) => o.span.start,
-            Elem::Value(v) => v.span.start,
-            Elem::Field(f) => f.key.span.start,
+            Elem::Operand(o) => o.span.start(),
+            Elem::Value(v) => v.span.start(),
+            Elem::Field(f) => f.key.span.start(),
         }
     }
 
@@ -510,11 +509,11 @@ fn flat_expr(e: &Expr) -> String {
         ExprKind::And(parts) => join(parts, " and "),
         ExprKind::Not(inner) => format!("not {}", flat_expr(inner)),
         ExprKind::Paren(inner) => format!("({})", flat_expr(inner)),
-        ExprKind::Compare { lhs, op, rhs, .. } => format!(
+        ExprKind::Compare(c) => format!(
             "{} {} {}",
-            flat_operand(lhs),
-            op.as_str(),
-            flat_operand(rhs)
+            flat_operand(&c.lhs),
+            c.op.as_str(),
+            flat_operand(&c.rhs)
         ),
         ExprKind::SignedBy(k) => format!("signed by {}", k.name),
         ExprKind::SignedByN { n, keys, .. } => format!(
@@ -544,8 +543,11 @@ fn flat_operand(o: &Operand) -> String {
             flat_sequence("[", "]", &elems)
         }
         OperandKind::Name(n) => n.clone(),
-        OperandKind::Index { base, key } => format!("{}[{}]", base.name, escape(&key.value)),
-        OperandKind::Call { func, args, fields } => {
+        OperandKind::Index(index) => {
+            format!("{}[{}]", index.base.name, escape(&index.key.value))
+        }
+        OperandKind::Call(call) => {
+            let Call { func, args, fields } = &**call;
             let mut s = format!(
                 "{}({})",
                 func.name,

@@ -221,7 +221,7 @@ mod tests {
     /// The deepest nesting the parser accepts formats without exhausting the stack.
     #[test]
     fn deepest_nesting() {
-        let depth = crate::syntax::parser::MAX_NESTING - 1;
+        let depth = crate::syntax::stream::MAX_NESTING - 1;
         let parens = format!("scope s = {}a{}", "not (".repeat(depth), ")".repeat(depth));
         let lists = format!("let l = {}1{}", "[".repeat(depth), "]".repeat(depth));
         for src in [parens, lists] {

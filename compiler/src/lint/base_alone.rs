@@ -59,14 +59,14 @@ fn walk(expr: &Expr<ImageAtom>, out: &mut Constrains) {
 
 pub fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     for p in &m.policies {
-        for (ir, rule) in p.checked.policy.rules.iter().zip(&p.rules) {
+        for (ir, rule) in p.policy.rules.iter().zip(&p.rules) {
             let mut c = Constrains::default();
             walk(ir, &mut c);
             if c.base && !c.origin {
                 out.push(
                     Diagnostic::new(
                         Code::L0005,
-                        p.checked.file,
+                        p.origin.file,
                         rule.span,
                         format!(
                             "this rule of policy \"{}\" trusts an image by its `base` alone: anyone can build on a public base",

@@ -133,7 +133,7 @@ impl ScopeIndex {
 /// Whether `q` covers `p`: it applies wherever `p` does and resolves to trusted whenever `p`
 /// does.
 fn covers(m: &Model, p: &PolicyModel, q: &PolicyModel) -> bool {
-    let (pp, qp) = (&p.checked.policy, &q.checked.policy);
+    let (pp, qp) = (&p.policy, &q.policy);
     if pp.on_unknown == Action::Issue && qp.on_unknown == Action::Prevent {
         return false;
     }
@@ -162,8 +162,8 @@ pub fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         out.push(
             Diagnostic::new(
                 Code::L0003,
-                p.checked.file,
-                p.checked.name_span,
+                p.origin.file,
+                p.origin.name_span,
                 format!(
                     "policy \"{}\" never decides anything: \"{}\" applies wherever it does and trusts every image it trusts",
                     p.name(),
@@ -172,8 +172,8 @@ pub fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                 "its trust is always granted by another policy",
             )
             .related(
-                q.checked.file,
-                q.checked.name_span,
+                q.origin.file,
+                q.origin.name_span,
                 "this policy applies to the same assets and trusts at least as much",
             )
             .help(format!(

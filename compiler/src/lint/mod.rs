@@ -23,7 +23,7 @@ pub mod strings;
 mod subsumed;
 pub mod witness;
 
-use bona_runtime::ir::Action;
+use bona_runtime::ir::{self, Action};
 
 use crate::compile::{Compiled, compile};
 use crate::db::{Db, Workspace};
@@ -31,12 +31,13 @@ use crate::diagnostics::{self, Diagnostic};
 use crate::syntax::ast::{self, ClauseKind, Item};
 use crate::syntax::parse;
 use crate::syntax::span::Span;
-use crate::typeck::CheckedPolicy;
+use crate::typeck::Origin;
 use logic::{Lits, Nnf};
 
 /// A policy as the lint sees it: its rules and scope in negation normal form.
 pub struct PolicyModel<'a> {
-    pub checked: &'a CheckedPolicy,
+    pub policy: &'a ir::Policy,
+    pub origin: &'a Origin,
     /// One per rule, in the image arena ([`Model::image`]).
     pub rules: Vec<Rule>,
     /// In the asset arena ([`Model::asset`]); no scope is `Const(true)`.
@@ -53,12 +54,12 @@ impl PolicyModel<'_> {
 
     /// The policy's name.
     pub fn name(&self) -> &str {
-        &self.checked.policy.name
+        &self.policy.name
     }
 
     /// Whether this is a `prevent` policy.
     pub fn prevents(&self) -> bool {
-        self.checked.policy.action == Action::Prevent
+        self.policy.action == Action::Prevent
     }
 }
 
@@ -83,10 +84,10 @@ pub fn model<'a>(db: &dyn Db, compiled: &'a Compiled) -> Model<'a> {
         asset: Vec::new(),
         policies: Vec::new(),
     };
-    for checked in &compiled.origins {
-        let parsed = parse(db, checked.file);
+    for (policy, origin) in compiled.set.policies.iter().zip(&compiled.origins) {
+        let parsed = parse(db, origin.file);
         let syntax = parsed.file.items.iter().find_map(|i| match i {
-            Item::Policy(p) if p.span == checked.span => Some(p),
+            Item::Policy(p) if p.span == origin.span => Some(p),
             _ => None,
         });
         let clause = |span: Span| -> Option<&ast::Expr> {
@@ -99,11 +100,10 @@ pub fn model<'a>(db: &dyn Db, compiled: &'a Compiled) -> Model<'a> {
                     _ => None,
                 })
         };
-        let rules: Vec<Rule> = checked
-            .policy
+        let rules: Vec<Rule> = policy
             .rules
             .iter()
-            .zip(&checked.rule_spans)
+            .zip(&origin.rule_spans)
             .map(|(ir, &clause_span)| {
                 let expr = clause(clause_span);
                 let span = expr.map_or(clause_span, |e| e.span);
@@ -113,17 +113,18 @@ pub fn model<'a>(db: &dyn Db, compiled: &'a Compiled) -> Model<'a> {
                 }
             })
             .collect();
-        let scope = match (&checked.policy.scope, checked.scope_span) {
+        let scope = match (&policy.scope, origin.scope_span) {
             (Some(ir), Some(span)) => {
                 let expr = clause(span);
                 logic::nnf(expr, ir, false, span, &mut m.asset)
             }
-            (Some(ir), None) => logic::nnf(None, ir, false, checked.name_span, &mut m.asset),
+            (Some(ir), None) => logic::nnf(None, ir, false, origin.name_span, &mut m.asset),
             (None, _) => Nnf::Const(true),
         };
         let never = vec![false; rules.len()];
         m.policies.push(PolicyModel {
-            checked,
+            policy,
+            origin,
             rules,
             scope,
             never,

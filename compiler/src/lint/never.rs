@@ -17,7 +17,7 @@ use crate::syntax::span::Span;
 /// Reports every rule that never holds and marks it in [`crate::lint::PolicyModel::never`].
 pub fn check(db: &dyn Db, m: &mut Model, out: &mut Vec<Diagnostic>) {
     for p in &mut m.policies {
-        let file = p.checked.file;
+        let file = p.origin.file;
         for (i, rule) in p.rules.iter().enumerate() {
             if !logic::never_true(&m.image, &rule.nnf) {
                 continue;

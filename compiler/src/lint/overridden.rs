@@ -123,7 +123,7 @@ fn example(
     issue: &PolicyModel,
     rejects: &Nnf,
 ) -> Option<Example> {
-    let (pp, ip) = (&prevent.checked.policy, &issue.checked.policy);
+    let (pp, ip) = (&prevent.policy, &issue.policy);
     let both = Nnf::And(vec![prevent.scope.clone(), issue.scope.clone()]);
     let asset = logic::dnf(&both, DNF_CAP)?
         .iter()
@@ -179,8 +179,8 @@ fn finding(m: &Model, i: usize, found: Vec<(usize, Example)>) -> Option<Diagnost
     }
     let mut d = Diagnostic::new(
         Code::L0004,
-        p.checked.file,
-        p.checked.name_span,
+        p.origin.file,
+        p.origin.name_span,
         format!(
             "prevent policy \"{}\" is overridden by {by} {} where {both} apply: allow wins, so \
              images {they} are admitted even when \"{}\" rejects them",
@@ -201,7 +201,7 @@ fn finding(m: &Model, i: usize, found: Vec<(usize, Example)>) -> Option<Diagnost
         } else {
             format!("this issue policy overrides \"{}\" too", p.name())
         };
-        d = d.related(r.checked.file, r.checked.name_span, label);
+        d = d.related(r.origin.file, r.origin.name_span, label);
     }
     Some(d.help(format!(
         "an image is trusted when any policy that applies trusts it, whatever that policy's \

@@ -14,7 +14,7 @@ use crate::lint::logic;
 /// Reports each subsumed rule once, naming the first rule that subsumes it.
 pub fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     for p in &m.policies {
-        let file = p.checked.file;
+        let file = p.origin.file;
         let live: Vec<usize> = (0..p.rules.len()).filter(|&i| !p.never[i]).collect();
         for &a in &live {
             let by = live.iter().copied().find(|&b| {

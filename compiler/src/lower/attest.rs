@@ -16,7 +16,7 @@ use crate::attributes::{ATTESTATION_FUNCTIONS as FUNCTIONS, PROVENANCE_FIELDS, V
 use crate::codes::Code;
 use crate::diagnostics::Sink;
 use crate::suggest;
-use crate::syntax::ast::{CompareOp, Ident, Operand, OperandKind};
+use crate::syntax::ast::{Call, CompareOp, Ident, Operand, OperandKind};
 use crate::syntax::span::Span;
 
 /// A checked attestation attribute; `name` is as written, for messages.
@@ -34,9 +34,10 @@ enum AttrKind {
 
 /// Checks `FUNC(ARGS).FIELDS`, reporting every problem with it.
 pub(super) fn attribute(names: &mut dyn Names, sink: &mut Sink, o: &Operand) -> Option<Attr> {
-    let OperandKind::Call { func, args, fields } = &o.kind else {
+    let OperandKind::Call(call) = &o.kind else {
         return None;
     };
+    let Call { func, args, fields } = &**call;
     let name = describe_operand(o);
     let (want_args, field_names): (usize, &[&str]) = match func.name.as_str() {
         "attested" => (2, &[]),
@@ -132,7 +133,7 @@ fn field_of(
     let written: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
     let joined = written.join(".");
     let field_span = match (fields.first(), fields.last()) {
-        (Some(a), Some(b)) => Span::new(a.span.start, b.span.end),
+        (Some(a), Some(b)) => Span::new(a.span.start(), b.span.end()),
         _ => span,
     };
     if known.is_empty() {

@@ -64,20 +64,20 @@ pub fn lower_const(names: &mut dyn Names, sink: &mut Sink, operand: &Operand) ->
             ok.then_some(Const::List(values))
         }
         OperandKind::Name(name) => named_const(names, sink, name, operand.span),
-        OperandKind::Index { base, .. } => {
+        OperandKind::Index(index) => {
             sink.error(
                 Code::E0304,
                 operand.span,
-                format!("`{}[…]` is an attribute, not a value", base.name),
+                format!("`{}[…]` is an attribute, not a value", index.base.name),
                 "attributes cannot be values",
             );
             None
         }
-        OperandKind::Call { func, .. } => {
+        OperandKind::Call(call) => {
             sink.error(
                 Code::E0304,
                 operand.span,
-                format!("`{}(…)` is an attribute, not a value", func.name),
+                format!("`{}(…)` is an attribute, not a value", call.func.name),
                 "attributes cannot be values",
             );
             None

@@ -123,15 +123,16 @@ pub(super) fn lhs_attribute(
                 None
             }
         },
-        OperandKind::Index { base, key } if base.name == "labels" => {
+        OperandKind::Index(index) if index.base.name == "labels" => {
             // INVARIANT: `labels` is in the attribute table.
-            attribute("labels").map(|a| (a, Some(key.value.clone())))
+            attribute("labels").map(|a| (a, Some(index.key.value.clone())))
         }
-        OperandKind::Call { .. } => {
+        OperandKind::Call(_) => {
             attestation_in_scope(sink, lhs);
             None
         }
-        OperandKind::Index { base, .. } => {
+        OperandKind::Index(index) => {
+            let base = &index.base;
             sink.push(
                 sink.diag(
                     Code::E0310,

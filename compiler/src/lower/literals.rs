@@ -92,7 +92,7 @@ fn parse_each<T>(
 /// Narrows a string literal's span to its `position`-th character (1-based) when the literal
 /// has no escapes, so the label sits under the offending character.
 fn char_span(sink: &Sink, span: Span, position: usize) -> Span {
-    let Some(text) = sink.text.get(span.start..span.end) else {
+    let Some(text) = sink.text.get(span.start()..span.end()) else {
         return span;
     };
     if !text.starts_with('"') || text.contains('\\') || position == 0 {
@@ -100,7 +100,7 @@ fn char_span(sink: &Sink, span: Span, position: usize) -> Span {
     }
     let body = &text[1..text.len().saturating_sub(1)];
     match body.char_indices().nth(position - 1) {
-        Some((i, c)) => Span::new(span.start + 1 + i, span.start + 1 + i + c.len_utf8()),
+        Some((i, c)) => Span::new(span.start() + 1 + i, span.start() + 1 + i + c.len_utf8()),
         None => span,
     }
 }

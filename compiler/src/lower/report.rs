@@ -99,11 +99,11 @@ pub(super) fn describe_operand(o: &Operand) -> String {
         OperandKind::Bool(b) => b.to_string(),
         OperandKind::List(_) => "[…]".into(),
         OperandKind::Name(n) => n.clone(),
-        OperandKind::Index { base, key } => format!("{}[\"{}\"]", base.name, key.value),
-        OperandKind::Call { func, args, fields } => {
-            let args: Vec<String> = args.iter().map(describe_operand).collect();
-            let mut s = format!("{}({})", func.name, args.join(", "));
-            for f in fields {
+        OperandKind::Index(index) => format!("{}[\"{}\"]", index.base.name, index.key.value),
+        OperandKind::Call(call) => {
+            let args: Vec<String> = call.args.iter().map(describe_operand).collect();
+            let mut s = format!("{}({})", call.func.name, args.join(", "));
+            for f in &call.fields {
                 s.push('.');
                 s.push_str(&f.name);
             }
@@ -120,8 +120,8 @@ pub(super) fn operand_type(o: &Operand) -> &'static str {
         OperandKind::Bool(_) => "bool",
         OperandKind::List(_) => "list",
         OperandKind::Name(_) => "name",
-        OperandKind::Index { .. } => "string",
-        OperandKind::Call { .. } => "attribute",
+        OperandKind::Index(_) => "string",
+        OperandKind::Call(_) => "attribute",
     }
 }
 

@@ -13,7 +13,7 @@ use super::report::{
 use crate::attributes::{AttrType, Attribute, Side, attribute};
 use crate::codes::Code;
 use crate::diagnostics::Sink;
-use crate::syntax::ast::{CompareOp, Expr, ExprKind, Operand, OperandKind};
+use crate::syntax::ast::{Compare, CompareOp, Expr, ExprKind, Operand, OperandKind};
 use crate::syntax::span::Span;
 
 pub(super) fn scope_leaf(
@@ -35,12 +35,13 @@ pub(super) fn scope_leaf(
             None
         }
         ExprKind::Operand(o) => scope_operand(names, sink, o),
-        ExprKind::Compare {
-            lhs,
-            op,
-            op_span,
-            rhs,
-        } => {
+        ExprKind::Compare(c) => {
+            let Compare {
+                lhs,
+                op,
+                op_span,
+                rhs,
+            } = &**c;
             let (attr, label) = lhs_attribute(names, sink, lhs, Position::Scope)?;
             if attr.ty == AttrType::AssetType && !matches!(op, CompareOp::Eq | CompareOp::Ne) {
                 bad_operator(
@@ -65,7 +66,7 @@ pub(super) fn scope_leaf(
 fn scope_operand(names: &mut dyn Names, sink: &mut Sink, o: &Operand) -> Option<Ir<AssetAtom>> {
     match &o.kind {
         OperandKind::Bool(b) => Some(Ir::Const(*b)),
-        OperandKind::Call { .. } => {
+        OperandKind::Call(_) => {
             attestation_in_scope(sink, o);
             None
         }

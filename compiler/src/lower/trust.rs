@@ -18,7 +18,7 @@ use super::signers::{signed_by_n, signer_ref};
 use crate::attributes::{ASSET_TYPES, AttrType, Attribute, Side, attribute};
 use crate::codes::Code;
 use crate::diagnostics::Sink;
-use crate::syntax::ast::{CompareOp, Expr, ExprKind, Operand, OperandKind};
+use crate::syntax::ast::{Compare, CompareOp, Expr, ExprKind, Operand, OperandKind};
 use crate::syntax::span::Span;
 
 pub(super) fn trust_leaf(
@@ -34,13 +34,14 @@ pub(super) fn trust_leaf(
             signed_by_n(names, sink, *n, *n_span, keys).map(Ir::Atom)
         }
         ExprKind::Operand(o) => trust_operand(names, sink, o),
-        ExprKind::Compare {
-            lhs,
-            op,
-            op_span,
-            rhs,
-        } => {
-            if let OperandKind::Call { .. } = lhs.kind {
+        ExprKind::Compare(c) => {
+            let Compare {
+                lhs,
+                op,
+                op_span,
+                rhs,
+            } = &**c;
+            if let OperandKind::Call(_) = lhs.kind {
                 // Both sides are checked so that a bad key and a bad value are reported together.
                 let attr = attest::attribute(names, sink, lhs);
                 let value = rhs_value(names, sink, rhs)?;
@@ -59,7 +60,7 @@ pub(super) fn trust_leaf(
 fn trust_operand(names: &mut dyn Names, sink: &mut Sink, o: &Operand) -> Option<Ir<ImageAtom>> {
     match &o.kind {
         OperandKind::Bool(b) => Some(Ir::Const(*b)),
-        OperandKind::Call { .. } => attest::condition(names, sink, o),
+        OperandKind::Call(_) => attest::condition(names, sink, o),
         OperandKind::Name(name) => match (attribute(name), names.kind(name)) {
             (Some(a), _) if a.side == Side::Scope => {
                 wrong_side(sink, name, o.span, a);

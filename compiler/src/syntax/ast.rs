@@ -13,14 +13,15 @@ pub struct File {
     pub items: Vec<Item>,
 }
 
-/// A top-level item.
+/// A top-level item. The items other than policies and tests are boxed: a generated set is
+/// mostly policies, and a key declaration is twice their size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
-    Let(Let),
-    Key(KeyDecl),
-    Keyless(KeylessDecl),
-    TrustRoot(TrustRootDecl),
-    Scope(ScopeDecl),
+    Let(Box<Let>),
+    Key(Box<KeyDecl>),
+    Keyless(Box<KeylessDecl>),
+    TrustRoot(Box<TrustRootDecl>),
+    Scope(Box<ScopeDecl>),
     Policy(Policy),
     Test(Test),
     /// Text the parser skipped while recovering from a syntax error.
@@ -233,13 +234,9 @@ pub enum ExprKind {
     Not(Box<Expr>),
     /// `( EXPR )`, kept for the formatter.
     Paren(Box<Expr>),
-    /// `LHS OP RHS` with `OP` one of `== != < <= > >= in matches`.
-    Compare {
-        lhs: Operand,
-        op: CompareOp,
-        op_span: Span,
-        rhs: Operand,
-    },
+    /// `LHS OP RHS` with `OP` one of `== != < <= > >= in matches`. Boxed, as are the large
+    /// operands, so that a node of a generated set of 10,000 policies stays small.
+    Compare(Box<Compare>),
     /// `signed by KEY`.
     SignedBy(Ident),
     /// `signed by N of [K1, K2, …]`; `n_span` is the number's.
@@ -250,6 +247,15 @@ pub enum ExprKind {
     },
     /// A bare operand: a boolean attribute (`pinned`), a `scope` name, a bool constant.
     Operand(Operand),
+}
+
+/// `LHS OP RHS`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compare {
+    pub lhs: Operand,
+    pub op: CompareOp,
+    pub op_span: Span,
+    pub rhs: Operand,
 }
 
 /// Comparison operators.
@@ -293,23 +299,31 @@ pub struct Operand {
 pub enum OperandKind {
     Str(String),
     Int(u64),
-    Duration(DurationLit),
+    Duration(Box<DurationLit>),
     Bool(bool),
     List(Vec<Operand>),
     /// A name or attribute; dotted attributes (`scan.age`) are joined with `.`.
     Name(String),
     /// `BASE["KEY"]`; only `labels` is meaningful (the checker says so otherwise).
-    Index {
-        base: Ident,
-        key: StrLit,
-    },
+    Index(Box<Index>),
     /// `FUNC(ARGS).FIELD.FIELD`: the attestation attributes (`attested(K, "T")`,
     /// `provenance(K).builder`, `vuln(K).scan.age`, `predicate(K, "T", "a.b")`).
-    Call {
-        func: Ident,
-        args: Vec<Operand>,
-        fields: Vec<Ident>,
-    },
+    Call(Box<Call>),
+}
+
+/// `BASE["KEY"]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    pub base: Ident,
+    pub key: StrLit,
+}
+
+/// `FUNC(ARGS).FIELD.FIELD`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub func: Ident,
+    pub args: Vec<Operand>,
+    pub fields: Vec<Ident>,
 }
 
 /// `test "NAME" { … }`.

@@ -276,31 +276,68 @@ pub struct Lexed {
 /// Lexes a whole file. Errors do not stop the lexer: the bad text is skipped and reported.
 pub fn lex(src: &str) -> Lexed {
     let mut out = Lexed::default();
+    for lexeme in lexemes(src) {
+        match lexeme {
+            Lexeme::Token(start, tok, end) => out.tokens.push((start, tok, end)),
+            Lexeme::Trivia(t) => out.trivia.push(t),
+            Lexeme::Error(e) => out.errors.push(e),
+        }
+    }
+    out
+}
+
+/// One thing [`lexemes`] finds in the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lexeme {
+    /// A token the parser sees, with its byte range.
+    Token(usize, Token, usize),
+    /// A comment.
+    Trivia(Trivia),
+    /// Text that is not a token; it is skipped.
+    Error(LexError),
+}
+
+/// The text's lexemes one at a time, so that the parser never holds a file's tokens all at
+/// once (a generated set of 10,000 policies is half a million of them).
+pub fn lexemes(src: &str) -> Lexemes<'_> {
     let mut lexer = Token::lexer(src);
     // Some Windows editors start UTF-8 files with a byte order mark; it is not text.
     if src.starts_with('\u{FEFF}') {
         lexer.bump('\u{FEFF}'.len_utf8());
     }
-    while let Some(tok) = lexer.next() {
-        let range = lexer.span();
+    Lexemes { lexer, src }
+}
+
+/// The iterator of [`lexemes`].
+pub struct Lexemes<'s> {
+    lexer: logos::Lexer<'s, Token>,
+    src: &'s str,
+}
+
+impl Iterator for Lexemes<'_> {
+    type Item = Lexeme;
+
+    fn next(&mut self) -> Option<Lexeme> {
+        let tok = self.lexer.next()?;
+        let range = self.lexer.span();
         let span = Span::new(range.start, range.end);
-        match tok {
-            Ok(Token::Comment(text)) => out.trivia.push(Trivia {
+        Some(match tok {
+            Ok(Token::Comment(text)) => Lexeme::Trivia(Trivia {
                 span,
                 text,
                 doc: false,
             }),
-            Ok(Token::DocComment(text)) => out.trivia.push(Trivia {
+            Ok(Token::DocComment(text)) => Lexeme::Trivia(Trivia {
                 span,
                 text,
                 doc: true,
             }),
-            Ok(tok) => out.tokens.push((range.start, tok, range.end)),
+            Ok(tok) => Lexeme::Token(range.start, tok, range.end),
             Err(kind) => {
                 let span = match kind {
                     LexErrorKind::BadEscape(at) => {
                         let start = range.start + at;
-                        let rest = &src[start..range.end];
+                        let rest = &self.src[start..range.end];
                         // `\u{…}` is reported whole; any other escape is two characters.
                         let len: usize = match (rest.starts_with("\\u{"), rest.find('}')) {
                             (true, Some(close)) => close + 1,
@@ -310,11 +347,10 @@ pub fn lex(src: &str) -> Lexed {
                     }
                     _ => span,
                 };
-                out.errors.push(LexError { kind, span })
+                Lexeme::Error(LexError { kind, span })
             }
-        }
+        })
     }
-    out
 }
 
 impl Token {

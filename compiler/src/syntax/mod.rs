@@ -1,4 +1,5 @@
-//! Text to syntax tree: [`lexer`] → [`parser`] (generated from `grammar/trust.lalrpop`) → [`ast`].
+//! Text to syntax tree: [`lexer`] → [`stream`] → [`parser`] (generated from
+//! `grammar/trust.lalrpop`) → [`ast`].
 //!
 //! [`parse`] is the stage's salsa query: one parse per file, re-run only when its text changes.
 
@@ -8,6 +9,7 @@ pub mod lexer;
 pub mod parser;
 pub mod span;
 pub mod spanless;
+pub mod stream;
 
 use crate::db::{Db, SourceFile};
 use parser::Parsed;

@@ -1,12 +1,14 @@
-//! Source text → syntax tree: lex, guard against pathological nesting, mark contextual
-//! keywords, run the lalrpop parser (with recovery), and turn every lexical and syntax error
-//! into a [`SyntaxError`] with a stable code, the exact span and a help line.
+//! Source text → syntax tree: run the lalrpop parser (with recovery) on the
+//! [token stream](crate::syntax::stream), and turn every lexical and syntax error into a
+//! [`SyntaxError`] with a stable code, the exact span and a help line.
 
 use lalrpop_util::{ErrorRecovery, ParseError};
 
 use crate::codes::Code;
 use crate::syntax::ast::File;
-use crate::syntax::lexer::{self, LexError, LexErrorKind, Token, Trivia};
+use crate::syntax::lexer::{LexError, LexErrorKind, Token, Trivia};
+use crate::syntax::stream::{MAX_NESTING, TokenStream};
+
 use crate::syntax::span::Span;
 
 lalrpop_util::lalrpop_mod!(
@@ -20,11 +22,6 @@ lalrpop_util::lalrpop_mod!(
     grammar,
     "/trust.rs"
 );
-
-/// Deepest nesting of brackets (or chains of `not`) accepted. The parser itself is an LR
-/// automaton with an explicit stack, but every later stage walks the tree recursively; a
-/// bound here keeps them all safe from stack exhaustion on hostile input.
-pub const MAX_NESTING: usize = 128;
 
 /// One lexical or syntax error.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -46,11 +43,12 @@ pub struct Parsed {
 
 /// Parses one file's text. Never panics; always returns a tree (possibly with `Error` items).
 pub fn parse(src: &str) -> Parsed {
-    let lexed = lexer::lex(src);
-    let mut errors: Vec<SyntaxError> = lexed.errors.iter().map(|e| lex_error(src, e)).collect();
-    let mut tokens = lexed.tokens;
-
-    if let Some(span) = too_deep(&tokens) {
+    let mut stream = TokenStream::new(src);
+    let mut recovered: Vec<ErrorRecovery<usize, Token, LexError>> = Vec::new();
+    let result = grammar::FileParser::new().parse(&mut recovered, &mut stream);
+    stream.finish();
+    let mut errors: Vec<SyntaxError> = stream.errors.iter().map(|e| lex_error(src, e)).collect();
+    if let Some(span) = stream.too_deep {
         errors.push(SyntaxError {
             code: Code::E0108,
             message: format!("expression nested more than {MAX_NESTING} levels deep"),
@@ -60,18 +58,10 @@ pub fn parse(src: &str) -> Parsed {
         });
         return Parsed {
             file: File::default(),
-            trivia: lexed.trivia,
+            trivia: stream.trivia,
             errors,
         };
     }
-    mark_test_keywords(&mut tokens);
-
-    let mut recovered: Vec<ErrorRecovery<usize, Token, LexError>> = Vec::new();
-    let stream = tokens
-        .iter()
-        .cloned()
-        .map(Ok::<(usize, Token, usize), LexError>);
-    let result = grammar::FileParser::new().parse(&mut recovered, stream);
     let file = match result {
         Ok(file) => file,
         Err(e) => {
@@ -82,93 +72,29 @@ pub fn parse(src: &str) -> Parsed {
             File::default()
         }
     };
-    let lex_spans: Vec<Span> = lexed.errors.iter().map(|e| e.span).collect();
-    let last_token_end = tokens.last().map_or(0, |t| t.2);
     for r in recovered {
         let at_eof = matches!(r.error, ParseError::UnrecognizedEof { .. });
         let err = parse_error(src, r.error);
         // At the end of the file, the parser reports the end of the last good token: a
         // lexical error after it (an unterminated string) is the real cause.
-        let eof_echo = at_eof && lex_spans.iter().any(|l| l.start >= last_token_end);
-        if !eof_echo && !follows_lex_error(&tokens, &lex_spans, err.span.start) {
+        let eof_echo = at_eof
+            && stream
+                .errors
+                .iter()
+                .any(|l| l.span.start() >= stream.last_token_end);
+        if !eof_echo && !stream.follows_lex_error(err.span.start()) {
             errors.push(err);
         }
     }
-    errors.sort_by_key(|e| (e.span.start, e.span.end));
+    errors.sort_by_key(|e| (e.span.start(), e.span.end()));
     errors.dedup_by(|a, b| a.span == b.span && a.code == b.code);
+    let mut trivia = stream.trivia;
+    // Kept as long as the tree: a generated set has comments for every policy.
+    trivia.shrink_to_fit();
     Parsed {
         file,
-        trivia: lexed.trivia,
+        trivia,
         errors,
-    }
-}
-
-/// A syntax error right after a lexical error is usually its echo (`let x = "abc` then the
-/// next line): report the cause once.
-fn follows_lex_error(tokens: &[(usize, Token, usize)], lex: &[Span], at: usize) -> bool {
-    lex.iter().any(|l| {
-        l.start <= at
-            && !tokens
-                .iter()
-                .any(|(start, _, _)| *start >= l.end && *start < at)
-    })
-}
-
-/// Finds the first place where brackets, or a chain of `not`, nest beyond [`MAX_NESTING`].
-fn too_deep(tokens: &[(usize, Token, usize)]) -> Option<Span> {
-    let mut depth = 0usize;
-    let mut nots = 0usize;
-    for (start, tok, end) in tokens {
-        match tok {
-            Token::LParen | Token::LBracket | Token::LBrace => depth += 1,
-            Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        nots = if *tok == Token::Not { nots + 1 } else { 0 };
-        if depth > MAX_NESTING || nots > MAX_NESTING {
-            return Some(Span::new(*start, *end));
-        }
-    }
-    None
-}
-
-/// `input` and `expect` are keywords only directly inside a `test` block, so they stay usable
-/// as names elsewhere. The grammar needs them as distinct tokens to stay LR(1).
-fn mark_test_keywords(tokens: &mut [(usize, Token, usize)]) {
-    let mut i = 0;
-    while i < tokens.len() {
-        let opens_test = matches!(tokens[i].1, Token::Test)
-            && matches!(tokens.get(i + 1), Some((_, Token::Str(_), _)))
-            && matches!(tokens.get(i + 2), Some((_, Token::LBrace, _)));
-        if !opens_test {
-            i += 1;
-            continue;
-        }
-        let mut depth = 0usize;
-        let mut j = i + 2;
-        while j < tokens.len() {
-            match &tokens[j].1 {
-                Token::LBrace | Token::LBracket | Token::LParen => depth += 1,
-                Token::RBrace | Token::RBracket | Token::RParen => {
-                    depth = depth.saturating_sub(1);
-                    if depth == 0 {
-                        break;
-                    }
-                }
-                Token::Ident(name) if depth == 1 => match name.as_str() {
-                    "input" => tokens[j].1 = Token::InputKw,
-                    "expect" => tokens[j].1 = Token::ExpectKw,
-                    _ => {}
-                },
-                // An item keyword at depth 1 means the block was never closed: stop there.
-                item if depth == 1 && item.starts_item() => {
-                    break;
-                }
-                _ => {}
-            }
-            j += 1;
-        }
-        i = j.max(i + 1);
     }
 }
 

@@ -4,27 +4,46 @@
 use std::fmt;
 use std::ops::Range;
 
-/// A half-open byte range `[start, end)` in one source file.
+/// A half-open byte range `[start, end)` in one source file. Offsets are kept in 32 bits: every
+/// node of the syntax tree carries spans, and policy files are far smaller than 4 GiB (the CLI
+/// reads at most 16 MiB of one).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Span {
-    pub start: usize,
-    pub end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl Span {
-    /// A span from `start` to `end`.
+    /// A span from `start` to `end`; offsets past 4 GiB are clamped there.
     pub fn new(start: usize, end: usize) -> Span {
-        Span { start, end }
+        let clamp = |at: usize| u32::try_from(at).unwrap_or(u32::MAX);
+        Span {
+            start: clamp(start),
+            end: clamp(end),
+        }
+    }
+
+    /// The first byte.
+    pub fn start(self) -> usize {
+        self.start as usize
+    }
+
+    /// The byte after the last.
+    pub fn end(self) -> usize {
+        self.end as usize
     }
 
     /// The smallest span covering both.
     pub fn to(self, other: Span) -> Span {
-        Span::new(self.start.min(other.start), self.end.max(other.end))
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     /// The byte range, for slicing and for codespan.
     pub fn range(self) -> Range<usize> {
-        self.start..self.end
+        self.start()..self.end()
     }
 }
 

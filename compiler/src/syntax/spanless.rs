@@ -240,20 +240,9 @@ impl SpanlessEq for ExprKind {
             (ExprKind::Not(a), ExprKind::Not(b)) | (ExprKind::Paren(a), ExprKind::Paren(b)) => {
                 a.spanless_eq(b)
             }
-            (
-                ExprKind::Compare {
-                    lhs,
-                    op,
-                    op_span: _,
-                    rhs,
-                },
-                ExprKind::Compare {
-                    lhs: lhs2,
-                    op: op2,
-                    op_span: _,
-                    rhs: rhs2,
-                },
-            ) => op == op2 && lhs.spanless_eq(lhs2) && rhs.spanless_eq(rhs2),
+            (ExprKind::Compare(a), ExprKind::Compare(b)) => {
+                a.op == b.op && a.lhs.spanless_eq(&b.lhs) && a.rhs.spanless_eq(&b.rhs)
+            }
             (ExprKind::SignedBy(a), ExprKind::SignedBy(b)) => a.spanless_eq(b),
             (
                 ExprKind::SignedByN { n, n_span: _, keys },
@@ -285,21 +274,14 @@ impl SpanlessEq for OperandKind {
             (OperandKind::Duration(a), OperandKind::Duration(b)) => a.spanless_eq(b),
             (OperandKind::Bool(a), OperandKind::Bool(b)) => a == b,
             (OperandKind::List(a), OperandKind::List(b)) => a.spanless_eq(b),
-            (
-                OperandKind::Index { base, key },
-                OperandKind::Index {
-                    base: base2,
-                    key: key2,
-                },
-            ) => base.spanless_eq(base2) && key.spanless_eq(key2),
-            (
-                OperandKind::Call { func, args, fields },
-                OperandKind::Call {
-                    func: func2,
-                    args: args2,
-                    fields: fields2,
-                },
-            ) => func.spanless_eq(func2) && args.spanless_eq(args2) && fields.spanless_eq(fields2),
+            (OperandKind::Index(a), OperandKind::Index(b)) => {
+                a.base.spanless_eq(&b.base) && a.key.spanless_eq(&b.key)
+            }
+            (OperandKind::Call(a), OperandKind::Call(b)) => {
+                a.func.spanless_eq(&b.func)
+                    && a.args.spanless_eq(&b.args)
+                    && a.fields.spanless_eq(&b.fields)
+            }
             _ => false,
         }
     }

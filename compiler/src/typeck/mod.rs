@@ -22,10 +22,16 @@ use keys::{load_key, load_trust_root};
 use names::{check_name, cycle, duplicate};
 use policy::check_policy;
 
-/// A lowered policy and where its parts are written (for coverage, hover and lints).
+/// A lowered policy and where its parts are written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckedPolicy {
     pub policy: ir::Policy,
+    pub origin: Origin,
+}
+
+/// Where a policy's parts are written (for coverage, hover and lints).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
     pub file: SourceFile,
     pub span: Span,
     pub name_span: Span,
@@ -39,7 +45,9 @@ pub struct CheckedPolicy {
 pub struct FileCheck {
     /// Syntax, name, type and key diagnostics of this file (including duplicates it takes part in).
     pub diagnostics: Vec<Diagnostic>,
-    pub policies: Vec<CheckedPolicy>,
+    pub policies: Vec<ir::Policy>,
+    /// Where each of `policies` is written (same order).
+    pub origins: Vec<Origin>,
     pub tests: Vec<TestCase>,
     /// Signers (`key` items) defined in this file, by name.
     pub keys: Vec<(String, ir::Signer)>,
@@ -50,6 +58,11 @@ pub struct FileCheck {
 /// Resolves, type-checks and lowers one file against the workspace's symbols.
 #[salsa::tracked(returns(ref))]
 pub fn check_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> FileCheck {
+    check_file_once(db, ws, file)
+}
+
+/// [`check_file`] without keeping the result in the database.
+pub fn check_file_once(db: &dyn Db, ws: Workspace, file: SourceFile) -> FileCheck {
     let parsed = parse(db, file);
     let table = symbols(db, ws);
     let mut sink = Sink::new(file, file.text(db));
@@ -60,6 +73,10 @@ pub fn check_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> FileCheck {
         sink.push(d);
     }
     let mut out = FileCheck::default();
+    let policies = parsed.file.items.iter();
+    let policies = policies.filter(|i| matches!(i, Item::Policy(_))).count();
+    out.policies.reserve_exact(policies);
+    out.origins.reserve_exact(policies);
     let mut names = table;
     for (index, item) in parsed.file.items.iter().enumerate() {
         // An item followed by text the parser skipped may have been cut short there
@@ -123,7 +140,8 @@ pub fn check_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> FileCheck {
                     &format!("policy \"{}\"", p.name.value),
                 );
                 if let Some(c) = check_policy(&mut names, &mut sink, file, p) {
-                    out.policies.push(c);
+                    out.policies.push(c.policy);
+                    out.origins.push(c.origin);
                 }
             }
             Item::Test(t) => {

@@ -3,7 +3,7 @@
 
 use bona_runtime::ir;
 
-use super::CheckedPolicy;
+use super::{CheckedPolicy, Origin};
 use crate::codes::Code;
 use crate::db::SourceFile;
 use crate::diagnostics::Sink;
@@ -81,11 +81,13 @@ pub(super) fn check_policy(
             rules,
             description: clauses.description.map(|d| d.0),
         },
-        file,
-        span: p.span,
-        name_span: p.name.span,
-        scope_span: clauses.scope.map(|s| s.1),
-        rule_spans: clauses.rules.iter().map(|r| r.1).collect(),
+        origin: Origin {
+            file,
+            span: p.span,
+            name_span: p.name.span,
+            scope_span: clauses.scope.map(|s| s.1),
+            rule_spans: clauses.rules.iter().map(|r| r.1).collect(),
+        },
     })
 }
 
