@@ -5,9 +5,11 @@ use std::process::ExitCode;
 
 // mimalloc gives freed pages back to the system within milliseconds; glibc's malloc kept the
 // 150 MiB a huge admission review takes to decide in the deciding thread's arena for good
-// (docs/performance.md, "Admission webhook under hostile clients"). Built without transparent
-// huge pages (`no_thp`): with them, every arena mimalloc touched counted 2 MiB at a time, and an
-// audit with 10,000 policies peaked at 74 MB instead of 44 MB (docs/performance.md, "Audit").
+// (docs/performance.md, "Admission webhook under hostile clients"). Its v2 line, because v3
+// keeps freed pages for a second: an audit compiled from source held the compiler's memory
+// through the whole audit (64 MB instead of 49). Built without transparent huge pages
+// (`no_thp`): with them, every arena mimalloc touched counted 2 MiB at a time, and an audit
+// with 10,000 policies peaked at 74 MB instead of 44 MB (docs/choices.md, "mimalloc").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
