@@ -10,18 +10,21 @@ use bona::policies::{self, PolicySource};
 use bona_runtime::input::{ReviewOptions, is_kubectl_list, parse_inventory, parse_kubectl_list};
 use bona_runtime::signature::VerificationCache;
 
-fn bona(args: &[&str]) -> Output {
+/// Runs the `bona` binary under test.
+pub(crate) fn bona(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bona"))
         .args(args)
         .output()
         .expect("run bona")
 }
 
-fn text(b: &[u8]) -> String {
+/// Output bytes as text.
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn s(p: &Path) -> &str {
+/// A path as an argument.
+pub(crate) fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 

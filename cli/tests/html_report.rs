@@ -8,14 +8,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+use crate::audit_stream::bona;
 
-fn bona(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_bona"))
-        .args(args)
-        .output()
-        .expect("run bona")
-}
+const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// The page's DOM once its script has run; `None` without Chromium.
 fn rendered(page: &Path, budget_ms: u32) -> Option<String> {

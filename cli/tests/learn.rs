@@ -6,26 +6,10 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use crate::audit_stream::{case_options, fixtures};
-
-fn bona(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bona"))
-        .args(args)
-        .output()
-        .expect("run bona")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use crate::audit_stream::{bona, case_options, fixtures, s, text};
 
 /// `bona learn` of `inventory`; `None` when the inventory is not one `learn` can read.
 fn learned(inventory: &Path, cluster: &str, extra: &[&str]) -> Option<String> {

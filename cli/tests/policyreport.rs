@@ -10,19 +10,8 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use yaml_rust2::YamlLoader;
 
-use crate::audit_stream::{case_options, fixtures};
+use crate::audit_stream::{bona, case_options, fixtures, s};
 use crate::k8s::{from_yaml, tool};
-
-fn bona(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bona"))
-        .args(args)
-        .output()
-        .expect("run bona")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 fn json(out: &Output, context: &str) -> Value {
     assert_eq!(

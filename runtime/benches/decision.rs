@@ -36,14 +36,19 @@ use common::*;
 /// Which image indexes a benchmark keeps.
 type Keep = fn(usize) -> bool;
 
-fn bench_decisions(c: &mut Criterion) {
-    let asset = Asset {
+/// The Deployment both benchmarks decide for.
+fn payments_api() -> Asset {
+    Asset {
         cluster: "prod-eu-1".into(),
         namespace: "payments".into(),
         kind: "Deployment".into(),
         name: "api".into(),
         ..Asset::default()
-    };
+    }
+}
+
+fn bench_decisions(c: &mut Criterion) {
+    let asset = payments_api();
     let mut group = c.benchmark_group("image decision");
     group
         .sample_size(20)
@@ -104,13 +109,7 @@ fn bench_decisions(c: &mut Criterion) {
 fn bench_outcomes(c: &mut Criterion) {
     let n = 10_000;
     let engine = Engine::new(policy_set(n)).unwrap_or_else(|e| panic!("{e}"));
-    let asset = Asset {
-        cluster: "prod-eu-1".into(),
-        namespace: "payments".into(),
-        kind: "Deployment".into(),
-        name: "api".into(),
-        ..Asset::default()
-    };
+    let asset = payments_api();
     // A trusted image, a near miss and a foreign one: reasons of every kind.
     let chosen: Vec<ImageInput> = images(n).into_iter().take(3).collect();
     let input = AdmissionInput {

@@ -73,8 +73,11 @@ pub fn check_file_once(db: &dyn Db, ws: Workspace, file: SourceFile) -> FileChec
         sink.push(d);
     }
     let mut out = FileCheck::default();
-    let policies = parsed.file.items.iter();
-    let policies = policies.filter(|i| matches!(i, Item::Policy(_))).count();
+    let items = &parsed.file.items;
+    let policies = items
+        .iter()
+        .filter(|i| matches!(i, Item::Policy(_)))
+        .count();
     out.policies.reserve_exact(policies);
     out.origins.reserve_exact(policies);
     let mut names = table;
