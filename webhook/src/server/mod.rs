@@ -696,17 +696,16 @@ fn decide_request(state: &State, request: &admission::Request, notes: &[Vec<Stri
         counts.blocked,
     );
     let asset = &request.input().asset;
-    tracing::info!(
-        uid = %request.uid(),
-        kind = %asset.kind,
-        namespace = %asset.namespace,
-        name = %asset.name,
-        decision = %decided.decision.as_str(),
-        images = counts.trusted + counts.untrusted_allowed + counts.blocked,
-        untrusted = counts.untrusted_allowed + counts.blocked,
-        latency_us = started.elapsed().as_micros(),
-        "admission"
-    );
+    log::admission(&log::Admission {
+        uid: request.uid(),
+        kind: &asset.kind,
+        namespace: &asset.namespace,
+        name: &asset.name,
+        decision: decided.decision.as_str(),
+        images: counts.trusted + counts.untrusted_allowed + counts.blocked,
+        untrusted: counts.untrusted_allowed + counts.blocked,
+        latency_us: started.elapsed().as_micros(),
+    });
     answer(state, &decided.response)
 }
 

@@ -15,7 +15,7 @@ use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 
 use super::limits::Limits;
-use super::log::{JsonEvents, LogFormat, TextFields};
+use super::log::{BufferedLog, JsonEvents, LogFormat};
 use super::metrics::Metrics;
 use super::reload::{self, PolicyFiles, Sources};
 use super::tls::{self, Certificate, TlsFiles};
@@ -79,6 +79,12 @@ impl std::error::Error for ServeError {}
 /// # Errors
 /// [`ServeError`]: the policies, facts or certificate do not load, or the port cannot be bound.
 pub fn serve(config: Config, out: &mut dyn Write) -> Result<(), ServeError> {
+    let served = run(config, out);
+    super::log::flush();
+    served
+}
+
+fn run(config: Config, out: &mut dyn Write) -> Result<(), ServeError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .thread_name("bona-serve")
         .thread_stack_size(8 << 20)
@@ -251,8 +257,8 @@ impl Stops {
     }
 }
 
-/// Sends `tracing` output to stderr, one line per event; a warning goes to `err` when stderr
-/// cannot be duplicated.
+/// Sends `tracing` output to stderr, one line per event, through a [`BufferedLog`]; a warning
+/// goes to `err` when stderr cannot be duplicated.
 ///
 /// The command line's `main` holds the lock of Rust's `stderr()` for the whole run, so the
 /// runtime's threads write through a duplicate of the file descriptor instead (as `bona lsp`
@@ -267,7 +273,11 @@ pub fn logging(err: &mut dyn Write, format: LogFormat) {
         _ => tracing::Level::INFO,
     };
     let stderr = match std::io::stderr().as_fd().try_clone_to_owned() {
-        Ok(fd) => std::fs::File::from(fd),
+        Ok(fd) => BufferedLog::new(std::fs::File::from(fd)),
+        Err(e) => Err(e),
+    };
+    let stderr = match stderr {
+        Ok(log) => log,
         Err(e) => {
             let _ = writeln!(err, "warning: cannot log to stderr: {e}");
             return;
@@ -277,15 +287,14 @@ pub fn logging(err: &mut dyn Write, format: LogFormat) {
     let filter = Targets::new()
         .with_default(level)
         .with_target("salsa", LevelFilter::WARN);
-    let builder = tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_target(false)
-        .with_writer(std::sync::Mutex::new(stderr))
-        .fmt_fields(TextFields);
-    let _ = match format {
+    let builder = super::log::builder(level, stderr.clone());
+    let set = match format {
         LogFormat::Text => tracing::subscriber::set_global_default(builder.finish().with(filter)),
         LogFormat::Json => tracing::subscriber::set_global_default(
             builder.event_format(JsonEvents).finish().with(filter),
         ),
     };
+    if set.is_ok() {
+        stderr.install(level, format);
+    }
 }
