@@ -64,6 +64,12 @@ impl std::error::Error for JsonError {}
 ///
 /// Trailing content after the document (`{} {}`) is an error too.
 pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
+    // Reading with the path tracked costs an allocation per object key; a document that reads
+    // is read without it, and only a failing one is read again to say where it fails (the same
+    // bytes fail at the same place: deserializing is deterministic).
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = render_path(err.path());

@@ -51,10 +51,17 @@ proptest! {
         let issues: Vec<_> = (0..count).filter_map(|i| streamed.issue(i, &mut cache)).collect();
         prop_assert_eq!(&decided, &table.images);
         prop_assert_eq!(&issues, &table.issues);
-        let mut untouched = |_: usize, _: &mut ImageDecision| {};
-        let written = StreamedDecision::new(&streamed, &mut cache, &mut untouched);
-        prop_assert_eq!(serde_json::to_string_pretty(&written).ok(), serde_json::to_string_pretty(&table).ok());
-        prop_assert_eq!(serde_json::to_string(&written).ok(), serde_json::to_string(&table).ok());
+        let both: Vec<_> = (0..count).filter_map(|i| streamed.image_and_issue(i, &mut cache)).collect();
+        prop_assert_eq!(both.iter().map(|(image, _)| image).collect::<Vec<_>>(), table.images.iter().collect::<Vec<_>>());
+        prop_assert_eq!(both.iter().filter_map(|(_, issue)| issue.as_ref()).collect::<Vec<_>>(), table.issues.iter().collect::<Vec<_>>());
+        // Issues kept from the images' pass (the default for small evaluations), and judged
+        // again (what large ones do).
+        for keep in [usize::MAX, 0] {
+            let mut untouched = |_: usize, _: &mut ImageDecision| {};
+            let written = StreamedDecision::new(&streamed, &mut cache, &mut untouched).keeping_issues_up_to(keep);
+            prop_assert_eq!(serde_json::to_string_pretty(&written).ok(), serde_json::to_string_pretty(&table).ok());
+            prop_assert_eq!(serde_json::to_string(&written).ok(), serde_json::to_string(&table).ok());
+        }
 
         // The fast paths.
         prop_assert_eq!(engine.verdict(&input, facts, 0, &mut cache), table.decision);

@@ -68,6 +68,7 @@ use bona_runtime::facts::{FactsDocument, ImageFacts};
 use bona_runtime::input::{AdmissionInput, Review, ReviewOptions, parse_admission_review};
 use bona_runtime::output::{Decision, DecisionKind, ImageDecision};
 use bona_runtime::signature::VerificationCache;
+use bona_runtime::table::AssetScope;
 use serde::Deserialize;
 
 use crate::response::{Answer, Counts, Details, Envelope, ReviewResponse};
@@ -75,7 +76,6 @@ use crate::response::{Answer, Counts, Details, Envelope, ReviewResponse};
 /// A review read from a body, ready to decide.
 #[derive(Clone, Debug)]
 pub struct Request {
-    envelope: Envelope,
     review: Review,
 }
 
@@ -127,15 +127,17 @@ impl std::error::Error for ReviewError {}
 /// # Errors
 /// [`ReviewError`]: a body that cannot be answered.
 pub fn read(body: &[u8], options: &ReviewOptions) -> Result<Read, ReviewError> {
-    let envelope: Envelope = serde_json::from_slice(body).unwrap_or_default();
     let review = match parse_admission_review(body, options) {
         Ok(review) => review,
-        Err(e) => return unreadable(body, &envelope, e.to_string()),
+        Err(e) => {
+            let envelope: Envelope = serde_json::from_slice(body).unwrap_or_default();
+            return unreadable(body, &envelope, e.to_string());
+        }
     };
     if review.uid.is_empty() {
         return Err(ReviewError::MissingUid);
     }
-    Ok(Read::Request(Request { envelope, review }))
+    Ok(Read::Request(Request { review }))
 }
 
 impl Request {
@@ -172,22 +174,39 @@ impl Request {
 
     /// The AdmissionReview answering this request with `decision`.
     pub fn answer(&self, decision: &Decision) -> ReviewResponse {
-        ReviewResponse::decided(&self.envelope, self.review.uid.clone(), decision)
+        ReviewResponse::decided(
+            self.review.api_version.as_deref(),
+            self.review.uid.clone(),
+            decision,
+        )
+    }
+
+    /// The asset's scope in `engine`: what [`Request::decide`] decides under, and how much
+    /// work that is ([`Scope::work`]).
+    pub fn scope<'e>(&self, engine: &'e Engine) -> Scope<'e> {
+        Scope {
+            engine,
+            asset: engine.scope(&self.review.input.asset),
+        }
     }
 
     /// Decides and answers image by image, in memory bounded by one image's entry (an image
     /// judged by 10,000 policies is megabytes of reasons): the same answer as
-    /// [`Request::evaluate`] then [`Request::answer`]. `amend` sees each image's entry (its
-    /// index, the entry) before it is summarised and written into the `details` annotation.
+    /// [`Request::evaluate`] then [`Request::answer`]. `scope` is this request's
+    /// ([`Request::scope`]), and gives the engine. `amend` sees each image's entry (its index,
+    /// the entry) before it is summarised and written into the `details` annotation.
     pub fn decide(
         &self,
-        engine: &Engine,
+        scope: Scope<'_>,
         facts: Option<&FactsDocument>,
         now: i64,
         cache: &mut VerificationCache,
         amend: &mut dyn FnMut(usize, &mut ImageDecision),
     ) -> Decided {
-        let evaluation = engine.evaluation(&self.review.input, facts, now, cache);
+        let input = &self.review.input;
+        let evaluation = scope
+            .engine
+            .evaluation_in(scope.asset, input, facts, now, cache);
         let decision = evaluation.decision();
         let mut answer = Answer::new(decision);
         let mut details = Details::new();
@@ -206,8 +225,28 @@ impl Request {
         Decided {
             decision,
             counts,
-            response: answer.finish(&self.envelope, self.review.uid.clone(), details),
+            response: answer.finish(
+                self.review.api_version.as_deref(),
+                self.review.uid.clone(),
+                details,
+            ),
         }
+    }
+}
+
+/// A request's asset in the scopes of one engine ([`Request::scope`]).
+#[derive(Debug)]
+pub struct Scope<'e> {
+    engine: &'e Engine,
+    asset: AssetScope,
+}
+
+impl Scope<'_> {
+    /// How much deciding `request` under this scope is: its images times the rules of the
+    /// policies that apply (saturating).
+    pub fn work(&self, request: &Request) -> usize {
+        let rules = usize::try_from(self.asset.applicable_rules()).unwrap_or(usize::MAX);
+        rules.saturating_mul(request.review.input.images.len())
     }
 }
 
@@ -236,7 +275,8 @@ pub fn review(
 ) -> Result<ReviewResponse, ReviewError> {
     match read(body, options)? {
         Read::Request(request) => {
-            let decided = request.decide(engine, facts, now, cache, &mut |_, _| {});
+            let scope = request.scope(engine);
+            let decided = request.decide(scope, facts, now, cache, &mut |_, _| {});
             Ok(decided.response)
         }
         Read::Unreadable(unreadable) => Ok(unreadable.answer),
@@ -266,7 +306,7 @@ fn unreadable(body: &[u8], envelope: &Envelope, reason: String) -> Result<Read, 
     match uid {
         Some(uid) if is_review => {
             let answer = ReviewResponse::unreadable(
-                envelope,
+                envelope.api_version.as_deref(),
                 uid.clone(),
                 format!("Bona cannot read the object: {reason}"),
             );

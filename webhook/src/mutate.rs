@@ -143,7 +143,11 @@ impl MutateRequest {
         let encoded = (!patch.is_empty()).then(|| {
             base64::engine::general_purpose::STANDARD.encode(Value::Array(patch).to_string())
         });
-        ReviewResponse::patched(&self.envelope, self.uid.clone(), encoded)
+        ReviewResponse::patched(
+            self.envelope.api_version.as_deref(),
+            self.uid.clone(),
+            encoded,
+        )
     }
 }
 

@@ -91,19 +91,19 @@ pub struct Status {
 impl ReviewResponse {
     /// The answer to a request decided by the engine, from the whole decision (see [`Answer`]
     /// for the same answer gathered image by image).
-    pub fn decided(envelope: &Envelope, uid: String, decision: &Decision) -> ReviewResponse {
+    pub fn decided(api_version: Option<&str>, uid: String, decision: &Decision) -> ReviewResponse {
         let mut answer = Answer::new(decision.decision);
         decision.images.iter().for_each(|image| answer.image(image));
         let mut details = Details::new();
         if serde_json::to_writer(&mut details, decision).is_err() {
             details = Details::new();
         }
-        answer.finish(envelope, uid, details)
+        answer.finish(api_version, uid, details)
     }
 
     /// A refusal of a request Bona could not read (an image that is not a valid reference):
     /// answered, with code 400, so the API server shows the reason instead of a webhook error.
-    pub fn unreadable(envelope: &Envelope, uid: String, message: String) -> ReviewResponse {
+    pub fn unreadable(api_version: Option<&str>, uid: String, message: String) -> ReviewResponse {
         let response = Response {
             uid,
             allowed: false,
@@ -118,12 +118,16 @@ impl ReviewResponse {
             patch_type: None,
             patch: None,
         };
-        ReviewResponse::wrap(envelope, response)
+        ReviewResponse::wrap(api_version, response)
     }
 
     /// A mutating webhook's answer: always allowed, with `patch` (base64 of a JSON Patch)
     /// when there is one.
-    pub fn patched(envelope: &Envelope, uid: String, patch: Option<String>) -> ReviewResponse {
+    pub fn patched(
+        api_version: Option<&str>,
+        uid: String,
+        patch: Option<String>,
+    ) -> ReviewResponse {
         let response = Response {
             uid,
             allowed: true,
@@ -133,16 +137,16 @@ impl ReviewResponse {
             patch_type: patch.as_ref().map(|_| "JSONPatch"),
             patch,
         };
-        ReviewResponse::wrap(envelope, response)
+        ReviewResponse::wrap(api_version, response)
     }
 
-    fn wrap(envelope: &Envelope, response: Response) -> ReviewResponse {
+    /// The review around `response`, with the request's `apiVersion` (else v1).
+    fn wrap(api_version: Option<&str>, response: Response) -> ReviewResponse {
         ReviewResponse {
-            api_version: envelope
-                .api_version
-                .clone()
+            api_version: api_version
                 .filter(|v| !v.is_empty())
-                .unwrap_or_else(|| DEFAULT_API_VERSION.to_owned()),
+                .unwrap_or(DEFAULT_API_VERSION)
+                .to_owned(),
             kind: "AdmissionReview",
             response,
         }
@@ -265,7 +269,12 @@ impl Answer {
     }
 
     /// The AdmissionReview answering request `uid` with what was gathered.
-    pub fn finish(self, envelope: &Envelope, uid: String, details: Details) -> ReviewResponse {
+    pub fn finish(
+        self,
+        api_version: Option<&str>,
+        uid: String,
+        details: Details,
+    ) -> ReviewResponse {
         let prevented = self.decision == DecisionKind::Prevent;
         let mut annotations = BTreeMap::new();
         annotations.insert("decision", self.decision.as_str().to_owned());
@@ -324,7 +333,7 @@ impl Answer {
             patch_type: None,
             patch: None,
         };
-        ReviewResponse::wrap(envelope, response)
+        ReviewResponse::wrap(api_version, response)
     }
 }
 
@@ -500,11 +509,7 @@ mod tests {
             rest.starts_with("89 more untrusted images: docker.io/library/app11:1, "),
             "{rest}"
         );
-        let answer = ReviewResponse::decided(
-            &Envelope::default(),
-            "u".into(),
-            &many(false, Action::Issue),
-        );
+        let answer = ReviewResponse::decided(None, "u".into(), &many(false, Action::Issue));
         let warnings = answer.response.warnings;
         assert_eq!(warnings.len(), WARNINGS_MAX);
         assert_eq!(
@@ -551,7 +556,7 @@ mod tests {
                 .collect(),
             issues: Vec::new(),
         };
-        let answer = ReviewResponse::decided(&Envelope::default(), "u".into(), &decision);
+        let answer = ReviewResponse::decided(None, "u".into(), &decision);
         let annotations = &answer.response.audit_annotations;
         let list = &annotations["untrusted-images"];
         assert!(list.len() <= UNTRUSTED_MAX + 64, "{}", list.len());

@@ -192,8 +192,20 @@ impl Engine {
         now: i64,
         cache: &mut VerificationCache,
     ) -> Evaluation<'e> {
+        self.evaluation_in(self.scope(&input.asset), input, facts, now, cache)
+    }
+
+    /// [`Engine::evaluation`] under `scope`, this engine's [`Engine::scope`] of the input's
+    /// asset, for a caller that already has it (to judge how much work the decision is).
+    pub fn evaluation_in<'e>(
+        &'e self,
+        scope: AssetScope,
+        input: &'e AdmissionInput,
+        facts: Option<&'e FactsDocument>,
+        now: i64,
+        cache: &mut VerificationCache,
+    ) -> Evaluation<'e> {
         let time = input.time.unwrap_or(now);
-        let scope = self.scope(&input.asset);
         let decision = workload_decision(input.images.iter().map(|image| {
             self.image_verdict(&scope, image, facts, time, cache)
                 .prevented

@@ -59,6 +59,22 @@ impl Evaluation<'_> {
         })
     }
 
+    /// [`Evaluation::image`] and [`Evaluation::issue`] of one image, judged once.
+    pub fn image_and_issue(
+        &self,
+        index: usize,
+        cache: &mut VerificationCache,
+    ) -> Option<(ImageDecision, Option<RuntimeIssue>)> {
+        self.judge(index, cache, |reference, judged, evaluator| {
+            let any_prevent = self.scope.any_prevent();
+            let issue = decide::image_issue(&self.input.asset, &reference, judged, any_prevent);
+            let image = decide::image_decision(reference, judged, any_prevent, |p, v| {
+                evaluator.explain_policy(p, v)
+            });
+            (image, issue)
+        })
+    }
+
     /// The `index`th image's runtime-security issue, if it is not trusted (no reasons are
     /// computed for it).
     pub fn issue(&self, index: usize, cache: &mut VerificationCache) -> Option<RuntimeIssue> {
@@ -95,6 +111,12 @@ impl Evaluation<'_> {
 /// What [`StreamedDecision`] calls with each image's index and entry before writing it.
 pub type Inspect<'a> = &'a mut dyn FnMut(usize, &mut ImageDecision);
 
+/// Up to this many (image, applicable policy) pairs, [`StreamedDecision`] keeps each image's
+/// issue from judging it for its entry, rather than judging it again when the issues are
+/// written: a small admission's issues are a few hundred bytes, and judging twice was a tenth
+/// of its time.
+const KEEP_ISSUES: usize = 1024;
+
 /// Serialises an [`Evaluation`] exactly as its [`Decision`](crate::output::Decision) would be (field order, pretty or
 /// compact), computing each image's entry as it is written. `inspect` sees (and may amend)
 /// each entry before it is written: the webhook counts and summarises images there.
@@ -102,6 +124,9 @@ pub struct StreamedDecision<'a, 'e> {
     evaluation: &'a Evaluation<'e>,
     cache: RefCell<&'a mut VerificationCache>,
     inspect: RefCell<Inspect<'a>>,
+    /// The images' issues, kept while writing the entries when the evaluation is small.
+    issues: RefCell<Option<Vec<RuntimeIssue>>>,
+    keep_issues: usize,
 }
 
 impl<'a, 'e> StreamedDecision<'a, 'e> {
@@ -115,7 +140,18 @@ impl<'a, 'e> StreamedDecision<'a, 'e> {
             evaluation,
             cache: RefCell::new(cache),
             inspect: RefCell::new(inspect),
+            issues: RefCell::new(None),
+            keep_issues: KEEP_ISSUES,
         }
+    }
+
+    /// Keeps the issues found while writing the images' entries when the evaluation has at
+    /// most `pairs` (image, applicable policy) pairs (1,024 unless set); beyond, each image is
+    /// judged again for its issue, in memory bounded by one image. Either way the same bytes
+    /// are written.
+    pub fn keeping_issues_up_to(mut self, pairs: usize) -> Self {
+        self.keep_issues = pairs;
+        self
     }
 }
 
@@ -134,18 +170,32 @@ struct Images<'s, 'a, 'e>(&'s StreamedDecision<'a, 'e>);
 impl Serialize for Images<'_, '_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let streamed = self.0;
-        let count = streamed.evaluation.image_count();
+        let evaluation = streamed.evaluation;
+        let count = evaluation.image_count();
+        let pairs = count.saturating_mul(evaluation.applicable.len());
+        let mut kept = (pairs <= streamed.keep_issues).then(Vec::new);
         let mut seq = serializer.serialize_seq(Some(count))?;
         for i in 0..count {
             let entry = {
                 let mut cache = streamed.cache.borrow_mut();
-                streamed.evaluation.image(i, &mut cache)
+                match &mut kept {
+                    Some(kept) => {
+                        evaluation
+                            .image_and_issue(i, &mut cache)
+                            .map(|(entry, issue)| {
+                                kept.extend(issue);
+                                entry
+                            })
+                    }
+                    None => evaluation.image(i, &mut cache),
+                }
             };
             if let Some(mut entry) = entry {
                 (streamed.inspect.borrow_mut())(i, &mut entry);
                 seq.serialize_element(&entry)?;
             }
         }
+        *streamed.issues.borrow_mut() = kept;
         seq.end()
     }
 }
@@ -156,6 +206,12 @@ impl Serialize for Issues<'_, '_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let streamed = self.0;
         let mut seq = serializer.serialize_seq(None)?;
+        if let Some(kept) = streamed.issues.borrow_mut().take() {
+            for issue in &kept {
+                seq.serialize_element(issue)?;
+            }
+            return seq.end();
+        }
         for i in 0..streamed.evaluation.image_count() {
             let issue = {
                 let mut cache = streamed.cache.borrow_mut();

@@ -460,21 +460,11 @@ const SMALL_REVIEW: usize = 64 << 10;
 /// connections of that worker would be noticed at.
 const QUICK_WORK: usize = 1024;
 
-/// Whether `request` is decided quickly enough to decide it on the async worker: few images
-/// against few applicable rules. Anything bigger (10,000 applicable policies, a pod with
-/// hundreds of images) goes to a decision thread.
-fn is_quick(state: &State, request: &admission::Request) -> bool {
-    let input = request.input();
-    let rules = state
-        .loaded
-        .load()
-        .engine
-        .scope(&input.asset)
-        .applicable_rules();
-    usize::try_from(rules)
-        .ok()
-        .and_then(|r| r.checked_mul(input.images.len()))
-        .is_some_and(|work| work <= QUICK_WORK)
+/// Whether deciding `request` under `scope` is quick enough to do on the async worker: few
+/// images against few applicable rules. Anything bigger (10,000 applicable policies, a pod
+/// with hundreds of images) goes to a decision thread.
+fn is_quick(scope: &admission::Scope<'_>, request: &admission::Request) -> bool {
+    scope.work(request) <= QUICK_WORK
 }
 
 /// Reads the review (on a decision thread when it is large), asks the registry for what the
@@ -545,14 +535,17 @@ async fn decide_read<H: Send + 'static>(
     notes: Vec<Vec<String>>,
     hold: H,
 ) -> Result<Response, tokio::task::JoinError> {
-    if is_quick(state, &request) {
-        let answer = decide_request(state, &request, &notes);
+    let loaded = state.loaded.load_full();
+    let scope = request.scope(&loaded.engine);
+    if is_quick(&scope, &request) {
+        let answer = decide_request(state, &loaded, scope, &request, &notes);
         drop(hold);
         return Ok(answer);
     }
     let deciding = Arc::clone(state);
     tokio::task::spawn_blocking(move || {
-        let answer = decide_request(&deciding, &request, &notes);
+        let scope = request.scope(&loaded.engine);
+        let answer = decide_request(&deciding, &loaded, scope, &request, &notes);
         drop((request, hold));
         answer
     })
@@ -620,7 +613,10 @@ async fn mutate(
 /// Reads the review, decides, answers.
 fn decide(state: &State, bytes: &[u8]) -> Response {
     match read_request(state, bytes) {
-        Ok(request) => decide_request(state, &request, &[]),
+        Ok(request) => {
+            let loaded = state.loaded.load_full();
+            decide_request(state, &loaded, request.scope(&loaded.engine), &request, &[])
+        }
         Err(answer) => *answer,
     }
 }
@@ -647,11 +643,17 @@ fn read_request(state: &State, bytes: &[u8]) -> Result<admission::Request, Box<R
     }
 }
 
-/// Decides a review and answers; `notes` say, per image, what the registry could not give,
-/// and lead the reasons of every policy left unknown for that image.
-fn decide_request(state: &State, request: &admission::Request, notes: &[Vec<String>]) -> Response {
+/// Decides a review under `scope` (its asset's, in `loaded`'s engine) and answers; `notes`
+/// say, per image, what the registry could not give, and lead the reasons of every policy
+/// left unknown for that image.
+fn decide_request(
+    state: &State,
+    loaded: &Loaded,
+    scope: admission::Scope<'_>,
+    request: &admission::Request,
+    notes: &[Vec<String>],
+) -> Response {
     let started = Instant::now();
-    let loaded = state.loaded.load_full();
     // What the registry could not give leads the reasons of each policy it left unknown.
     let mut amend = |i: usize, image: &mut ImageDecision| {
         let Some(notes) = notes.get(i).filter(|n| !n.is_empty()) else {
@@ -666,7 +668,7 @@ fn decide_request(state: &State, request: &admission::Request, notes: &[Vec<Stri
     let decided = std::panic::catch_unwind(AssertUnwindSafe(|| {
         CACHE.with(|cache| {
             request.decide(
-                &loaded.engine,
+                scope,
                 loaded.facts.as_ref(),
                 bona_host::clock::now(),
                 &mut cache.borrow_mut(),
