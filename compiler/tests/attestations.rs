@@ -72,8 +72,8 @@ fn string_fields_lower_to_identity_tests() {
     let s = |field, test| {
         atom(ImageAtom::AttestedStr {
             key: 0,
-            field,
-            test,
+            field: Box::new(field),
+            test: Box::new(test),
         })
     };
     assert_eq!(

@@ -108,8 +108,8 @@ fn rule() -> Vec<ImageAtom> {
     vec![
         ImageAtom::AttestedStr {
             key: 0,
-            field: AttestedField::Builder,
-            test: IdentityTest::Eq(BUILDER.into()),
+            field: Box::new(AttestedField::Builder),
+            test: Box::new(IdentityTest::Eq(BUILDER.into())),
         },
         ImageAtom::Attested {
             key: 0,

@@ -145,8 +145,8 @@ fn attested(key: u32, t: &str) -> ImageAtom {
 fn field(field: AttestedField, test: IdentityTest) -> ImageAtom {
     ImageAtom::AttestedStr {
         key: 0,
-        field,
-        test,
+        field: Box::new(field),
+        test: Box::new(test),
     }
 }
 

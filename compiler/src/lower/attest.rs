@@ -301,7 +301,11 @@ pub(super) fn compare(
                     return None;
                 }
             };
-            Some(Ir::Atom(ImageAtom::AttestedStr { key, field, test }))
+            Some(Ir::Atom(ImageAtom::AttestedStr {
+                key,
+                field: Box::new(field),
+                test: Box::new(test),
+            }))
         }
         AttrKind::Vulns(key, severity) => {
             int_comparison(sink, name, op, op_span, v, rhs, |op, value| {

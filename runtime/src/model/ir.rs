@@ -408,11 +408,13 @@ pub enum ImageAtom {
     /// `attested(K, "TYPE")`: an attestation of that predicate type counts for signer `key`.
     Attested { key: KeyId, predicate_type: String },
     /// A string read from the attestations that count for `key`
-    /// (`provenance(K).builder == "…"`, `predicate(K, "TYPE", "a.b") matches "…"`).
+    /// (`provenance(K).builder == "…"`, `predicate(K, "TYPE", "a.b") matches "…"`). The field
+    /// and the test are boxed: inline they made every atom 88 bytes instead of 56 (a box is
+    /// written as what it holds, so bundles do not change).
     AttestedStr {
         key: KeyId,
-        field: AttestedField,
-        test: IdentityTest,
+        field: Box<AttestedField>,
+        test: Box<IdentityTest>,
     },
     /// `vuln(K).critical < 1` and friends: counts of the vulnerability attestations of `key`.
     AttestedVulns {

@@ -238,7 +238,7 @@ pub fn attested_subject(a: &ImageAtom, key: &str) -> Option<String> {
         ImageAtom::Attested { predicate_type, .. } => {
             format!("attested({key}, {})", quoted(predicate_type))
         }
-        ImageAtom::AttestedStr { field, .. } => match field {
+        ImageAtom::AttestedStr { field, .. } => match &**field {
             AttestedField::Builder => format!("provenance({key}).builder"),
             AttestedField::BuildType => format!("provenance({key}).build_type"),
             AttestedField::Source => format!("provenance({key}).source"),

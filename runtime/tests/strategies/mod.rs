@@ -363,12 +363,12 @@ pub fn image_atom() -> impl Strategy<Value = ImageAtom> {
         (0u32..2, select(BUILDERS), any::<bool>()).prop_map(|(key, b, eq)| {
             ImageAtom::AttestedStr {
                 key,
-                field: AttestedField::Builder,
-                test: if eq {
+                field: Box::new(AttestedField::Builder),
+                test: Box::new(if eq {
                     IdentityTest::Eq(b.to_owned())
                 } else {
                     IdentityTest::Ne(b.to_owned())
-                },
+                }),
             }
         }),
         (0u32..2, cmp_op(), 0u64..3).prop_map(|(key, op, value)| ImageAtom::AttestedVulns {
