@@ -197,16 +197,9 @@ fn timestamp(out: &mut String, now: std::time::SystemTime) -> fmt::Result {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     let seconds = i64::try_from(since.as_secs()).unwrap_or(i64::MAX);
-    let (days, time) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    let (year, month, day) = bona_sigstore::time::civil_from_days(days);
-    write!(
-        out,
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
-        time / 3600,
-        time / 60 % 60,
-        time % 60,
-        since.subsec_micros()
-    )
+    let whole = bona_sigstore::time::format_rfc3339(seconds);
+    let whole = whole.strip_suffix('Z').unwrap_or(&whole);
+    write!(out, "{whole}.{:06}Z", since.subsec_micros())
 }
 
 /// One event's line; a warning's or an error's is written out when it is dropped.
