@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 use bona_runtime::ir::Action;
 use bona_runtime::output::{Decision, DecisionKind, ImageDecision};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// The AdmissionReview `apiVersion` answered when the request gives none.
 pub const DEFAULT_API_VERSION: &str = "admission.k8s.io/v1";
@@ -39,15 +39,7 @@ pub const DETAILS_MAX: usize = 16 * 1024;
 /// The `untrusted-images` annotation lists images up to about this size.
 pub const UNTRUSTED_MAX: usize = 4 * 1024;
 
-/// The envelope fields of a request that the answer echoes, read leniently.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Envelope {
-    /// `admission.k8s.io/v1` (or `v1beta1`, whose request has the same shape).
-    pub api_version: Option<String>,
-    /// `AdmissionReview`.
-    pub kind: Option<String>,
-}
+pub use bona_runtime::input::Envelope;
 
 /// `AdmissionReview` with a `response`.
 #[derive(Debug, Serialize)]

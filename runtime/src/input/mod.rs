@@ -42,7 +42,7 @@ pub use inventory::{
     stream_inventory,
 };
 pub use kubectl::{is_kubectl_list, parse_kubectl_list};
-pub use review::{Review, parse_admission_review};
+pub use review::{Envelope, Review, parse_admission_review};
 
 /// Why an input document could not be read, and where.
 ///

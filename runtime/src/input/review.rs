@@ -179,13 +179,15 @@ struct ObjectHead {
     metadata: Option<Metadata>,
 }
 
-/// The review's envelope, read leniently on its own (the exact reading's `apiVersion`).
-#[derive(Default, Deserialize)]
+/// The envelope fields of an `AdmissionReview`, which an answer echoes, read leniently: a
+/// document where either is not a string reads as neither.
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-struct ReviewEnvelope {
-    api_version: Option<String>,
-    #[allow(dead_code)] // Declared so that a `kind` that is not a string fails it too.
-    kind: Option<String>,
+pub struct Envelope {
+    /// `admission.k8s.io/v1` (or `v1beta1`, whose request has the same shape).
+    pub api_version: Option<String>,
+    /// `AdmissionReview`.
+    pub kind: Option<String>,
 }
 
 // ---- One pass: the head, the envelope and the object's spec as raw JSON. -----------------------
@@ -211,9 +213,10 @@ struct ObjectWithSpec<'a> {
 
 // ---- Second pass: the pod spec at the depth the kind puts it. ----------------------------------
 
+/// The document, read for the spec `S` at `request.object.spec` alone.
 #[derive(Deserialize)]
 #[serde(expecting = "an AdmissionReview object")]
-struct Envelope<S> {
+struct SpecAt<S> {
     #[serde(default = "none")]
     request: Option<Request<S>>,
 }
@@ -290,8 +293,8 @@ impl HoldsPodSpec for CronJobSpec {
 
 /// Reads the document again as `S` at `request.object.spec` and collects its images.
 fn images_at<S: HoldsPodSpec>(bytes: &[u8]) -> Result<Vec<ImageInput>, InputError> {
-    let envelope: Envelope<S> = read(bytes)?;
-    let spec = envelope
+    let document: SpecAt<S> = read(bytes)?;
+    let spec = document
         .request
         .and_then(|request| request.object)
         .and_then(|object| object.spec);
@@ -386,7 +389,7 @@ fn exact(bytes: &[u8], opts: &ReviewOptions) -> Result<Review, InputError> {
         "CronJob" => images_at::<CronJobSpec>(bytes),
         _ => Ok(Vec::new()),
     })?;
-    review.api_version = serde_json::from_slice::<ReviewEnvelope>(bytes)
+    review.api_version = serde_json::from_slice::<Envelope>(bytes)
         .unwrap_or_default()
         .api_version;
     Ok(review)
