@@ -75,6 +75,15 @@ cleanup() {
     kill "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
+  if [ "$status" -ne 0 ]; then
+    # CI keeps only what is printed: the extension's own output and the extension host's log.
+    local f
+    while IFS= read -r -d '' f; do
+      log "--- ${f#"$work"/} (last 40 lines)"
+      tail -n 40 "$f" >&2
+    done < <(find "$work/user-data/logs" \( -name '*Bona Language Server.log' \
+      -o -name 'remoteexthost.log' \) -print0 2>/dev/null)
+  fi
   if [ "$status" -eq 0 ] && [ -z "${KEEP:-}" ]; then
     rm -rf "$work"
   else
@@ -125,8 +134,16 @@ done
 sed -i 's/trust registry in corporate/trust registry in corprate/' "$work/workspace/production.trust"
 grep -q corprate "$work/workspace/production.trust"
 
+# `bona` is on code-server's PATH too. bona.path above is what the extension runs; but once in
+# a CI run (code-server 4.100.3, a loaded machine) the extension host started without the user
+# settings and ran the default `bona`, which was nowhere, and the run failed on a code-server
+# race rather than on the extension. Step 6 of e2e.js still proves that bona.path is what runs:
+# a wrong path fails and the right one starts the server again.
+mkdir -p "$work/bin"
+ln -s "$bona" "$work/bin/bona"
+
 # No gallery: nothing to fetch from outside.
-EXTENSIONS_GALLERY='{"serviceUrl": ""}' "${code_server[@]}" \
+PATH="$work/bin:$PATH" EXTENSIONS_GALLERY='{"serviceUrl": ""}' "${code_server[@]}" \
   --bind-addr 127.0.0.1:0 --disable-telemetry --disable-update-check \
   --disable-workspace-trust --disable-getting-started-override \
   "$work/workspace" >"$work/server.log" 2>&1 &
