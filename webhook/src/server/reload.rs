@@ -157,8 +157,23 @@ async fn load_off_runtime(sources: Arc<Sources>) -> Result<Loaded, LoadFailure> 
 
 /// The policy and certificate fingerprints, computed on a blocking thread: reading the files
 /// must never hold up the threads that answer requests and signals.
-async fn fingerprints(sources: Arc<Sources>) -> (u64, u64) {
-    tokio::task::spawn_blocking(move || {
+async fn fingerprints(sources: Arc<Sources>) -> Fingerprints {
+    tokio::task::spawn_blocking(move || Fingerprints::of(&sources))
+        .await
+        .unwrap_or(Fingerprints { policy: 0, tls: 0 })
+}
+
+/// What the watched files were when last looked at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fingerprints {
+    policy: u64,
+    tls: u64,
+}
+
+impl Fingerprints {
+    /// The files as they are now (blocking: reads them). Taken before the policies first load,
+    /// so that a change made while they load, or before the watcher starts, is seen.
+    pub fn of(sources: &Sources) -> Fingerprints {
         let mut tls = tls_fingerprint(&sources.tls);
         if let Some(ca) = &sources.client_ca {
             let mut hasher = DefaultHasher::new();
@@ -166,22 +181,28 @@ async fn fingerprints(sources: Arc<Sources>) -> (u64, u64) {
             hash_file(&mut hasher, ca);
             tls = hasher.finish();
         }
-        (policy_fingerprint(&sources), tls)
-    })
-    .await
-    .unwrap_or((0, 0))
+        Fingerprints {
+            policy: policy_fingerprint(sources),
+            tls,
+        }
+    }
 }
 
 /// Reloads on SIGHUP (always, even when nothing changed) and, with an interval, when the
-/// files change. Returns when `shutdown` turns true.
+/// files change from what `seen` says they were when the serving set was loaded. Returns when
+/// `shutdown` turns true.
 pub async fn watch(
     state: Arc<State>,
     sources: Arc<Sources>,
+    seen: Fingerprints,
     mut hangups: Signal,
     interval: Option<Duration>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let (mut policy_seen, mut tls_seen) = fingerprints(Arc::clone(&sources)).await;
+    let Fingerprints {
+        policy: mut policy_seen,
+        tls: mut tls_seen,
+    } = seen;
     let mut ticker = interval.map(tokio::time::interval);
     loop {
         let forced = tokio::select! {
@@ -206,7 +227,10 @@ pub async fn watch(
                 None => {}
             }
         }
-        let (policy_now, tls_now) = fingerprints(Arc::clone(&sources)).await;
+        let Fingerprints {
+            policy: policy_now,
+            tls: tls_now,
+        } = fingerprints(Arc::clone(&sources)).await;
         if forced || policy_now != policy_seen {
             policy_seen = policy_now;
             reload_policies(&state, Arc::clone(&sources), forced).await;

@@ -114,7 +114,8 @@ fn run(config: Config, out: &mut dyn Write) -> Result<(), ServeError> {
     tracing::debug!("loading the policies");
     let loading = {
         let (sources, config) = (Arc::clone(&sources), config.clone());
-        runtime.spawn_blocking(move || load(&sources, config))
+        // The files' fingerprints first: a file changed while the set loads is reloaded.
+        runtime.spawn_blocking(move || (reload::Fingerprints::of(&sources), load(&sources, config)))
     };
     let loaded = runtime.block_on(async {
         tokio::select! {
@@ -125,8 +126,8 @@ fn run(config: Config, out: &mut dyn Write) -> Result<(), ServeError> {
             }
         }
     });
-    let state = match loaded {
-        Some(Ok(state)) => Arc::new(state?),
+    let (seen, state) = match loaded {
+        Some(Ok((seen, state))) => (seen, Arc::new(state?)),
         Some(Err(e)) => return Err(bad(format!("loading the policies failed: {e}"))),
         None => {
             // The loading thread is left to finish on its own; the process ends with this call.
@@ -167,6 +168,7 @@ fn run(config: Config, out: &mut dyn Write) -> Result<(), ServeError> {
         let watcher = tokio::spawn(reload::watch(
             Arc::clone(&state),
             Arc::clone(&sources),
+            seen,
             hangups,
             config.reload_interval,
             stop_rx.clone(),
