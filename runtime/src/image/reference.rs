@@ -28,6 +28,7 @@
 //! slicing never splits a character; the error position is converted to characters only when the
 //! error is built.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -60,10 +61,18 @@ const DIGEST_MESSAGE: &str =
 /// has an explicit tag), although both print as `docker.io/library/nginx:latest`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Reference {
-    registry: String,
-    repository: String,
-    tag: Option<String>,
-    digest: Option<String>,
+    /// The printed form, `registry/repository[:tag][@digest]` with `:latest` when neither is
+    /// written: one string, so that reading a reference allocates once and printing it is a copy
+    /// (an admission prints each image several times).
+    printed: String,
+    /// Where the registry ends in `printed` (at the `/`).
+    registry_end: usize,
+    /// Where the repository ends (at `:`, `@` or the end).
+    name_end: usize,
+    /// Where the digest starts (after `@`), when there is one.
+    digest_start: Option<usize>,
+    /// Whether the tag was written: `nginx` and `nginx:latest` print alike but differ.
+    explicit_tag: bool,
 }
 
 /// Why a string is not an image reference.
@@ -108,42 +117,56 @@ impl Reference {
     /// The registry host, normalised: lower case, `docker.io` for Docker Hub.
     #[must_use]
     pub fn registry(&self) -> &str {
-        &self.registry
+        self.printed.get(..self.registry_end).unwrap_or_default()
     }
 
     /// The repository path, e.g. `library/alpine`.
     #[must_use]
     pub fn repository(&self) -> &str {
-        &self.repository
+        self.printed
+            .get(self.registry_end + 1..self.name_end)
+            .unwrap_or_default()
     }
 
     /// The tag written in the reference, if any.
     #[must_use]
     pub fn explicit_tag(&self) -> Option<&str> {
-        self.tag.as_deref()
+        if self.explicit_tag {
+            self.printed_tag()
+        } else {
+            None
+        }
     }
 
     /// The tag the reference means: the written one, or `latest` when it has neither tag nor
     /// digest. A digest-only reference has no tag (the facts may know some).
     #[must_use]
     pub fn tag(&self) -> Option<&str> {
-        match (&self.tag, &self.digest) {
-            (Some(tag), _) => Some(tag),
-            (None, None) => Some(DEFAULT_TAG),
-            (None, Some(_)) => None,
-        }
+        self.printed_tag()
+    }
+
+    /// The tag in the printed form: the written one, or the `latest` added to a reference with
+    /// neither tag nor digest.
+    fn printed_tag(&self) -> Option<&str> {
+        let end = self
+            .digest_start
+            .map_or(self.printed.len(), |start| start - 1);
+        (end > self.name_end)
+            .then(|| self.printed.get(self.name_end + 1..end))
+            .flatten()
     }
 
     /// The digest, `algorithm:hex`, if the reference carries one.
     #[must_use]
     pub fn digest(&self) -> Option<&str> {
-        self.digest.as_deref()
+        self.digest_start
+            .and_then(|start| self.printed.get(start..))
     }
 
     /// Whether the reference carries a digest (docs/language.md#attributes `pinned`).
     #[must_use]
     pub fn is_pinned(&self) -> bool {
-        self.digest.is_some()
+        self.digest_start.is_some()
     }
 
     /// The same reference without its digest, for a reference with both a tag and a digest (the
@@ -151,10 +174,11 @@ impl Reference {
     /// reference never falls back to `REPO:latest`.
     #[must_use]
     pub fn without_digest(&self) -> Option<Reference> {
-        match (&self.tag, &self.digest) {
-            (Some(_), Some(_)) => Some(Reference {
-                digest: None,
-                ..self.clone()
+        match (self.explicit_tag, self.digest_start) {
+            (true, Some(start)) => Some(Reference {
+                printed: self.printed.get(..start - 1).unwrap_or_default().to_owned(),
+                digest_start: None,
+                ..*self
             }),
             _ => None,
         }
@@ -163,7 +187,16 @@ impl Reference {
     /// `registry/repository`, without tag or digest.
     #[must_use]
     pub fn name(&self) -> String {
-        format!("{}/{}", self.registry, self.repository)
+        self.printed
+            .get(..self.name_end)
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The printed form (what [`Display`](fmt::Display) writes), without allocating.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.printed
     }
 }
 
@@ -171,14 +204,7 @@ impl fmt::Display for Reference {
     /// The printed form of docs/images.md: `registry/repository[:tag][@digest]`, with `:latest` added
     /// when the reference has neither tag nor digest.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.registry, self.repository)?;
-        if let Some(tag) = self.tag() {
-            write!(f, ":{tag}")?;
-        }
-        if let Some(digest) = &self.digest {
-            write!(f, "@{digest}")?;
-        }
-        Ok(())
+        f.write_str(&self.printed)
     }
 }
 
@@ -293,28 +319,29 @@ fn parse_reference(s: &str) -> Result<Reference, Fault> {
             let host = name.get(..slash).unwrap_or_default();
             check_domain(host, 0)?;
             (
-                normalise_registry(host),
+                normalised_registry(host),
                 name.get(slash + 1..).unwrap_or_default(),
                 slash + 1,
             )
         }
-        _ => (DOCKER_HUB.to_owned(), name, 0),
+        _ => (Cow::Borrowed(DOCKER_HUB), name, 0),
     };
     check_path(path, path_start)?;
     if let Some((start, text)) = tag {
         check_tag(text, start)?;
     }
 
-    let needs_library = registry == DOCKER_HUB && !path.contains('/');
-    let repository = if needs_library {
-        format!("{OFFICIAL_NAMESPACE}{path}")
+    let needs_library = *registry == *DOCKER_HUB && !path.contains('/');
+    let library = if needs_library {
+        OFFICIAL_NAMESPACE
     } else {
-        path.to_owned()
+        ""
     };
+    let repository_len = library.len() + path.len();
 
     // The limit applies to the normalised name, as in Docker (which checks it after adding
     // `docker.io/` and `library/`). Everything checked so far is ASCII, so bytes are characters.
-    let name_len = registry.len() + 1 + repository.len();
+    let name_len = registry.len() + 1 + repository_len;
     if name_len > NAME_MAX {
         let prefix_len = name_len - path.len();
         let offset = if NAME_MAX >= prefix_len {
@@ -332,11 +359,34 @@ fn parse_reference(s: &str) -> Result<Reference, Fault> {
         ));
     }
 
+    let shown_tag = match (tag, digest) {
+        (Some((_, text)), _) => Some(text),
+        (None, None) => Some(DEFAULT_TAG),
+        (None, Some(_)) => None,
+    };
+    let len =
+        name_len + shown_tag.map_or(0, |t| 1 + t.len()) + digest.map_or(0, |(_, d)| 1 + d.len());
+    let mut printed = String::with_capacity(len);
+    printed.push_str(&registry);
+    printed.push('/');
+    printed.push_str(library);
+    printed.push_str(path);
+    if let Some(shown) = shown_tag {
+        printed.push(':');
+        printed.push_str(shown);
+    }
+    let digest_start = digest.map(|(_, d)| {
+        printed.push('@');
+        let start = printed.len();
+        printed.push_str(d);
+        start
+    });
     Ok(Reference {
-        registry,
-        repository,
-        tag: tag.map(|(_, text)| text.to_owned()),
-        digest: digest.map(|(_, d)| d.to_owned()),
+        printed,
+        registry_end: registry.len(),
+        name_end: name_len,
+        digest_start,
+        explicit_tag: tag.is_some(),
     })
 }
 
@@ -348,6 +398,15 @@ pub(crate) fn is_registry_like(component: &str) -> bool {
 }
 
 /// Lower-cases a registry and maps Docker Hub's aliases to `docker.io`.
+/// [`normalise_registry`] without allocating when `host` is already normal.
+fn normalised_registry(host: &str) -> Cow<'_, str> {
+    if host.bytes().any(|b| b.is_ascii_uppercase()) || DOCKER_HUB_ALIASES.contains(&host) {
+        Cow::Owned(normalise_registry(host))
+    } else {
+        Cow::Borrowed(host)
+    }
+}
+
 pub(crate) fn normalise_registry(host: &str) -> String {
     let lower = host.to_ascii_lowercase();
     if DOCKER_HUB_ALIASES.contains(&lower.as_str()) {
