@@ -205,14 +205,14 @@ fn failure(state: &State, failure: Failure, status: StatusCode, message: String)
     json_response(status, body)
 }
 
-fn json_response(status: StatusCode, body: String) -> Response {
+fn json_response(status: StatusCode, body: impl Into<Body>) -> Response {
     (
         status,
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        body,
+        body.into(),
     )
         .into_response()
 }
@@ -713,7 +713,7 @@ fn decide_request(
 
 /// 200 with the AdmissionReview answer.
 fn answer(state: &State, answer: &ReviewResponse) -> Response {
-    match serde_json::to_string(answer) {
+    match answer.to_json() {
         Ok(body) => json_response(StatusCode::OK, body),
         Err(e) => failure(
             state,
