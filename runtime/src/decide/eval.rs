@@ -1262,40 +1262,48 @@ enum Requirement<'r> {
     Patterns(&'r [ReferencePattern]),
 }
 
-/// `` `a` ``, `` `a`, `b` ``.
-fn quoted<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
-    let mut out = String::new();
-    for (i, item) in items.into_iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
+/// `` `a` ``, `` `a`, `b` ``, written where it is used (a reason is one allocation).
+fn quoted<T: fmt::Display>(items: &[T]) -> impl fmt::Display + '_ {
+    fmt::from_fn(move |f| {
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "`{item}`")?;
         }
-        let _ = write!(out, "`{item}`");
-    }
-    out
+        Ok(())
+    })
 }
 
 impl Requirement<'_> {
     /// What the comparison needs of the value, `holds` saying whether it must hold or fail.
-    fn describe(&self, holds: bool) -> String {
-        fn list<T: fmt::Display>(items: &[T], one: &str, many: &str) -> String {
+    fn describe(&self, holds: bool) -> impl fmt::Display + '_ {
+        fn list<T: fmt::Display>(
+            f: &mut fmt::Formatter<'_>,
+            items: &[T],
+            one: &str,
+            many: &str,
+        ) -> fmt::Result {
             match items {
-                [item] => format!("{one}`{item}`"),
-                [] => format!("{many}no value"),
-                _ => format!("{many}{}", quoted(items)),
+                [item] => write!(f, "{one}`{item}`"),
+                [] => write!(f, "{many}no value"),
+                _ => write!(f, "{many}{}", quoted(items)),
             }
         }
-        match (self, holds) {
+        fmt::from_fn(move |f| match (self, holds) {
             (Requirement::Eq(EqOp::Eq, v), true) | (Requirement::Eq(EqOp::Ne, v), false) => {
-                format!("`{v}`")
+                write!(f, "`{v}`")
             }
-            (Requirement::Eq(_, v), _) => format!("anything but `{v}`"),
-            (Requirement::In(vs), true) => list(vs, "", "one of "),
-            (Requirement::In(vs), false) => list(vs, "anything but ", "none of "),
-            (Requirement::Globs(gs), true) => list(gs, "a match for ", "a match for one of "),
-            (Requirement::Globs(gs), false) => list(gs, "no match for ", "no match for any of "),
-            (Requirement::Patterns(ps), true) => list(ps, "a match for ", "a match for one of "),
-            (Requirement::Patterns(ps), false) => list(ps, "no match for ", "no match for any of "),
-        }
+            (Requirement::Eq(_, v), _) => write!(f, "anything but `{v}`"),
+            (Requirement::In(vs), true) => list(f, vs, "", "one of "),
+            (Requirement::In(vs), false) => list(f, vs, "anything but ", "none of "),
+            (Requirement::Globs(gs), true) => list(f, gs, "a match for ", "a match for one of "),
+            (Requirement::Globs(gs), false) => list(f, gs, "no match for ", "no match for any of "),
+            (Requirement::Patterns(ps), true) => list(f, ps, "a match for ", "a match for one of "),
+            (Requirement::Patterns(ps), false) => {
+                list(f, ps, "no match for ", "no match for any of ")
+            }
+        })
     }
 }
 

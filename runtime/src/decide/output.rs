@@ -22,6 +22,8 @@
 //!
 //! `ASSET` is [`Asset::describe`]; `REF` is the normalised printed reference.
 
+use std::fmt::{self, Write as _};
+
 use serde::{Deserialize, Serialize};
 
 use crate::input::{Asset, AssetType};
@@ -174,16 +176,33 @@ pub struct RuntimeIssue {
 
 impl RuntimeIssue {
     /// Builds the issue with the docs/output.md#bona-eval texts.
-    pub fn new(asset: &str, image: String, policies: Vec<String>, prevented: bool) -> RuntimeIssue {
-        let title = if prevented {
-            format!("Untrusted image prevented in {asset}")
-        } else {
-            format!("Untrusted image deployed in {asset}")
-        };
-        let description = format!(
-            "{asset} uses the image {image}, which no trusted image policy in scope trusts ({}).",
-            policies.join(", ")
+    pub fn new(
+        asset: impl fmt::Display,
+        image: String,
+        policies: Vec<String>,
+        prevented: bool,
+    ) -> RuntimeIssue {
+        // Written into strings sized for them: an admission files one of these per untrusted
+        // image, and each regrowth is an allocation on its path.
+        const USES: &str = " uses the image , which no trusted image policy in scope trusts ().";
+        let mut title = String::with_capacity(96);
+        let verb = if prevented { "prevented" } else { "deployed" };
+        let _ = write!(title, "Untrusted image {verb} in {asset}");
+        // The title holds the asset's description and a little more.
+        let policies_len: usize = policies.iter().map(|p| p.len() + 2).sum();
+        let mut description =
+            String::with_capacity(title.len() + USES.len() + image.len() + policies_len);
+        let _ = write!(
+            description,
+            "{asset} uses the image {image}, which no trusted image policy in scope trusts ("
         );
+        for (i, policy) in policies.iter().enumerate() {
+            if i > 0 {
+                description.push_str(", ");
+            }
+            description.push_str(policy);
+        }
+        description.push_str(").");
         RuntimeIssue {
             issue_type: RuntimeIssueType::RuntimeSecurity,
             image,

@@ -94,7 +94,7 @@ pub fn runtime_issue(
 ) -> Option<RuntimeIssue> {
     (!trusted).then(|| {
         RuntimeIssue::new(
-            &asset.describe(),
+            asset.described(),
             image.to_owned(),
             applicable.iter().map(|s| (*s).to_owned()).collect(),
             prevented,

@@ -1131,13 +1131,15 @@ impl Table {
             false
         });
         found.sort_by_key(|f| f.0);
-        let mut verdicts: Vec<(u32, Tri)> = Vec::with_capacity(found.len());
-        for (p, v) in found {
-            match verdicts.last_mut() {
-                Some(last) if last.0 == p => last.1 = last.1.or(v),
-                _ => verdicts.push((p, v)),
+        // A policy's verdict is the OR of its rules' (merged in place: no second vector).
+        found.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 = kept.1.or(later.1);
             }
-        }
+            same
+        });
+        let verdicts = found;
         applicable
             .iter()
             .filter_map(|i| {

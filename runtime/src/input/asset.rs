@@ -97,9 +97,16 @@ impl Asset {
     /// The template is applied literally: absent fields are `""` (docs/output.md), so a workload
     /// without a namespace is `Kubernetes workload /NAME`.
     pub fn describe(&self) -> String {
-        match self.asset_type {
-            AssetType::Workload => format!("Kubernetes workload {}/{}", self.namespace, self.name),
-            AssetType::Vm => format!("Virtual machine {}", self.name),
-        }
+        self.described().to_string()
+    }
+
+    /// [`Asset::describe`], written where it is used.
+    pub fn described(&self) -> impl std::fmt::Display + '_ {
+        std::fmt::from_fn(move |f| match self.asset_type {
+            AssetType::Workload => {
+                write!(f, "Kubernetes workload {}/{}", self.namespace, self.name)
+            }
+            AssetType::Vm => write!(f, "Virtual machine {}", self.name),
+        })
     }
 }
