@@ -37,6 +37,8 @@ const MESSAGE_MAX: usize = 1024;
 pub const POLICIES_NAMED: usize = 3;
 /// The decision document goes into `auditAnnotations` only up to this size.
 pub const DETAILS_MAX: usize = 16 * 1024;
+/// The room the denial's sentences start with: two or three of them.
+const SENTENCES_START: usize = 384;
 /// What [`Details`] holds room for at first.
 const DETAILS_START: usize = 2 * 1024;
 /// The `untrusted-images` annotation lists images up to about this size.
@@ -231,6 +233,9 @@ impl Answer {
             self.counts.blocked += 1;
             if self.also_prevented.is_empty() {
                 // The sentence is written in place and taken back when it does not fit.
+                if self.message.capacity() == 0 {
+                    self.message.reserve(SENTENCES_START);
+                }
                 let start = self.message.len();
                 if start > 0 {
                     self.message.push_str("; ");
@@ -270,6 +275,9 @@ impl Answer {
         {
             self.untrusted_left += 1;
             return;
+        }
+        if self.untrusted.capacity() == 0 {
+            self.untrusted.reserve(SENTENCES_START / 2);
         }
         self.untrusted.push_str(separator);
         self.untrusted.push_str(kept);

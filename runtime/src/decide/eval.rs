@@ -1312,15 +1312,23 @@ const PARTIAL_SIGNATURES: &str = "the signatures are incomplete (a source of the
                                   read), and none of those found verifies";
 
 /// `registry`, `tag`, `label `k``…
-fn str_attr_name(attr: &ImageStrAttr) -> String {
-    match attr {
-        ImageStrAttr::Registry => "registry".to_owned(),
-        ImageStrAttr::Repository => "repository".to_owned(),
-        ImageStrAttr::Tag => "tag".to_owned(),
-        ImageStrAttr::Digest => "digest".to_owned(),
-        ImageStrAttr::Scanner => "scan.scanner".to_owned(),
-        ImageStrAttr::Label(k) => format!("label `{k}`"),
-    }
+fn str_attr_name(attr: &ImageStrAttr) -> impl fmt::Display + '_ {
+    fmt::from_fn(move |f| match attr {
+        ImageStrAttr::Registry => f.write_str("registry"),
+        ImageStrAttr::Repository => f.write_str("repository"),
+        ImageStrAttr::Tag => f.write_str("tag"),
+        ImageStrAttr::Digest => f.write_str("digest"),
+        ImageStrAttr::Scanner => f.write_str("scan.scanner"),
+        ImageStrAttr::Label(k) => write!(f, "label `{k}`"),
+    })
+}
+
+/// A reason's text, in a string with room for a typical one: `format!` sizes it by the literal
+/// parts alone, and regrew it once or twice per reason.
+fn reason(args: fmt::Arguments<'_>) -> String {
+    let mut text = String::with_capacity(128);
+    let _ = text.write_fmt(args);
+    text
 }
 
 /// `registry is `docker.io`, the rule needs one of `a`, `b``, and the variants for several
@@ -1333,23 +1341,29 @@ fn describe_str(
 ) -> String {
     let name = str_attr_name(attr);
     match value {
-        StrValue::One(v) => format!("{name} is `{v}`, the rule needs {}", req.describe(want)),
-        StrValue::Many([]) => format!(
+        StrValue::One(v) => reason(format_args!(
+            "{name} is `{v}`, the rule needs {}",
+            req.describe(want)
+        )),
+        StrValue::Many([]) => reason(format_args!(
             "the facts list no tags, the rule needs a tag that is {}",
             req.describe(want)
-        ),
-        StrValue::Many(vs) if want => format!(
+        )),
+        StrValue::Many(vs) if want => reason(format_args!(
             "tags are {}, the rule needs one of them to be {}",
             quoted(vs),
             req.describe(true)
-        ),
-        StrValue::Many(vs) => format!(
+        )),
+        StrValue::Many(vs) => reason(format_args!(
             "tags are {}, the rule needs none of them to be {}",
             quoted(vs),
             req.describe(true)
-        ),
-        StrValue::Missing => format!("{name} is not set, the rule needs {}", req.describe(want)),
-        StrValue::Unknown => format!("{name} is unknown"),
+        )),
+        StrValue::Missing => reason(format_args!(
+            "{name} is not set, the rule needs {}",
+            req.describe(want)
+        )),
+        StrValue::Unknown => reason(format_args!("{name} is unknown")),
     }
 }
 
@@ -1362,22 +1376,25 @@ fn describe_refs(
     want: bool,
 ) -> String {
     match values.as_deref() {
-        None => format!("{name} is unknown"),
-        Some([r]) => format!("{name} is `{r}`, the rule needs {}", req.describe(want)),
-        Some([]) => format!(
+        None => reason(format_args!("{name} is unknown")),
+        Some([r]) => reason(format_args!(
+            "{name} is `{r}`, the rule needs {}",
+            req.describe(want)
+        )),
+        Some([]) => reason(format_args!(
             "no image of the facts is the {name} by its layers, the rule needs a {name} that is {}",
             req.describe(want)
-        ),
-        Some(rs) if want => format!(
+        )),
+        Some(rs) if want => reason(format_args!(
             "{name} is each of {}, the rule needs one of them to be {}",
             quoted(rs),
             req.describe(true)
-        ),
-        Some(rs) => format!(
+        )),
+        Some(rs) => reason(format_args!(
             "{name} is each of {}, the rule needs none of them to be {}",
             quoted(rs),
             req.describe(true)
-        ),
+        )),
     }
 }
 
