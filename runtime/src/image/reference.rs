@@ -397,7 +397,6 @@ pub(crate) fn is_registry_like(component: &str) -> bool {
         || component.chars().any(|c| c.is_ascii_uppercase())
 }
 
-/// Lower-cases a registry and maps Docker Hub's aliases to `docker.io`.
 /// [`normalise_registry`] without allocating when `host` is already normal.
 fn normalised_registry(host: &str) -> Cow<'_, str> {
     if host.bytes().any(|b| b.is_ascii_uppercase()) || DOCKER_HUB_ALIASES.contains(&host) {
@@ -407,6 +406,7 @@ fn normalised_registry(host: &str) -> Cow<'_, str> {
     }
 }
 
+/// Lower-cases a registry and maps Docker Hub's aliases to `docker.io`.
 pub(crate) fn normalise_registry(host: &str) -> String {
     let lower = host.to_ascii_lowercase();
     if DOCKER_HUB_ALIASES.contains(&lower.as_str()) {
