@@ -266,7 +266,7 @@ impl Answer {
         let separator = if self.untrusted_listed == 0 { "" } else { ", " };
         // A single reference longer than the cap (a client can send any string) is cut too.
         let (kept, cut) = match cut_at(reference, UNTRUSTED_MAX) {
-            Some(end) => (&reference[..end], "…"),
+            Some(end) => (reference.get(..end).unwrap_or_default(), "…"),
             None => (reference, ""),
         };
         if self.untrusted_left > 0
