@@ -381,7 +381,7 @@ mod tests {
     fn runtime_issue_texts_and_shape() {
         let a = asset();
         let issue = RuntimeIssue::new(
-            &a.describe(),
+            a.described(),
             "docker.io/library/nginx:1.27".into(),
             vec!["a".into(), "b".into()],
             true,
