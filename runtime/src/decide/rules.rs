@@ -418,7 +418,7 @@ pub fn posture_of_images<'p>(
         image_posture(
             &asset_ref,
             &described,
-            &image.reference.to_string(),
+            image.reference.as_str(),
             &judged,
             &mut out,
         );
